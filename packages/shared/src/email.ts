@@ -1,0 +1,52 @@
+const MAX_EMAIL_LENGTH = 254;
+const MAX_LOCAL_LENGTH = 64;
+const LOCAL_PART = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const TOP_LEVEL = /^[a-z]{2,63}$|^xn--[a-z0-9-]{1,59}$/;
+
+/**
+ * The canonical form of an email address: trimmed and lower-cased. Cognito
+ * compares email usernames case-insensitively, and the throttle and logs key
+ * on this form. It does not validate; see {@link isValidEmail}.
+ */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * True for an address we are willing to send a code to: ASCII only (SES
+ * cannot deliver to internationalised local parts; IDN domains must be in
+ * punycode), a dot-atom local part of at most 64 characters, a domain of at
+ * least two labels, at most 254 characters in all. Checked on the normalised form.
+ */
+export function isValidEmail(email: string): boolean {
+  if (typeof email !== "string") return false;
+  const value = normalizeEmail(email);
+  if (value.length === 0 || value.length > MAX_EMAIL_LENGTH) return false;
+  const at = value.lastIndexOf("@");
+  if (at <= 0 || at !== value.indexOf("@")) return false;
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (local.length > MAX_LOCAL_LENGTH || !LOCAL_PART.test(local)) return false;
+  const labels = domain.split(".");
+  if (labels.length < 2) return false;
+  if (!labels.every((label) => DOMAIN_LABEL.test(label))) return false;
+  return TOP_LEVEL.test(labels[labels.length - 1]!);
+}
+
+/**
+ * Masks an email for display and logs: the first character of the local part
+ * and of the domain, then the top-level domain (`alice@example.com` ->
+ * `a***@e***.com`). The result never contains more than two characters of
+ * the address besides its top-level domain; anything unparseable becomes `***`.
+ */
+export function maskEmail(email: string): string {
+  const value = normalizeEmail(email);
+  const at = value.lastIndexOf("@");
+  if (at <= 0) return "***";
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  const dot = domain.lastIndexOf(".");
+  if (dot <= 0 || dot === domain.length - 1) return `${local[0]}***@***`;
+  return `${local[0]}***@${domain[0]}***${domain.slice(dot)}`;
+}

@@ -1,0 +1,39 @@
+/**
+ * The wire protocol shared by the cognito-passcode triggers and browser
+ * client: step names, challenge-parameter keys, error codes, email and
+ * username rules. Pure functions with no dependencies, safe in any runtime.
+ *
+ * @packageDocumentation
+ */
+export { isValidCodeFormat, MAX_CODE_LENGTH, MIN_CODE_LENGTH, normalizeCodeInput } from "./code.js";
+export { isValidEmail, maskEmail, normalizeEmail } from "./email.js";
+export {
+  DEFAULT_ERROR_MESSAGES,
+  isPasscodeError,
+  isPasscodeErrorCode,
+  PASSCODE_ERROR_CODES,
+  PasscodeError,
+  type PasscodeErrorCode,
+  type PasscodeErrorOptions,
+} from "./errors.js";
+export {
+  CHALLENGE_PARAM,
+  type CodeChallenge,
+  type PasscodeChallenge,
+  type PasscodeStep,
+  parseChallengeParameters,
+  STEP,
+  type UsernameChallenge,
+} from "./protocol.js";
+export { formatTriggerError, parseTriggerError, type TriggerErrorInfo } from "./trigger-error.js";
+export {
+  DEFAULT_RESERVED_USERNAMES,
+  DEFAULT_USERNAME_POLICY,
+  normalizeUsername,
+  resolveUsernamePolicy,
+  type UsernamePolicy,
+  type UsernamePolicyOptions,
+  type UsernameRejection,
+  type UsernameValidation,
+  validateUsername,
+} from "./username.js";

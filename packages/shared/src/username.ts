@@ -1,0 +1,222 @@
+import { PasscodeError } from "./errors.js";
+
+/**
+ * Names refused by the default policy: roles, system words and names people
+ * could use to impersonate staff. Compare on the normalised form.
+ */
+export const DEFAULT_RESERVED_USERNAMES: readonly string[] = Object.freeze([
+  "admin",
+  "administrator",
+  "root",
+  "superuser",
+  "support",
+  "security",
+  "system",
+  "sysadmin",
+  "help",
+  "helpdesk",
+  "api",
+  "www",
+  "mail",
+  "email",
+  "postmaster",
+  "hostmaster",
+  "webmaster",
+  "abuse",
+  "noreply",
+  "no_reply",
+  "info",
+  "staff",
+  "official",
+  "moderator",
+  "mod",
+  "owner",
+  "billing",
+  "account",
+  "accounts",
+  "login",
+  "signin",
+  "signup",
+  "register",
+  "auth",
+  "oauth",
+  "null",
+  "undefined",
+  "anonymous",
+  "everyone",
+  "here",
+  "me",
+  "you",
+  "user",
+  "username",
+  "test",
+  "cognito",
+  "aws",
+  "amazon",
+]);
+
+/** Options for the username policy; every field has a default. */
+export interface UsernamePolicyOptions {
+  /**
+   * Shortest allowed username, in characters after normalisation (1..64).
+   * @default 3
+   */
+  minLength?: number;
+  /**
+   * Longest allowed username, in characters after normalisation (minLength..64).
+   * @default 30
+   */
+  maxLength?: number;
+  /**
+   * Names to refuse, compared after normalisation. Replaces the default list;
+   * spread {@link DEFAULT_RESERVED_USERNAMES} to extend it instead.
+   * @default DEFAULT_RESERVED_USERNAMES
+   */
+  reserved?: readonly string[];
+}
+
+/** A complete username policy, as {@link resolveUsernamePolicy} returns it. */
+export interface UsernamePolicy {
+  readonly minLength: number;
+  readonly maxLength: number;
+  readonly reserved: ReadonlySet<string>;
+}
+
+/** Why {@link validateUsername} refused a name. */
+export type UsernameRejection =
+  | "EMPTY"
+  | "TOO_SHORT"
+  | "TOO_LONG"
+  | "INVALID_CHARACTERS"
+  | "MUST_START_WITH_LETTER"
+  | "RESERVED";
+
+/** The result of {@link validateUsername}. */
+export type UsernameValidation =
+  | { ok: true; username: string }
+  | { ok: false; reason: UsernameRejection; message: string };
+
+const MAX_POLICY_LENGTH = 64;
+
+function checkLength(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new PasscodeError(
+      "CONFIGURATION_ERROR",
+      `${field} must be an integer from ${min} to ${max}, got ${String(value)}`,
+      { details: { field } },
+    );
+  }
+  return value;
+}
+
+/**
+ * Fills the policy's defaults and checks them. Throws a `CONFIGURATION_ERROR`
+ * {@link PasscodeError} naming the field when an option is out of range.
+ * `fieldPrefix` is prepended to field names in messages (e.g. `username.policy.`).
+ */
+export function resolveUsernamePolicy(
+  options: UsernamePolicyOptions = {},
+  fieldPrefix = "",
+): UsernamePolicy {
+  const minLength = checkLength(
+    `${fieldPrefix}minLength`,
+    options.minLength ?? 3,
+    1,
+    MAX_POLICY_LENGTH,
+  );
+  const maxLength = checkLength(
+    `${fieldPrefix}maxLength`,
+    options.maxLength ?? 30,
+    minLength,
+    MAX_POLICY_LENGTH,
+  );
+  const reservedList = options.reserved ?? DEFAULT_RESERVED_USERNAMES;
+  if (!Array.isArray(reservedList) || reservedList.some((name) => typeof name !== "string")) {
+    throw new PasscodeError(
+      "CONFIGURATION_ERROR",
+      `${fieldPrefix}reserved must be a string array`,
+      {
+        details: { field: `${fieldPrefix}reserved` },
+      },
+    );
+  }
+  return Object.freeze({
+    minLength,
+    maxLength,
+    reserved: new Set(reservedList.map((name) => normalizeUsername(name))),
+  });
+}
+
+/** The default policy: 3 to 30 characters and {@link DEFAULT_RESERVED_USERNAMES}. */
+export const DEFAULT_USERNAME_POLICY: UsernamePolicy = resolveUsernamePolicy();
+
+/**
+ * The canonical form of a username: trimmed, NFKC-normalised, lower-cased.
+ * Uniqueness and the stored `custom:username` use this form (`Alice_1` is
+ * stored as `alice_1`). It does not validate; see {@link validateUsername}.
+ */
+export function normalizeUsername(input: string): string {
+  return input.trim().normalize("NFKC").toLowerCase();
+}
+
+function isPolicy(value: UsernamePolicy | UsernamePolicyOptions): value is UsernamePolicy {
+  return (value as UsernamePolicy).reserved instanceof Set;
+}
+
+/**
+ * Checks a username against the policy, on its normalised form: only `a-z`,
+ * `0-9` and `_`, starting with a letter, within the length bounds, not
+ * reserved. Non-ASCII letters are refused rather than transliterated, which
+ * shuts out look-alike (homoglyph) names. The browser client and the Verify
+ * trigger both call this, so they always agree.
+ *
+ * @example
+ * ```ts
+ * validateUsername("Alice_1") // { ok: true, username: "alice_1" }
+ * validateUsername("4lice")   // { ok: false, reason: "MUST_START_WITH_LETTER", ... }
+ * ```
+ */
+export function validateUsername(
+  input: unknown,
+  policy: UsernamePolicy | UsernamePolicyOptions = DEFAULT_USERNAME_POLICY,
+): UsernameValidation {
+  const rules = isPolicy(policy) ? policy : resolveUsernamePolicy(policy);
+  if (typeof input !== "string" || input.trim().length === 0) {
+    return { ok: false, reason: "EMPTY", message: "Choose a username." };
+  }
+  // Bound the work NFKC does on hostile input before normalising.
+  if (input.length > rules.maxLength * 4 + 16) {
+    return tooLong(rules);
+  }
+  const username = normalizeUsername(input);
+  if (!/^[a-z0-9_]*$/.test(username)) {
+    return {
+      ok: false,
+      reason: "INVALID_CHARACTERS",
+      message: "Use only letters a-z, digits and underscores.",
+    };
+  }
+  if (username.length < rules.minLength) {
+    return {
+      ok: false,
+      reason: "TOO_SHORT",
+      message: `Use at least ${rules.minLength} characters.`,
+    };
+  }
+  if (username.length > rules.maxLength) return tooLong(rules);
+  if (!/^[a-z]/.test(username)) {
+    return { ok: false, reason: "MUST_START_WITH_LETTER", message: "Start with a letter." };
+  }
+  if (rules.reserved.has(username)) {
+    return { ok: false, reason: "RESERVED", message: "That username is reserved." };
+  }
+  return { ok: true, username };
+}
+
+function tooLong(rules: UsernamePolicy): UsernameValidation {
+  return {
+    ok: false,
+    reason: "TOO_LONG",
+    message: `Use at most ${rules.maxLength} characters.`,
+  };
+}

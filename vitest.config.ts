@@ -1,0 +1,33 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/`, import.meta.url));
+
+// Tests import the packages by name; resolve those names to source so `vitest`
+// needs no build step. The package-shape checks (publint, attw, pack-and-import)
+// exercise the built output separately.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@cognito-passcode\/shared$/, replacement: `${src("shared")}index.ts` },
+      { find: /^@cognito-passcode\/triggers$/, replacement: `${src("triggers")}index.ts` },
+      { find: /^@cognito-passcode\/local$/, replacement: `${src("local")}index.ts` },
+      { find: /^@cognito-passcode\/client$/, replacement: `${src("client")}index.ts` },
+      { find: /^@cognito-passcode\/client\/react$/, replacement: `${src("client")}react.ts` },
+      {
+        find: /^@cognito-passcode\/client\/cognito-identity-js$/,
+        replacement: `${src("client")}cognito-identity-js.ts`,
+      },
+    ],
+  },
+  test: {
+    include: [
+      "packages/*/test/**/*.test.ts",
+      "packages/*/test/**/*.test.tsx",
+      "examples/*/test/**/*.test.ts",
+    ],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    pool: "forks",
+  },
+});
