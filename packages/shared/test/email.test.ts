@@ -1,0 +1,79 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { isValidEmail, maskEmail, normalizeEmail } from "../src/index.js";
+
+describe("normalizeEmail", () => {
+  it("trims and lower-cases", () => {
+    expect(normalizeEmail("  Alice@Example.COM ")).toBe("alice@example.com");
+  });
+});
+
+describe("isValidEmail", () => {
+  it.each([
+    "alice@example.com",
+    "Alice.Smith+tag@mail.example.co.uk",
+    "a@b.io",
+    "o'neil@example.ie",
+    "x@xn--bcher-kva.example",
+    "user@sub-domain.example.travel",
+  ])("accepts %s", (email) => {
+    expect(isValidEmail(email)).toBe(true);
+  });
+
+  it.each([
+    "",
+    "alice",
+    "alice@",
+    "@example.com",
+    "alice@example",
+    "alice@@example.com",
+    "al ice@example.com",
+    ".alice@example.com",
+    "alice.@example.com",
+    "al..ice@example.com",
+    "alice@-example.com",
+    "alice@example-.com",
+    "alice@example.c",
+    "alice@example.123",
+    "alïce@example.com",
+    "alice@exämple.com",
+    '"alice"@example.com',
+    "alice@[127.0.0.1]",
+    `${"a".repeat(65)}@example.com`,
+    `a@${"b".repeat(250)}.com`,
+    "alice\n@example.com",
+    "alice@example.com\u0000",
+  ])("refuses %j", (email) => {
+    expect(isValidEmail(email)).toBe(false);
+  });
+
+  it("refuses non-strings", () => {
+    expect(isValidEmail(42 as unknown as string)).toBe(false);
+  });
+});
+
+describe("maskEmail", () => {
+  it("keeps the first letters and the top-level domain", () => {
+    expect(maskEmail("alice@example.com")).toBe("a***@e***.com");
+    expect(maskEmail("Bob.Smith@Mail.Example.co.uk")).toBe("b***@m***.uk");
+  });
+
+  it("masks unparseable input completely", () => {
+    expect(maskEmail("nonsense")).toBe("***");
+    expect(maskEmail("@example.com")).toBe("***");
+    expect(maskEmail("alice@localhost")).toBe("a***@***");
+  });
+
+  it("never reveals more than two characters outside the top-level domain (property)", () => {
+    const local = fc.stringMatching(/^[a-z0-9._+-]{2,30}$/);
+    const label = fc.stringMatching(/^[a-z0-9-]{2,20}$/);
+    fc.assert(
+      fc.property(local, label, label, fc.constantFrom("com", "io", "org"), (l, d1, d2, tld) => {
+        const email = `${l}@${d1}.${d2}.${tld}`;
+        const masked = maskEmail(email);
+        expect(masked).toBe(`${l[0]}***@${d1[0]}***.${tld}`);
+        expect(masked).toHaveLength(10 + tld.length);
+      }),
+    );
+  });
+});
