@@ -1,0 +1,324 @@
+import { createHash } from "node:crypto";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { isPasscodeError } from "@cognito-passcode/shared";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoDbStore } from "../src/dynamodb-store.js";
+import type { PasscodeStore, ThrottleDecision, ThrottleRules } from "../src/store.js";
+import { type DynaliteTable, startDynaliteTable } from "./support/dynalite-table.js";
+
+let table: DynaliteTable;
+let store: PasscodeStore;
+let unique = 0;
+const fresh = (prefix: string) => `${prefix}${++unique}`;
+
+beforeAll(async () => {
+  table = await startDynaliteTable();
+  store = dynamoDbStore({ tableName: table.tableName, client: table.client });
+});
+
+afterAll(async () => {
+  await table?.stop();
+});
+
+async function getItem(pk: string) {
+  const { Item } = await table.client.send(
+    new GetItemCommand({
+      TableName: table.tableName,
+      Key: { pk: { S: pk } },
+      ConsistentRead: true,
+    }),
+  );
+  return Item;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+function expectConfigError(fn: () => unknown, field: string) {
+  try {
+    fn();
+  } catch (error) {
+    expect(isPasscodeError(error)).toBe(true);
+    expect(error).toMatchObject({ code: "CONFIGURATION_ERROR", details: { field } });
+    expect((error as Error).message).toContain(field);
+    return;
+  }
+  throw new Error(`expected a CONFIGURATION_ERROR for ${field}`);
+}
+
+describe("dynamoDbStore options", () => {
+  it("refuses bad options at creation, naming the field", () => {
+    expectConfigError(() => dynamoDbStore({ tableName: "" }), "tableName");
+    expectConfigError(() => dynamoDbStore({ tableName: "ab" }), "tableName");
+    expectConfigError(() => dynamoDbStore({ tableName: "has space" }), "tableName");
+    expectConfigError(
+      () => dynamoDbStore({ tableName: "passcode", keyPrefix: "x".repeat(65) }),
+      "keyPrefix",
+    );
+    expectConfigError(
+      () => dynamoDbStore({ tableName: "passcode", client: {} as never }),
+      "client",
+    );
+  });
+
+  it("accepts a table name or a table ARN", () => {
+    expect(() => dynamoDbStore({ tableName: "my-table.v2_x" })).not.toThrow();
+    expect(() =>
+      dynamoDbStore({ tableName: "arn:aws:dynamodb:eu-west-1:123456789012:table/passcode" }),
+    ).not.toThrow();
+  });
+});
+
+describe("username registry", () => {
+  it("lets exactly one of 50 concurrent owners claim a name", async () => {
+    // Prepare
+    const name = fresh("racer");
+    const owners = Array.from({ length: 50 }, (_, i) => `sub-${i}`);
+    // Act
+    const results = await Promise.all(owners.map((owner) => store.claim(name, owner)));
+    // Assess
+    const winners = owners.filter((_, i) => results[i] === "claimed");
+    expect(winners).toHaveLength(1);
+    expect(results.filter((r) => r === "taken")).toHaveLength(49);
+    expect(await store.ownerOf(name)).toBe(winners[0]);
+  });
+
+  it("treats a re-claim by the owner as idempotent and keeps createdAt", async () => {
+    const name = fresh("alice");
+    expect(await store.claim(name, "sub-a")).toBe("claimed");
+    const first = await getItem(`username#${name}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await store.claim(name, "sub-a")).toBe("claimed");
+    const again = await Promise.all([store.claim(name, "sub-a"), store.claim(name, "sub-a")]);
+    expect(again).toEqual(["claimed", "claimed"]);
+    expect(await store.claim(name, "sub-b")).toBe("taken");
+    const later = await getItem(`username#${name}`);
+    expect(later?.owner?.S).toBe("sub-a");
+    expect(later?.createdAt?.N).toBe(first?.createdAt?.N);
+    expect(later?.ttl).toBeUndefined();
+  });
+
+  it("ignores a release by someone who does not hold the name", async () => {
+    const name = fresh("bob");
+    await store.claim(name, "sub-bob");
+    await store.release(name, "sub-mallory");
+    expect(await store.ownerOf(name)).toBe("sub-bob");
+    expect(await store.claim(name, "sub-mallory")).toBe("taken");
+  });
+
+  it("frees a name released by its owner for someone else", async () => {
+    const name = fresh("carol");
+    await store.claim(name, "sub-carol");
+    await store.release(name, "sub-carol");
+    expect(await store.ownerOf(name)).toBeUndefined();
+    await store.release(name, "sub-carol"); // releasing again is a no-op
+    expect(await store.claim(name, "sub-dave")).toBe("claimed");
+    expect(await store.ownerOf(name)).toBe("sub-dave");
+  });
+
+  it("answers ownerOf with undefined for a name nobody holds", async () => {
+    expect(await store.ownerOf(fresh("nobody"))).toBeUndefined();
+  });
+
+  it("keeps stores with different key prefixes apart on one table", async () => {
+    const name = fresh("shared");
+    const poolA = dynamoDbStore({
+      tableName: table.tableName,
+      client: table.client,
+      keyPrefix: "a/",
+    });
+    const poolB = dynamoDbStore({
+      tableName: table.tableName,
+      client: table.client,
+      keyPrefix: "b/",
+    });
+    expect(await poolA.claim(name, "sub-1")).toBe("claimed");
+    expect(await poolB.claim(name, "sub-2")).toBe("claimed");
+    expect(await poolA.ownerOf(name)).toBe("sub-1");
+    expect(await poolB.ownerOf(name)).toBe("sub-2");
+    expect((await getItem(`a/username#${name}`))?.owner?.S).toBe("sub-1");
+  });
+});
+
+const rules = (over: Partial<ThrottleRules> = {}): ThrottleRules => ({
+  minIntervalMs: 30_000,
+  maxPerWindow: 5,
+  windowMs: 900_000,
+  ...over,
+});
+
+describe("send throttle", () => {
+  const t0 = 1_800_000_000_000;
+
+  it("keeps sends at least minIntervalMs apart and says exactly when to retry", async () => {
+    const key = fresh("interval@example.com");
+    const r = rules({ minIntervalMs: 30_000 });
+    expect(await store.hit(key, t0, r)).toEqual({ allowed: true });
+    expect(await store.hit(key, t0 + 1, r)).toEqual({ allowed: false, retryAfterMs: 29_999 });
+    expect(await store.hit(key, t0 + 29_999, r)).toEqual({ allowed: false, retryAfterMs: 1 });
+    expect(await store.hit(key, t0 + 30_000, r)).toEqual({ allowed: true });
+  });
+
+  it("allows at most maxPerWindow sends in any window, sliding", async () => {
+    const key = fresh("window@example.com");
+    const r = rules({ minIntervalMs: 0, maxPerWindow: 3, windowMs: 10_000 });
+    for (const at of [0, 1_000, 2_000]) {
+      expect(await store.hit(key, t0 + at, r)).toEqual({ allowed: true });
+    }
+    expect(await store.hit(key, t0 + 3_000, r)).toEqual({ allowed: false, retryAfterMs: 7_000 });
+    expect(await store.hit(key, t0 + 9_999, r)).toEqual({ allowed: false, retryAfterMs: 1 });
+    // The send at 0 has left the window; the ones at 1000 and 2000 have not.
+    expect(await store.hit(key, t0 + 10_000, r)).toEqual({ allowed: true });
+    expect(await store.hit(key, t0 + 10_001, r)).toEqual({ allowed: false, retryAfterMs: 999 });
+    expect(await store.hit(key, t0 + 11_000, r)).toEqual({ allowed: true });
+  });
+
+  it("reports the later of the interval and the window as retryAfterMs", async () => {
+    const key = fresh("both@example.com");
+    const r = rules({ minIntervalMs: 5_000, maxPerWindow: 2, windowMs: 60_000 });
+    expect(await store.hit(key, t0, r)).toEqual({ allowed: true });
+    expect(await store.hit(key, t0 + 5_000, r)).toEqual({ allowed: true });
+    // Interval says 5000 more; the window says wait until t0 + 60000.
+    expect(await store.hit(key, t0 + 6_000, r)).toEqual({ allowed: false, retryAfterMs: 54_000 });
+    expect(await store.hit(key, t0 + 59_999, r)).toEqual({ allowed: false, retryAfterMs: 1 });
+    expect(await store.hit(key, t0 + 60_000, r)).toEqual({ allowed: true });
+    expect(await store.hit(key, t0 + 61_000, r)).toEqual({ allowed: false, retryAfterMs: 4_000 });
+  });
+
+  it("starts afresh once every send has rolled out of the window", async () => {
+    const key = fresh("rollover@example.com");
+    const r = rules({ minIntervalMs: 1_000, maxPerWindow: 2, windowMs: 60_000 });
+    await store.hit(key, t0, r);
+    await store.hit(key, t0 + 1_000, r);
+    expect((await store.hit(key, t0 + 2_000, r)).allowed).toBe(false);
+    const later = t0 + 1_000 + 60_000;
+    expect(await store.hit(key, later, r)).toEqual({ allowed: true });
+    expect(await store.hit(key, later + 1_000, r)).toEqual({ allowed: true });
+    // Old sends are pruned, so the item stays small.
+    const item = await getItem(`throttle#${sha256(key)}`);
+    expect(item?.sends?.L?.map((v) => Number(v.N))).toEqual([later, later + 1_000]);
+  });
+
+  it("counts a lagging clock as the latest recorded send time", async () => {
+    const key = fresh("skew@example.com");
+    const r = rules({ minIntervalMs: 1_000, maxPerWindow: 5, windowMs: 60_000 });
+    expect(await store.hit(key, t0 + 10_000, r)).toEqual({ allowed: true });
+    // 9 s behind: wait the 9 s of skew plus the full interval.
+    expect(await store.hit(key, t0 + 1_000, r)).toEqual({ allowed: false, retryAfterMs: 10_000 });
+  });
+
+  it("lets exactly maxPerWindow of 20 concurrent hits through", async () => {
+    const key = fresh("burst@example.com");
+    const r = rules({ minIntervalMs: 0, maxPerWindow: 5, windowMs: 60_000 });
+    const decisions = await Promise.all(Array.from({ length: 20 }, () => store.hit(key, t0, r)));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(5);
+    for (const d of decisions.filter((d) => !d.allowed)) {
+      expect(d).toEqual({ allowed: false, retryAfterMs: 60_000 });
+    }
+    expect((await store.hit(key, t0 + 59_999, r)).allowed).toBe(false);
+  });
+
+  it("lets exactly one of 20 concurrent hits through when minIntervalMs > 0", async () => {
+    const key = fresh("burst-interval@example.com");
+    const r = rules({ minIntervalMs: 30_000, maxPerWindow: 5, windowMs: 900_000 });
+    // An earlier send, so the racers update an existing item rather than create it.
+    expect(await store.hit(key, t0 - 60_000, r)).toEqual({ allowed: true });
+    const decisions = await Promise.all(Array.from({ length: 20 }, () => store.hit(key, t0, r)));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(1);
+    expect(decisions.filter((d) => !d.allowed)).toEqual(
+      Array.from({ length: 19 }, () => ({ allowed: false, retryAfterMs: 30_000 })),
+    );
+  });
+
+  it("keeps concurrent keys independent", async () => {
+    const r = rules({ minIntervalMs: 30_000 });
+    const keys = Array.from({ length: 10 }, (_, i) => fresh(`k${i}@example.com`));
+    const decisions = await Promise.all(keys.map((key) => store.hit(key, t0, r)));
+    expect(decisions.every((d) => d.allowed)).toBe(true);
+  });
+
+  it("stores a ttl and a hashed key, never the raw email", async () => {
+    // Prepare
+    const email = `${fresh("dana.private")}@secret-domain.example`;
+    const r = rules({ minIntervalMs: 30_000, windowMs: 900_000 });
+    // Act
+    await store.hit(email, t0, r);
+    await store.hit(email, t0 + 40_000, r);
+    // Assess
+    const item = await getItem(`throttle#${sha256(email)}`);
+    expect(item?.ttl?.N).toBe(`${Math.ceil((t0 + 40_000 + 900_000) / 1000)}`);
+    const everything = JSON.stringify(await table.scan());
+    expect(everything).not.toContain("dana");
+    expect(everything).not.toContain("secret-domain");
+  });
+
+  it("refuses malformed rules", async () => {
+    const key = fresh("rules@example.com");
+    await expect(store.hit(key, t0, rules({ maxPerWindow: 0 }))).rejects.toMatchObject({
+      code: "CONFIGURATION_ERROR",
+      details: { field: "rules.maxPerWindow" },
+    });
+    await expect(store.hit(key, t0, rules({ windowMs: 1.5 }))).rejects.toMatchObject({
+      details: { field: "rules.windowMs" },
+    });
+    await expect(store.hit(key, t0, rules({ minIntervalMs: -1 }))).rejects.toMatchObject({
+      details: { field: "rules.minIntervalMs" },
+    });
+  });
+});
+
+/**
+ * The throttle's specification, written the slow, obvious way: every send is
+ * kept forever, a clock behind the latest send counts as that send's time,
+ * and retryAfterMs is found by trying every later millisecond.
+ */
+class ReferenceThrottle {
+  private readonly sends: number[] = [];
+  constructor(private readonly rules: ThrottleRules) {}
+
+  private allowedAt(now: number): { ok: boolean; at: number } {
+    const at = Math.max(now, ...this.sends);
+    const tooSoon = this.sends.some((t) => at - t < this.rules.minIntervalMs);
+    const inWindow = this.sends.filter((t) => at - t < this.rules.windowMs).length;
+    return { ok: !tooSoon && inWindow < this.rules.maxPerWindow, at };
+  }
+
+  hit(now: number): ThrottleDecision {
+    const { ok, at } = this.allowedAt(now);
+    if (ok) {
+      this.sends.push(at);
+      return { allowed: true };
+    }
+    for (let wait = 1; ; wait++) {
+      if (this.allowedAt(now + wait).ok) return { allowed: false, retryAfterMs: wait };
+    }
+  }
+}
+
+describe("send throttle against a reference model", () => {
+  it("makes the same decisions, retryAfterMs included, over random sequences", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          minIntervalMs: fc.integer({ min: 0, max: 300 }),
+          maxPerWindow: fc.integer({ min: 1, max: 5 }),
+          windowMs: fc.integer({ min: 1, max: 1_000 }),
+        }),
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: -50, max: 0 })), {
+          minLength: 1,
+          maxLength: 25,
+        }),
+        async (r, steps) => {
+          const key = fresh("model@example.com");
+          const model = new ReferenceThrottle(r);
+          let now = 1_000_000;
+          for (const step of steps) {
+            now += step;
+            expect(await store.hit(key, now, r)).toEqual(model.hit(now));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
