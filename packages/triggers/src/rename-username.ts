@@ -1,0 +1,167 @@
+import type {
+  AttributeType,
+  CognitoIdentityProviderClient,
+} from "@aws-sdk/client-cognito-identity-provider";
+import {
+  PasscodeError,
+  resolveUsernamePolicy,
+  type UsernamePolicyOptions,
+  validateUsername,
+} from "@cognito-passcode/shared";
+import type { UsernameRegistry } from "./store.js";
+
+/** Options for {@link renameUsername}: where the user and the claims live. */
+export interface RenameUsernameOptions {
+  /** A client allowed `cognito-idp:AdminGetUser` and `AdminUpdateUserAttributes` on the pool. */
+  cognito: CognitoIdentityProviderClient;
+  /** The user pool's id, e.g. `eu-west-1_AbCdEf123`. */
+  userPoolId: string;
+  /** The registry the Verify trigger claims names in (the same table). */
+  registry: UsernameRegistry;
+  /**
+   * The attribute holding the username.
+   * @default "custom:username"
+   */
+  attribute?: string;
+  /**
+   * The username policy the new name must meet (use the triggers' policy).
+   * @default the default policy of `@cognito-passcode/shared`
+   */
+  policy?: UsernamePolicyOptions;
+}
+
+/** Which user to rename, and to what. */
+export interface RenameUsernameRequest {
+  /** The user's Cognito username, an alias such as the email, or the user's `sub`. */
+  username: string;
+  /** The new username, as typed; it is validated and normalised. */
+  newUsername: string;
+}
+
+/** What {@link renameUsername} did. */
+export interface RenameUsernameResult {
+  /** The new username in its normalised (stored) form. */
+  username: string;
+}
+
+/**
+ * Renames a user: moves the registry claim and the username attribute
+ * together, so the attribute always names a claim its user holds.
+ *
+ * Order: validate the new name; read the user (`AdminGetUser`) for its `sub`
+ * and current name; claim the new name for the `sub` (someone else holds it
+ * -> `USERNAME_UNAVAILABLE`, nothing changed); write the attribute
+ * (`AdminUpdateUserAttributes`; if that fails, the new claim is released and
+ * the error rethrown, so the old name stays as it was); release the old claim.
+ *
+ * A crash between steps never leaves an attribute without its claim. It can
+ * leave an extra claim held by the same user: after the claim and before the
+ * attribute write (the user keeps the old name, the new one is reserved for
+ * them), or after the attribute write and before the old claim's release
+ * (the old name stays reserved for them). Running the same rename again
+ * finishes the first case; `registry.release(oldName, sub)` frees the second.
+ * If only the final release fails, this throws a `SERVICE_ERROR` whose
+ * details name the old claim (`oldUsername`, `sub`), after the rename itself
+ * took effect.
+ *
+ * Errors from Cognito (e.g. `UserNotFoundException`) are rethrown as they are.
+ *
+ * @example
+ * ```ts
+ * await renameUsername(
+ *   { cognito: new CognitoIdentityProviderClient({}), userPoolId, registry: dynamoDbStore({ tableName }) },
+ *   { username: sub, newUsername: "Alice_2" },
+ * ); // { username: "alice_2" }
+ * ```
+ */
+export async function renameUsername(
+  options: RenameUsernameOptions,
+  request: RenameUsernameRequest,
+): Promise<RenameUsernameResult> {
+  const { cognito, userPoolId, registry, attribute } = checkOptions(options);
+  const policy = resolveUsernamePolicy(options.policy, "policy.");
+  if (typeof request?.username !== "string" || request.username.length === 0) {
+    throw new TypeError("request.username must name the user (username, alias or sub)");
+  }
+  const validation = validateUsername(request.newUsername, policy);
+  if (!validation.ok) {
+    throw new PasscodeError("USERNAME_INVALID", validation.message, {
+      details: { reason: validation.reason },
+    });
+  }
+  const newUsername = validation.username;
+
+  const sdk = await import("@aws-sdk/client-cognito-identity-provider");
+  const user = await cognito.send(
+    new sdk.AdminGetUserCommand({ UserPoolId: userPoolId, Username: request.username }),
+  );
+  const sub = attributeValue(user.UserAttributes, "sub");
+  if (!sub || !user.Username) {
+    throw new PasscodeError("SERVICE_ERROR", "AdminGetUser returned a user without a sub");
+  }
+  const oldUsername = attributeValue(user.UserAttributes, attribute);
+
+  if ((await registry.claim(newUsername, sub)) === "taken") {
+    throw new PasscodeError("USERNAME_UNAVAILABLE");
+  }
+  if (oldUsername === newUsername) return { username: newUsername };
+
+  try {
+    await cognito.send(
+      new sdk.AdminUpdateUserAttributesCommand({
+        UserPoolId: userPoolId,
+        Username: user.Username,
+        UserAttributes: [{ Name: attribute, Value: newUsername }],
+      }),
+    );
+  } catch (error) {
+    // The attribute still names the old claim: give the new one back.
+    await registry.release(newUsername, sub).catch(() => undefined);
+    throw error;
+  }
+
+  if (oldUsername) {
+    try {
+      await registry.release(oldUsername, sub);
+    } catch (cause) {
+      throw new PasscodeError(
+        "SERVICE_ERROR",
+        `Renamed to ${newUsername}, but the old claim could not be released`,
+        { cause, details: { oldUsername, sub } },
+      );
+    }
+  }
+  return { username: newUsername };
+}
+
+function checkOptions(options: RenameUsernameOptions) {
+  const fail = (field: string, why: string) =>
+    new PasscodeError("CONFIGURATION_ERROR", `${field} ${why}`, { details: { field } });
+  if (typeof options !== "object" || options === null) throw fail("options", "must be an object");
+  const { cognito, userPoolId, registry, attribute = "custom:username" } = options;
+  if (typeof (cognito as { send?: unknown } | undefined)?.send !== "function") {
+    throw fail("cognito", "must be a CognitoIdentityProviderClient");
+  }
+  if (typeof userPoolId !== "string" || !/^[\w-]+_[0-9a-zA-Z]+$/.test(userPoolId)) {
+    throw fail("userPoolId", "must be a user pool id such as eu-west-1_AbCdEf123");
+  }
+  if (
+    typeof registry?.claim !== "function" ||
+    typeof registry.release !== "function" ||
+    typeof registry.ownerOf !== "function"
+  ) {
+    throw fail("registry", "must be a UsernameRegistry (claim, release, ownerOf)");
+  }
+  if (typeof attribute !== "string" || attribute.length === 0 || attribute.length > 32) {
+    throw fail("attribute", "must be an attribute name such as custom:username");
+  }
+  return { cognito, userPoolId, registry, attribute };
+}
+
+function attributeValue(
+  attributes: readonly AttributeType[] | undefined,
+  name: string,
+): string | undefined {
+  const value = attributes?.find((entry) => entry.Name === name)?.Value;
+  return value === undefined || value === "" ? undefined : value;
+}
