@@ -33,7 +33,7 @@ export type PasscodeErrorCode =
   | "SERVICE_ERROR";
 
 /** All {@link PasscodeErrorCode} values, in a stable order. */
-export const PASSCODE_ERROR_CODES: readonly PasscodeErrorCode[] = Object.freeze([
+export const PASSCODE_ERROR_CODES: readonly PasscodeErrorCode[] = /* @__PURE__ */ Object.freeze([
   "CONFIGURATION_ERROR",
   "INVALID_EMAIL",
   "INVALID_CODE_FORMAT",
@@ -50,7 +50,7 @@ export const PASSCODE_ERROR_CODES: readonly PasscodeErrorCode[] = Object.freeze(
   "SERVICE_ERROR",
 ]);
 
-const CODE_SET: ReadonlySet<string> = new Set(PASSCODE_ERROR_CODES);
+const CODE_SET: ReadonlySet<string> = /* @__PURE__ */ new Set(PASSCODE_ERROR_CODES);
 
 /** True when `value` is one of the {@link PasscodeErrorCode} strings. */
 export function isPasscodeErrorCode(value: unknown): value is PasscodeErrorCode {
@@ -58,22 +58,23 @@ export function isPasscodeErrorCode(value: unknown): value is PasscodeErrorCode 
 }
 
 /** A default, human-readable message for each code. Apps usually show their own. */
-export const DEFAULT_ERROR_MESSAGES: Readonly<Record<PasscodeErrorCode, string>> = Object.freeze({
-  CONFIGURATION_ERROR: "The sign-in service is misconfigured.",
-  INVALID_EMAIL: "Enter a valid email address.",
-  INVALID_CODE_FORMAT: "Enter the code from the email.",
-  CODE_MISMATCH: "That code is not right.",
-  CODE_EXPIRED: "That code has expired. Request a new one.",
-  TOO_MANY_ATTEMPTS: "Too many wrong codes. Request a new one.",
-  USERNAME_INVALID: "That username is not allowed.",
-  USERNAME_UNAVAILABLE: "That username is taken.",
-  THROTTLED: "Too many codes requested. Try again shortly.",
-  DELIVERY_FAILED: "The email could not be sent. Try again.",
-  SESSION_EXPIRED: "Your sign-in session expired. Start again.",
-  NOT_AUTHORIZED: "Sign-in was refused.",
-  NETWORK_ERROR: "Could not reach the sign-in service. Check your connection.",
-  SERVICE_ERROR: "The sign-in service had a problem. Try again.",
-});
+export const DEFAULT_ERROR_MESSAGES: Readonly<Record<PasscodeErrorCode, string>> =
+  /* @__PURE__ */ Object.freeze({
+    CONFIGURATION_ERROR: "The sign-in service is misconfigured.",
+    INVALID_EMAIL: "Enter a valid email address.",
+    INVALID_CODE_FORMAT: "Enter the code from the email.",
+    CODE_MISMATCH: "That code is not right.",
+    CODE_EXPIRED: "That code has expired. Request a new one.",
+    TOO_MANY_ATTEMPTS: "Too many wrong codes. Request a new one.",
+    USERNAME_INVALID: "That username is not allowed.",
+    USERNAME_UNAVAILABLE: "That username is taken.",
+    THROTTLED: "Too many codes requested. Try again shortly.",
+    DELIVERY_FAILED: "The email could not be sent. Try again.",
+    SESSION_EXPIRED: "Your sign-in session expired. Start again.",
+    NOT_AUTHORIZED: "Sign-in was refused.",
+    NETWORK_ERROR: "Could not reach the sign-in service. Check your connection.",
+    SERVICE_ERROR: "The sign-in service had a problem. Try again.",
+  });
 
 /** Options for {@link PasscodeError}. */
 export interface PasscodeErrorOptions {

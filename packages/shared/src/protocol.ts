@@ -2,13 +2,13 @@
 export type PasscodeStep = "CODE" | "USERNAME";
 
 /** Step names as constants: `STEP.CODE`, `STEP.USERNAME`. */
-export const STEP = Object.freeze({ CODE: "CODE", USERNAME: "USERNAME" } as const);
+export const STEP = /* @__PURE__ */ Object.freeze({ CODE: "CODE", USERNAME: "USERNAME" } as const);
 
 /**
  * Keys of the public challenge parameters (Cognito's `ChallengeParameters`,
  * which the browser sees). Values are always strings on the wire.
  */
-export const CHALLENGE_PARAM = Object.freeze({
+export const CHALLENGE_PARAM = /* @__PURE__ */ Object.freeze({
   /** Which step this challenge is: `CODE` or `USERNAME`. */
   step: "step",
   /** Number of digits in the code (step `CODE`). */

@@ -4,7 +4,7 @@ import { PasscodeError } from "./errors.js";
  * Names refused by the default policy: roles, system words and names people
  * could use to impersonate staff. Compare on the normalised form.
  */
-export const DEFAULT_RESERVED_USERNAMES: readonly string[] = Object.freeze([
+export const DEFAULT_RESERVED_USERNAMES: readonly string[] = /* @__PURE__ */ Object.freeze([
   "admin",
   "administrator",
   "root",
@@ -148,7 +148,7 @@ export function resolveUsernamePolicy(
 }
 
 /** The default policy: 3 to 30 characters and {@link DEFAULT_RESERVED_USERNAMES}. */
-export const DEFAULT_USERNAME_POLICY: UsernamePolicy = resolveUsernamePolicy();
+export const DEFAULT_USERNAME_POLICY: UsernamePolicy = /* @__PURE__ */ resolveUsernamePolicy();
 
 /**
  * The canonical form of a username: trimmed, NFKC-normalised, lower-cased.
