@@ -1,0 +1,128 @@
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { buildAll, startDemo } from "../scripts/demo.mjs";
+
+/** Debian's Chromium; playwright-core never downloads a browser. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+const SCREENSHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
+
+/** Launches headless Chromium; Playwright gives it a fresh temporary profile. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+type Demo = Awaited<ReturnType<typeof startDemo>>;
+type StackOptions = NonNullable<NonNullable<Parameters<typeof startDemo>[0]>["stack"]>;
+
+/** One test's world: the demo (stack + pages) and a fresh browser context. */
+export interface Scenario {
+  demo: Demo;
+  context: BrowserContext;
+  page: Page;
+  /** Saves `e2e/screenshots/<name>.png` (full page). */
+  screenshot(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Makes sure the packages and pages are built (a no-op when they are fresh). */
+export function ensureBuilt(): Promise<void> {
+  return buildAll();
+}
+
+/** Starts the demo with `stack` options and opens a new context at `width` x `height`. */
+export async function startScenario(
+  browser: Browser,
+  options: { stack?: StackOptions; width?: number; height?: number } = {},
+): Promise<Scenario> {
+  const demo = await startDemo({ port: 0, stack: options.stack ?? {} });
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await mkdir(SCREENSHOTS, { recursive: true });
+  return {
+    demo,
+    context,
+    page,
+    async screenshot(name) {
+      await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+    },
+    async stop() {
+      await context.close();
+      await demo.stop();
+      if (errors.length > 0) throw new Error(`page errors: ${errors.join("; ")}`);
+    },
+  };
+}
+
+interface StoredMail {
+  destination: { to: string[] };
+  subject: string;
+  body: { text?: string; html?: string };
+  at: number;
+}
+
+/** Every mail sent to `email`, oldest first, read from the inbox's `/store` over HTTP. */
+export async function mailsTo(inboxUrl: string, email: string): Promise<StoredMail[]> {
+  const response = await fetch(new URL("/store", inboxUrl));
+  if (!response.ok) throw new Error(`inbox answered ${response.status}`);
+  const { emails } = (await response.json()) as { emails: StoredMail[] };
+  const address = email.toLowerCase();
+  return emails.filter((mail) =>
+    mail.destination.to.some((to) => to.toLowerCase().includes(address)),
+  );
+}
+
+/**
+ * Reads the code from the newest mail to `email`, as a person would: waits
+ * until there are more than `after` mails, then takes the first run of 6 to
+ * 10 digits in the text body.
+ */
+export async function readCode(inboxUrl: string, email: string, after = 0): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const mails = await mailsTo(inboxUrl, email);
+    if (mails.length > after) {
+      const newest = mails[mails.length - 1]!;
+      const text = newest.body.text ?? newest.body.html?.replace(/<[^>]*>/g, " ") ?? "";
+      const match = /\b(\d{6,10})\b/.exec(text);
+      if (!match) throw new Error(`no code in the mail "${newest.subject}"`);
+      return match[1]!;
+    }
+    if (Date.now() > deadline) throw new Error(`no mail to ${email} after ${after}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+/** A fresh address per test, so tests never see each other's mail. */
+export function uniqueEmail(label: string): string {
+  return `${label}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.com`;
+}
+
+/** A code that is certainly not `code`: same length, every digit shifted. */
+export function wrongCode(code: string): string {
+  return code.replace(/\d/g, (d) => String((Number(d) + 1) % 10));
+}
+
+/** Fails when the page is wider than its viewport (horizontal scrolling on a phone). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+}

@@ -1,0 +1,174 @@
+/**
+ * cognito-passcode with no framework: the page is static HTML with one form
+ * per step, and `render(snapshot)` shows the form the client's snapshot
+ * names. The state machine does the rest.
+ */
+import { createPasscodeClient, type PasscodeSnapshot } from "@cognito-passcode/client";
+import { DEFAULT_ERROR_MESSAGES, validateUsername } from "@cognito-passcode/shared";
+import "./style.css";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const screens = {
+  email: $<HTMLFormElement>("email-form"),
+  code: $<HTMLFormElement>("code-form"),
+  username: $<HTMLFormElement>("username-form"),
+  signedIn: $<HTMLElement>("signed-in"),
+};
+const emailInput = $<HTMLInputElement>("email");
+const codeInput = $<HTMLInputElement>("code");
+const usernameInput = $<HTMLInputElement>("username");
+const errorBox = $<HTMLDivElement>("error");
+
+type Screen = keyof typeof screens;
+
+function screenOf(snapshot: PasscodeSnapshot): Screen | undefined {
+  switch (snapshot.status) {
+    case "restoring":
+      return undefined;
+    case "signedOut":
+      return "email";
+    case "sendingCode":
+      return snapshot.resendOf ? "code" : "email";
+    case "awaitingCode":
+    case "verifyingCode":
+      return "code";
+    case "awaitingUsername":
+    case "submittingUsername":
+      return "username";
+    case "signedIn":
+      return "signedIn";
+  }
+}
+
+function errorText(snapshot: PasscodeSnapshot): string {
+  const error = snapshot.error;
+  if (!error) return "";
+  let text = DEFAULT_ERROR_MESSAGES[error.code];
+  if (error.code === "CODE_MISMATCH" && "attemptsLeft" in snapshot) {
+    text += ` ${snapshot.attemptsLeft} attempt${snapshot.attemptsLeft === 1 ? "" : "s"} left.`;
+  }
+  if (error.retryAfterMs !== undefined) {
+    text += ` Try again in ${Math.ceil(error.retryAfterMs / 1000)} s.`;
+  }
+  return text;
+}
+
+function claimsOf(idToken: string): Record<string, unknown> {
+  const part = idToken.split(".")[1] ?? "";
+  const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
+  const bytes = Uint8Array.from(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, "=")), (c) =>
+    c.charCodeAt(0),
+  );
+  return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+}
+
+async function loadConfig() {
+  const response = await fetch("./config.json", { cache: "no-store" });
+  const config = (await response.json()) as {
+    endpoint?: string;
+    region?: string;
+    clientId: string;
+  };
+  if (!config.clientId || !(config.endpoint || config.region)) {
+    throw new Error("config.json needs clientId and endpoint or region");
+  }
+  return config;
+}
+
+async function main() {
+  const config = await loadConfig();
+  const client = createPasscodeClient(
+    config.endpoint
+      ? { clientId: config.clientId, endpoint: config.endpoint }
+      : { clientId: config.clientId, region: config.region! },
+  );
+  let shown: Screen | undefined;
+
+  function render() {
+    const snapshot = client.getSnapshot();
+    const screen = screenOf(snapshot);
+    $("loading").hidden = screen !== undefined;
+    for (const [name, element] of Object.entries(screens)) element.hidden = name !== screen;
+
+    const busy = ["sendingCode", "verifyingCode", "submittingUsername"].includes(snapshot.status);
+    for (const button of document.querySelectorAll<HTMLButtonElement>("form button")) {
+      button.setAttribute("aria-disabled", String(busy));
+    }
+    errorBox.hidden = !snapshot.error;
+    errorBox.textContent = errorText(snapshot);
+
+    if (snapshot.status === "awaitingCode" || snapshot.status === "verifyingCode") {
+      $("code-email").textContent = snapshot.email;
+      codeInput.maxLength = snapshot.codeLength;
+      if (snapshot.error) codeInput.value = "";
+    }
+    if (snapshot.status === "awaitingUsername" || snapshot.status === "submittingUsername") {
+      $("username-rules").textContent =
+        `${snapshot.minLength}–${snapshot.maxLength} characters: letters a–z, digits, underscores; starts with a letter.`;
+    }
+    if (snapshot.status === "signedIn" && shown !== "signedIn") {
+      $("handle").textContent = `@${snapshot.user.username ?? ""}`;
+      $("profile-email").textContent = snapshot.user.email;
+      void client.getTokens().then((tokens) => {
+        $("claims").textContent = tokens ? JSON.stringify(claimsOf(tokens.idToken), null, 2) : "";
+      });
+    }
+    if (screen !== shown) {
+      shown = screen;
+      // Put the keyboard where the new step needs it.
+      const focus = { email: emailInput, code: codeInput, username: usernameInput };
+      if (screen === "signedIn") $("signed-in-title").focus();
+      else if (screen) focus[screen].focus();
+    }
+    updateTimer();
+  }
+
+  function updateTimer() {
+    const snapshot = client.getSnapshot();
+    if (snapshot.status !== "awaitingCode" && snapshot.status !== "verifyingCode") return;
+    const left = Math.max(0, Math.ceil((snapshot.expiresAt - Date.now()) / 1000));
+    $("code-timer").textContent =
+      left > 0
+        ? `Expires in ${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`
+        : "This code has expired. Send a new code.";
+  }
+
+  screens.email.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void client.requestCode(emailInput.value);
+  });
+  screens.code.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void client.submitCode(codeInput.value);
+  });
+  codeInput.addEventListener("input", () => {
+    const snapshot = client.getSnapshot();
+    codeInput.value = codeInput.value.replace(/\D/g, "");
+    if (snapshot.status === "awaitingCode" && codeInput.value.length === snapshot.codeLength) {
+      void client.submitCode(codeInput.value);
+    }
+  });
+  $("resend").addEventListener("click", () => void client.resendCode());
+  $("change-email").addEventListener("click", () => client.reset());
+  usernameInput.addEventListener("input", () => {
+    const result = validateUsername(usernameInput.value);
+    $("username-status").textContent = result.ok
+      ? `You will be @${result.username}.`
+      : result.message;
+  });
+  screens.username.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void client.submitUsername(usernameInput.value);
+  });
+  $("sign-out").addEventListener("click", () => void client.signOut());
+
+  client.subscribe(render);
+  setInterval(updateTimer, 1000);
+  render();
+}
+
+main().catch((error: unknown) => {
+  errorBox.hidden = false;
+  errorBox.textContent = `This page could not start: ${String(error)}`;
+});

@@ -1,0 +1,163 @@
+import { usePasscode } from "@cognito-passcode/client/react";
+import { isPasscodeError, isValidEmail } from "@cognito-passcode/shared";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { type CodeDetails, CodeScreen } from "./code-screen.js";
+import { EmailScreen } from "./email-screen.js";
+import type { ShownError } from "./error-notice.js";
+import type { Client, Snapshot } from "./passcode.js";
+import { ProfileScreen } from "./profile-screen.js";
+import { UsernameScreen } from "./username-screen.js";
+
+type Action = () => Promise<unknown>;
+
+function toShownError(cause: unknown): ShownError {
+  if (isPasscodeError(cause)) {
+    return { code: cause.code, message: cause.message, retryAfterMs: cause.retryAfterMs };
+  }
+  return { code: "SERVICE_ERROR", message: String(cause) };
+}
+
+function codeDetailsOf(snapshot: Snapshot): CodeDetails | undefined {
+  if (snapshot.status !== "awaitingCode" && snapshot.status !== "verifyingCode") return undefined;
+  const { email, maskedEmail, codeLength, expiresAt, attemptsLeft } = snapshot;
+  return { email, maskedEmail, codeLength, expiresAt, attemptsLeft };
+}
+
+/**
+ * The login page: one screen per snapshot status. The client's snapshot is the
+ * only source of truth for where the user is; the page keeps just what the
+ * person typed and a few display notes.
+ */
+export function App({ client }: { client: Client }) {
+  const snapshot = usePasscode(client);
+  const [email, setEmail] = useState("");
+  const [callError, setCallError] = useState<ShownError | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
+  const [resendAvailableAt, setResendAvailableAt] = useState(0);
+  const [signingOut, setSigningOut] = useState(false);
+  const lastAction = useRef<Action | undefined>(undefined);
+
+  // A rejected call whose error is not in the snapshot is shown until the status moves on.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset on every status change
+  useEffect(() => setCallError(undefined), [snapshot.status]);
+
+  const error: ShownError | undefined = snapshot.error ?? callError;
+  useEffect(() => {
+    if (error?.code === "THROTTLED" && error.retryAfterMs !== undefined) {
+      setResendAvailableAt(Date.now() + error.retryAfterMs);
+    }
+  }, [error]);
+
+  const run = useCallback(async (action: Action): Promise<boolean> => {
+    lastAction.current = action;
+    setCallError(undefined);
+    try {
+      await action();
+      return true;
+    } catch (cause) {
+      setCallError(toShownError(cause));
+      return false;
+    }
+  }, []);
+  const retry = useCallback(() => {
+    if (lastAction.current) void run(lastAction.current);
+  }, [run]);
+
+  const details = codeDetailsOf(snapshot);
+
+  switch (snapshot.status) {
+    case "restoring":
+      return (
+        <section className="screen" aria-busy="true" aria-labelledby="restoring-title">
+          <h1 id="restoring-title">Welcome back</h1>
+          <p className="lede">
+            <span className="spinner" aria-hidden="true" /> Restoring your session…
+          </p>
+        </section>
+      );
+    case "signedOut":
+    case "sendingCode": {
+      // A resend keeps the code screen up (with its details) while the new code is on its way.
+      if (snapshot.status === "sendingCode" && snapshot.resendOf) {
+        return renderCode(snapshot.resendOf, false, true);
+      }
+      return (
+        <EmailScreen
+          email={email}
+          onEmailChange={setEmail}
+          busy={snapshot.status === "sendingCode"}
+          error={error}
+          onRetry={retry}
+          onSubmit={() => {
+            if (!isValidEmail(email)) {
+              setCallError({ code: "INVALID_EMAIL" });
+              return;
+            }
+            setNotice(undefined);
+            setResendAvailableAt(0);
+            void run(() => client.requestCode(email));
+          }}
+        />
+      );
+    }
+    case "awaitingCode":
+    case "verifyingCode":
+      return renderCode(details!, snapshot.status === "verifyingCode", false);
+    case "awaitingUsername":
+    case "submittingUsername":
+      return (
+        <UsernameScreen
+          minLength={snapshot.minLength}
+          maxLength={snapshot.maxLength}
+          attemptsLeft={snapshot.attemptsLeft}
+          submitting={snapshot.status === "submittingUsername"}
+          error={error}
+          onRetry={retry}
+          onSubmit={(name) => void run(() => client.submitUsername(name))}
+        />
+      );
+    case "signedIn":
+      return (
+        <ProfileScreen
+          client={client}
+          user={snapshot.user}
+          signingOut={signingOut}
+          onSignOut={async () => {
+            setSigningOut(true);
+            await run(() => client.signOut());
+            setSigningOut(false);
+          }}
+        />
+      );
+  }
+
+  function renderCode(code: CodeDetails, verifying: boolean, isResending: boolean) {
+    return (
+      <CodeScreen
+        details={code}
+        verifying={verifying}
+        resending={isResending}
+        error={error}
+        resendAvailableAt={resendAvailableAt}
+        notice={notice}
+        onRetry={retry}
+        onSubmit={(value) => {
+          setNotice(undefined);
+          void run(() => client.submitCode(value));
+        }}
+        onResend={async () => {
+          setNotice(undefined);
+          const ok = await run(() => client.resendCode());
+          const after = client.getSnapshot();
+          if (ok && after.status === "awaitingCode" && !after.error) {
+            setNotice("We sent a new code. Check your email.");
+          }
+        }}
+        onChangeEmail={() => {
+          setNotice(undefined);
+          void run(async () => client.reset());
+        }}
+      />
+    );
+  }
+}

@@ -1,0 +1,33 @@
+/** Where the page finds its user pool. Served as `config.json` next to the page. */
+export interface PageConfig {
+  /** The Cognito endpoint, e.g. the local stack's URL. Either this or `region`. */
+  endpoint?: string;
+  /** The AWS region of a real user pool, e.g. `eu-west-1`. */
+  region?: string;
+  /** The user pool's public app client id. */
+  clientId: string;
+  /** Local demo only: where the emails can be read (the local stack's inbox). */
+  inboxUrl?: string;
+}
+
+/**
+ * Reads `config.json` at start-up, so one build of the page serves any user
+ * pool: the demo and the tests write the local stack's values, a deployment
+ * writes its own. Throws a readable error when the file is missing or wrong.
+ */
+export async function loadConfig(url = "./config.json"): Promise<PageConfig> {
+  const response = await fetch(url, { cache: "no-store" });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  const raw: unknown = await response.json();
+  if (typeof raw !== "object" || raw === null) throw new Error(`${url} is not a JSON object`);
+  const { endpoint, region, clientId, inboxUrl } = raw as Record<string, unknown>;
+  if (typeof clientId !== "string" || clientId === "") {
+    throw new Error(`${url} has no clientId`);
+  }
+  const config: PageConfig = { clientId };
+  if (typeof endpoint === "string" && endpoint !== "") config.endpoint = endpoint;
+  if (typeof region === "string" && region !== "") config.region = region;
+  if (typeof inboxUrl === "string" && /^https?:\/\//.test(inboxUrl)) config.inboxUrl = inboxUrl;
+  if (!config.endpoint && !config.region) throw new Error(`${url} needs an endpoint or a region`);
+  return config;
+}

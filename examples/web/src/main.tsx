@@ -1,0 +1,67 @@
+import { createPasscodeClient } from "@cognito-passcode/client";
+import { type ReactNode, StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./app.js";
+import { loadConfig, type PageConfig } from "./config.js";
+import "./styles.css";
+
+function Shell({ config, children }: { config?: PageConfig; children: ReactNode }) {
+  return (
+    <div className="page">
+      <main className="card">
+        <p className="brand">
+          <span className="brand-mark" aria-hidden="true" />
+          Passcode
+        </p>
+        {children}
+      </main>
+      {config?.inboxUrl ? (
+        <p className="footnote">
+          Local demo: no email leaves this machine. Read your code in the{" "}
+          <a href={config.inboxUrl} target="_blank" rel="noreferrer">
+            local inbox
+          </a>
+          .
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+async function start(root: ReturnType<typeof createRoot>) {
+  let config: PageConfig;
+  try {
+    config = await loadConfig();
+  } catch (cause) {
+    root.render(
+      <Shell>
+        <section className="screen" aria-labelledby="config-title">
+          <h1 id="config-title">Sign-in is not set up</h1>
+          <div className="notice notice-error" role="alert">
+            <p>This page could not read its configuration ({String(cause)}).</p>
+          </div>
+          <p className="hint">
+            Run <code>pnpm demo</code> from the repository, or serve a <code>config.json</code> with{" "}
+            <code>clientId</code> and <code>endpoint</code> or <code>region</code>.
+          </p>
+        </section>
+      </Shell>,
+    );
+    return;
+  }
+  const client = createPasscodeClient({
+    clientId: config.clientId,
+    ...(config.endpoint ? { endpoint: config.endpoint } : { region: config.region! }),
+    // Opt in to keeping the refresh token for this tab, so a reload stays signed in.
+    storage: window.sessionStorage,
+  });
+  root.render(
+    <StrictMode>
+      <Shell config={config}>
+        <App client={client} />
+      </Shell>
+    </StrictMode>,
+  );
+}
+
+void start(createRoot(document.getElementById("root")!));

@@ -1,0 +1,70 @@
+import type { PasscodeErrorCode } from "@cognito-passcode/shared";
+
+/** What the page knows when it words an error. */
+export interface MessageContext {
+  codeLength?: number;
+  attemptsLeft?: number;
+  retryAfterMs?: number;
+}
+
+/** "24 seconds", "1 minute 5 seconds". */
+export function formatDuration(ms: number): string {
+  const total = Math.max(1, Math.ceil(ms / 1000));
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
+  const parts: string[] = [];
+  if (minutes > 0) parts.push(`${minutes} minute${minutes === 1 ? "" : "s"}`);
+  if (seconds > 0) parts.push(`${seconds} second${seconds === 1 ? "" : "s"}`);
+  return parts.join(" ");
+}
+
+function attempts(n: number | undefined): string {
+  if (n === undefined) return "";
+  if (n <= 0) return " No attempts left: send a new code.";
+  return ` ${n} attempt${n === 1 ? "" : "s"} left.`;
+}
+
+/**
+ * A message a person understands for every error code the client reports.
+ * The client's own `message` is a fallback for developers; the page words
+ * each case for the screen it appears on.
+ */
+export function humanMessage(code: PasscodeErrorCode, context: MessageContext = {}): string {
+  switch (code) {
+    case "CONFIGURATION_ERROR":
+      return "This page is not set up correctly, so sign-in cannot start. Please tell the site's owner.";
+    case "INVALID_EMAIL":
+      return "That doesn't look like an email address. Check it for typos.";
+    case "INVALID_CODE_FORMAT":
+      return `Enter the ${context.codeLength ?? 6}-digit code from the email.`;
+    case "CODE_MISMATCH":
+      return `That code isn't right.${attempts(context.attemptsLeft)}`;
+    case "CODE_EXPIRED":
+      return "That code has expired. Send a new code to continue.";
+    case "TOO_MANY_ATTEMPTS":
+      return "Too many wrong codes. Send a new code to try again.";
+    case "USERNAME_INVALID":
+      return "That username doesn't follow the rules below.";
+    case "USERNAME_UNAVAILABLE":
+      return "That username is taken. Try another one.";
+    case "THROTTLED":
+      return context.retryAfterMs !== undefined
+        ? `Too many codes asked for. You can ask again in ${formatDuration(context.retryAfterMs)}.`
+        : "Too many codes asked for. Wait a little, then try again.";
+    case "DELIVERY_FAILED":
+      return "We couldn't send the email. Check the address, or try again in a moment.";
+    case "SESSION_EXPIRED":
+      return "This sign-in took too long and has expired. Start again with your email.";
+    case "NOT_AUTHORIZED":
+      return "Sign-in was refused. Start again with your email.";
+    case "NETWORK_ERROR":
+      return "We couldn't reach the sign-in service. Check your connection, then try again.";
+    case "SERVICE_ERROR":
+      return "The sign-in service had a problem. Try again in a moment.";
+  }
+}
+
+/** Errors a plain retry of the same request can fix. */
+export function isRetryable(code: PasscodeErrorCode): boolean {
+  return code === "NETWORK_ERROR" || code === "SERVICE_ERROR" || code === "DELIVERY_FAILED";
+}

@@ -1,0 +1,79 @@
+import { useEffect, useRef, useState } from "react";
+import { decodeJwtClaims, formatClaim } from "./jwt.js";
+import type { Client, SnapshotOf } from "./passcode.js";
+
+interface ProfileScreenProps {
+  client: Client;
+  user: SnapshotOf<"signedIn">["user"];
+  signingOut: boolean;
+  onSignOut: () => void;
+}
+
+/** Signed in: who you are, what your ID token says, and the way out. */
+export function ProfileScreen({ client, user, signingOut, onSignOut }: ProfileScreenProps) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  const [claims, setClaims] = useState<Record<string, unknown> | undefined>();
+
+  useEffect(() => {
+    heading.current?.focus();
+  }, []);
+  useEffect(() => {
+    let live = true;
+    client.getTokens().then(
+      (tokens) => {
+        if (live) setClaims(tokens ? decodeJwtClaims(tokens.idToken) : {});
+      },
+      () => {
+        if (live) setClaims({});
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [client]);
+
+  const username = user.username ?? "";
+  return (
+    <section className="screen" aria-labelledby="profile-title">
+      <h1 id="profile-title" ref={heading} tabIndex={-1}>
+        You're signed in
+      </h1>
+      <div className="identity">
+        <div className="avatar" aria-hidden="true">
+          {(username || user.email).charAt(0).toUpperCase()}
+        </div>
+        <div className="identity-text">
+          <p className="handle" data-testid="handle">
+            @{username}
+          </p>
+          <p className="email">{user.email}</p>
+        </div>
+      </div>
+      <details className="claims" open>
+        <summary>ID token claims</summary>
+        {claims === undefined ? (
+          <p className="hint">Reading the token…</p>
+        ) : (
+          <dl>
+            {Object.entries(claims).map(([name, value]) => (
+              <div key={name} className="claim">
+                <dt>{name}</dt>
+                <dd>{formatClaim(name, value)}</dd>
+              </div>
+            ))}
+          </dl>
+        )}
+      </details>
+      <button
+        type="button"
+        className="button-secondary"
+        aria-disabled={signingOut || undefined}
+        onClick={() => {
+          if (!signingOut) onSignOut();
+        }}
+      >
+        {signingOut ? "Signing out…" : "Sign out"}
+      </button>
+    </section>
+  );
+}

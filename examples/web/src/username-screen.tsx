@@ -1,0 +1,128 @@
+import { normalizeUsername, validateUsername } from "@cognito-passcode/shared";
+import { type FormEvent, useMemo, useState } from "react";
+import { ErrorNotice, type ShownError } from "./error-notice.js";
+
+interface UsernameScreenProps {
+  minLength: number;
+  maxLength: number;
+  attemptsLeft: number;
+  submitting: boolean;
+  error: ShownError | undefined;
+  onSubmit: (username: string) => void;
+  onRetry: () => void;
+}
+
+interface Rule {
+  id: string;
+  text: string;
+  met: boolean;
+}
+
+/** The policy's rules, each checked against what is typed so far. */
+function rulesFor(value: string, minLength: number, maxLength: number): Rule[] {
+  const name = normalizeUsername(value);
+  return [
+    {
+      id: "length",
+      text: `${minLength} to ${maxLength} characters`,
+      met: name.length >= minLength && name.length <= maxLength,
+    },
+    {
+      id: "characters",
+      text: "Letters a–z, digits and underscores only",
+      met: name.length > 0 && /^[a-z0-9_]+$/.test(name),
+    },
+    { id: "start", text: "Starts with a letter", met: /^[a-z]/.test(name) },
+  ];
+}
+
+/** Step 3, first sign-in only: pick the @username, checked live with the shared policy. */
+export function UsernameScreen(props: UsernameScreenProps) {
+  const { minLength, maxLength, attemptsLeft, submitting, error } = props;
+  const [value, setValue] = useState("");
+  const [touched, setTouched] = useState(false);
+  const validation = useMemo(
+    () => validateUsername(value, { minLength, maxLength }),
+    [value, minLength, maxLength],
+  );
+  const rules = rulesFor(value, minLength, maxLength);
+  const showInvalid = touched && !validation.ok;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    if (!submitting && validation.ok) props.onSubmit(validation.username);
+  };
+
+  let status: string;
+  if (validation.ok) status = `Looks good: you will be @${validation.username}.`;
+  else if (touched || value !== "") status = validation.message;
+  else status = "";
+
+  return (
+    <form className="screen" onSubmit={submit} noValidate aria-labelledby="username-title">
+      <h1 id="username-title">Choose a username</h1>
+      <p className="lede">This is how others see you. You choose it once, on your first sign-in.</p>
+      <div className="field">
+        <label htmlFor="username">Username</label>
+        <div className="prefixed">
+          <span className="prefix" aria-hidden="true">
+            @
+          </span>
+          <input
+            id="username"
+            name="username"
+            type="text"
+            autoComplete="off"
+            autoCapitalize="none"
+            autoCorrect="off"
+            spellCheck={false}
+            // biome-ignore lint/a11y/noAutofocus: the username is what this screen asks for
+            autoFocus
+            value={value}
+            readOnly={submitting}
+            aria-invalid={showInvalid || error ? true : undefined}
+            aria-describedby={`username-rules username-status${error ? " username-error" : ""}`}
+            onChange={(event) => setValue(event.target.value)}
+            onBlur={() => value !== "" && setTouched(true)}
+          />
+        </div>
+        <ul id="username-rules" className="rules" aria-label="Username rules">
+          {rules.map((rule) => (
+            <li key={rule.id} className={rule.met ? "rule-met" : ""}>
+              <span className="rule-mark" aria-hidden="true">
+                {rule.met ? "✓" : "•"}
+              </span>
+              {rule.text}
+              <span className="visually-hidden">{rule.met ? " (met)" : " (not met yet)"}</span>
+            </li>
+          ))}
+        </ul>
+        <p
+          id="username-status"
+          className={validation.ok ? "hint hint-ok" : showInvalid ? "hint hint-warning" : "hint"}
+          aria-live="polite"
+        >
+          {status}
+        </p>
+      </div>
+      {error ? (
+        <ErrorNotice
+          id="username-error"
+          error={error}
+          context={{ attemptsLeft }}
+          onRetry={props.onRetry}
+        />
+      ) : null}
+      {error && attemptsLeft > 0 && !["NETWORK_ERROR", "SERVICE_ERROR"].includes(error.code) ? (
+        <p className="hint">
+          {attemptsLeft} {attemptsLeft === 1 ? "try" : "tries"} left.
+        </p>
+      ) : null}
+      <button type="submit" className="button-primary" aria-disabled={submitting || undefined}>
+        {submitting ? <span className="spinner" aria-hidden="true" /> : null}
+        {submitting ? "Saving…" : "Continue"}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,275 @@
+#!/usr/bin/env node
+// `pnpm demo`: builds the packages and the example pages, starts the local
+// stack (Cognito + SES inbox + DynamoDB, in this process) and serves the login
+// page on 127.0.0.1. Ctrl-C stops everything.
+//
+//   node scripts/demo.mjs [--port 5173] [--rebuild] [--build-only] [--no-build]
+//
+// The end-to-end tests import `buildAll` and `startDemo` from here, so the
+// tests run exactly what a person runs.
+import { spawn } from "node:child_process";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { createServer } from "node:http";
+import { extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** What gets built, in dependency order, and from what. */
+const TARGETS = [
+  { dir: "packages/shared", inputs: ["src", "package.json", "tsup.config.ts"] },
+  { dir: "packages/triggers", inputs: ["src", "package.json", "tsup.config.ts"] },
+  { dir: "packages/client", inputs: ["src", "package.json", "tsup.config.ts"] },
+  { dir: "packages/local", inputs: ["src", "package.json", "tsup.config.ts"] },
+  { dir: "examples/web", inputs: ["src", "index.html", "package.json", "vite.config.ts"] },
+  { dir: "examples/vanilla", inputs: ["src", "index.html", "package.json", "vite.config.ts"] },
+];
+
+async function walkTimes(path, pick) {
+  let info;
+  try {
+    info = await stat(path);
+  } catch {
+    return undefined;
+  }
+  if (!info.isDirectory()) return info.mtimeMs;
+  let result;
+  for (const entry of await readdir(path)) {
+    const time = await walkTimes(join(path, entry), pick);
+    if (time !== undefined) result = result === undefined ? time : pick(result, time);
+  }
+  return result;
+}
+
+/** True when `dist` is older than any input, or missing. */
+async function isStale(target) {
+  const base = join(ROOT, target.dir);
+  const built = await walkTimes(join(base, "dist"), Math.min);
+  if (built === undefined) return true;
+  for (const input of target.inputs) {
+    const changed = await walkTimes(join(base, input), Math.max);
+    if (changed !== undefined && changed > built) return true;
+  }
+  return false;
+}
+
+function run(command, args, cwd) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolvePromise();
+      else reject(new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${output}`));
+    });
+  });
+}
+
+/**
+ * Builds every package and example whose `dist` is missing or older than its
+ * sources (all of them with `force`). Each one runs its own `build` script.
+ */
+export async function buildAll({ force = false, log = () => {} } = {}) {
+  // Under `pnpm demo`, npm_execpath is pnpm itself; otherwise use the pnpm on PATH.
+  const execPath = process.env.npm_execpath;
+  const pnpm =
+    execPath && /pnpm/.test(execPath) && /\.c?js$/.test(execPath)
+      ? { command: process.execPath, args: [execPath] }
+      : { command: "pnpm", args: [] };
+  let rebuilt = false;
+  for (const target of TARGETS) {
+    // Examples bundle the packages, so a rebuilt package rebuilds them too.
+    const stale =
+      force || (rebuilt && target.dir.startsWith("examples/")) || (await isStale(target));
+    if (!stale) continue;
+    log(`Building ${target.dir}…`);
+    await run(pnpm.command, [...pnpm.args, "run", "build"], join(ROOT, target.dir));
+    rebuilt = true;
+  }
+}
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".map": "application/json",
+};
+
+/** The sites the server hosts: URL prefix -> built folder. Longest prefix first. */
+const SITES = [
+  { prefix: "/vanilla/", dir: join(ROOT, "examples/vanilla/dist") },
+  { prefix: "/", dir: join(ROOT, "examples/web/dist") },
+];
+
+function securityHeaders(connectOrigin) {
+  return {
+    "content-security-policy": [
+      "default-src 'self'",
+      `connect-src 'self' ${connectOrigin}`,
+      "img-src 'self' data:",
+      "style-src 'self'",
+      "script-src 'self'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join("; "),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+  };
+}
+
+/** A small static server for the built pages, plus `config.json` for each. */
+function createPageServer(config) {
+  const headers = securityHeaders(new URL(config.endpoint).origin);
+  const body = JSON.stringify(config);
+  return createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.writeHead(405, { allow: "GET, HEAD" }).end();
+        return;
+      }
+      if (url.pathname === "/vanilla") {
+        res.writeHead(308, { location: "/vanilla/" }).end();
+        return;
+      }
+      const site = SITES.find((candidate) => url.pathname.startsWith(candidate.prefix));
+      const relative = decodeURIComponent(url.pathname.slice(site.prefix.length));
+      if (relative === "config.json") {
+        res.writeHead(200, {
+          ...headers,
+          "content-type": TYPES[".json"],
+          "cache-control": "no-store",
+        });
+        res.end(req.method === "HEAD" ? undefined : body);
+        return;
+      }
+      let file = resolve(site.dir, normalize(relative === "" ? "index.html" : relative));
+      if (file !== site.dir && !file.startsWith(site.dir + sep)) {
+        res.writeHead(404).end();
+        return;
+      }
+      // Unknown paths get the page itself (client-side routes, refreshes).
+      const info = await stat(file).catch(() => undefined);
+      if (!info?.isFile()) file = join(site.dir, "index.html");
+      const content = await readFile(file);
+      const type = TYPES[extname(file)] ?? "application/octet-stream";
+      const immutable = file.includes(`${sep}assets${sep}`);
+      res.writeHead(200, {
+        ...headers,
+        "content-type": type,
+        "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+      });
+      res.end(req.method === "HEAD" ? undefined : content);
+    } catch (error) {
+      res.writeHead(500, { "content-type": "text/plain" }).end(String(error));
+    }
+  });
+}
+
+function listen(server, port, host) {
+  return new Promise((resolvePromise, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolvePromise(server.address().port);
+    });
+  });
+}
+
+/**
+ * Starts the local stack and the page server (both on `host`), and returns
+ * their URLs and a `stop()` that closes both. `stack` options go to
+ * `startLocalStack` as they are (`triggers`, `now`, ...). Needs `buildAll()` first.
+ */
+export async function startDemo({ port = 0, host = "127.0.0.1", stack: stackOptions = {} } = {}) {
+  const local = await import(pathToFileURL(join(ROOT, "packages/local/dist/index.js")).href);
+  const stack = await local.startLocalStack({ port: 0, host, ...stackOptions });
+  const config = {
+    endpoint: stack.endpoint,
+    region: stack.region,
+    clientId: stack.clientId,
+    inboxUrl: stack.sesEndpoint,
+  };
+  const server = createPageServer(config);
+  let pagePort;
+  try {
+    pagePort = await listen(server, port, host);
+  } catch (error) {
+    if (error?.code !== "EADDRINUSE" || port === 0) {
+      await stack.stop();
+      throw error;
+    }
+    // The preferred port is taken (another demo?): take any free one.
+    pagePort = await listen(server, 0, host);
+  }
+  const origin = `http://${host}:${pagePort}`;
+  let stopped;
+  return {
+    loginUrl: `${origin}/`,
+    vanillaUrl: `${origin}/vanilla/`,
+    inboxUrl: stack.sesEndpoint,
+    stack,
+    stop() {
+      stopped ??= (async () => {
+        server.closeAllConnections();
+        await new Promise((done) => server.close(() => done()));
+        await stack.stop();
+      })();
+      return stopped;
+    },
+  };
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: process.env.PORT ?? "5173" },
+      rebuild: { type: "boolean", default: false },
+      "build-only": { type: "boolean", default: false },
+      "no-build": { type: "boolean", default: false },
+    },
+  });
+  const started = Date.now();
+  if (!values["no-build"]) {
+    await buildAll({ force: values.rebuild, log: (line) => console.log(line) });
+  }
+  if (values["build-only"]) return;
+
+  const demo = await startDemo({ port: Number(values.port) });
+  console.log(`Login page: ${demo.loginUrl}`);
+  console.log(`Inbox: ${demo.inboxUrl}`);
+  console.log(`Plain DOM example: ${demo.vanillaUrl}`);
+  console.log(
+    `Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Sign in with any email address; the code arrives in the inbox. Press Ctrl-C to stop.`,
+  );
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.log("\nStopping…");
+    await demo.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
