@@ -1,9 +1,10 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // The CLI is an entry too (dist/cli.js, shebang kept by esbuild); only the library gets types.
+  entry: ["src/index.ts", "src/cli.ts"],
   format: ["esm", "cjs"],
-  dts: true,
+  dts: { entry: "src/index.ts" },
   clean: true,
   sourcemap: false,
   target: "es2022",

@@ -1,0 +1,157 @@
+import { randomInt, randomUUID } from "node:crypto";
+import { attributeList, parseAttributes } from "./attributes.js";
+import { CognitoError, invalidParameter, userNotFound } from "./cognito-error.js";
+import {
+  clientMetadata,
+  type Operation,
+  type PoolContext,
+  type RequestInfo,
+  requirePool,
+  requireSigV4,
+  requireString,
+  triggerEvent,
+} from "./pool.js";
+import type { LocalUser } from "./users.js";
+
+const EMAIL_USERNAME = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** Checks the SigV4 header and the pool id that every admin call carries. */
+function admin(pool: PoolContext, input: Record<string, unknown>, request: RequestInfo): void {
+  requireSigV4(request);
+  requirePool(pool, input);
+}
+
+function findUser(pool: PoolContext, input: Record<string, unknown>): LocalUser {
+  const user = pool.users.find(requireString(input, "Username"));
+  if (!user) throw userNotFound();
+  return user;
+}
+
+/** The `UserType` shape of AdminCreateUser and ListUsers (dates in epoch seconds). */
+export function userType(user: LocalUser, attributes?: ReadonlySet<string>) {
+  return {
+    Username: user.username,
+    Attributes: attributeList(user, attributes),
+    UserCreateDate: user.createdAt / 1000,
+    UserLastModifiedDate: user.updatedAt / 1000,
+    Enabled: user.enabled,
+    UserStatus: user.status,
+  };
+}
+
+/** `AdminGetUser`. */
+export const adminGetUser: Operation = async (pool, input, request) => {
+  admin(pool, input, request);
+  const user = findUser(pool, input);
+  return {
+    Username: user.username,
+    UserAttributes: attributeList(user),
+    UserCreateDate: user.createdAt / 1000,
+    UserLastModifiedDate: user.updatedAt / 1000,
+    Enabled: user.enabled,
+    UserStatus: user.status,
+  };
+};
+
+/** `AdminCreateUser`: runs PreSignUp_AdminCreateUser; emails a temporary password unless suppressed. */
+export const adminCreateUser: Operation = async (pool, input, request) => {
+  admin(pool, input, request);
+  const username = requireString(input, "Username");
+  if (!EMAIL_USERNAME.test(username)) throw invalidParameter("Username should be an email.");
+  const attributes = parseAttributes(input.UserAttributes, "userAttributes", pool.knownAttributes);
+  if (attributes.sub !== undefined) {
+    throw invalidParameter("Cannot modify the non-mutable attribute sub");
+  }
+  attributes.email = username;
+  const action = input.MessageAction;
+  if (action !== undefined && action !== "SUPPRESS" && action !== "RESEND") {
+    throw invalidParameter(
+      `1 validation error detected: Value '${String(action)}' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]`,
+    );
+  }
+  const existing = pool.users.findByEmail(username);
+  if (action === "RESEND") {
+    if (!existing) throw userNotFound();
+    return { User: userType(existing) };
+  }
+  if (existing) throw new CognitoError("UsernameExistsException", "User account already exists");
+  const internalName = randomUUID();
+  if (pool.triggers.has("preSignUp")) {
+    const metadata = clientMetadata(input);
+    await pool.triggers.invoke(
+      "preSignUp",
+      triggerEvent(
+        pool,
+        "PreSignUp_AdminCreateUser",
+        internalName,
+        {
+          userAttributes: { ...attributes },
+          validationData: null,
+          ...(metadata ? { clientMetadata: metadata } : {}),
+        },
+        { userAgent: request.userAgent, clientId: "CLIENT_ID_NOT_APPLICABLE" },
+      ),
+    );
+    if (pool.users.findByEmail(username)) {
+      throw new CognitoError("UsernameExistsException", "User account already exists");
+    }
+  }
+  const user = pool.users.create(
+    attributes,
+    "FORCE_CHANGE_PASSWORD",
+    pool.clock.now(),
+    internalName,
+  );
+  if (action !== "SUPPRESS") {
+    const temporary =
+      typeof input.TemporaryPassword === "string" ? input.TemporaryPassword : password();
+    await pool.sendMail(
+      username,
+      "Your temporary password",
+      `Your username is ${username} and temporary password is ${temporary}.`,
+    );
+  }
+  return { User: userType(user) };
+};
+
+/** `AdminUpdateUserAttributes`: any attribute but `sub`. */
+export const adminUpdateUserAttributes: Operation = async (pool, input, request) => {
+  admin(pool, input, request);
+  const user = findUser(pool, input);
+  const changes = parseAttributes(input.UserAttributes, "userAttributes", pool.knownAttributes);
+  if (changes.sub !== undefined) {
+    throw invalidParameter("Cannot modify the non-mutable attribute sub");
+  }
+  const newEmail = changes.email;
+  if (newEmail !== undefined && newEmail.toLowerCase() !== user.attributes.email?.toLowerCase()) {
+    const holder = pool.users.findByEmail(newEmail);
+    if (holder && holder.username !== user.username) {
+      throw new CognitoError(
+        "AliasExistsException",
+        "An account with the given email already exists.",
+      );
+    }
+    if (changes.email_verified === undefined) changes.email_verified = "false";
+  }
+  pool.users.update(user, (u) => Object.assign(u.attributes, changes), pool.clock.now());
+  return {};
+};
+
+/** `AdminDeleteUser`. */
+export const adminDeleteUser: Operation = async (pool, input, request) => {
+  admin(pool, input, request);
+  const user = findUser(pool, input);
+  pool.users.delete(user);
+  pool.tokens.forget(user.username);
+  return {};
+};
+
+function password(): string {
+  const sets = ["ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", "^$*.!@#%&"];
+  let out = "";
+  for (let i = 0; i < 12; i++) {
+    const set = sets[i % sets.length]!;
+    out += set[randomInt(set.length)];
+  }
+  return out;
+}

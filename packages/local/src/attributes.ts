@@ -1,0 +1,56 @@
+import { invalidParameter } from "./cognito-error.js";
+import type { LocalUser } from "./users.js";
+
+/** Cognito's `AttributeType`. */
+export interface AttributeType {
+  Name: string;
+  Value: string;
+}
+
+/** The user's attributes as a Cognito `AttributeType` list, limited to `allowed` when given. */
+export function attributeList(user: LocalUser, allowed?: ReadonlySet<string>): AttributeType[] {
+  return Object.entries(user.attributes)
+    .filter(([name]) => !allowed || allowed.has(name))
+    .map(([Name, Value]) => ({ Name, Value }));
+}
+
+/**
+ * Reads a `UserAttributes` request member into a record, checking its shape and
+ * that every name is in the pool schema (`known`).
+ */
+export function parseAttributes(
+  value: unknown,
+  member: string,
+  known: ReadonlySet<string>,
+): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!Array.isArray(value)) throw invalidParameter(`${member} must be a list of attributes`);
+  const out: Record<string, string> = {};
+  for (const item of value as unknown[]) {
+    const { Name, Value } = (item ?? {}) as { Name?: unknown; Value?: unknown };
+    if (typeof Name !== "string" || Name.length === 0) {
+      throw invalidParameter(
+        `1 validation error detected: Value null at '${member}.member.name' failed to satisfy constraint: Member must not be null`,
+      );
+    }
+    if (!known.has(Name)) {
+      throw invalidParameter(
+        `Attributes did not conform to the schema: Type for attribute {${Name}} could not be determined`,
+      );
+    }
+    const text = Value === undefined || Value === null ? "" : String(Value);
+    if (text.length > 2048) {
+      throw invalidParameter(`Attribute value for ${Name} must not be longer than 2048 characters`);
+    }
+    out[Name] = text;
+  }
+  if (out.email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(out.email)) {
+    throw invalidParameter("Invalid email address format.");
+  }
+  for (const flag of ["email_verified", "phone_number_verified"]) {
+    if (out[flag] !== undefined && out[flag] !== "true" && out[flag] !== "false") {
+      throw invalidParameter(`Invalid ${flag} value: must be true or false`);
+    }
+  }
+  return out;
+}

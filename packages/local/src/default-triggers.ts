@@ -1,0 +1,84 @@
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { SESClient } from "@aws-sdk/client-ses";
+import { normalizeUsername } from "@cognito-passcode/shared";
+import type { PasscodeStore, PasscodeTriggersOptions } from "@cognito-passcode/triggers";
+import type { LocalStackLogger } from "./options.js";
+import type { TriggerHandler, TriggerName } from "./trigger-runner.js";
+import type { UserStore } from "./users.js";
+
+/** The sender the default triggers use unless `triggers.email.from` says otherwise. */
+export const DEFAULT_FROM = "no-reply@cognito-passcode.local";
+
+/** What the stack hands the default triggers. */
+export interface DefaultTriggerServices {
+  ses: SESClient;
+  cognito: CognitoIdentityProviderClient;
+  dynamoDb: DynamoDBClient;
+  tableName: string;
+  now: () => number;
+  logger: Required<LocalStackLogger>;
+}
+
+/**
+ * Builds `createPasscodeTriggers` with the stack's defaults (email from
+ * {@link DEFAULT_FROM}, SES, Cognito and DynamoDB on the embedded services,
+ * the username step and the throttle on) with `overrides` merged over them:
+ * nested objects merge field by field, `false` turns a feature off.
+ */
+export async function buildDefaultTriggers(
+  services: DefaultTriggerServices,
+  overrides: Partial<PasscodeTriggersOptions> = {},
+): Promise<{
+  handlers: Record<TriggerName, TriggerHandler>;
+  store: PasscodeStore;
+  options: PasscodeTriggersOptions;
+}> {
+  // Loaded only when a default trigger is used, so a stack running only your
+  // own handlers does not load (or need) the passcode triggers.
+  const { createPasscodeTriggers, dynamoDbStore } = await import("@cognito-passcode/triggers");
+  const store = dynamoDbStore({ tableName: services.tableName, client: services.dynamoDb });
+  const { email, code, username, throttle, ...rest } = overrides;
+  const options: PasscodeTriggersOptions = {
+    ses: services.ses,
+    cognito: services.cognito,
+    now: services.now,
+    logger: services.logger,
+    ...rest,
+    email: { from: DEFAULT_FROM, ...email },
+    ...(code ? { code } : {}),
+    username: username === false ? false : { registry: store, ...username },
+    throttle: throttle === false ? false : { store, ...throttle },
+  };
+  const triggers = createPasscodeTriggers(options);
+  return {
+    handlers: {
+      defineAuthChallenge: triggers.defineAuthChallenge,
+      createAuthChallenge: triggers.createAuthChallenge,
+      verifyAuthChallenge: triggers.verifyAuthChallenge,
+      preSignUp: triggers.preSignUp,
+      postAuthentication: triggers.postAuthentication,
+    },
+    store,
+    options,
+  };
+}
+
+/**
+ * Re-claims the usernames of users kept in `dataDir`: the registry lives in
+ * the in-memory dynalite, so after a restart it starts empty while the users'
+ * `custom:username` attributes survive.
+ */
+export async function reclaimUsernames(
+  options: PasscodeTriggersOptions,
+  users: UserStore,
+): Promise<void> {
+  const step = options.username;
+  if (!step) return;
+  const attribute = step.attribute ?? "custom:username";
+  for (const user of users.all()) {
+    const name = user.attributes[attribute];
+    const sub = user.attributes.sub;
+    if (name && sub) await step.registry.claim(normalizeUsername(name), sub);
+  }
+}

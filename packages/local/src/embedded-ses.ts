@@ -1,0 +1,125 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
+import { maskEmail, normalizeEmail } from "@cognito-passcode/shared";
+import sesServer from "aws-ses-v2-local";
+import * as sesStore from "aws-ses-v2-local/dist/store.js";
+import { closeServer, urlHost } from "./net.js";
+
+/** One email the stack sent, as the mailbox shows it. */
+export interface MailMessage {
+  /** SES message id. */
+  id: string;
+  from: string;
+  to: string[];
+  subject: string;
+  text?: string;
+  html?: string;
+  /** When it was sent, epoch milliseconds (second precision, from aws-ses-v2-local). */
+  sentAt: number;
+}
+
+/** The emails this stack sent through the embedded SES. */
+export interface Mailbox {
+  /** Every email this stack sent, oldest first; only those to `email` when given (case-insensitive). */
+  messages(email?: string): MailMessage[];
+  /** The code in the newest email to `email`; throws when there is none. */
+  latestCode(email: string): Promise<string>;
+  /** Forgets this stack's emails (and removes them from the embedded SES inbox). */
+  clear(): void;
+}
+
+type StoredEmail = sesStore.Email;
+
+/** The embedded aws-ses-v2-local, an SES client that records what it sends, and the mailbox over it. */
+export interface EmbeddedSes {
+  endpoint: string;
+  client: SESClient;
+  mailbox: Mailbox;
+  send(from: string, to: string, subject: string, text: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const CODE = /(?<![\d])(\d{6,10})(?![\d])/;
+
+/**
+ * Starts aws-ses-v2-local on `host`, port 0. Its store is global to the
+ * process, so the mailbox only shows messages whose ids this stack's SES client
+ * got back: two stacks in one process never see each other's mail.
+ */
+export async function startEmbeddedSes(host: string, region: string): Promise<EmbeddedSes> {
+  // aws-ses-v2-local is CommonJS: Node's ESM loader hands its whole exports object as the default.
+  const start = ((sesServer as unknown as { default?: typeof sesServer }).default ??
+    sesServer) as typeof sesServer;
+  const server: Server = await start({ host, port: 0 });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://${urlHost(host)}:${port}`;
+  const ids = new Set<string>();
+  const client = new SESClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const id = (result.output as { MessageId?: unknown } | undefined)?.MessageId;
+      if (typeof id === "string") ids.add(id);
+      return result;
+    },
+    { step: "initialize", name: "cognitoPasscodeLocalMailbox" },
+  );
+
+  const mine = (): StoredEmail[] =>
+    sesStore.getStoreReadonly().emails.filter((e) => ids.has(e.messageId));
+  const forget = () => {
+    const store = sesStore.getStoreReadonly() as { emails: StoredEmail[] };
+    store.emails = store.emails.filter((e) => !ids.has(e.messageId));
+    ids.clear();
+  };
+  const messages = (email?: string): MailMessage[] => {
+    const wanted = email === undefined ? undefined : normalizeEmail(email);
+    return mine()
+      .filter((e) => !wanted || e.destination.to.some((to) => normalizeEmail(to) === wanted))
+      .map((e) => ({
+        id: e.messageId,
+        from: e.from,
+        to: [...e.destination.to],
+        subject: e.subject,
+        ...(e.body.text !== undefined ? { text: e.body.text } : {}),
+        ...(e.body.html !== undefined ? { html: e.body.html } : {}),
+        sentAt: e.at * 1000,
+      }));
+  };
+  const mailbox: Mailbox = {
+    messages,
+    async latestCode(email: string) {
+      const latest = messages(email).at(-1);
+      if (!latest) throw new Error(`No email to ${maskEmail(email)} in the local mailbox`);
+      const text = latest.text ?? latest.html?.replace(/<[^>]*>/g, " ") ?? "";
+      const code = CODE.exec(text)?.[1] ?? CODE.exec(latest.subject)?.[1];
+      if (!code) throw new Error(`The newest email to ${maskEmail(email)} has no code in it`);
+      return code;
+    },
+    clear: forget,
+  };
+  return {
+    endpoint,
+    client,
+    mailbox,
+    async send(from, to, subject, text) {
+      await client.send(
+        new SendEmailCommand({
+          Source: from,
+          Destination: { ToAddresses: [to] },
+          Message: { Subject: { Data: subject }, Body: { Text: { Data: text } } },
+        }),
+      );
+    },
+    async stop() {
+      forget();
+      client.destroy();
+      await closeServer(server);
+    },
+  };
+}

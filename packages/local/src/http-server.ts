@@ -1,0 +1,240 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  adminCreateUser,
+  adminDeleteUser,
+  adminGetUser,
+  adminUpdateUserAttributes,
+} from "./admin-operations.js";
+import { CognitoError } from "./cognito-error.js";
+import { initiateAuth, respondToAuthChallenge } from "./custom-auth.js";
+import { listUsers } from "./list-users.js";
+import type { Operation, PoolContext } from "./pool.js";
+import { confirmSignUp, signUp } from "./sign-up.js";
+import {
+  deleteUser,
+  getUser,
+  globalSignOut,
+  revokeToken,
+  updateUserAttributes,
+} from "./user-operations.js";
+
+const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";
+const MAX_BODY = 1024 * 1024;
+
+const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
+  SignUp: signUp,
+  ConfirmSignUp: confirmSignUp,
+  InitiateAuth: initiateAuth,
+  RespondToAuthChallenge: respondToAuthChallenge,
+  GetUser: getUser,
+  UpdateUserAttributes: updateUserAttributes,
+  DeleteUser: deleteUser,
+  GlobalSignOut: globalSignOut,
+  RevokeToken: revokeToken,
+  AdminGetUser: adminGetUser,
+  AdminCreateUser: adminCreateUser,
+  AdminUpdateUserAttributes: adminUpdateUserAttributes,
+  AdminDeleteUser: adminDeleteUser,
+  ListUsers: listUsers,
+});
+
+/** The operations the local stack answers, by name. */
+export const SUPPORTED_OPERATIONS: readonly string[] = Object.freeze(Object.keys(OPERATIONS));
+
+const CORS_HEADERS = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+  "Access-Control-Allow-Headers":
+    "x-amz-target, content-type, x-amz-user-agent, authorization, amz-sdk-invocation-id, amz-sdk-request, amz-sdk-retry, x-amz-date, x-amz-security-token, x-amz-content-sha256, cache-control",
+  "Access-Control-Expose-Headers": "x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, date",
+  "Access-Control-Max-Age": "86400",
+};
+
+/** Extra GET documents (JWKS, OpenID configuration) keyed by path. */
+export type Documents = (path: string) => Record<string, unknown> | undefined;
+
+/**
+ * The Cognito endpoint: `POST /` with `X-Amz-Target`, CORS for browsers, and
+ * the GET documents under the issuer.
+ */
+export function createCognitoServer(pool: PoolContext, documents: Documents): Server {
+  const server = createServer((req, res) => {
+    handle(pool, documents, req, res).catch((error: unknown) => {
+      pool.config.logger.error("unhandled error in the Cognito endpoint", {
+        error: (error as Error)?.message,
+      });
+      if (!res.headersSent) {
+        send(
+          res,
+          500,
+          { __type: "InternalErrorException", message: "Internal error" },
+          "InternalErrorException",
+        );
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  return server;
+}
+
+async function handle(
+  pool: PoolContext,
+  documents: Documents,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (req.method === "OPTIONS") {
+    // Echo what the browser asks for: SDKs add amz-sdk-* headers over time.
+    const asked = req.headers["access-control-request-headers"];
+    res.writeHead(204, {
+      ...CORS_HEADERS,
+      ...(typeof asked === "string" ? { "Access-Control-Allow-Headers": asked } : {}),
+      "Content-Length": "0",
+    });
+    res.end();
+    return;
+  }
+  const path = (req.url ?? "/").split("?")[0]!;
+  if (req.method === "GET" || req.method === "HEAD") {
+    const doc = documents(path);
+    if (doc) {
+      const body = JSON.stringify(doc);
+      res.writeHead(200, {
+        ...CORS_HEADERS,
+        "Content-Type": "application/json",
+        "Content-Length": Buffer.byteLength(body),
+        "Cache-Control": "no-store",
+      });
+      res.end(req.method === "HEAD" ? undefined : body);
+      return;
+    }
+    res.writeHead(404, { ...CORS_HEADERS, "Content-Type": "text/plain" });
+    res.end("Not found");
+    return;
+  }
+  if (req.method !== "POST" || path !== "/") {
+    send(res, 404, { __type: "UnknownOperationException" }, "UnknownOperationException");
+    return;
+  }
+
+  const body = await readBody(req);
+  if (body === undefined) {
+    send(
+      res,
+      413,
+      { __type: "RequestEntityTooLargeException", message: "Request is too large" },
+      "RequestEntityTooLargeException",
+    );
+    return;
+  }
+  const target = String(req.headers["x-amz-target"] ?? "");
+  const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
+  const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
+  if (!operation) {
+    // Observed from Cognito (a Coral JSON service) for an operation it does not know.
+    send(
+      res,
+      400,
+      { __type: "com.amazon.coral.service#UnknownOperationException" },
+      "UnknownOperationException",
+    );
+    return;
+  }
+  let input: unknown;
+  try {
+    input = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
+  } catch {
+    input = undefined;
+  }
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    send(
+      res,
+      400,
+      { __type: "com.amazon.coral.service#SerializationException" },
+      "SerializationException",
+    );
+    return;
+  }
+  const started = Date.now();
+  try {
+    const output = await operation(pool, input as Record<string, unknown>, {
+      authorization: header(req, "authorization"),
+      userAgent: header(req, "x-amz-user-agent") ?? header(req, "user-agent"),
+    });
+    send(res, 200, output);
+    pool.config.logger.debug(`${name} 200`, { ms: Date.now() - started });
+  } catch (error) {
+    if (error instanceof CognitoError) {
+      send(
+        res,
+        error.status,
+        { __type: error.type, message: error.message },
+        error.type,
+        error.message,
+      );
+      pool.config.logger.debug(`${name} ${error.status} ${error.type}`, {
+        ms: Date.now() - started,
+      });
+      return;
+    }
+    pool.config.logger.error(`${name} failed`, { error: (error as Error)?.message });
+    send(
+      res,
+      500,
+      { __type: "InternalErrorException", message: "Internal error" },
+      "InternalErrorException",
+    );
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  payload: Record<string, unknown>,
+  errorType?: string,
+  errorMessage?: string,
+): void {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string | number> = {
+    ...CORS_HEADERS,
+    "Content-Type": "application/x-amz-json-1.1",
+    "Content-Length": Buffer.byteLength(body),
+    "x-amzn-RequestId": randomUUID(),
+    Date: new Date().toUTCString(),
+  };
+  if (errorType) {
+    // Cognito sends the type with a trailing colon, e.g. `NotAuthorizedException:`.
+    headers["x-amzn-ErrorType"] = `${errorType}:`;
+    if (errorMessage) headers["x-amzn-ErrorMessage"] = encodeHeader(errorMessage);
+  }
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+function encodeHeader(value: string): string {
+  // Header values must be Latin-1 without control characters.
+  return value.replace(/[^\x20-\x7e]/g, "?");
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}

@@ -1,0 +1,104 @@
+import type { PasscodeTriggersOptions } from "@cognito-passcode/triggers";
+import type { TriggerHandler, TriggerName } from "./trigger-runner.js";
+
+/** Where the stack writes what it does. Every method is optional; the default is silent. */
+export interface LocalStackLogger {
+  debug?(message: string, data?: Record<string, unknown>): void;
+  info?(message: string, data?: Record<string, unknown>): void;
+  warn?(message: string, data?: Record<string, unknown>): void;
+  error?(message: string, data?: Record<string, unknown>): void;
+}
+
+/** Cognito's password policy (checked on SignUp; the password is never used afterwards). */
+export interface PasswordPolicy {
+  /** @default 8 */
+  minimumLength?: number;
+  /** @default true */
+  requireUppercase?: boolean;
+  /** @default true */
+  requireLowercase?: boolean;
+  /** @default true */
+  requireNumbers?: boolean;
+  /** @default true */
+  requireSymbols?: boolean;
+}
+
+/** User-pool settings the local stack emulates. */
+export interface LocalPoolSettings {
+  /**
+   * Custom attributes in the pool schema, without the `custom:` prefix.
+   * @default ["username"]
+   */
+  customAttributes?: readonly string[];
+  /** Cognito's password policy, checked on SignUp. @default Cognito's default policy */
+  passwordPolicy?: PasswordPolicy;
+  /**
+   * Attributes Cognito verifies by sending a code on SignUp (when PreSignUp does
+   * not auto-confirm). `[]` turns the confirmation email off.
+   * @default ["email"]
+   */
+  autoVerifiedAttributes?: readonly "email"[];
+}
+
+/** App-client settings the local stack emulates (names as in `CreateUserPoolClient`). */
+export interface LocalClientSettings {
+  /** @default ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"] */
+  explicitAuthFlows?: readonly string[];
+  /** @default "ENABLED" */
+  preventUserExistenceErrors?: "ENABLED" | "LEGACY";
+  /** Attributes the client may read (GetUser, the ID token). @default every attribute */
+  readAttributes?: readonly string[];
+  /**
+   * Attributes the client may write with UpdateUserAttributes.
+   * @default every standard attribute except the `*_verified` flags, and every custom attribute except `custom:username`
+   */
+  writeAttributes?: readonly string[];
+  /** Lifetime of a sign-in session, 3 to 15 minutes. @default 3 */
+  authSessionValidityMinutes?: number;
+  /** ID token lifetime, 5 to 1440 minutes. @default 60 */
+  idTokenValidityMinutes?: number;
+  /** Access token lifetime, 5 to 1440 minutes. @default 60 */
+  accessTokenValidityMinutes?: number;
+  /** Refresh token lifetime, 60 to 5256000 minutes. @default 43200 (30 days) */
+  refreshTokenValidityMinutes?: number;
+  /** Whether RevokeToken works and tokens carry `origin_jti`. @default true */
+  enableTokenRevocation?: boolean;
+}
+
+/** One replacement trigger: an in-process function, or `"path/to/module.js#exportName"`. */
+export type LocalTriggerHandlerOption = TriggerHandler | string;
+
+/** Options of {@link startLocalStack}; every field has a default. */
+export interface LocalStackOptions {
+  /** Port of the Cognito endpoint; `0` picks a free one. @default 0 */
+  port?: number;
+  /** Interface every server listens on. @default "127.0.0.1" */
+  host?: string;
+  /** @default "us-east-1" */
+  region?: string;
+  /** @default an AWS-shaped id, `${region}_` and 9 random letters and digits */
+  userPoolId?: string;
+  /** @default 26 random lower-case letters and digits */
+  clientId?: string;
+  /** User-pool settings. */
+  pool?: LocalPoolSettings;
+  /** App-client settings. */
+  client?: LocalClientSettings;
+  /**
+   * Merged over the trigger options the stack builds: `email.from`, `ses` on the
+   * embedded SES, `cognito` on the stack itself, the username registry and the
+   * throttle on `dynamoDbStore` in the embedded dynalite. `throttle: false` and
+   * `username: false` work as in `createPasscodeTriggers`.
+   */
+  triggers?: Partial<PasscodeTriggersOptions>;
+  /** Replaces individual triggers with your own (in-process functions or module paths). */
+  handlers?: Partial<Record<TriggerName, LocalTriggerHandlerOption>>;
+  /** Keeps users (and the signing key) in this folder across restarts. @default in memory only */
+  dataDir?: string;
+  /** The base clock, epoch milliseconds; `stack.clock.advance` shifts it. @default Date.now */
+  now?: () => number;
+  /** How long a trigger may run. Cognito's limit is 5 seconds. @default 5000 */
+  triggerTimeoutMs?: number;
+  /** @default silent */
+  logger?: LocalStackLogger;
+}

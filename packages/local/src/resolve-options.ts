@@ -1,0 +1,243 @@
+import { randomInt } from "node:crypto";
+import { PasscodeError } from "@cognito-passcode/shared";
+import type { LocalStackLogger, LocalStackOptions, PasswordPolicy } from "./options.js";
+
+/** Attributes every pool has (the OIDC standard set Cognito supports, plus its own). */
+export const STANDARD_ATTRIBUTES: readonly string[] = Object.freeze([
+  "address",
+  "birthdate",
+  "email",
+  "email_verified",
+  "family_name",
+  "gender",
+  "given_name",
+  "locale",
+  "middle_name",
+  "name",
+  "nickname",
+  "phone_number",
+  "phone_number_verified",
+  "picture",
+  "preferred_username",
+  "profile",
+  "sub",
+  "updated_at",
+  "website",
+  "zoneinfo",
+]);
+
+const VERIFIED_FLAGS = new Set(["email_verified", "phone_number_verified"]);
+const KNOWN_FLOWS = new Set([
+  "ALLOW_CUSTOM_AUTH",
+  "ALLOW_REFRESH_TOKEN_AUTH",
+  "ALLOW_USER_PASSWORD_AUTH",
+  "ALLOW_USER_SRP_AUTH",
+  "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+  "ALLOW_USER_AUTH",
+]);
+
+/** The stack's settings with every default filled and checked. */
+export interface ResolvedConfig {
+  port: number;
+  host: string;
+  region: string;
+  userPoolId: string;
+  clientId: string;
+  customAttributes: readonly string[];
+  passwordPolicy: Required<PasswordPolicy>;
+  autoVerifyEmail: boolean;
+  explicitAuthFlows: ReadonlySet<string>;
+  preventUserExistenceErrors: boolean;
+  readAttributes: ReadonlySet<string>;
+  writeAttributes: ReadonlySet<string>;
+  authSessionValidityMs: number;
+  idTokenValidityMs: number;
+  accessTokenValidityMs: number;
+  refreshTokenValidityMs: number;
+  enableTokenRevocation: boolean;
+  triggerTimeoutMs: number;
+  dataDir: string | undefined;
+  baseNow: () => number;
+  logger: Required<LocalStackLogger>;
+}
+
+/** A `CONFIGURATION_ERROR` naming the option. */
+export function configError(field: string, why: string): PasscodeError {
+  return new PasscodeError("CONFIGURATION_ERROR", `${field} ${why}`, { details: { field } });
+}
+
+function randomString(alphabet: string, length: number): string {
+  let out = "";
+  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+function intIn(field: string, value: unknown, fallback: number, min: number, max: number): number {
+  const v = value ?? fallback;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw configError(field, `must be an integer from ${min} to ${max}, got ${String(v)}`);
+  }
+  return v;
+}
+
+function bool(field: string, value: unknown, fallback: boolean): boolean {
+  const v = value ?? fallback;
+  if (typeof v !== "boolean") throw configError(field, "must be a boolean");
+  return v;
+}
+
+function stringList(field: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+    throw configError(field, "must be an array of strings");
+  }
+  return [...value] as string[];
+}
+
+const MINUTE = 60_000;
+const NOOP = () => {};
+
+/** Fills the defaults of {@link LocalStackOptions} and checks every field once. */
+export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig {
+  if (typeof options !== "object" || options === null) {
+    throw configError("options", "must be an object");
+  }
+  const port = intIn("port", options.port, 0, 0, 65535);
+  const host = options.host ?? "127.0.0.1";
+  if (typeof host !== "string" || host.length === 0) throw configError("host", "must be a string");
+  const region = options.region ?? "us-east-1";
+  if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw configError("region", "must look like an AWS region, e.g. us-east-1");
+  }
+  const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const userPoolId = options.userPoolId ?? `${region}_${randomString(alnum, 9)}`;
+  if (typeof userPoolId !== "string" || !/^[\w-]+_[0-9a-zA-Z]+$/.test(userPoolId)) {
+    throw configError("userPoolId", "must look like a user pool id, e.g. us-east-1_AbC123xyz");
+  }
+  const clientId = options.clientId ?? randomString("abcdefghijklmnopqrstuvwxyz0123456789", 26);
+  if (typeof clientId !== "string" || !/^[\w+]{1,128}$/.test(clientId)) {
+    throw configError("clientId", "must be 1-128 letters, digits, _ or +");
+  }
+
+  const pool = options.pool ?? {};
+  const customNames = stringList("pool.customAttributes", pool.customAttributes) ?? ["username"];
+  for (const name of customNames) {
+    if (!/^[A-Za-z0-9_]{1,20}$/.test(name)) {
+      throw configError("pool.customAttributes", `has an invalid name ${JSON.stringify(name)}`);
+    }
+  }
+  const customAttributes = customNames.map((name) => `custom:${name}`);
+  const policy = pool.passwordPolicy ?? {};
+  const passwordPolicy: Required<PasswordPolicy> = {
+    minimumLength: intIn("pool.passwordPolicy.minimumLength", policy.minimumLength, 8, 6, 99),
+    requireUppercase: bool("pool.passwordPolicy.requireUppercase", policy.requireUppercase, true),
+    requireLowercase: bool("pool.passwordPolicy.requireLowercase", policy.requireLowercase, true),
+    requireNumbers: bool("pool.passwordPolicy.requireNumbers", policy.requireNumbers, true),
+    requireSymbols: bool("pool.passwordPolicy.requireSymbols", policy.requireSymbols, true),
+  };
+  const verified = stringList("pool.autoVerifiedAttributes", pool.autoVerifiedAttributes) ?? [
+    "email",
+  ];
+  if (verified.some((name) => name !== "email")) {
+    throw configError("pool.autoVerifiedAttributes", 'may only contain "email"');
+  }
+
+  const allAttributes = new Set([...STANDARD_ATTRIBUTES, ...customAttributes]);
+  const client = options.client ?? {};
+  const flows = stringList("client.explicitAuthFlows", client.explicitAuthFlows) ?? [
+    "ALLOW_CUSTOM_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+  ];
+  for (const flow of flows) {
+    if (!KNOWN_FLOWS.has(flow)) {
+      throw configError("client.explicitAuthFlows", `has an unknown flow ${JSON.stringify(flow)}`);
+    }
+  }
+  const prevent = client.preventUserExistenceErrors ?? "ENABLED";
+  if (prevent !== "ENABLED" && prevent !== "LEGACY") {
+    throw configError("client.preventUserExistenceErrors", 'must be "ENABLED" or "LEGACY"');
+  }
+  const checkAttrs = (field: string, list: string[] | undefined) => {
+    for (const name of list ?? []) {
+      if (!allAttributes.has(name)) {
+        throw configError(field, `names ${JSON.stringify(name)}, which is not in the pool schema`);
+      }
+    }
+    return list;
+  };
+  const readList = checkAttrs(
+    "client.readAttributes",
+    stringList("client.readAttributes", client.readAttributes),
+  );
+  const writeList = checkAttrs(
+    "client.writeAttributes",
+    stringList("client.writeAttributes", client.writeAttributes),
+  );
+  if (writeList?.includes("sub")) {
+    throw configError("client.writeAttributes", "cannot include sub");
+  }
+  const defaultWrite = [...allAttributes].filter(
+    (name) => name !== "sub" && !VERIFIED_FLAGS.has(name) && name !== "custom:username",
+  );
+  // Cognito always lets a client read `sub`, whatever ReadAttributes says.
+  const readAttributes = new Set([...(readList ?? allAttributes), "sub"]);
+
+  const dataDir = options.dataDir;
+  if (dataDir !== undefined && (typeof dataDir !== "string" || dataDir.length === 0)) {
+    throw configError("dataDir", "must be a non-empty path");
+  }
+  if (options.now !== undefined && typeof options.now !== "function") {
+    throw configError("now", "must be a function returning epoch milliseconds");
+  }
+  const logger = options.logger ?? {};
+  if (typeof logger !== "object" || logger === null)
+    throw configError("logger", "must be an object");
+  const bind = (name: keyof LocalStackLogger) => {
+    const fn = logger[name];
+    if (fn !== undefined && typeof fn !== "function") {
+      throw configError(`logger.${name}`, "must be a function");
+    }
+    return fn ? fn.bind(logger) : NOOP;
+  };
+
+  return {
+    port,
+    host,
+    region,
+    userPoolId,
+    clientId,
+    customAttributes,
+    passwordPolicy,
+    autoVerifyEmail: verified.includes("email"),
+    explicitAuthFlows: new Set(flows),
+    preventUserExistenceErrors: prevent === "ENABLED",
+    readAttributes,
+    writeAttributes: new Set(writeList ?? defaultWrite),
+    authSessionValidityMs:
+      intIn("client.authSessionValidityMinutes", client.authSessionValidityMinutes, 3, 3, 15) *
+      MINUTE,
+    idTokenValidityMs:
+      intIn("client.idTokenValidityMinutes", client.idTokenValidityMinutes, 60, 5, 1440) * MINUTE,
+    accessTokenValidityMs:
+      intIn("client.accessTokenValidityMinutes", client.accessTokenValidityMinutes, 60, 5, 1440) *
+      MINUTE,
+    refreshTokenValidityMs:
+      intIn(
+        "client.refreshTokenValidityMinutes",
+        client.refreshTokenValidityMinutes,
+        43_200,
+        60,
+        5_256_000,
+      ) * MINUTE,
+    enableTokenRevocation: bool("client.enableTokenRevocation", client.enableTokenRevocation, true),
+    triggerTimeoutMs: intIn("triggerTimeoutMs", options.triggerTimeoutMs, 5000, 1, 900_000),
+    dataDir,
+    baseNow: options.now ?? Date.now,
+    logger: {
+      debug: bind("debug"),
+      info: bind("info"),
+      warn: bind("warn"),
+      error: bind("error"),
+    },
+  };
+}

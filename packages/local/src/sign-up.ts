@@ -1,0 +1,167 @@
+import { createHash, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
+import { maskEmail } from "@cognito-passcode/shared";
+import { parseAttributes } from "./attributes.js";
+import { CognitoError, invalidParameter, notAuthorized, userNotFound } from "./cognito-error.js";
+import {
+  clientMetadata,
+  type Operation,
+  type PoolContext,
+  requireClient,
+  requireString,
+  triggerEvent,
+} from "./pool.js";
+
+const CONFIRMATION_VALIDITY_MS = 24 * 60 * 60 * 1000;
+const EMAIL_USERNAME = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** `SignUp`: email as username; PreSignUp may auto-confirm; otherwise a code is emailed. */
+export const signUp: Operation = async (pool, input, request) => {
+  requireClient(pool, input);
+  const username = requireString(input, "Username");
+  const password = requireString(input, "Password");
+  if (!EMAIL_USERNAME.test(username)) throw invalidParameter("Username should be an email.");
+  checkPassword(pool, password);
+  const attributes = parseAttributes(input.UserAttributes, "userAttributes", pool.knownAttributes);
+  if (attributes.sub !== undefined) {
+    throw invalidParameter("Cannot modify the non-mutable attribute sub");
+  }
+  attributes.email = username;
+  // A user cannot declare their own email verified; only PreSignUp or a code can.
+  delete attributes.email_verified;
+  if (pool.users.findByEmail(username)) {
+    throw new CognitoError(
+      "UsernameExistsException",
+      "An account with the given email already exists.",
+    );
+  }
+
+  // With email as the username, Cognito names the user with a UUID before PreSignUp runs.
+  const internalName = randomUUID();
+  let autoConfirm = false;
+  let autoVerifyEmail = false;
+  if (pool.triggers.has("preSignUp")) {
+    const metadata = clientMetadata(input);
+    const validationData = attributeRecord(input.ValidationData);
+    const answered = await pool.triggers.invoke(
+      "preSignUp",
+      triggerEvent(
+        pool,
+        "PreSignUp_SignUp",
+        internalName,
+        {
+          userAttributes: { ...attributes },
+          validationData: validationData ?? null,
+          ...(metadata ? { clientMetadata: metadata } : {}),
+        },
+        { userAgent: request.userAgent },
+      ),
+    );
+    autoConfirm = answered.response.autoConfirmUser === true;
+    autoVerifyEmail = answered.response.autoVerifyEmail === true;
+  }
+  // The trigger ran asynchronously: someone may have signed up with this email meanwhile.
+  if (pool.users.findByEmail(username)) {
+    throw new CognitoError(
+      "UsernameExistsException",
+      "An account with the given email already exists.",
+    );
+  }
+  const now = pool.clock.now();
+  if (autoVerifyEmail) attributes.email_verified = "true";
+  const user = pool.users.create(
+    attributes,
+    autoConfirm ? "CONFIRMED" : "UNCONFIRMED",
+    now,
+    internalName,
+  );
+
+  const result: Record<string, unknown> = {
+    UserConfirmed: autoConfirm,
+    UserSub: user.attributes.sub,
+  };
+  if (!autoConfirm && pool.config.autoVerifyEmail) {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
+    pool.users.update(
+      user,
+      (u) => {
+        u.confirmation = { code: digest(code), expiresAt: now + CONFIRMATION_VALIDITY_MS };
+      },
+      now,
+    );
+    await pool.sendMail(username, "Your verification code", `Your confirmation code is ${code}`);
+    result.CodeDeliveryDetails = {
+      Destination: maskEmail(username),
+      DeliveryMedium: "EMAIL",
+      AttributeName: "email",
+    };
+  }
+  return result;
+};
+
+/** `ConfirmSignUp`: checks the emailed code, confirms the user and verifies the email. */
+export const confirmSignUp: Operation = async (pool, input) => {
+  requireClient(pool, input);
+  const username = requireString(input, "Username");
+  const code = requireString(input, "ConfirmationCode");
+  const user = pool.users.find(username);
+  if (!user) throw userNotFound();
+  if (user.status !== "UNCONFIRMED") {
+    throw notAuthorized("User cannot be confirmed. Current status is CONFIRMED");
+  }
+  const pending = user.confirmation;
+  if (!pending || pending.expiresAt <= pool.clock.now()) {
+    throw new CognitoError(
+      "ExpiredCodeException",
+      "Invalid code provided, please request a code again.",
+    );
+  }
+  const given = Buffer.from(digest(code), "hex");
+  if (!timingSafeEqual(given, Buffer.from(pending.code, "hex"))) {
+    throw new CognitoError(
+      "CodeMismatchException",
+      "Invalid verification code provided, please try again.",
+    );
+  }
+  pool.users.update(
+    user,
+    (u) => {
+      u.status = "CONFIRMED";
+      u.attributes.email_verified = "true";
+      u.confirmation = undefined;
+    },
+    pool.clock.now(),
+  );
+  return {};
+};
+
+function digest(code: string): string {
+  return createHash("sha256").update(code).digest("hex");
+}
+
+function attributeRecord(value: unknown): Record<string, string> | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of value as { Name?: unknown; Value?: unknown }[]) {
+    if (typeof item?.Name === "string") out[item.Name] = String(item.Value ?? "");
+  }
+  return out;
+}
+
+function checkPassword(pool: PoolContext, password: string): void {
+  const policy = pool.config.passwordPolicy;
+  const fail = (why: string) =>
+    new CognitoError("InvalidPasswordException", `Password did not conform with policy: ${why}`);
+  if (password.length < policy.minimumLength) throw fail("Password not long enough");
+  if (policy.requireLowercase && !/[a-z]/.test(password)) {
+    throw fail("Password must have lowercase characters");
+  }
+  if (policy.requireUppercase && !/[A-Z]/.test(password)) {
+    throw fail("Password must have uppercase characters");
+  }
+  if (policy.requireNumbers && !/[0-9]/.test(password)) {
+    throw fail("Password must have numeric characters");
+  }
+  if (policy.requireSymbols && !/[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/.test(password)) {
+    throw fail("Password must have symbol characters");
+  }
+}

@@ -1,0 +1,244 @@
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { AuthSessions } from "./auth-sessions.js";
+import { createClock, type LocalClock } from "./clock.js";
+import { buildDefaultTriggers, reclaimUsernames } from "./default-triggers.js";
+import { startEmbeddedDynamoDb } from "./embedded-dynamodb.js";
+import { type Mailbox, startEmbeddedSes } from "./embedded-ses.js";
+import { createCognitoServer } from "./http-server.js";
+import { closeServer, urlHost } from "./net.js";
+import type { LocalStackOptions } from "./options.js";
+import type { PoolContext } from "./pool.js";
+import { configError, resolveOptions, STANDARD_ATTRIBUTES } from "./resolve-options.js";
+import { TokenService } from "./tokens.js";
+import {
+  COGNITO_TRIGGER_NAMES,
+  loadHandlerModule,
+  type TriggerHandler,
+  type TriggerName,
+  TriggerRunner,
+} from "./trigger-runner.js";
+import { UserStore } from "./users.js";
+
+/** A running local stack: a Cognito user-pool endpoint with SES and DynamoDB embedded. */
+export interface LocalStack {
+  /** The Cognito endpoint, e.g. `http://127.0.0.1:4567`. Give it to any Cognito client. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly userPoolId: string;
+  /** The one app client's id. */
+  readonly clientId: string;
+  /** The token issuer, `<endpoint>/<userPoolId>`. */
+  readonly issuer: string;
+  /** `<issuer>/.well-known/jwks.json`. */
+  readonly jwksUrl: string;
+  /** The embedded aws-ses-v2-local: its web inbox at `/`, JSON at `/store`. */
+  readonly sesEndpoint: string;
+  /** The embedded dynalite (in memory). */
+  readonly dynamoDbEndpoint: string;
+  /** The DynamoDB table of the username registry and the throttle. */
+  readonly tableName: string;
+  /** The emails this stack sent. */
+  readonly mailbox: Mailbox;
+  /** The stack's clock; `advance` expires sessions, codes, throttles and tokens without waiting. */
+  readonly clock: LocalClock;
+  /** Closes every server the stack started. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const TRIGGERS: readonly TriggerName[] = Object.keys(COGNITO_TRIGGER_NAMES) as TriggerName[];
+const CONFIRMATION_SENDER = "no-reply@verificationemail.com";
+
+/**
+ * Starts a local Cognito user pool that speaks Cognito's JSON protocol and runs
+ * the cognito-passcode triggers (or yours) in-process, with SES
+ * (aws-ses-v2-local) and DynamoDB (dynalite) embedded.
+ *
+ * @example
+ * ```ts
+ * const stack = await startLocalStack();
+ * const cognito = new CognitoIdentityProviderClient({ endpoint: stack.endpoint, region: stack.region });
+ * // ... InitiateAuth with CUSTOM_AUTH, then:
+ * const code = await stack.mailbox.latestCode("alice@example.com");
+ * await stack.stop();
+ * ```
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const config = resolveOptions(options);
+  const clock = createClock(config.baseNow);
+  const { logger } = config;
+
+  // Load module-path handlers first: a bad path fails before any server starts.
+  const custom: Partial<Record<TriggerName, TriggerHandler>> = {};
+  for (const trigger of TRIGGERS) {
+    const given = options.handlers?.[trigger];
+    if (given === undefined) continue;
+    if (typeof given === "function") custom[trigger] = given;
+    else if (typeof given === "string") {
+      custom[trigger] = await loadHandlerModule(given, `handlers.${trigger}`);
+    } else {
+      throw configError(`handlers.${trigger}`, 'must be a function or "path/to/module.js#export"');
+    }
+  }
+
+  const users = new UserStore(config.dataDir, (error) =>
+    logger.error("could not save users", { error: (error as Error).message }),
+  );
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    const pending = stops.splice(0).reverse();
+    for (const stop of pending) {
+      try {
+        await stop();
+      } catch (error) {
+        logger.warn("error while stopping", { error: (error as Error).message });
+      }
+    }
+  };
+
+  try {
+    const [ses, dynamo] = await Promise.all([
+      startEmbeddedSes(config.host, config.region).then((s) => {
+        stops.push(s.stop);
+        return s;
+      }),
+      startEmbeddedDynamoDb(config.host, config.region).then((d) => {
+        stops.push(d.stop);
+        return d;
+      }),
+      users.load(),
+    ]);
+    stops.push(() => users.flush());
+
+    let issuer = "";
+    const tokensReady = (endpoint: string) => {
+      issuer = `${endpoint}/${config.userPoolId}`;
+      return TokenService.create(
+        {
+          issuer,
+          clientId: config.clientId,
+          idTokenValidityMs: config.idTokenValidityMs,
+          accessTokenValidityMs: config.accessTokenValidityMs,
+          refreshTokenValidityMs: config.refreshTokenValidityMs,
+          enableTokenRevocation: config.enableTokenRevocation,
+          now: clock.now,
+        },
+        config.dataDir,
+      );
+    };
+
+    const pool: PoolContext = {
+      config,
+      clock,
+      users,
+      // Filled in below, before the stack is handed out.
+      tokens: undefined as unknown as TokenService,
+      sessions: new AuthSessions(config.authSessionValidityMs, clock.now),
+      triggers: new TriggerRunner({}, config.triggerTimeoutMs, () => {}),
+      knownAttributes: new Set([...STANDARD_ATTRIBUTES, ...config.customAttributes]),
+      sendMail: (to, subject, text) => ses.send(CONFIRMATION_SENDER, to, subject, text),
+      secret: randomBytes(32),
+    };
+
+    const server = createCognitoServer(pool, (path) => {
+      if (path === `/${config.userPoolId}/.well-known/jwks.json`) {
+        return pool.tokens.jwks() as unknown as Record<string, unknown>;
+      }
+      if (path === `/${config.userPoolId}/.well-known/openid-configuration`) {
+        return openIdConfiguration(issuer);
+      }
+      if (path === "/" || path === "/health") {
+        return { status: "ok", userPoolId: config.userPoolId, clientId: config.clientId };
+      }
+      return undefined;
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    stops.push(() => closeServer(server));
+    const { port } = server.address() as AddressInfo;
+    const endpoint = `http://${urlHost(config.host)}:${port}`;
+
+    const cognito = new CognitoIdentityProviderClient({
+      endpoint,
+      region: config.region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    stops.push(async () => cognito.destroy());
+
+    const needsDefaults = TRIGGERS.some((trigger) => custom[trigger] === undefined);
+    const [tokens, defaults] = await Promise.all([
+      tokensReady(endpoint),
+      needsDefaults
+        ? buildDefaultTriggers(
+            {
+              ses: ses.client,
+              cognito,
+              dynamoDb: dynamo.client,
+              tableName: dynamo.tableName,
+              now: clock.now,
+              logger,
+            },
+            { now: clock.now, ...options.triggers },
+          )
+        : undefined,
+    ]);
+    pool.tokens = tokens;
+    if (defaults && config.dataDir) await reclaimUsernames(defaults.options, users);
+    const handlers: Partial<Record<TriggerName, TriggerHandler>> = {};
+    for (const trigger of TRIGGERS) {
+      const handler = custom[trigger] ?? defaults?.handlers[trigger];
+      if (handler) handlers[trigger] = handler;
+    }
+    pool.triggers = new TriggerRunner(handlers, config.triggerTimeoutMs, (trigger, error) =>
+      logger.warn(`${COGNITO_TRIGGER_NAMES[trigger]} failed`, {
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
+
+    let stopping: Promise<void> | undefined;
+    const stack: LocalStack = {
+      endpoint,
+      region: config.region,
+      userPoolId: config.userPoolId,
+      clientId: config.clientId,
+      issuer,
+      jwksUrl: `${issuer}/.well-known/jwks.json`,
+      sesEndpoint: ses.endpoint,
+      dynamoDbEndpoint: dynamo.endpoint,
+      tableName: dynamo.tableName,
+      mailbox: ses.mailbox,
+      clock,
+      stop: () => {
+        stopping ??= stopAll();
+        return stopping;
+      },
+    };
+    logger.info("local stack ready", {
+      endpoint,
+      userPoolId: config.userPoolId,
+      clientId: config.clientId,
+    });
+    return stack;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function openIdConfiguration(issuer: string): Record<string, unknown> {
+  return {
+    issuer,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    subject_types_supported: ["public"],
+    id_token_signing_alg_values_supported: ["RS256"],
+    response_types_supported: ["code", "token"],
+    scopes_supported: ["openid", "email", "phone", "profile"],
+    token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
+  };
+}

@@ -1,0 +1,288 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from "jose";
+import { CognitoError, notAuthorized } from "./cognito-error.js";
+import type { LocalUser } from "./users.js";
+
+/** What one sign-in (or refresh) hands back, in Cognito's `AuthenticationResult` shape. */
+export interface AuthenticationResult {
+  AccessToken: string;
+  IdToken: string;
+  RefreshToken?: string;
+  ExpiresIn: number;
+  TokenType: "Bearer";
+}
+
+/** Settings of the token service. */
+export interface TokenSettings {
+  issuer: string;
+  clientId: string;
+  idTokenValidityMs: number;
+  accessTokenValidityMs: number;
+  refreshTokenValidityMs: number;
+  enableTokenRevocation: boolean;
+  now: () => number;
+}
+
+interface RefreshRecord {
+  username: string;
+  clientId: string;
+  originJti: string;
+  authTime: number;
+  expiresAt: number;
+  revoked: boolean;
+}
+
+/** The claims of a verified access token that operations need. */
+export interface AccessClaims {
+  username: string;
+  sub: string;
+  clientId: string;
+  originJti?: string;
+}
+
+const KEY_FILE = "signing-key.json";
+
+/**
+ * Signs Cognito-shaped RS256 tokens, keeps refresh tokens and their revocation
+ * state, and verifies access tokens the way Cognito's user APIs do.
+ */
+export class TokenService {
+  readonly #settings: TokenSettings;
+  readonly #privateKey: CryptoKey;
+  readonly #publicJwk: JWK;
+  readonly #kid: string;
+  readonly #refresh = new Map<string, RefreshRecord>();
+  readonly #byOrigin = new Map<string, RefreshRecord>();
+  readonly #byUser = new Map<string, Set<RefreshRecord>>();
+
+  private constructor(settings: TokenSettings, privateKey: CryptoKey, publicJwk: JWK) {
+    this.#settings = settings;
+    this.#privateKey = privateKey;
+    this.#publicJwk = publicJwk;
+    this.#kid = publicJwk.kid!;
+  }
+
+  /** Generates a key pair, or reuses the one kept in `dataDir`. */
+  static async create(settings: TokenSettings, dataDir?: string): Promise<TokenService> {
+    if (dataDir) {
+      try {
+        const saved = JSON.parse(await readFile(join(dataDir, KEY_FILE), "utf8")) as JWK;
+        const privateKey = (await importJWK(saved, "RS256")) as CryptoKey;
+        const { d, p, q, dp, dq, qi, ...publicJwk } = saved;
+        return new TokenService(settings, privateKey, publicJwk);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      }
+    }
+    const pair = await generateKeyPair("RS256", { extractable: Boolean(dataDir) });
+    const publicJwk: JWK = {
+      ...(await exportJWK(pair.publicKey)),
+      kid: randomBytes(16).toString("base64url"),
+      alg: "RS256",
+      use: "sig",
+    };
+    if (dataDir) {
+      const privateJwk = { ...(await exportJWK(pair.privateKey)), kid: publicJwk.kid };
+      await mkdir(dataDir, { recursive: true });
+      await writeFile(join(dataDir, KEY_FILE), JSON.stringify(privateJwk), { mode: 0o600 });
+    }
+    return new TokenService(settings, pair.privateKey, publicJwk);
+  }
+
+  /** The JWKS document served at `<issuer>/.well-known/jwks.json`. */
+  jwks(): JSONWebKeySet {
+    return { keys: [{ ...this.#publicJwk }] };
+  }
+
+  /** Tokens for a completed sign-in, with a new refresh token. */
+  async issue(user: LocalUser, readable: ReadonlySet<string>): Promise<AuthenticationResult> {
+    const now = this.#settings.now();
+    const record: RefreshRecord = {
+      username: user.username,
+      clientId: this.#settings.clientId,
+      originJti: randomUUID(),
+      authTime: Math.floor(now / 1000),
+      expiresAt: now + this.#settings.refreshTokenValidityMs,
+      revoked: false,
+    };
+    const refreshToken = opaqueRefreshToken();
+    this.#refresh.set(refreshToken, record);
+    this.#byOrigin.set(record.originJti, record);
+    const set = this.#byUser.get(user.username) ?? new Set<RefreshRecord>();
+    this.#byUser.set(user.username, set);
+    set.add(record);
+    return { ...(await this.#sign(user, readable, record)), RefreshToken: refreshToken };
+  }
+
+  /**
+   * New ID and access tokens for a refresh token (no new refresh token, as
+   * Cognito does unless refresh-token rotation is on). `findUser` resolves the
+   * record's owner, who may have been deleted since.
+   */
+  async refresh(
+    refreshToken: string,
+    findUser: (username: string) => LocalUser | undefined,
+    readable: ReadonlySet<string>,
+  ): Promise<AuthenticationResult> {
+    const record = this.#refresh.get(refreshToken);
+    if (!record || record.clientId !== this.#settings.clientId) {
+      throw notAuthorized("Invalid Refresh Token");
+    }
+    if (record.revoked) throw notAuthorized("Refresh Token has been revoked");
+    if (record.expiresAt <= this.#settings.now()) throw notAuthorized("Refresh Token has expired");
+    const user = findUser(record.username);
+    if (!user) throw notAuthorized("User does not exist.");
+    if (!user.enabled) throw notAuthorized("User is disabled.");
+    return this.#sign(user, readable, record);
+  }
+
+  /** Revokes a refresh token and every access token issued from it. */
+  revoke(refreshToken: string, clientId: string): void {
+    if (!this.#settings.enableTokenRevocation) {
+      throw new CognitoError(
+        "UnsupportedOperationException",
+        "Token revocation is not enabled for this app client.",
+      );
+    }
+    const record = this.#refresh.get(refreshToken);
+    // RFC 7009: an unknown token is not an error. Another client's token is.
+    if (!record) return;
+    if (record.clientId !== clientId) throw notAuthorized("Invalid Refresh Token");
+    record.revoked = true;
+  }
+
+  /** Revokes every refresh token of a user and every access token issued from them. */
+  revokeAll(username: string): void {
+    for (const record of this.#byUser.get(username) ?? []) record.revoked = true;
+  }
+
+  /** Forgets a deleted user's refresh tokens. */
+  forget(username: string): void {
+    for (const record of this.#byUser.get(username) ?? []) record.revoked = true;
+    this.#byUser.delete(username);
+  }
+
+  /**
+   * Verifies an access token as Cognito's user APIs do: signature, issuer,
+   * `token_use`, expiry, revocation. Throws Cognito's `NotAuthorizedException`.
+   */
+  async verifyAccessToken(token: unknown): Promise<AccessClaims> {
+    if (typeof token !== "string" || token.length === 0) {
+      throw notAuthorized("Invalid Access Token");
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.#verifyKey, {
+        issuer: this.#settings.issuer,
+        algorithms: ["RS256"],
+        currentDate: new Date(this.#settings.now()),
+        clockTolerance: 0,
+      }));
+    } catch (error) {
+      if ((error as { code?: string }).code === "ERR_JWT_EXPIRED") {
+        throw notAuthorized("Access Token has expired");
+      }
+      throw notAuthorized("Invalid Access Token");
+    }
+    if (payload.token_use !== "access" || typeof payload.username !== "string") {
+      throw notAuthorized("Invalid Access Token");
+    }
+    const originJti = typeof payload.origin_jti === "string" ? payload.origin_jti : undefined;
+    if (originJti !== undefined && this.#byOrigin.get(originJti)?.revoked !== false) {
+      throw notAuthorized("Access Token has been revoked");
+    }
+    return {
+      username: payload.username,
+      sub: String(payload.sub),
+      clientId: String(payload.client_id),
+      ...(originJti ? { originJti } : {}),
+    };
+  }
+
+  readonly #verifyKey = async (): Promise<CryptoKey> => {
+    this.#publicKey ??= (await importJWK(this.#publicJwk, "RS256")) as CryptoKey;
+    return this.#publicKey;
+  };
+  #publicKey: CryptoKey | undefined;
+
+  async #sign(
+    user: LocalUser,
+    readable: ReadonlySet<string>,
+    record: RefreshRecord,
+  ): Promise<AuthenticationResult> {
+    const s = this.#settings;
+    const nowMs = s.now();
+    const iat = Math.floor(nowMs / 1000);
+    const eventId = randomUUID();
+    const origin = s.enableTokenRevocation ? { origin_jti: record.originJti } : {};
+    const header = { alg: "RS256", kid: this.#kid } as const;
+
+    const idClaims: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(user.attributes)) {
+      if (!readable.has(name)) continue;
+      // Cognito types its boolean flags as JSON booleans in the ID token.
+      idClaims[name] = name.endsWith("_verified") ? value === "true" : value;
+    }
+    const idToken = await new SignJWT({
+      ...idClaims,
+      sub: user.attributes.sub,
+      "cognito:username": user.username,
+      aud: s.clientId,
+      ...origin,
+      event_id: eventId,
+      token_use: "id",
+      auth_time: record.authTime,
+    })
+      .setProtectedHeader(header)
+      .setIssuer(s.issuer)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + Math.floor(s.idTokenValidityMs / 1000))
+      .setJti(randomUUID())
+      .sign(this.#privateKey);
+
+    const accessToken = await new SignJWT({
+      sub: user.attributes.sub,
+      client_id: s.clientId,
+      ...origin,
+      event_id: eventId,
+      token_use: "access",
+      scope: "aws.cognito.signin.user.admin",
+      auth_time: record.authTime,
+      username: user.username,
+    })
+      .setProtectedHeader(header)
+      .setIssuer(s.issuer)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + Math.floor(s.accessTokenValidityMs / 1000))
+      .setJti(randomUUID())
+      .sign(this.#privateKey);
+
+    return {
+      AccessToken: accessToken,
+      IdToken: idToken,
+      ExpiresIn: Math.floor(s.accessTokenValidityMs / 1000),
+      TokenType: "Bearer",
+    };
+  }
+}
+
+/**
+ * Cognito's refresh tokens are encrypted JWTs (five dot-separated parts) that
+ * clients treat as opaque. This one has the same outline around random bytes.
+ */
+function opaqueRefreshToken(): string {
+  const header = Buffer.from(JSON.stringify({ cty: "JWT", enc: "A256GCM", alg: "RSA-OAEP" }));
+  const part = (n: number) => randomBytes(n).toString("base64url");
+  return [header.toString("base64url"), part(256), part(12), part(384), part(16)].join(".");
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** Cognito's user statuses that the local stack produces. */
+export type UserStatus = "UNCONFIRMED" | "CONFIRMED" | "FORCE_CHANGE_PASSWORD";
+
+/** One user of the pool. */
+export interface LocalUser {
+  /** The internal user name (a UUID, shown as `cognito:username`). */
+  username: string;
+  /** Every attribute, `sub` and `email` included, as Cognito stores them (strings). */
+  attributes: Record<string, string>;
+  status: UserStatus;
+  enabled: boolean;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Epoch ms. */
+  updatedAt: number;
+  /** SignUp's confirmation code digest and its expiry, while UNCONFIRMED. */
+  confirmation?: { code: string; expiresAt: number } | undefined;
+}
+
+const FILE = "users.json";
+
+/**
+ * The pool's users, keyed by internal username, with case-insensitive lookups
+ * by email and by `sub`. With a data folder, every change is written to
+ * `users.json` (atomically, in order).
+ */
+export class UserStore {
+  readonly #byUsername = new Map<string, LocalUser>();
+  readonly #byEmail = new Map<string, string>();
+  readonly #bySub = new Map<string, string>();
+  readonly #dataDir: string | undefined;
+  readonly #onError: (error: unknown) => void;
+  #writing: Promise<void> = Promise.resolve();
+  #dirty = false;
+
+  constructor(dataDir?: string, onError: (error: unknown) => void = () => {}) {
+    this.#dataDir = dataDir;
+    this.#onError = onError;
+  }
+
+  /** Reads `users.json` from the data folder, if any. */
+  async load(): Promise<void> {
+    if (!this.#dataDir) return;
+    await mkdir(this.#dataDir, { recursive: true });
+    let text: string;
+    try {
+      text = await readFile(join(this.#dataDir, FILE), "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    const parsed = JSON.parse(text) as { users?: LocalUser[] };
+    for (const user of parsed.users ?? []) this.#index(user);
+  }
+
+  /** All users, in creation order. */
+  all(): LocalUser[] {
+    return [...this.#byUsername.values()];
+  }
+
+  /** Finds a user by internal username, email or `sub`, case-insensitively. */
+  find(name: string): LocalUser | undefined {
+    const key = name.trim().toLowerCase();
+    const username = this.#byUsername.has(key)
+      ? key
+      : (this.#byEmail.get(key) ?? this.#bySub.get(key));
+    return username === undefined ? undefined : this.#byUsername.get(username);
+  }
+
+  /** The user holding `email` as its email attribute, case-insensitively. */
+  findByEmail(email: string): LocalUser | undefined {
+    const username = this.#byEmail.get(email.trim().toLowerCase());
+    return username === undefined ? undefined : this.#byUsername.get(username);
+  }
+
+  /** Adds a new user with a fresh internal username and `sub`. */
+  create(
+    attributes: Record<string, string>,
+    status: UserStatus,
+    now: number,
+    username: string = randomUUID(),
+  ): LocalUser {
+    const sub = randomUUID();
+    const user: LocalUser = {
+      username,
+      attributes: { ...attributes, sub },
+      status,
+      enabled: true,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.#index(user);
+    this.#save();
+    return user;
+  }
+
+  /** Applies `change` to the user and re-indexes its email. */
+  update(user: LocalUser, change: (user: LocalUser) => void, now: number): void {
+    const oldEmail = user.attributes.email?.toLowerCase();
+    change(user);
+    user.updatedAt = now;
+    const newEmail = user.attributes.email?.toLowerCase();
+    if (oldEmail !== newEmail) {
+      if (oldEmail !== undefined) this.#byEmail.delete(oldEmail);
+      if (newEmail !== undefined) this.#byEmail.set(newEmail, user.username);
+    }
+    this.#save();
+  }
+
+  /** Removes the user. */
+  delete(user: LocalUser): void {
+    this.#byUsername.delete(user.username);
+    const email = user.attributes.email?.toLowerCase();
+    if (email !== undefined && this.#byEmail.get(email) === user.username) {
+      this.#byEmail.delete(email);
+    }
+    if (user.attributes.sub) this.#bySub.delete(user.attributes.sub.toLowerCase());
+    this.#save();
+  }
+
+  /** Resolves once every change so far is on disk. */
+  async flush(): Promise<void> {
+    await this.#writing;
+  }
+
+  #index(user: LocalUser): void {
+    this.#byUsername.set(user.username, user);
+    const email = user.attributes.email?.toLowerCase();
+    if (email !== undefined) this.#byEmail.set(email, user.username);
+    if (user.attributes.sub) this.#bySub.set(user.attributes.sub.toLowerCase(), user.username);
+  }
+
+  #save(): void {
+    const dir = this.#dataDir;
+    if (!dir || this.#dirty) return;
+    this.#dirty = true;
+    // Coalesce bursts of changes into one write, and keep writes in order.
+    this.#writing = this.#writing.then(async () => {
+      this.#dirty = false;
+      const body = JSON.stringify({ version: 1, users: this.all() }, null, 2);
+      const tmp = join(dir, `${FILE}.${process.pid}.tmp`);
+      await writeFile(tmp, body, { mode: 0o600 });
+      await rename(tmp, join(dir, FILE));
+    });
+    this.#writing = this.#writing.catch(this.#onError);
+  }
+}

@@ -1,0 +1,47 @@
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type { LocalStack } from "../../src/index.js";
+
+/** A real AWS SDK v3 client pointed at the stack, with dummy credentials (admin calls are signed with them). */
+export function sdkClient(stack: LocalStack): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({
+    endpoint: stack.endpoint,
+    region: stack.region,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    maxAttempts: 1,
+  });
+}
+
+/** One raw Cognito JSON call with fetch: status, headers and parsed body. */
+export async function call(
+  stack: LocalStack,
+  operation: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const response = await fetch(`${stack.endpoint}/`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-amz-json-1.1",
+      "X-Amz-Target": `AWSCognitoIdentityProviderService.${operation}`,
+      ...headers,
+    },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
+
+/** A password that passes Cognito's default policy. */
+export const PASSWORD = "Local-Passw0rd!";
+
+/** Decodes a JWT's payload without verifying it. */
+export function claims(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8")) as Record<
+    string,
+    unknown
+  >;
+}
