@@ -1,11 +1,12 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/index.ts", "src/react.ts", "src/cognito-identity-js.ts"],
   format: ["esm", "cjs"],
   dts: true,
   clean: true,
   sourcemap: false,
   target: "es2022",
   treeshake: true,
+  external: ["react", "amazon-cognito-identity-js", "@cognito-passcode/shared"],
 });

@@ -1,0 +1,97 @@
+import {
+  DEFAULT_ERROR_MESSAGES,
+  type PasscodeErrorCode,
+  parseTriggerError,
+} from "@cognito-passcode/shared";
+import type { SnapshotError } from "./types.js";
+
+/** Builds a {@link SnapshotError} with the default message for `code`. */
+export function snapshotError(
+  code: PasscodeErrorCode,
+  message: string = DEFAULT_ERROR_MESSAGES[code],
+  retryAfterMs?: number,
+): SnapshotError {
+  return retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs };
+}
+
+/** Which request failed, and what the client knew when it sent it. */
+export interface ErrorContext {
+  /** The request: sign-up, first InitiateAuth, code answer, username answer, refresh, sign-out. */
+  readonly step: "signUp" | "initiate" | "code" | "username" | "refresh" | "signOut";
+  /** Answers left before this one (code and username steps). */
+  readonly attemptsLeft?: number;
+  /** The code's expiry, epoch ms (code step). */
+  readonly expiresAt?: number;
+  /** The client's clock when the request failed. */
+  readonly now?: number;
+}
+
+/** A transport failure mapped to a snapshot error. */
+export interface MappedError {
+  /** What the UI shows. */
+  readonly error: SnapshotError;
+  /** True when the sign-in session (or refresh token) cannot be used again. */
+  readonly sessionEnded: boolean;
+}
+
+const NETWORK = /^(TypeError|NetworkError|AbortError|TimeoutError)$/;
+
+/** The Cognito exception name a transport error carries (`code` first, then `name`). */
+export function errorType(error: unknown): string {
+  const e = error as { code?: unknown; name?: unknown } | null;
+  if (e && typeof e.code === "string") return e.code;
+  return e && typeof e.name === "string" ? e.name : "";
+}
+
+function codeFor(type: string, message: string, ctx: ErrorContext): [PasscodeErrorCode, number?] {
+  if (NETWORK.test(type)) return ["NETWORK_ERROR"];
+  if (type === "UserLambdaValidationException") {
+    const info = parseTriggerError(message);
+    return info ? [info.code, info.retryAfterMs] : ["SERVICE_ERROR"];
+  }
+  if (type === "NotAuthorizedException") {
+    if (ctx.step === "refresh" || /invalid session/i.test(message)) return ["SESSION_EXPIRED"];
+    if (ctx.step === "code" && ctx.expiresAt !== undefined && (ctx.now ?? 0) >= ctx.expiresAt) {
+      return ["CODE_EXPIRED"];
+    }
+    if ((ctx.step === "code" || ctx.step === "username") && (ctx.attemptsLeft ?? 0) <= 1) {
+      return ["TOO_MANY_ATTEMPTS"];
+    }
+    return ["NOT_AUTHORIZED"];
+  }
+  if (type === "CodeMismatchException") return ["CODE_MISMATCH"];
+  if (type === "ExpiredCodeException") return ["CODE_EXPIRED"];
+  if (type === "TooManyFailedAttemptsException") return ["TOO_MANY_ATTEMPTS"];
+  if (type === "TooManyRequestsException" || type === "LimitExceededException") {
+    return ["THROTTLED"];
+  }
+  if (type === "UserNotFoundException" || type === "UserNotConfirmedException") {
+    return ["NOT_AUTHORIZED"];
+  }
+  return ["SERVICE_ERROR"];
+}
+
+const ENDS_SESSION: ReadonlySet<PasscodeErrorCode> = new Set([
+  "SESSION_EXPIRED",
+  "TOO_MANY_ATTEMPTS",
+  "CODE_EXPIRED",
+  "NOT_AUTHORIZED",
+]);
+
+/**
+ * The one place Cognito errors become cognito-passcode codes. `NotAuthorizedException`
+ * means: an expired or used session (`SESSION_EXPIRED`), a refused refresh
+ * (`SESSION_EXPIRED`), an expired code (`CODE_EXPIRED`), the last attempt
+ * spent (`TOO_MANY_ATTEMPTS`), or else `NOT_AUTHORIZED`. Trigger errors
+ * (`UserLambdaValidationException`) carry their code and `retryAfterMs`.
+ * Fetch failures (`TypeError`) are `NETWORK_ERROR`: the same call can be
+ * retried. Anything unknown is `SERVICE_ERROR`.
+ */
+export function mapError(error: unknown, ctx: ErrorContext): MappedError {
+  const message = String((error as { message?: unknown } | null)?.message ?? "");
+  const [code, retryAfterMs] = codeFor(errorType(error), message, ctx);
+  return {
+    error: snapshotError(code, undefined, retryAfterMs),
+    sessionEnded: ENDS_SESSION.has(code),
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The cognito-passcode browser client: a framework-agnostic store for the
+ * email -> code -> username sign-in, with Cognito's tokens kept fresh.
+ * Safe to import during server rendering.
+ *
+ * @packageDocumentation
+ */
+export { createPasscodeClient } from "./client.js";
+export { createFetchTransport, type FetchTransportOptions } from "./fetch-transport.js";
+export { decodeJwtPayload } from "./jwt.js";
+export { type PasscodeEvent, transition } from "./machine.js";
+export type { PasscodeClientOptions } from "./options.js";
+export type { AuthStep, Transport, TransportTokens } from "./transport.js";
+export type {
+  AwaitingCodeSnapshot,
+  AwaitingUsernameSnapshot,
+  CodeDetails,
+  PasscodeClient,
+  PasscodeSnapshot,
+  PasscodeStatus,
+  PasscodeStorage,
+  PasscodeTokens,
+  PasscodeUser,
+  RestoringSnapshot,
+  SendingCodeSnapshot,
+  SignedInSnapshot,
+  SignedOutSnapshot,
+  SnapshotError,
+  SubmittingUsernameSnapshot,
+  UsernameDetails,
+  VerifyingCodeSnapshot,
+} from "./types.js";

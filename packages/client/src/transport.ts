@@ -1,0 +1,51 @@
+/** Tokens as Cognito issues them. */
+export interface TransportTokens {
+  /** The ID token (JWT). */
+  readonly idToken: string;
+  /** The access token (JWT). */
+  readonly accessToken: string;
+  /** The refresh token; absent on a refresh that does not rotate it. */
+  readonly refreshToken?: string;
+  /** Lifetime of the access and ID tokens, in seconds. */
+  readonly expiresIn: number;
+}
+
+/** The outcome of an authentication request: another challenge, or tokens. */
+export type AuthStep =
+  | {
+      readonly type: "challenge";
+      /** Cognito's opaque session for the next answer. */
+      readonly session: string;
+      /** The public `ChallengeParameters`. */
+      readonly parameters: Readonly<Record<string, string>>;
+    }
+  | { readonly type: "tokens"; readonly tokens: TransportTokens };
+
+/**
+ * How the client talks to Cognito. The default is the fetch transport
+ * (`createFetchTransport`); `@cognito-passcode/client/cognito-identity-js`
+ * provides one built on amazon-cognito-identity-js.
+ *
+ * Errors: reject with an error whose `code` or `name` is Cognito's exception
+ * name (e.g. `NotAuthorizedException`) and whose `message` is Cognito's
+ * message; a network failure rejects with a `TypeError` (as `fetch` does) or
+ * an error named `NetworkError`. The client maps these to error codes in one place.
+ */
+export interface Transport {
+  /** SignUp with the email as username and a throwaway password. */
+  signUp(input: { username: string; password: string }): Promise<void>;
+  /** InitiateAuth with `AuthFlow: CUSTOM_AUTH`. */
+  initiateAuth(input: { username: string }): Promise<AuthStep>;
+  /** RespondToAuthChallenge (`CUSTOM_CHALLENGE`) with `answer` as `ANSWER`. */
+  respondToAuthChallenge(input: {
+    username: string;
+    session: string;
+    answer: string;
+  }): Promise<AuthStep>;
+  /** InitiateAuth with `AuthFlow: REFRESH_TOKEN_AUTH`. */
+  refresh(input: { refreshToken: string }): Promise<TransportTokens>;
+  /** RevokeToken for the refresh token. */
+  revokeToken(input: { refreshToken: string }): Promise<void>;
+  /** GlobalSignOut: invalidates every refresh token of the user. */
+  globalSignOut(input: { accessToken: string }): Promise<void>;
+}

@@ -1,0 +1,195 @@
+import type { PasscodeErrorCode } from "@cognito-passcode/shared";
+
+/**
+ * An error the UI can show. `code` is stable (switch on it); `message` is a
+ * default English text you may replace.
+ */
+export interface SnapshotError {
+  /** The stable error code, from `@cognito-passcode/shared`. */
+  readonly code: PasscodeErrorCode;
+  /** A human-readable default message. */
+  readonly message: string;
+  /** For `THROTTLED`: milliseconds to wait before asking for a new code. */
+  readonly retryAfterMs?: number;
+}
+
+/** What the code screen shows: where the code went, how long it is, how long it lives. */
+export interface CodeDetails {
+  /** The email address the user typed, normalised (trimmed, lower-cased). */
+  readonly email: string;
+  /** The address as the service masked it, e.g. `a***@e***.com`. */
+  readonly maskedEmail: string;
+  /** Number of digits in the code. */
+  readonly codeLength: number;
+  /** When the code expires, epoch milliseconds (the service's clock). */
+  readonly expiresAt: number;
+  /**
+   * Answers left for this code. `0` means this code can no longer be used
+   * (too many attempts, expired, or the session ended): offer `resendCode()`.
+   */
+  readonly attemptsLeft: number;
+}
+
+/** What the username screen shows: the policy bounds and the answers left. */
+export interface UsernameDetails {
+  /** Shortest allowed username. */
+  readonly minLength: number;
+  /** Longest allowed username. */
+  readonly maxLength: number;
+  /** Answers left for this step. */
+  readonly attemptsLeft: number;
+}
+
+/** The signed-in user, read from the ID token (for display, not for trust). */
+export interface PasscodeUser {
+  /** Cognito's stable user id (`sub` claim). */
+  readonly sub: string;
+  /** The user's email address (`email` claim). */
+  readonly email: string;
+  /** The chosen username, or `null` when the pool has no username step. */
+  readonly username: string | null;
+}
+
+interface WithError {
+  /** Set when the last action failed; cleared by the next action. */
+  readonly error?: SnapshotError;
+}
+
+/** A stored session is being restored (only when a `storage` adapter was given). */
+export interface RestoringSnapshot extends WithError {
+  readonly status: "restoring";
+}
+/** Nobody is signed in: show the email form. */
+export interface SignedOutSnapshot extends WithError {
+  readonly status: "signedOut";
+}
+/** A code is being requested. */
+export interface SendingCodeSnapshot extends WithError {
+  readonly status: "sendingCode";
+  /** The normalised email the code is being sent to. */
+  readonly email: string;
+  /** On a resend: the code screen to return to if the resend fails. */
+  readonly resendOf?: CodeDetails;
+}
+/** A code was sent: show the code form. */
+export interface AwaitingCodeSnapshot extends CodeDetails, WithError {
+  readonly status: "awaitingCode";
+}
+/** The code is being checked. */
+export interface VerifyingCodeSnapshot extends CodeDetails, WithError {
+  readonly status: "verifyingCode";
+}
+/** First sign-in: show the username form. */
+export interface AwaitingUsernameSnapshot extends UsernameDetails, WithError {
+  readonly status: "awaitingUsername";
+}
+/** The username is being claimed. */
+export interface SubmittingUsernameSnapshot extends UsernameDetails, WithError {
+  readonly status: "submittingUsername";
+}
+/** Signed in: tokens are available from `getTokens()`. */
+export interface SignedInSnapshot extends WithError {
+  readonly status: "signedIn";
+  /** Who is signed in. */
+  readonly user: PasscodeUser;
+}
+
+/**
+ * The client's state: the screen to show. An immutable discriminated union on
+ * `status`; `getSnapshot()` returns the same object until something changes.
+ */
+export type PasscodeSnapshot =
+  | RestoringSnapshot
+  | SignedOutSnapshot
+  | SendingCodeSnapshot
+  | AwaitingCodeSnapshot
+  | VerifyingCodeSnapshot
+  | AwaitingUsernameSnapshot
+  | SubmittingUsernameSnapshot
+  | SignedInSnapshot;
+
+/** Every value of {@link PasscodeSnapshot}'s `status`. */
+export type PasscodeStatus = PasscodeSnapshot["status"];
+
+/** Tokens as `getTokens()` hands them out. */
+export interface PasscodeTokens {
+  /** The Cognito ID token (JWT). */
+  readonly idToken: string;
+  /** The Cognito access token (JWT). */
+  readonly accessToken: string;
+  /** When these tokens expire, epoch milliseconds (the client's clock). */
+  readonly expiresAt: number;
+}
+
+/**
+ * Storage for the refresh token: anything with `getItem`, `setItem` and
+ * `removeItem`, synchronous or asynchronous. `localStorage` and
+ * `sessionStorage` fit as they are.
+ */
+export interface PasscodeStorage {
+  /** Reads a value; `null` or `undefined` when absent. */
+  getItem(key: string): string | null | undefined | Promise<string | null | undefined>;
+  /** Writes a value. */
+  setItem(key: string, value: string): void | Promise<void>;
+  /** Deletes a value. */
+  removeItem(key: string): void | Promise<void>;
+}
+
+/**
+ * The client returned by `createPasscodeClient`. Every method is bound, so
+ * `useSyncExternalStore(client.subscribe, client.getSnapshot,
+ * client.getInitialSnapshot)` works as is.
+ *
+ * The flow methods (`requestCode`, `resendCode`, `submitCode`,
+ * `submitUsername`, `signOut`) **never reject** for flow errors: they resolve
+ * to the snapshot after the action, and failures land in `snapshot.error`.
+ * Called in a state where they do not apply, they do nothing and resolve to
+ * the current snapshot. Called while a request is in flight, they send
+ * nothing and resolve with that request's outcome.
+ */
+export interface PasscodeClient {
+  /** The current snapshot; the same object until something changes. */
+  getSnapshot(): PasscodeSnapshot;
+  /** The snapshot this client started with (for server rendering and hydration). */
+  getInitialSnapshot(): PasscodeSnapshot;
+  /** Calls `listener` after every change; returns a function that unsubscribes. */
+  subscribe(listener: () => void): () => void;
+  /**
+   * Sends a code to `email` (signing the user up first, unless they are known
+   * or `autoSignUp` is off). Applies in `signedOut` and `awaitingCode`.
+   * An invalid address sets `INVALID_EMAIL` without any request.
+   */
+  requestCode(email: string): Promise<PasscodeSnapshot>;
+  /**
+   * Sends a new code to the same address (a new session). Applies in
+   * `awaitingCode`; if the resend fails (e.g. `THROTTLED`), the previous code
+   * screen comes back with the error.
+   */
+  resendCode(): Promise<PasscodeSnapshot>;
+  /**
+   * Answers the code. Spaces and hyphens are ignored; anything but
+   * `codeLength` digits sets `INVALID_CODE_FORMAT` without any request.
+   */
+  submitCode(code: string): Promise<PasscodeSnapshot>;
+  /**
+   * Claims a username (first sign-in). Checked against the username policy
+   * first (`USERNAME_INVALID` without any request).
+   */
+  submitUsername(username: string): Promise<PasscodeSnapshot>;
+  /** Abandons a sign-in in progress and returns to `signedOut`. No effect when signed in. */
+  reset(): PasscodeSnapshot;
+  /**
+   * Signs out: forgets the tokens, clears storage, revokes the refresh token
+   * (RevokeToken) and, with `global: true`, first signs out every session of
+   * the user (GlobalSignOut). Local sign-out always happens; a failed
+   * revocation is reported in `snapshot.error`.
+   */
+  signOut(options?: { global?: boolean }): Promise<PasscodeSnapshot>;
+  /**
+   * Valid tokens, or `null` when signed out. Refreshes them first when they
+   * expire within the refresh margin; concurrent calls share one refresh. A
+   * refused refresh signs out with `SESSION_EXPIRED` and resolves `null`.
+   * Never rejects.
+   */
+  getTokens(): Promise<PasscodeTokens | null>;
+}
