@@ -1,0 +1,201 @@
+// Bundle size, cold import and warm invocation time of each trigger handler.
+// Plain Node ESM; run after `pnpm --filter @cognito-passcode/triggers run build`
+// (the root `pnpm bench` builds first). Usage: node bench/bench.mjs
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, "..", "dist", "index.js");
+const COLD_RUNS = 10;
+const WARM_ITERATIONS = 20_000;
+const TARGETS = { singleBytes: 8 * 1024, allBytes: 16 * 1024, coldMs: 5, warmUs: 20 };
+
+const options = `{
+  email: { from: "no-reply@example.com", appName: "Bench" },
+  deliver: async () => {},
+  unknownUserDelayMs: 0,
+  logger: { debug() {}, info() {}, warn() {}, error() {} },
+}`;
+
+const entries = [
+  [
+    "define",
+    `import { createDefineAuthChallengeHandler as f } from ${JSON.stringify(dist)};
+export const handler = f(${options});`,
+  ],
+  [
+    "create",
+    `import { createCreateAuthChallengeHandler as f } from ${JSON.stringify(dist)};
+export const handler = f(${options});`,
+  ],
+  [
+    "verify",
+    `import { createVerifyAuthChallengeHandler as f } from ${JSON.stringify(dist)};
+export const handler = f(${options});`,
+  ],
+  [
+    "preSignUp",
+    `import { createPreSignUpHandler as f } from ${JSON.stringify(dist)};
+export const handler = f(${options});`,
+  ],
+  [
+    "postAuthentication",
+    `import { createPostAuthenticationHandler as f } from ${JSON.stringify(dist)};
+export const handler = f(${options});`,
+  ],
+  [
+    "all-in-one",
+    `import { createPasscodeTriggers as f } from ${JSON.stringify(dist)};
+export const handler = f(${options}).handler;`,
+  ],
+];
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const base = (triggerSource) => ({
+  version: "1",
+  region: "us-east-1",
+  userPoolId: "us-east-1_bench",
+  triggerSource,
+  userName: "7d4c6f0e-0000-4000-8000-000000000001",
+  callerContext: { awsSdkVersion: "aws-sdk-js-3", clientId: "bench-client" },
+});
+const attributes = { sub: "7d4c6f0e-0000-4000-8000-000000000001", email: "bench@example.com" };
+const createEvent = (session) => ({
+  ...base("CreateAuthChallenge_Authentication"),
+  request: { userAttributes: attributes, challengeName: "CUSTOM_CHALLENGE", session },
+  response: {},
+});
+
+async function warm(fn) {
+  for (let i = 0; i < 2000; i++) await fn();
+  const samples = new Float64Array(WARM_ITERATIONS);
+  for (let i = 0; i < WARM_ITERATIONS; i++) {
+    const start = process.hrtime.bigint();
+    await fn();
+    samples[i] = Number(process.hrtime.bigint() - start) / 1000;
+  }
+  return median(samples);
+}
+
+/** Warm medians (µs) for define, verify and create through `handler`. */
+async function warmFigures(name, handler) {
+  // A realistic position: one wrong answer so far, so Define reads a session
+  // and Verify checks a digest; Create draws, digests and "sends" a new code.
+  const first = await handler(createEvent([]));
+  const metadata = first.response.challengeMetadata;
+  const session = [
+    { challengeName: "CUSTOM_CHALLENGE", challengeResult: false, challengeMetadata: metadata },
+  ];
+  const figures = {};
+  if (name === "define" || name === "all-in-one") {
+    figures.define = await warm(() =>
+      handler({
+        ...base("DefineAuthChallenge_Authentication"),
+        request: { userAttributes: attributes, session },
+        response: {},
+      }),
+    );
+  }
+  if (name === "verify" || name === "all-in-one") {
+    figures.verify = await warm(() =>
+      handler({
+        ...base("VerifyAuthChallengeResponse_Authentication"),
+        request: {
+          userAttributes: attributes,
+          privateChallengeParameters: first.response.privateChallengeParameters,
+          challengeAnswer: "123456",
+        },
+        response: {},
+      }),
+    );
+  }
+  if (name === "create" || name === "all-in-one") {
+    figures.create = await warm(() => handler(createEvent([])));
+  }
+  return figures;
+}
+
+function coldImportMs(file) {
+  // Warm Node's file loader with an empty module first: that start-up cost is
+  // paid once per process by the Lambda runtime, not by the handler.
+  const empty = join(work, "empty.mjs");
+  const script = `await import(${JSON.stringify(pathToFileURL(empty).href)});const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
+  const runs = [];
+  for (let i = 0; i < COLD_RUNS; i++) {
+    runs.push(
+      Number(
+        execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }),
+      ),
+    );
+  }
+  return median(runs);
+}
+
+const work = mkdtempSync(join(tmpdir(), "passcode-bench-"));
+writeFileSync(join(work, "empty.mjs"), "export {};\n");
+const rows = [];
+let failures = 0;
+try {
+  for (const [name, source] of entries) {
+    const result = await build({
+      stdin: { contents: source, resolveDir: here, loader: "js", sourcefile: `${name}.mjs` },
+      bundle: true,
+      minify: true,
+      platform: "node",
+      format: "esm",
+      target: "node22",
+      external: ["@aws-sdk/*"],
+      write: false,
+      logLevel: "error",
+    });
+    const code = result.outputFiles[0].contents;
+    const file = join(work, `${name}.mjs`);
+    writeFileSync(file, code);
+    const bytes = code.byteLength;
+    const cold = coldImportMs(file);
+    const { handler } = await import(pathToFileURL(file).href);
+    const w = ["define", "create", "verify", "all-in-one"].includes(name)
+      ? await warmFigures(name, handler)
+      : {};
+    const limit = name === "all-in-one" ? TARGETS.allBytes : TARGETS.singleBytes;
+    const ok =
+      bytes <= limit &&
+      cold <= TARGETS.coldMs &&
+      (w.define ?? 0) <= TARGETS.warmUs &&
+      (w.verify ?? 0) <= TARGETS.warmUs;
+    if (!ok) failures++;
+    rows.push({
+      handler: name,
+      "bundle (bytes)": bytes,
+      "limit (bytes)": limit,
+      "cold import (ms)": cold.toFixed(2),
+      "define (µs)": w.define?.toFixed(2) ?? "",
+      "verify (µs)": w.verify?.toFixed(2) ?? "",
+      "create (µs)": w.create?.toFixed(2) ?? "",
+      ok: ok ? "yes" : "NO",
+    });
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+console.log(
+  `esbuild: bundle, minify, platform node, format esm, target node22, @aws-sdk/* external. ` +
+    `Cold import: median of ${COLD_RUNS} fresh node processes. Warm: median of ${WARM_ITERATIONS} calls ` +
+    `(no-op deliver and logger). Targets: single <= ${TARGETS.singleBytes} B, all-in-one <= ${TARGETS.allBytes} B, ` +
+    `cold <= ${TARGETS.coldMs} ms, define/verify <= ${TARGETS.warmUs} µs. Node ${process.version}.`,
+);
+console.table(rows);
+if (failures > 0) {
+  console.log(`${failures} handler(s) missed a target`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,212 @@
+import type { UsernamePolicy } from "@cognito-passcode/shared";
+import {
+  CHALLENGE_PARAM,
+  isValidEmail,
+  maskEmail,
+  normalizeEmail,
+  STEP,
+} from "@cognito-passcode/shared";
+import type { CreateAuthChallengeTriggerEvent } from "aws-lambda";
+import {
+  type CodeState,
+  codePrivateParameters,
+  encodeCodeMetadata,
+  USERNAME_METADATA,
+} from "./challenge-state.js";
+import { digestCode, emailTag, generateCode, newSalt } from "./code.js";
+import type { TriggerHandler } from "./define-auth-challenge.js";
+import { sendEmail } from "./delivery.js";
+import { renderDefaultEmail } from "./email-template.js";
+import { nextStep } from "./next-step.js";
+import type { EmailContent, PasscodeTriggersOptions } from "./options.js";
+import {
+  type BaseSettings,
+  type CodeSettings,
+  type EmailSettings,
+  resolveBase,
+  resolveCode,
+  resolveCodeSecret,
+  resolveEmail,
+  resolvePolicy,
+  resolveThrottle,
+  resolveUsername,
+  type UsernameSettings,
+} from "./resolve-options.js";
+import { readSession } from "./session.js";
+import type { ThrottleRules, ThrottleStore } from "./store.js";
+import { describeError, guarded, triggerError } from "./trigger-errors.js";
+
+/** The Create Auth Challenge handler. */
+export type CreateAuthChallengeHandler = TriggerHandler<CreateAuthChallengeTriggerEvent>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What Create needs from the options. */
+export interface CreateSettings extends BaseSettings {
+  code: CodeSettings;
+  username: UsernameSettings | false;
+  policy: UsernamePolicy;
+  email: EmailSettings;
+  throttle: { store: ThrottleStore; rules: ThrottleRules } | false;
+  codeSecret?: string;
+}
+
+/**
+ * Builds Create from validated settings.
+ *
+ * Retry safety (Cognito re-invokes a trigger that takes over 5 seconds):
+ * - Every challenge after the first (the same code after a wrong answer, and
+ *   every USERNAME challenge) is a pure function of the session: a retry
+ *   returns the same parameters and sends nothing.
+ * - The first challenge of a session must draw a new random code and email
+ *   it, and Cognito gives no request id that a retry shares, so it cannot be
+ *   made idempotent without storing the code. Instead the send is bounded by
+ *   `email.sendTimeoutMs` (3 s by default), so Create answers (with the
+ *   challenge, or `DELIVERY_FAILED`) before Cognito's 5-second limit and a
+ *   slow send is not repeated. If a retry happens anyway (a cold start plus a
+ *   slow store), the throttle's minimum interval refuses it with `THROTTLED`
+ *   rather than sending a second email; with the throttle off, the retry
+ *   sends a second email whose code replaces the first (Cognito keeps only
+ *   the retry's answer).
+ */
+export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChallengeHandler {
+  return (event) =>
+    guarded("CreateAuthChallenge", runtime.logger, async () => {
+      const request = event.request;
+      const userNotFound = request.userNotFound === true;
+      const step = nextStep(
+        readSession(request.session),
+        runtime,
+        request.userAttributes,
+        userNotFound,
+      );
+      const response = event.response;
+      if (step.action === "username") {
+        const policy = runtime.policy;
+        response.publicChallengeParameters = {
+          [CHALLENGE_PARAM.step]: STEP.USERNAME,
+          [CHALLENGE_PARAM.minLength]: String(policy.minLength),
+          [CHALLENGE_PARAM.maxLength]: String(policy.maxLength),
+          [CHALLENGE_PARAM.attemptsLeft]: String(step.attemptsLeft),
+          // Cognito gives Create only a yes/no per earlier answer, so the reason
+          // a name was refused cannot reach this point; the client, which runs
+          // the same policy, can tell an invalid name from a taken one.
+          ...(step.rejected ? { [CHALLENGE_PARAM.rejected]: "true" } : {}),
+        };
+        response.privateChallengeParameters = { step: STEP.USERNAME };
+        response.challengeMetadata = USERNAME_METADATA;
+        return event;
+      }
+      if (step.action !== "code" || request.challengeName !== "CUSTOM_CHALLENGE") {
+        throw new Error(`Create called for ${step.action}/${request.challengeName}`);
+      }
+      const email = normalizeEmail(request.userAttributes?.email ?? event.userName ?? "");
+      const code = step.code ?? (await newCode(runtime, event, email, userNotFound));
+      response.publicChallengeParameters = {
+        [CHALLENGE_PARAM.step]: STEP.CODE,
+        [CHALLENGE_PARAM.codeLength]: String(code.codeLength),
+        [CHALLENGE_PARAM.expiresAt]: String(code.expiresAt),
+        [CHALLENGE_PARAM.attemptsLeft]: String(step.attemptsLeft),
+        [CHALLENGE_PARAM.email]: maskEmail(email),
+      };
+      response.privateChallengeParameters = codePrivateParameters(code);
+      response.challengeMetadata = encodeCodeMetadata(code);
+      return event;
+    });
+}
+
+/** Throttle, draw, digest and send (or, for an unknown user, wait as long). */
+async function newCode(
+  runtime: CreateSettings,
+  event: CreateAuthChallengeTriggerEvent,
+  email: string,
+  userNotFound: boolean,
+): Promise<CodeState> {
+  const user = emailTag(email);
+  if (!isValidEmail(email)) throw triggerError("INVALID_EMAIL", { reason: "format" });
+  if (runtime.throttle) {
+    const decision = await runtime.throttle.store.hit(
+      `email#${user}`,
+      runtime.now(),
+      runtime.throttle.rules,
+    );
+    if (!decision.allowed) {
+      runtime.logger.info("code throttled", { user, retryAfterMs: decision.retryAfterMs });
+      throw triggerError("THROTTLED", {
+        retryAfterMs: Math.max(0, Math.ceil(decision.retryAfterMs)),
+      });
+    }
+  }
+  const { length, ttlMs } = runtime.code;
+  const code = generateCode(length);
+  const expiresAt = runtime.now() + ttlMs;
+  const salt = newSalt();
+  const state: CodeState = {
+    codeLength: length,
+    expiresAt,
+    salt,
+    digest: digestCode(code, salt, expiresAt, runtime.codeSecret),
+  };
+  if (userNotFound) {
+    // Same work, same shape, no email: the caller cannot tell the difference.
+    const delay = runtime.email.unknownUserDelay();
+    if (delay > 0) await sleep(delay);
+    runtime.logger.info("code issued", { user, userNotFound: true });
+    return state;
+  }
+  const started = Date.now();
+  try {
+    const render = runtime.email.render ?? renderDefaultEmail;
+    const input = {
+      code,
+      expiresInMinutes: Math.max(1, Math.floor(ttlMs / 60_000)),
+      ...(runtime.email.appName === undefined ? {} : { appName: runtime.email.appName }),
+      ...(event.request.userAttributes?.locale
+        ? { locale: event.request.userAttributes.locale }
+        : {}),
+    };
+    const content: EmailContent = await render(input);
+    if (
+      typeof content?.subject !== "string" ||
+      typeof content.html !== "string" ||
+      typeof content.text !== "string"
+    ) {
+      throw new TypeError("email.render must return { subject, html, text } strings");
+    }
+    await sendEmail(runtime.email, {
+      to: email,
+      subject: content.subject,
+      html: content.html,
+      text: content.text,
+    });
+  } catch (error) {
+    runtime.logger.error("code delivery failed", { user, ...describeError(error) });
+    throw triggerError("DELIVERY_FAILED", {}, error);
+  }
+  runtime.email.recordSendDuration(Date.now() - started);
+  runtime.logger.info("code issued", { user });
+  return state;
+}
+
+/**
+ * Creates the Create Auth Challenge trigger: for a new sign-in it checks the
+ * throttle, draws a code, emails it and returns the CODE challenge; after a
+ * wrong answer it returns the same code's challenge again (no email); after a
+ * right code it returns the USERNAME challenge when that step is on.
+ * Validates the options it uses (`email`, `code`, `username`, `throttle`,
+ * `codeSecret`, `ses`, `deliver`, `logger`, `now`) now; throws
+ * `CONFIGURATION_ERROR` on a bad one.
+ */
+export function createCreateAuthChallengeHandler(
+  options: PasscodeTriggersOptions,
+): CreateAuthChallengeHandler {
+  return createAuthChallengeFrom({
+    ...resolveBase(options),
+    code: resolveCode(options),
+    username: resolveUsername(options),
+    policy: resolvePolicy(options),
+    email: resolveEmail(options),
+    throttle: resolveThrottle(options),
+    codeSecret: resolveCodeSecret(options),
+  });
+}

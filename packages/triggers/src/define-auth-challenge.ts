@@ -1,0 +1,73 @@
+import type { Context, DefineAuthChallengeTriggerEvent } from "aws-lambda";
+import { nextStep } from "./next-step.js";
+import type { PasscodeTriggersOptions } from "./options.js";
+import {
+  type BaseSettings,
+  type CodeSettings,
+  resolveBase,
+  resolveCode,
+  resolveUsername,
+  type UsernameSettings,
+} from "./resolve-options.js";
+import { readSession } from "./session.js";
+import { guarded } from "./trigger-errors.js";
+
+/** A Cognito trigger handler: receives the event, returns it with `response` filled. */
+export type TriggerHandler<E> = (event: E, context?: Context) => Promise<E>;
+
+/** The Define Auth Challenge handler. */
+export type DefineAuthChallengeHandler = TriggerHandler<DefineAuthChallengeTriggerEvent>;
+
+/** What Define needs from the options. */
+export interface DefineSettings extends BaseSettings {
+  code: CodeSettings;
+  username: UsernameSettings | false;
+}
+
+/** Builds Define from validated settings. */
+export function defineAuthChallengeFrom(runtime: DefineSettings): DefineAuthChallengeHandler {
+  return (event) =>
+    guarded("DefineAuthChallenge", runtime.logger, async () => {
+      const request = event.request;
+      const reading = readSession(request.session);
+      let step = nextStep(reading, runtime, request.userAttributes, request.userNotFound === true);
+      // A wrong answer to an expired code ends the sign-in rather than asking again.
+      if (step.action === "code" && step.code && runtime.now() >= step.code.expiresAt) {
+        step = { action: "fail", reason: "code-expired" };
+      }
+      const response = event.response;
+      response.issueTokens = step.action === "issueTokens";
+      response.failAuthentication = step.action === "fail";
+      if (step.action === "code" || step.action === "username") {
+        response.challengeName = "CUSTOM_CHALLENGE";
+      }
+      if (step.action === "fail") {
+        runtime.logger.info("sign-in failed", {
+          trigger: "DefineAuthChallenge",
+          reason: step.reason,
+        });
+      }
+      return event;
+    });
+}
+
+/**
+ * Creates the Define Auth Challenge trigger: it reads Cognito's session and
+ * decides the next step (a CODE challenge, a USERNAME challenge, tokens, or
+ * failure). Validates the options it uses (`code`, `username`, `logger`, `now`) now;
+ * throws `CONFIGURATION_ERROR` on a bad one.
+ *
+ * @example
+ * ```ts
+ * export const handler = createDefineAuthChallengeHandler({ email: { from: "no-reply@example.com" } });
+ * ```
+ */
+export function createDefineAuthChallengeHandler(
+  options: PasscodeTriggersOptions,
+): DefineAuthChallengeHandler {
+  return defineAuthChallengeFrom({
+    ...resolveBase(options),
+    code: resolveCode(options),
+    username: resolveUsername(options),
+  });
+}

@@ -1,0 +1,173 @@
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type { SESClient } from "@aws-sdk/client-ses";
+import type { UsernamePolicyOptions } from "@cognito-passcode/shared";
+import type { PasscodeLogger } from "./logger.js";
+import type { ThrottleStore, UsernameRegistry } from "./store.js";
+
+/** What a custom {@link EmailOptions.render} receives. */
+export interface EmailRenderInput {
+  /** The one-time code, as digits. Put it in the email; never log it. */
+  code: string;
+  /** Whole minutes until the code expires (at least 1). */
+  expiresInMinutes: number;
+  /** {@link EmailOptions.appName}, when set. Escape it if you put it in HTML. */
+  appName?: string;
+  /** The user's `locale` attribute, when the user has one. */
+  locale?: string;
+}
+
+/** The email a render function returns. */
+export interface EmailContent {
+  /** Subject line (plain text). */
+  subject: string;
+  /** HTML part. Escape every user-influenced value. */
+  html: string;
+  /** Plain-text part. */
+  text: string;
+}
+
+/** One email to send, as {@link PasscodeTriggersOptions.deliver} receives it. */
+export interface EmailMessage extends EmailContent {
+  /** The recipient's address. */
+  to: string;
+}
+
+/** Sends one email; resolves once it is accepted, rejects if it was not. */
+export type DeliverEmail = (
+  message: EmailMessage,
+  options: { signal: AbortSignal },
+) => Promise<void>;
+
+/** How the code is generated and checked. */
+export interface CodeOptions {
+  /**
+   * Number of digits, an integer from 6 to 10.
+   * @default 6
+   */
+  length?: number;
+  /**
+   * Seconds the code stays valid, an integer from 60 to 900.
+   * @default 180
+   */
+  ttlSeconds?: number;
+  /**
+   * Answers allowed per code, an integer from 1 to 10.
+   * @default 3
+   */
+  maxAttempts?: number;
+}
+
+/** The email that carries the code. */
+export interface EmailOptions {
+  /** The sender, `no-reply@example.com` or `Acme <no-reply@example.com>`. Required. */
+  from: string;
+  /** Your product's name, shown in the subject and body (escaped). */
+  appName?: string;
+  /** Reply-To address or addresses. */
+  replyTo?: string | readonly string[];
+  /** SES configuration set to send through (for event publishing). */
+  configurationSetName?: string;
+  /**
+   * Builds the email yourself (may be async). Escape every value you put in HTML.
+   * @default a clean HTML and text email with the code, its expiry, and "if this wasn't you, ignore it"
+   */
+  render?: (input: EmailRenderInput) => EmailContent | Promise<EmailContent>;
+  /**
+   * Milliseconds to wait for the send before giving up with `DELIVERY_FAILED`,
+   * an integer from 500 to 4500. Cognito retries a trigger that takes more
+   * than 5 seconds; answering first keeps a slow send from being repeated.
+   * @default 3000
+   */
+  sendTimeoutMs?: number;
+}
+
+/** The username step: a unique `@username` chosen once, after the first code. */
+export interface UsernameOptions {
+  /** Where claims live; `dynamoDbStore(...)` or `memoryStore()`. */
+  registry: UsernameRegistry;
+  /**
+   * The user attribute that holds the normalised username. Leave it out of
+   * the app client's WriteAttributes so users cannot change it themselves.
+   * @default "custom:username"
+   */
+  attribute?: string;
+  /** Length bounds and reserved names; the browser client must use the same. */
+  policy?: UsernamePolicyOptions;
+  /**
+   * Username answers allowed per sign-in, an integer from 1 to 20.
+   * @default 5
+   */
+  maxAttempts?: number;
+}
+
+/** The per-email send throttle. */
+export interface ThrottleOptions {
+  /** Where sends are counted; `dynamoDbStore(...)` or `memoryStore()`. */
+  store: ThrottleStore;
+  /**
+   * Least seconds between two codes to one address, an integer from 0 to 3600.
+   * @default 30
+   */
+  minIntervalSeconds?: number;
+  /**
+   * Most codes to one address per window, an integer from 1 to 1000.
+   * @default 5
+   */
+  maxPerWindow?: number;
+  /**
+   * Length of the counting window in seconds, an integer from 60 to 86400.
+   * @default 900
+   */
+  windowSeconds?: number;
+}
+
+/** Options for `createPasscodeTriggers` and every single handler factory. */
+export interface PasscodeTriggersOptions {
+  /** The email that carries the code. */
+  email: EmailOptions;
+  /** Code length, lifetime and attempts. */
+  code?: CodeOptions;
+  /**
+   * The username step, or `false` to skip it.
+   * @default false
+   */
+  username?: UsernameOptions | false;
+  /**
+   * The send throttle, or `false` for none (not recommended in production).
+   * @default false
+   */
+  throttle?: ThrottleOptions | false;
+  /** Sign-up rules for the PreSignUp trigger. */
+  signUp?: {
+    /** Only these email domains may sign up (compared lower-case, exact). */
+    allowedEmailDomains?: readonly string[];
+  };
+  /**
+   * A secret (at least 32 characters) that keys the stored code digest with
+   * HMAC-SHA256. Recommended: without it the digest is a salted SHA-256, and a
+   * 6-digit code can be brute-forced by anyone who reads the private session.
+   */
+  codeSecret?: string;
+  /** An SES client to send with. Built once, on first send, when neither this nor `deliver` is given. */
+  ses?: SESClient;
+  /** Sends the email yourself instead of through SES. */
+  deliver?: DeliverEmail;
+  /** A Cognito client for AdminUpdateUserAttributes. Built once, on first use, when not given. */
+  cognito?: CognitoIdentityProviderClient;
+  /**
+   * The clock, epoch milliseconds.
+   * @default Date.now
+   */
+  now?: () => number;
+  /**
+   * Where logs go.
+   * @default one JSON line per entry on the console
+   */
+  logger?: PasscodeLogger;
+  /**
+   * Mean delay, in milliseconds (0 to 5000), spent on an unknown user's Create
+   * in place of sending an email, jittered by ±25 %.
+   * @default the running mean of this instance's real sends, starting at 150 ms
+   */
+  unknownUserDelayMs?: number;
+}

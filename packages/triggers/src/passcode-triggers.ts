@@ -1,0 +1,132 @@
+import type {
+  Context,
+  CreateAuthChallengeTriggerEvent,
+  DefineAuthChallengeTriggerEvent,
+  PostAuthenticationTriggerEvent,
+  PreSignUpTriggerEvent,
+  VerifyAuthChallengeResponseTriggerEvent,
+} from "aws-lambda";
+import {
+  type CreateAuthChallengeHandler,
+  createAuthChallengeFrom,
+} from "./create-auth-challenge.js";
+import {
+  type DefineAuthChallengeHandler,
+  defineAuthChallengeFrom,
+} from "./define-auth-challenge.js";
+import type { PasscodeTriggersOptions } from "./options.js";
+import { type PostAuthenticationHandler, postAuthenticationFrom } from "./post-authentication.js";
+import { type PreSignUpHandler, preSignUpFrom } from "./pre-sign-up.js";
+import {
+  resolveAllowedDomains,
+  resolveBase,
+  resolveCode,
+  resolveCodeSecret,
+  resolveCognito,
+  resolveEmail,
+  resolvePolicy,
+  resolveThrottle,
+  resolveUsername,
+} from "./resolve-options.js";
+import {
+  type VerifyAuthChallengeHandler,
+  verifyAuthChallengeFrom,
+} from "./verify-auth-challenge.js";
+
+/** Every event the all-in-one {@link PasscodeTriggers.handler} serves. */
+export type PasscodeTriggerEvent =
+  | DefineAuthChallengeTriggerEvent
+  | CreateAuthChallengeTriggerEvent
+  | VerifyAuthChallengeResponseTriggerEvent
+  | PreSignUpTriggerEvent
+  | PostAuthenticationTriggerEvent;
+
+/** What {@link createPasscodeTriggers} returns: five handlers and one dispatcher. */
+export interface PasscodeTriggers {
+  /** Define Auth Challenge: decides the next step from the session. */
+  defineAuthChallenge: DefineAuthChallengeHandler;
+  /** Create Auth Challenge: emails the code, or builds the next challenge. */
+  createAuthChallenge: CreateAuthChallengeHandler;
+  /** Verify Auth Challenge Response: checks a code or claims a username. */
+  verifyAuthChallenge: VerifyAuthChallengeHandler;
+  /** Pre Sign-up: auto-confirms (never auto-verifies), optional domain allow-list. */
+  preSignUp: PreSignUpHandler;
+  /** Post Authentication: sets `email_verified=true` once a code proved the mailbox. */
+  postAuthentication: PostAuthenticationHandler;
+  /**
+   * One Lambda for all five triggers: dispatches on `event.triggerSource`
+   * and throws for a source it does not serve.
+   */
+  handler: <E extends PasscodeTriggerEvent>(event: E, context?: Context) => Promise<E>;
+}
+
+/**
+ * Creates every trigger of the passwordless flow from one options object.
+ * Options are validated now (a bad one throws `PasscodeError` with code
+ * `CONFIGURATION_ERROR` naming the field); SDK clients are built lazily, once,
+ * and shared by the five handlers.
+ *
+ * @example
+ * ```ts
+ * const triggers = createPasscodeTriggers({
+ *   email: { from: "no-reply@example.com", appName: "Acme" },
+ *   username: { registry: dynamoDbStore({ tableName }) },
+ *   throttle: { store: dynamoDbStore({ tableName }) },
+ * });
+ * export const handler = triggers.handler;
+ * ```
+ */
+export function createPasscodeTriggers(options: PasscodeTriggersOptions): PasscodeTriggers {
+  const runtime = {
+    ...resolveBase(options),
+    code: resolveCode(options),
+    username: resolveUsername(options),
+    policy: resolvePolicy(options),
+    email: resolveEmail(options),
+    throttle: resolveThrottle(options),
+    codeSecret: resolveCodeSecret(options),
+    allowedEmailDomains: resolveAllowedDomains(options),
+    cognito$: resolveCognito(options),
+  };
+  const defineAuthChallenge = defineAuthChallengeFrom(runtime);
+  const createAuthChallenge = createAuthChallengeFrom(runtime);
+  const verifyAuthChallenge = verifyAuthChallengeFrom(runtime);
+  const preSignUp = preSignUpFrom(runtime);
+  const postAuthentication = postAuthenticationFrom(runtime);
+  const dispatch = (
+    event: PasscodeTriggerEvent,
+    context?: Context,
+  ): Promise<PasscodeTriggerEvent> => {
+    switch (event?.triggerSource) {
+      case "DefineAuthChallenge_Authentication":
+        return defineAuthChallenge(event, context);
+      case "CreateAuthChallenge_Authentication":
+        return createAuthChallenge(event, context);
+      case "VerifyAuthChallengeResponse_Authentication":
+        return verifyAuthChallenge(event, context);
+      case "PreSignUp_SignUp":
+      case "PreSignUp_AdminCreateUser":
+      case "PreSignUp_ExternalProvider":
+        return preSignUp(event, context);
+      case "PostAuthentication_Authentication":
+        return postAuthentication(event, context);
+      default: {
+        const source = String((event as { triggerSource?: unknown } | undefined)?.triggerSource);
+        runtime.logger.error("unsupported trigger source", { triggerSource: source.slice(0, 80) });
+        return Promise.reject(
+          new Error(
+            `cognito-passcode: unsupported triggerSource ${source.slice(0, 80)}; this handler serves DefineAuthChallenge, CreateAuthChallenge, VerifyAuthChallengeResponse, PreSignUp and PostAuthentication`,
+          ),
+        );
+      }
+    }
+  };
+  return {
+    defineAuthChallenge,
+    createAuthChallenge,
+    verifyAuthChallenge,
+    preSignUp,
+    postAuthentication,
+    handler: dispatch as PasscodeTriggers["handler"],
+  };
+}

@@ -1,0 +1,260 @@
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type { SESClient } from "@aws-sdk/client-ses";
+import {
+  isValidEmail,
+  normalizeEmail,
+  PasscodeError,
+  resolveUsernamePolicy,
+  type UsernamePolicy,
+} from "@cognito-passcode/shared";
+import { consoleJsonLogger, type PasscodeLogger } from "./logger.js";
+import type { DeliverEmail, EmailOptions, PasscodeTriggersOptions } from "./options.js";
+import type { ThrottleRules, ThrottleStore, UsernameRegistry } from "./store.js";
+
+// Each handler factory validates, once, the parts of the options it uses;
+// createPasscodeTriggers validates them all. Keeping the parts apart lets a
+// bundler leave out of, say, Define everything that only Create needs.
+
+function fail(field: string, why: string): never {
+  throw new PasscodeError("CONFIGURATION_ERROR", `${field} ${why}`, { details: { field } });
+}
+
+function int(field: string, value: unknown, fallback: number, min: number, max: number): number {
+  const v = value === undefined ? fallback : value;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    fail(field, `must be an integer from ${min} to ${max}`);
+  }
+  return v;
+}
+
+function fn(field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "function") fail(field, "must be a function");
+}
+
+function obj(field: string, value: unknown): void {
+  if (typeof value !== "object" || value === null) fail(field, "must be an object");
+}
+
+function hasSend(field: string, value: unknown): void {
+  if (value !== undefined && typeof (value as { send?: unknown } | null)?.send !== "function") {
+    fail(field, "must be an AWS SDK v3 client");
+  }
+}
+
+/** Loads a module once; a failed load is forgotten so the next call can retry. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= load().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+/** What every handler gets: logger and clock. */
+export interface BaseSettings {
+  logger: PasscodeLogger;
+  now: () => number;
+}
+
+/** Validates the options object, `logger` and `now`. */
+export function resolveBase(options: PasscodeTriggersOptions): BaseSettings {
+  obj("options", options);
+  fn("now", options.now);
+  const logger = options.logger;
+  if (logger !== undefined) {
+    obj("logger", logger);
+    for (const level of ["debug", "info", "warn", "error"] as const) {
+      if (typeof logger[level] !== "function") fail(`logger.${level}`, "must be a function");
+    }
+  }
+  return { logger: logger ?? consoleJsonLogger(), now: options.now ?? Date.now };
+}
+
+/** Code length, lifetime and attempts. */
+export interface CodeSettings {
+  length: number;
+  ttlMs: number;
+  maxAttempts: number;
+}
+
+/** Validates `code`. */
+export function resolveCode(options: PasscodeTriggersOptions): CodeSettings {
+  const code = options.code ?? {};
+  obj("code", code);
+  return {
+    length: int("code.length", code.length, 6, 6, 10),
+    ttlMs: int("code.ttlSeconds", code.ttlSeconds, 180, 60, 900) * 1000,
+    maxAttempts: int("code.maxAttempts", code.maxAttempts, 3, 1, 10),
+  };
+}
+
+/** The username step, when on. */
+export interface UsernameSettings {
+  registry: UsernameRegistry;
+  attribute: string;
+  maxAttempts: number;
+}
+
+/** Validates `username` (all but its policy; see {@link resolvePolicy}). */
+export function resolveUsername(options: PasscodeTriggersOptions): UsernameSettings | false {
+  const username = options.username;
+  if (username === undefined || username === false) return false;
+  obj("username", username);
+  if (typeof (username.registry as Partial<UsernameRegistry> | undefined)?.claim !== "function") {
+    fail("username.registry", "must be a UsernameRegistry such as dynamoDbStore(...)");
+  }
+  const attribute = username.attribute ?? "custom:username";
+  if (typeof attribute !== "string" || !/^[\w:]{1,64}$/.test(attribute)) {
+    fail("username.attribute", "must be an attribute name such as custom:username");
+  }
+  return {
+    registry: username.registry,
+    attribute,
+    maxAttempts: int("username.maxAttempts", username.maxAttempts, 5, 1, 20),
+  };
+}
+
+/** Validates `username.policy` (only meaningful when the step is on). */
+export function resolvePolicy(options: PasscodeTriggersOptions): UsernamePolicy {
+  const username = options.username;
+  return resolveUsernamePolicy(username ? username.policy : undefined, "username.policy.");
+}
+
+/** The email and how it is sent. */
+export interface EmailSettings {
+  from: string;
+  appName?: string;
+  replyTo: string[];
+  configurationSetName?: string;
+  render?: EmailOptions["render"];
+  sendTimeoutMs: number;
+  deliver?: DeliverEmail;
+  /** The SES client and module, loaded and built once, on first send. */
+  ses$: () => Promise<{ client: SESClient; sdk: typeof import("@aws-sdk/client-ses") }>;
+  /** How long an unknown user's Create waits in place of a send. */
+  unknownUserDelay: () => number;
+  /** Feeds a real send's duration into {@link unknownUserDelay}. */
+  recordSendDuration: (ms: number) => void;
+}
+
+function text(field: string, value: unknown, max: number): string | undefined {
+  // Control characters could break out of an email header.
+  if (
+    value !== undefined &&
+    (typeof value !== "string" || !value || value.length > max || /\p{Cc}/u.test(value))
+  ) {
+    fail(field, `must be 1 to ${max} characters without control characters`);
+  }
+  return value;
+}
+
+/** `addr` or `Display Name <addr>`. */
+function isValidSender(from: unknown): boolean {
+  if (typeof from !== "string") return false;
+  const angle = /^[^<>"\r\n]*<([^<>\s]+)>$/.exec(from.trim());
+  return isValidEmail(angle ? angle[1]! : from);
+}
+
+/** Validates `email`, `ses`, `deliver` and `unknownUserDelayMs`. */
+export function resolveEmail(options: PasscodeTriggersOptions): EmailSettings {
+  const email = options.email;
+  if (email === undefined) fail("email.from", "is required");
+  obj("email", email);
+  if (!isValidSender(email.from))
+    fail("email.from", "must be an address such as no-reply@example.com");
+  const replyTo = email.replyTo === undefined ? [] : [email.replyTo].flat();
+  if (replyTo.some((address) => typeof address !== "string" || !isValidEmail(address))) {
+    fail("email.replyTo", "must be an email address or an array of them");
+  }
+  fn("email.render", email.render);
+  fn("deliver", options.deliver);
+  hasSend("ses", options.ses);
+  const fixedDelay =
+    options.unknownUserDelayMs === undefined
+      ? undefined
+      : int("unknownUserDelayMs", options.unknownUserDelayMs, 0, 0, 5000);
+  // Running mean of this instance's real sends: an unknown user's fake send
+  // should take about as long as a real one.
+  let meanSendMs = 150;
+  return {
+    from: email.from,
+    appName: text("email.appName", email.appName, 100),
+    replyTo: replyTo as string[],
+    configurationSetName: text("email.configurationSetName", email.configurationSetName, 64),
+    render: email.render,
+    sendTimeoutMs: int("email.sendTimeoutMs", email.sendTimeoutMs, 3000, 500, 4500),
+    deliver: options.deliver,
+    ses$: once(async () => {
+      const sdk = await import("@aws-sdk/client-ses");
+      return { client: options.ses ?? new sdk.SESClient({}), sdk };
+    }),
+    unknownUserDelay: () => (fixedDelay ?? meanSendMs) * (0.75 + Math.random() / 2),
+    recordSendDuration(ms) {
+      meanSendMs = meanSendMs * 0.8 + Math.min(ms, 3000) * 0.2;
+    },
+  };
+}
+
+/** Validates `throttle`. */
+export function resolveThrottle(
+  options: PasscodeTriggersOptions,
+): { store: ThrottleStore; rules: ThrottleRules } | false {
+  const throttle = options.throttle;
+  if (throttle === undefined || throttle === false) return false;
+  obj("throttle", throttle);
+  if (typeof (throttle.store as Partial<ThrottleStore> | undefined)?.hit !== "function") {
+    fail("throttle.store", "must be a ThrottleStore such as dynamoDbStore(...)");
+  }
+  return {
+    store: throttle.store,
+    rules: {
+      minIntervalMs:
+        int("throttle.minIntervalSeconds", throttle.minIntervalSeconds, 30, 0, 3600) * 1000,
+      maxPerWindow: int("throttle.maxPerWindow", throttle.maxPerWindow, 5, 1, 1000),
+      windowMs: int("throttle.windowSeconds", throttle.windowSeconds, 900, 60, 86400) * 1000,
+    },
+  };
+}
+
+/** Validates `codeSecret`. */
+export function resolveCodeSecret(options: PasscodeTriggersOptions): string | undefined {
+  const secret = options.codeSecret;
+  if (secret !== undefined && (typeof secret !== "string" || secret.length < 32)) {
+    fail("codeSecret", "must be a string of at least 32 characters");
+  }
+  return secret;
+}
+
+/** Validates `signUp.allowedEmailDomains`. */
+export function resolveAllowedDomains(
+  options: PasscodeTriggersOptions,
+): ReadonlySet<string> | undefined {
+  const domains = options.signUp?.allowedEmailDomains;
+  if (domains === undefined) return undefined;
+  if (
+    !Array.isArray(domains) ||
+    domains.length === 0 ||
+    domains.some((d) => typeof d !== "string" || !isValidEmail(`a@${d}`))
+  ) {
+    fail("signUp.allowedEmailDomains", "must be a non-empty array of domain names");
+  }
+  return new Set(domains.map(normalizeEmail));
+}
+
+/** The Cognito client and module, loaded and built once, on first use. */
+export type CognitoGetter = () => Promise<{
+  client: CognitoIdentityProviderClient;
+  sdk: typeof import("@aws-sdk/client-cognito-identity-provider");
+}>;
+
+/** Validates `cognito` and returns its lazy getter. */
+export function resolveCognito(options: PasscodeTriggersOptions): CognitoGetter {
+  hasSend("cognito", options.cognito);
+  return once(async () => {
+    const sdk = await import("@aws-sdk/client-cognito-identity-provider");
+    return { client: options.cognito ?? new sdk.CognitoIdentityProviderClient({}), sdk };
+  });
+}

@@ -1,0 +1,76 @@
+import {
+  formatTriggerError,
+  maskEmail,
+  PasscodeError,
+  type PasscodeErrorCode,
+} from "@cognito-passcode/shared";
+import type { LogFields, PasscodeLogger } from "./logger.js";
+
+/** The codes a trigger throws on purpose; they reach the browser inside Cognito's wrapper. */
+function isUserFacing(code: PasscodeErrorCode): boolean {
+  return (
+    code === "THROTTLED" ||
+    code === "DELIVERY_FAILED" ||
+    code === "INVALID_EMAIL" ||
+    code === "SERVICE_ERROR"
+  );
+}
+
+/**
+ * An error a trigger throws on purpose. Its message is exactly shared's
+ * `formatTriggerError(code, details)` (e.g. `THROTTLED retryAfterMs=24000`),
+ * which Cognito forwards to the client and shared parses back.
+ */
+export function triggerError(
+  code: PasscodeErrorCode,
+  details: Readonly<Record<string, string | number>> = {},
+  cause?: unknown,
+): PasscodeError {
+  const retryAfterMs = typeof details.retryAfterMs === "number" ? details.retryAfterMs : undefined;
+  const strings: Record<string, string> = {};
+  for (const [key, value] of Object.entries(details)) strings[key] = String(value);
+  return new PasscodeError(code, formatTriggerError(code, details), {
+    cause,
+    retryAfterMs,
+    details: strings,
+  });
+}
+
+const EMAIL_LIKE = /[^\s@<>"',;:]+@[^\s@<>"',;:]+/g;
+
+/** An error reduced to what is safe to log: no addresses (SES quotes them in messages). */
+export function describeError(error: unknown): LogFields {
+  if (!(error instanceof Error)) return { error: typeof error };
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return {
+    errorName: error.name,
+    errorMessage: error.message.replace(EMAIL_LIKE, (m) => maskEmail(m)).slice(0, 500),
+    ...(status === undefined ? {} : { httpStatusCode: status }),
+  };
+}
+
+/**
+ * Runs a trigger body. Errors thrown on purpose pass through unchanged;
+ * anything else is logged (without secrets) and replaced by `SERVICE_ERROR`,
+ * so internals never reach the browser.
+ */
+export async function guarded<T>(
+  trigger: string,
+  logger: PasscodeLogger,
+  body: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    // Only errors this copy of the package threw on purpose pass through.
+    if (
+      error instanceof PasscodeError &&
+      isUserFacing(error.code) &&
+      error.message.startsWith(error.code)
+    ) {
+      throw error;
+    }
+    logger.error("unexpected trigger error", { trigger, ...describeError(error) });
+    throw triggerError("SERVICE_ERROR", {}, error);
+  }
+}
