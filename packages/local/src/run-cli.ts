@@ -1,0 +1,150 @@
+import { parseArgs } from "node:util";
+import type { LocalStackOptions } from "./options.js";
+import { type LocalStack, startLocalStack } from "./start-local-stack.js";
+
+const HELP = `Usage: cognito-passcode-local [options]
+
+Starts a local Cognito user pool that runs the cognito-passcode triggers,
+with SES (web inbox) and DynamoDB embedded.
+
+Options:
+  --port <n>               Cognito endpoint port (0 picks a free one)   [8790]
+  --host <addr>            Interface to listen on                       [127.0.0.1]
+  --region <region>                                                     [us-east-1]
+  --user-pool-id <id>                                                   [<region>_localpool]
+  --client-id <id>                                                      [cognitopasscodelocalclient]
+  --data <dir>             Keep users and the signing key in <dir> across restarts
+  --no-throttle            Turn the send throttle off
+  --code-ttl-seconds <n>   Code lifetime, 60 to 900                     [180]
+  --verbose                Log every request
+  -h, --help               Show this help
+`;
+
+/** What the CLI talks to: the process, or a stand-in in tests. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  onSignal(signal: "SIGINT" | "SIGTERM", handler: () => void): void;
+  exit(code: number): void;
+}
+
+class UsageError extends Error {}
+
+function int(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number`);
+  return Number(value);
+}
+
+/**
+ * Runs `cognito-passcode-local` with `argv` (without `node` and the script):
+ * starts the stack, prints its endpoints, and stops it on SIGINT or SIGTERM.
+ * Resolves with the running stack (undefined for `--help` or a usage error).
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<LocalStack | undefined> {
+  try {
+    return await start(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`cognito-passcode-local: ${error.message}\n\n${HELP}`);
+      io.exit(2);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | undefined> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        region: { type: "string" },
+        "user-pool-id": { type: "string" },
+        "client-id": { type: "string" },
+        data: { type: "string" },
+        "no-throttle": { type: "boolean" },
+        "code-ttl-seconds": { type: "string" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) {
+    io.stdout(HELP);
+    return undefined;
+  }
+  const region = (values.region as string | undefined) ?? "us-east-1";
+  const ttl = int("code-ttl-seconds", values["code-ttl-seconds"] as string | undefined);
+  const triggers: NonNullable<LocalStackOptions["triggers"]> = {};
+  if (values["no-throttle"]) triggers.throttle = false;
+  if (ttl !== undefined) triggers.code = { ttlSeconds: ttl };
+  const write = (level: string) => (message: string, data?: Record<string, unknown>) =>
+    io.stderr(`[${level}] ${message}${data ? ` ${JSON.stringify(data)}` : ""}\n`);
+  const started = performance.now();
+  const stack = await startLocalStack({
+    port: int("port", values.port as string | undefined) ?? 8790,
+    host: (values.host as string | undefined) ?? "127.0.0.1",
+    region,
+    userPoolId: (values["user-pool-id"] as string | undefined) ?? `${region}_localpool`,
+    clientId: (values["client-id"] as string | undefined) ?? "cognitopasscodelocalclient",
+    ...(values.data ? { dataDir: values.data as string } : {}),
+    triggers,
+    logger: {
+      warn: write("warn"),
+      error: write("error"),
+      ...(values.verbose ? { debug: write("debug"), info: write("info") } : {}),
+    },
+  });
+  const ms = Math.round(performance.now() - started);
+  io.stdout(
+    [
+      `cognito-passcode local stack ready in ${ms} ms`,
+      "",
+      `  Cognito endpoint   ${stack.endpoint}`,
+      `  Region             ${stack.region}`,
+      `  User pool id       ${stack.userPoolId}`,
+      `  App client id      ${stack.clientId}`,
+      `  Issuer             ${stack.issuer}`,
+      `  JWKS               ${stack.jwksUrl}`,
+      `  Web inbox (SES)    ${stack.sesEndpoint}/`,
+      `  DynamoDB           ${stack.dynamoDbEndpoint} (table ${stack.tableName})`,
+      values.data
+        ? `  Data folder        ${values.data}`
+        : "  Data               in memory (use --data <dir> to keep users)",
+      "",
+      "Press Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      io.stderr(`\n${signal} again: exiting now\n`);
+      io.exit(1);
+      return;
+    }
+    stopping = true;
+    io.stdout(`\n${signal}: stopping...\n`);
+    stack.stop().then(
+      () => {
+        io.stdout("stopped\n");
+        io.exit(0);
+      },
+      (error: unknown) => {
+        io.stderr(`error while stopping: ${(error as Error).message}\n`);
+        io.exit(1);
+      },
+    );
+  };
+  io.onSignal("SIGINT", () => shutdown("SIGINT"));
+  io.onSignal("SIGTERM", () => shutdown("SIGTERM"));
+  return stack;
+}

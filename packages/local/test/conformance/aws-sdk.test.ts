@@ -1,0 +1,4 @@
+import { awsSdk } from "./clients/aws-sdk.js";
+import { describeConformance } from "./scenarios.js";
+
+describeConformance(awsSdk);
