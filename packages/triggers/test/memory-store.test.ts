@@ -1,0 +1,76 @@
+import { memoryStore } from "@cognito-passcode/triggers";
+import { describe, expect, it } from "vitest";
+
+const rules = { minIntervalMs: 30_000, maxPerWindow: 3, windowMs: 600_000 };
+
+describe("memoryStore", () => {
+  it("lets exactly one of many concurrent claims win, and is idempotent for the owner", async () => {
+    // Prepare
+    const store = memoryStore();
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.claim("alice", `owner-${i}`)),
+    );
+    const winner = results.indexOf("claimed");
+    const again = await store.claim("alice", `owner-${winner}`);
+    // Assess
+    expect(results.filter((r) => r === "claimed")).toHaveLength(1);
+    expect(again).toBe("claimed");
+    expect(await store.ownerOf("alice")).toBe(`owner-${winner}`);
+  });
+
+  it("releases only for the owner", async () => {
+    // Prepare
+    const store = memoryStore();
+    await store.claim("bob", "b");
+    // Act
+    await store.release("bob", "mallory");
+    const kept = await store.ownerOf("bob");
+    await store.release("bob", "b");
+    // Assess
+    expect(kept).toBe("b");
+    expect(await store.ownerOf("bob")).toBeUndefined();
+  });
+
+  it("enforces the minimum interval and the window, with retryAfterMs", async () => {
+    // Prepare
+    const store = memoryStore();
+    const t = 1_000_000;
+    // Act
+    const first = await store.hit("k", t, rules);
+    const soon = await store.hit("k", t + 10_000, rules);
+    const second = await store.hit("k", t + 30_000, rules);
+    const third = await store.hit("k", t + 60_000, rules);
+    const full = await store.hit("k", t + 90_000, rules);
+    const later = await store.hit("k", t + 600_001, rules);
+    const other = await store.hit("other", t + 10_000, rules);
+    // Assess
+    expect(first).toEqual({ allowed: true });
+    expect(soon).toEqual({ allowed: false, retryAfterMs: 20_000 });
+    expect([second, third]).toEqual([{ allowed: true }, { allowed: true }]);
+    expect(full).toEqual({ allowed: false, retryAfterMs: 510_000 });
+    expect(later).toEqual({ allowed: true });
+    expect(other).toEqual({ allowed: true });
+  });
+
+  it("lets only maxPerWindow of many concurrent hits through", async () => {
+    // Prepare
+    const store = memoryStore();
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => store.hit("k", 5_000, { ...rules, minIntervalMs: 0 })),
+    );
+    // Assess
+    expect(results.filter((r) => r.allowed)).toHaveLength(3);
+  });
+
+  it("gives every call its own store", async () => {
+    // Prepare
+    const a = memoryStore();
+    const b = memoryStore();
+    // Act
+    await a.claim("carol", "x");
+    // Assess
+    expect(await b.ownerOf("carol")).toBeUndefined();
+  });
+});
