@@ -167,9 +167,14 @@ export class TokenService {
     for (const record of this.#byUser.get(username) ?? []) record.revoked = true;
   }
 
-  /** Forgets a deleted user's refresh tokens. */
+  /**
+   * Forgets a deleted user. Their tokens are not marked revoked: as in Cognito,
+   * using them then answers that the user does not exist.
+   */
   forget(username: string): void {
-    for (const record of this.#byUser.get(username) ?? []) record.revoked = true;
+    for (const record of this.#byUser.get(username) ?? []) {
+      this.#byOrigin.delete(record.originJti);
+    }
     this.#byUser.delete(username);
   }
 
@@ -199,7 +204,7 @@ export class TokenService {
       throw notAuthorized("Invalid Access Token");
     }
     const originJti = typeof payload.origin_jti === "string" ? payload.origin_jti : undefined;
-    if (originJti !== undefined && this.#byOrigin.get(originJti)?.revoked !== false) {
+    if (originJti !== undefined && this.#byOrigin.get(originJti)?.revoked === true) {
       throw notAuthorized("Access Token has been revoked");
     }
     return {

@@ -1,0 +1,217 @@
+import {
+  AdminUpdateUserAttributesCommand,
+  GetUserCommand,
+  GlobalSignOutCommand,
+  InitiateAuthCommand,
+  RevokeTokenCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../src/index.js";
+import { secretWordTriggers } from "./support/challenge-triggers.js";
+import { call, claims, sdkClient } from "./support/clients.js";
+import { signIn, signUpAndSignIn } from "./support/flow.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+let stack: LocalStack;
+let other: LocalStack;
+beforeAll(async () => {
+  [stack, other] = await Promise.all([
+    startLocalStack({ handlers: secretWordTriggers().handlers }),
+    startLocalStack({
+      handlers: secretWordTriggers().handlers,
+      client: {
+        idTokenValidityMinutes: 5,
+        accessTokenValidityMinutes: 10,
+        refreshTokenValidityMinutes: 120,
+      },
+    }),
+  ]);
+});
+afterAll(() => Promise.all([stack?.stop(), other?.stop()]));
+
+function refresh(
+  s: LocalStack,
+  token: string,
+  flow: "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" = "REFRESH_TOKEN_AUTH",
+) {
+  return sdkClient(s).send(
+    new InitiateAuthCommand({
+      ClientId: s.clientId,
+      AuthFlow: flow,
+      AuthParameters: { REFRESH_TOKEN: token },
+    }),
+  );
+}
+
+function getUser(s: LocalStack, accessToken: string) {
+  return sdkClient(s).send(new GetUserCommand({ AccessToken: accessToken }));
+}
+
+describe("tokens", () => {
+  it("signs an ID token with Cognito's claims, verifiable against the JWKS", async () => {
+    // Prepare
+    const tokens = await signUpAndSignIn(stack, sdkClient(stack), "Fay@Example.com");
+    // Act
+    const { payload, protectedHeader } = await jwtVerify(
+      tokens.IdToken!,
+      createRemoteJWKSet(new URL(stack.jwksUrl)),
+      { issuer: stack.issuer, audience: stack.clientId },
+    );
+    // Assess
+    expect(protectedHeader).toMatchObject({ alg: "RS256", kid: expect.any(String) });
+    expect(payload).toMatchObject({
+      sub: expect.stringMatching(UUID),
+      email: "Fay@Example.com",
+      email_verified: true,
+      "cognito:username": expect.stringMatching(UUID),
+      aud: stack.clientId,
+      token_use: "id",
+      iss: `${stack.endpoint}/${stack.userPoolId}`,
+      jti: expect.stringMatching(UUID),
+      origin_jti: expect.stringMatching(UUID),
+      event_id: expect.stringMatching(UUID),
+    });
+    expect(payload.exp! - payload.iat!).toBe(3600);
+    expect(payload.auth_time).toBe(payload.iat);
+  });
+
+  it("signs an access token with Cognito's claims", async () => {
+    const tokens = await signUpAndSignIn(stack, sdkClient(stack), "gus@example.com");
+    const { payload } = await jwtVerify(
+      tokens.AccessToken!,
+      createRemoteJWKSet(new URL(stack.jwksUrl)),
+      {
+        issuer: stack.issuer,
+      },
+    );
+    const id = claims(tokens.IdToken!);
+    expect(payload).toMatchObject({
+      sub: id.sub,
+      client_id: stack.clientId,
+      token_use: "access",
+      scope: "aws.cognito.signin.user.admin",
+      username: id["cognito:username"],
+      origin_jti: id.origin_jti,
+      event_id: id.event_id,
+    });
+    expect(payload.aud).toBeUndefined();
+    expect(payload.email).toBeUndefined();
+  });
+
+  it("honours the app client's token validities", async () => {
+    const tokens = await signUpAndSignIn(other, sdkClient(other), "hal@example.com");
+    const id = claims(tokens.IdToken!);
+    const access = claims(tokens.AccessToken!);
+    expect(Number(id.exp) - Number(id.iat)).toBe(300);
+    expect(Number(access.exp) - Number(access.iat)).toBe(600);
+    expect(tokens.ExpiresIn).toBe(600);
+    other.clock.advance(121 * 60_000);
+    await expect(refresh(other, tokens.RefreshToken!)).rejects.toMatchObject({
+      name: "NotAuthorizedException",
+      message: "Refresh Token has expired",
+    });
+  });
+
+  it("puts custom attributes in the ID token and refreshes them, without a new refresh token", async () => {
+    // Prepare
+    const tokens = await signUpAndSignIn(stack, sdkClient(stack), "ida@example.com");
+    const username = String(claims(tokens.IdToken!)["cognito:username"]);
+    await sdkClient(stack).send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: stack.userPoolId,
+        Username: username,
+        UserAttributes: [{ Name: "custom:username", Value: "ida_1" }],
+      }),
+    );
+    // Act
+    const refreshed = await refresh(stack, tokens.RefreshToken!);
+    const alias = await refresh(stack, tokens.RefreshToken!, "REFRESH_TOKEN");
+    // Assess
+    expect(refreshed.AuthenticationResult?.RefreshToken).toBeUndefined();
+    expect(claims(refreshed.AuthenticationResult!.IdToken!)["custom:username"]).toBe("ida_1");
+    expect(claims(refreshed.AuthenticationResult!.IdToken!).origin_jti).toBe(
+      claims(tokens.IdToken!).origin_jti,
+    );
+    expect(alias.AuthenticationResult?.AccessToken).toBeTruthy();
+    const again = await signIn(stack, sdkClient(stack), "ida@example.com");
+    expect(claims(again.IdToken!)["custom:username"]).toBe("ida_1");
+  });
+
+  it("RevokeToken revokes the refresh token and the access tokens issued from it, and nothing else", async () => {
+    // Prepare
+    const first = await signUpAndSignIn(stack, sdkClient(stack), "jo@example.com");
+    const second = await signIn(stack, sdkClient(stack), "jo@example.com");
+    const refreshed = await refresh(stack, first.RefreshToken!);
+    // Act
+    await sdkClient(stack).send(
+      new RevokeTokenCommand({ ClientId: stack.clientId, Token: first.RefreshToken! }),
+    );
+    // Assess
+    await expect(refresh(stack, first.RefreshToken!)).rejects.toMatchObject({
+      name: "NotAuthorizedException",
+      message: "Refresh Token has been revoked",
+    });
+    for (const token of [first.AccessToken!, refreshed.AuthenticationResult!.AccessToken!]) {
+      await expect(getUser(stack, token)).rejects.toMatchObject({
+        name: "NotAuthorizedException",
+        message: "Access Token has been revoked",
+      });
+    }
+    expect((await getUser(stack, second.AccessToken!)).Username).toBeTruthy();
+    expect((await refresh(stack, second.RefreshToken!)).AuthenticationResult).toBeDefined();
+  });
+
+  it("GlobalSignOut revokes every refresh and access token of the user", async () => {
+    const first = await signUpAndSignIn(stack, sdkClient(stack), "kim@example.com");
+    const second = await signIn(stack, sdkClient(stack), "kim@example.com");
+    const bystander = await signUpAndSignIn(stack, sdkClient(stack), "lou@example.com");
+    await sdkClient(stack).send(new GlobalSignOutCommand({ AccessToken: second.AccessToken! }));
+    for (const tokens of [first, second]) {
+      await expect(getUser(stack, tokens.AccessToken!)).rejects.toMatchObject({
+        message: "Access Token has been revoked",
+      });
+      await expect(refresh(stack, tokens.RefreshToken!)).rejects.toMatchObject({
+        message: "Refresh Token has been revoked",
+      });
+    }
+    expect((await getUser(stack, bystander.AccessToken!)).Username).toBeTruthy();
+  });
+
+  it("expires access tokens on the stack's clock, while the refresh token still works", async () => {
+    const tokens = await signUpAndSignIn(stack, sdkClient(stack), "max@example.com");
+    stack.clock.advance(60 * 60_000 + 1000);
+    await expect(getUser(stack, tokens.AccessToken!)).rejects.toMatchObject({
+      name: "NotAuthorizedException",
+      message: "Access Token has expired",
+    });
+    const refreshed = await refresh(stack, tokens.RefreshToken!);
+    expect(
+      (await getUser(stack, refreshed.AuthenticationResult!.AccessToken!)).Username,
+    ).toBeTruthy();
+  });
+
+  it("refuses tokens it did not issue", async () => {
+    const foreign = await signUpAndSignIn(other, sdkClient(other), "ned@example.com");
+    await expect(getUser(stack, foreign.AccessToken!)).rejects.toMatchObject({
+      name: "NotAuthorizedException",
+      message: "Invalid Access Token",
+    });
+    await expect(getUser(stack, foreign.IdToken!)).rejects.toMatchObject({
+      message: "Invalid Access Token",
+    });
+    await expect(refresh(stack, foreign.RefreshToken!)).rejects.toMatchObject({
+      name: "NotAuthorizedException",
+      message: "Invalid Refresh Token",
+    });
+  });
+
+  it("treats RevokeToken of an unknown token as done, as RFC 7009 says", async () => {
+    const { status, body } = await call(stack, "RevokeToken", {
+      ClientId: stack.clientId,
+      Token: "nope",
+    });
+    expect(status).toBe(200);
+    expect(body).toEqual({});
+  });
+});
