@@ -1,0 +1,143 @@
+import { isPasscodeError } from "@cognito-passcode/shared";
+import {
+  createCreateAuthChallengeHandler,
+  createDefineAuthChallengeHandler,
+  createPasscodeTriggers,
+  createPostAuthenticationHandler,
+  createPreSignUpHandler,
+  createVerifyAuthChallengeHandler,
+  memoryStore,
+  type PasscodeTriggersOptions,
+} from "@cognito-passcode/triggers";
+import { describe, expect, it } from "vitest";
+
+const valid: PasscodeTriggersOptions = { email: { from: "no-reply@example.com" } };
+const store = memoryStore();
+
+function configError(build: () => unknown): { field: string; message: string } {
+  try {
+    build();
+  } catch (error) {
+    if (isPasscodeError(error) && error.code === "CONFIGURATION_ERROR") {
+      return { field: error.details.field ?? "", message: error.message };
+    }
+    throw error;
+  }
+  throw new Error("expected a CONFIGURATION_ERROR");
+}
+
+const cases: [string, unknown, RegExp?][] = [
+  [
+    "code.length",
+    { ...valid, code: { length: 5 } },
+    /^code\.length must be an integer from 6 to 10$/,
+  ],
+  ["code.length", { ...valid, code: { length: 11 } }],
+  ["code.length", { ...valid, code: { length: 6.5 } }],
+  [
+    "code.ttlSeconds",
+    { ...valid, code: { ttlSeconds: 59 } },
+    /^code\.ttlSeconds must be an integer from 60 to 900$/,
+  ],
+  ["code.ttlSeconds", { ...valid, code: { ttlSeconds: 901 } }],
+  [
+    "code.maxAttempts",
+    { ...valid, code: { maxAttempts: 0 } },
+    /^code\.maxAttempts must be an integer from 1 to 10$/,
+  ],
+  ["code.maxAttempts", { ...valid, code: { maxAttempts: "3" } }],
+  ["email.from", { email: {} }, /^email\.from /],
+  ["email.from", {}],
+  ["email.from", { email: { from: "not an address" } }],
+  ["email.from", { email: { from: "Acme <broken>" } }],
+  ["email.replyTo", { email: { from: "a@example.com", replyTo: ["ok@example.com", "bad"] } }],
+  ["email.appName", { email: { from: "a@example.com", appName: "Acme\r\nBcc: x@evil.com" } }],
+  ["email.appName", { email: { from: "a@example.com", appName: "" } }],
+  ["email.configurationSetName", { email: { from: "a@example.com", configurationSetName: 5 } }],
+  ["email.render", { email: { from: "a@example.com", render: "template" } }],
+  ["email.sendTimeoutMs", { email: { from: "a@example.com", sendTimeoutMs: 6000 } }],
+  ["username.registry", { ...valid, username: {} }],
+  ["username.attribute", { ...valid, username: { registry: store, attribute: "custom username" } }],
+  ["username.maxAttempts", { ...valid, username: { registry: store, maxAttempts: 0 } }],
+  [
+    "username.policy.minLength",
+    { ...valid, username: { registry: store, policy: { minLength: 0 } } },
+  ],
+  [
+    "username.policy.maxLength",
+    { ...valid, username: { registry: store, policy: { minLength: 5, maxLength: 4 } } },
+  ],
+  ["throttle.store", { ...valid, throttle: { store: {} } }],
+  ["throttle.minIntervalSeconds", { ...valid, throttle: { store, minIntervalSeconds: -1 } }],
+  ["throttle.maxPerWindow", { ...valid, throttle: { store, maxPerWindow: 0 } }],
+  ["throttle.windowSeconds", { ...valid, throttle: { store, windowSeconds: 10 } }],
+  ["signUp.allowedEmailDomains", { ...valid, signUp: { allowedEmailDomains: [] } }],
+  ["signUp.allowedEmailDomains", { ...valid, signUp: { allowedEmailDomains: ["not a domain"] } }],
+  [
+    "codeSecret",
+    { ...valid, codeSecret: "short" },
+    /^codeSecret must be a string of at least 32 characters$/,
+  ],
+  ["now", { ...valid, now: 5 }],
+  ["deliver", { ...valid, deliver: "ses" }],
+  ["ses", { ...valid, ses: {} }],
+  ["cognito", { ...valid, cognito: {} }],
+  ["logger.info", { ...valid, logger: { debug() {}, warn() {}, error() {} } }],
+  ["unknownUserDelayMs", { ...valid, unknownUserDelayMs: -5 }],
+];
+
+describe("options validation", () => {
+  it.each(cases)("names %s in the CONFIGURATION_ERROR", (field, options, message) => {
+    // Prepare
+    // Act
+    const error = configError(() => createPasscodeTriggers(options as PasscodeTriggersOptions));
+    // Assess
+    expect(error.field).toBe(field);
+    expect(error.message.startsWith(`${field} `)).toBe(true);
+    if (message) expect(error.message).toMatch(message);
+  });
+
+  it("validates at creation in each single factory, for the options it uses", () => {
+    // Prepare
+    const badCode = { ...valid, code: { length: 4 } };
+    // Act
+    const fields = [
+      configError(() => createDefineAuthChallengeHandler(badCode)).field,
+      configError(() => createCreateAuthChallengeHandler(badCode)).field,
+      configError(() => createCreateAuthChallengeHandler({ email: { from: "x" } })).field,
+      configError(() => createVerifyAuthChallengeHandler({ ...valid, codeSecret: "x" })).field,
+      configError(() => createPreSignUpHandler({ ...valid, signUp: { allowedEmailDomains: [] } }))
+        .field,
+      configError(() => createPostAuthenticationHandler({ ...valid, cognito: {} as never })).field,
+    ];
+    // Assess
+    expect(fields).toEqual([
+      "code.length",
+      "code.length",
+      "email.from",
+      "codeSecret",
+      "signUp.allowedEmailDomains",
+      "cognito",
+    ]);
+  });
+
+  it("accepts the documented defaults and a display-name sender", () => {
+    // Prepare
+    // Act
+    const triggers = createPasscodeTriggers({
+      email: { from: "Acme <no-reply@example.com>", appName: "Acme", replyTo: "help@example.com" },
+      code: { length: 6, ttlSeconds: 180, maxAttempts: 3 },
+      username: { registry: store, attribute: "custom:username" },
+      throttle: { store, minIntervalSeconds: 30, maxPerWindow: 5, windowSeconds: 900 },
+    });
+    // Assess
+    expect(Object.keys(triggers).sort()).toEqual([
+      "createAuthChallenge",
+      "defineAuthChallenge",
+      "handler",
+      "postAuthentication",
+      "preSignUp",
+      "verifyAuthChallenge",
+    ]);
+  });
+});
