@@ -1,0 +1,391 @@
+import {
+  createFetchTransport,
+  createPasscodeClient,
+  decodeJwtPayload,
+  type PasscodeClient,
+  type PasscodeClientOptions,
+  type Transport,
+} from "@cognito-passcode/client";
+import { createCognitoIdentityJsTransport } from "@cognito-passcode/client/cognito-identity-js";
+import { type LocalStack, startLocalStack } from "@cognito-passcode/local";
+import { CognitoUserPool } from "amazon-cognito-identity-js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+
+/** Which transport the suite drives the local stack with. */
+export type TransportKind = "fetch" | "cognito-identity-js";
+
+const realFetch = globalThis.fetch;
+
+function memoryStorage() {
+  const items = new Map<string, string>();
+  return {
+    items,
+    getItem: (k: string) => items.get(k) ?? null,
+    setItem: (k: string, v: string) => void items.set(k, v),
+    removeItem: (k: string) => void items.delete(k),
+  };
+}
+
+/**
+ * Every client path against the real local stack, through one transport. The
+ * requests each client sends are counted at `fetch`, the way a browser's
+ * network panel would see them.
+ */
+export function integrationSuite(kind: TransportKind): void {
+  describe(`client through the ${kind} transport against @cognito-passcode/local`, () => {
+    let stack: LocalStack;
+    let serial = 0;
+    // Operations sent to the stack, in order, and a switch to fail the next N fetches.
+    let ops: string[] = [];
+    let failNext = 0;
+    const unique = (tag: string) => `${tag}${Date.now().toString(36)}${++serial}`;
+    const email = (tag: string) => `${unique(tag)}@example.com`;
+
+    const counting: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.startsWith(stack.endpoint)) {
+        const target = new Headers(init?.headers).get("x-amz-target") ?? "";
+        ops.push(target.replace("AWSCognitoIdentityProviderService.", ""));
+        if (failNext > 0) {
+          failNext--;
+          throw new TypeError("fetch failed");
+        }
+      }
+      return realFetch(input, init);
+    };
+
+    beforeAll(async () => {
+      stack = await startLocalStack({ port: 0 });
+      // amazon-cognito-identity-js calls the global fetch at request time.
+      if (kind === "cognito-identity-js") vi.stubGlobal("fetch", counting);
+    });
+    afterAll(async () => {
+      vi.unstubAllGlobals();
+      await stack?.stop();
+    });
+    afterEach(() => {
+      ops = [];
+      failNext = 0;
+    });
+
+    function transport(): Transport {
+      if (kind === "fetch") {
+        return createFetchTransport({
+          clientId: stack.clientId,
+          endpoint: stack.endpoint,
+          fetch: counting,
+        });
+      }
+      const userPool = new CognitoUserPool({
+        UserPoolId: stack.userPoolId,
+        ClientId: stack.clientId,
+        endpoint: stack.endpoint,
+      });
+      return createCognitoIdentityJsTransport({ userPool });
+    }
+
+    function client(extra: Partial<PasscodeClientOptions> = {}): PasscodeClient {
+      return createPasscodeClient({
+        clientId: stack.clientId,
+        transport: transport(),
+        now: stack.clock.now,
+        ...extra,
+      });
+    }
+
+    async function settled(c: PasscodeClient) {
+      while (c.getSnapshot().status === "restoring") await new Promise((r) => setTimeout(r, 5));
+      return c.getSnapshot();
+    }
+
+    /** Signs a brand-new user in (with a username) and returns the client. */
+    async function newUser(
+      address: string,
+      name = unique("u"),
+      extra: Partial<PasscodeClientOptions> = {},
+    ) {
+      const c = client(extra);
+      await settled(c);
+      expect((await c.requestCode(address)).status).toBe("awaitingCode");
+      await c.submitCode(await stack.mailbox.latestCode(address));
+      expect(c.getSnapshot().status).toBe("awaitingUsername");
+      expect((await c.submitUsername(name)).status).toBe("signedIn");
+      return c;
+    }
+
+    /** Signs an existing user in again with a fresh code. */
+    async function returning(address: string, extra: Partial<PasscodeClientOptions> = {}) {
+      const c = client({ autoSignUp: false, ...extra });
+      await settled(c);
+      await c.requestCode(address);
+      expect((await c.submitCode(await stack.mailbox.latestCode(address))).status).toBe("signedIn");
+      return c;
+    }
+
+    // The throttle allows one code per address per 30 s: step past it between codes.
+    const pastThrottle = () => stack.clock.advance(31_000);
+
+    it("signs a new user up and in with 4 requests: SignUp, InitiateAuth, code, username", async () => {
+      // Prepare
+      const address = email("new");
+      const name = unique("new_");
+      const c = client();
+      // Act
+      const afterRequest = await c.requestCode(address);
+      await c.submitCode(await stack.mailbox.latestCode(address));
+      const afterCode = c.getSnapshot();
+      const done = await c.submitUsername(name);
+      // Assess
+      expect(afterRequest).toMatchObject({
+        status: "awaitingCode",
+        email: address,
+        codeLength: 6,
+        attemptsLeft: 3,
+      });
+      expect(afterRequest.status === "awaitingCode" && afterRequest.maskedEmail).toMatch(
+        /^n\*\*\*@e\*\*\*\.com$/,
+      );
+      expect(afterRequest.status === "awaitingCode" && afterRequest.expiresAt).toBeGreaterThan(
+        stack.clock.now(),
+      );
+      expect(afterCode).toMatchObject({ status: "awaitingUsername", minLength: 3, maxLength: 30 });
+      expect(done).toEqual({
+        status: "signedIn",
+        user: { sub: expect.any(String), email: address, username: name },
+      });
+      expect(ops).toEqual([
+        "SignUp",
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "RespondToAuthChallenge",
+      ]);
+      const tokens = await c.getTokens();
+      expect(decodeJwtPayload(tokens!.idToken)).toMatchObject({
+        email: address,
+        "custom:username": name,
+      });
+      expect(decodeJwtPayload(tokens!.accessToken)).toMatchObject({ token_use: "access" });
+    });
+
+    it("signs a returning user in with exactly 2 requests when autoSignUp is off", async () => {
+      const address = email("ret");
+      const name = unique("ret_");
+      await newUser(address, name);
+      pastThrottle();
+      ops = [];
+      const c = await returning(address);
+      expect(ops).toEqual(["InitiateAuth", "RespondToAuthChallenge"]);
+      expect(c.getSnapshot()).toMatchObject({
+        status: "signedIn",
+        user: { email: address, username: name },
+      });
+    });
+
+    it("skips SignUp for a user this client has already signed in", async () => {
+      const address = email("known");
+      const c = await newUser(address);
+      await c.signOut();
+      pastThrottle();
+      ops = [];
+      await c.requestCode(address);
+      expect(ops).toEqual(["InitiateAuth"]);
+    });
+
+    it("reports a wrong code with one attempt fewer, then accepts the right one", async () => {
+      const address = email("wrong");
+      await newUser(address);
+      pastThrottle();
+      const c = client({ autoSignUp: false });
+      await c.requestCode(address);
+      const right = await stack.mailbox.latestCode(address);
+      const wrong = right === "000000" ? "111111" : "000000";
+      const after = await c.submitCode(wrong);
+      expect(after).toMatchObject({
+        status: "awaitingCode",
+        attemptsLeft: 2,
+        error: { code: "CODE_MISMATCH" },
+      });
+      expect((await c.submitCode(right)).status).toBe("signedIn");
+    });
+
+    it("reports TOO_MANY_ATTEMPTS after the last wrong code; a resend starts over", async () => {
+      const address = email("exhaust");
+      await newUser(address);
+      pastThrottle();
+      const c = client({ autoSignUp: false });
+      await c.requestCode(address);
+      const right = await stack.mailbox.latestCode(address);
+      const wrong = right === "000000" ? "111111" : "000000";
+      await c.submitCode(wrong);
+      await c.submitCode(wrong);
+      const last = await c.submitCode(wrong);
+      expect(last).toMatchObject({
+        status: "awaitingCode",
+        attemptsLeft: 0,
+        error: { code: "TOO_MANY_ATTEMPTS" },
+      });
+      const count = ops.length;
+      await c.submitCode(right);
+      expect(ops.length).toBe(count);
+      pastThrottle();
+      expect((await c.resendCode()).status).toBe("awaitingCode");
+      expect((await c.submitCode(await stack.mailbox.latestCode(address))).status).toBe("signedIn");
+    });
+
+    it("reports SESSION_EXPIRED when the sign-in session has expired", async () => {
+      const address = email("expired");
+      await newUser(address);
+      pastThrottle();
+      const c = client({ autoSignUp: false });
+      await c.requestCode(address);
+      const code = await stack.mailbox.latestCode(address);
+      stack.clock.advance(3 * 60_000 + 1_000);
+      expect(await c.submitCode(code)).toMatchObject({
+        status: "awaitingCode",
+        attemptsLeft: 0,
+        error: { code: "SESSION_EXPIRED" },
+      });
+    });
+
+    it("reports THROTTLED with retryAfterMs on a quick resend and keeps the first code usable", async () => {
+      const address = email("throttle");
+      await newUser(address);
+      pastThrottle();
+      const c = client({ autoSignUp: false });
+      await c.requestCode(address);
+      const code = await stack.mailbox.latestCode(address);
+      const resent = await c.resendCode();
+      expect(resent).toMatchObject({ status: "awaitingCode", error: { code: "THROTTLED" } });
+      const retryAfterMs = resent.error?.retryAfterMs;
+      expect(retryAfterMs).toBeGreaterThan(0);
+      expect(retryAfterMs).toBeLessThanOrEqual(30_000);
+      expect((await c.submitCode(code)).status).toBe("signedIn");
+    });
+
+    it("reports USERNAME_UNAVAILABLE for a taken name, then accepts a free one", async () => {
+      const taken = unique("taken_");
+      await newUser(email("first"), taken);
+      const address = email("second");
+      const c = client();
+      await c.requestCode(address);
+      const asked = await c.submitCode(await stack.mailbox.latestCode(address));
+      const before = asked.status === "awaitingUsername" ? asked.attemptsLeft : -1;
+      expect(before).toBeGreaterThan(1);
+      const refused = await c.submitUsername(taken.toUpperCase());
+      expect(refused).toMatchObject({
+        status: "awaitingUsername",
+        attemptsLeft: before - 1,
+        error: { code: "USERNAME_UNAVAILABLE" },
+      });
+      const free = unique("free_");
+      expect(await c.submitUsername(free)).toMatchObject({
+        status: "signedIn",
+        user: { username: free },
+      });
+    });
+
+    it("reports NETWORK_ERROR when the service cannot be reached, and the same call then succeeds", async () => {
+      const address = email("offline");
+      await newUser(address);
+      pastThrottle();
+      const c = client({ autoSignUp: false });
+      failNext = 1;
+      expect(await c.requestCode(address)).toMatchObject({
+        status: "signedOut",
+        error: { code: "NETWORK_ERROR" },
+      });
+      expect((await c.requestCode(address)).status).toBe("awaitingCode");
+      const code = await stack.mailbox.latestCode(address);
+      failNext = 1;
+      expect(await c.submitCode(code)).toMatchObject({
+        status: "awaitingCode",
+        error: { code: "NETWORK_ERROR" },
+      });
+      expect((await c.submitCode(code)).status).toBe("signedIn");
+    });
+
+    it("refreshes tokens near expiry, merging concurrent calls into one request", async () => {
+      const address = email("refresh");
+      const c = await newUser(address);
+      const before = await c.getTokens();
+      ops = [];
+      expect(await c.getTokens()).toEqual(before);
+      expect(ops).toEqual([]);
+      stack.clock.advance(60 * 60_000 - 30_000);
+      const [a, b, d] = await Promise.all([c.getTokens(), c.getTokens(), c.getTokens()]);
+      expect(ops).toEqual(["InitiateAuth"]);
+      expect(a).toEqual(b);
+      expect(b).toEqual(d);
+      expect(a!.accessToken).not.toBe(before!.accessToken);
+      expect(a!.expiresAt).toBeGreaterThan(stack.clock.now() + 50 * 60_000);
+      expect(c.getSnapshot()).toMatchObject({ status: "signedIn", user: { email: address } });
+    });
+
+    it("persists only the refresh token and restores a session on a new client", async () => {
+      const storage = memoryStorage();
+      const address = email("restore");
+      const name = unique("restore_");
+      await newUser(address, name, { storage });
+      expect(storage.items.size).toBe(1);
+      const [[key, value]] = [...storage.items.entries()];
+      expect(key).toBe(`cognito-passcode.${stack.clientId}.refreshToken`);
+      expect(value).not.toMatch(/@|restore_/);
+      ops = [];
+      const next = client({ storage });
+      expect(next.getSnapshot()).toEqual({ status: "restoring" });
+      expect(await settled(next)).toEqual({
+        status: "signedIn",
+        user: { sub: expect.any(String), email: address, username: name },
+      });
+      expect(ops).toEqual(["InitiateAuth"]);
+      expect(await next.getTokens()).not.toBeNull();
+      expect(await settled(client({ storage: memoryStorage() }))).toEqual({ status: "signedOut" });
+    });
+
+    it("revokes the refresh token on signOut and clears storage", async () => {
+      const storage = memoryStorage();
+      const c = await newUser(email("revoke"), unique("revoke_"), { storage });
+      const refreshToken = [...storage.items.values()][0]!;
+      ops = [];
+      expect(await c.signOut()).toEqual({ status: "signedOut" });
+      expect(ops).toEqual(["RevokeToken"]);
+      expect(storage.items.size).toBe(0);
+      expect(await c.getTokens()).toBeNull();
+      const direct = createFetchTransport({ clientId: stack.clientId, endpoint: stack.endpoint });
+      await expect(direct.refresh({ refreshToken })).rejects.toMatchObject({
+        name: "NotAuthorizedException",
+      });
+    });
+
+    it("signs out with SESSION_EXPIRED when a refresh is refused", async () => {
+      const storage = memoryStorage();
+      const c = await newUser(email("refused"), unique("refused_"), { storage });
+      const refreshToken = [...storage.items.values()][0]!;
+      const direct = createFetchTransport({ clientId: stack.clientId, endpoint: stack.endpoint });
+      await direct.revokeToken({ refreshToken });
+      stack.clock.advance(60 * 60_000);
+      expect(await c.getTokens()).toBeNull();
+      expect(c.getSnapshot()).toMatchObject({
+        status: "signedOut",
+        error: { code: "SESSION_EXPIRED" },
+      });
+      expect(storage.items.size).toBe(0);
+    });
+
+    it("signs every session out with signOut({ global: true })", async () => {
+      const address = email("global");
+      const first = await newUser(address);
+      pastThrottle();
+      const second = await returning(address);
+      ops = [];
+      expect(await first.signOut({ global: true })).toEqual({ status: "signedOut" });
+      expect(ops[0]).toBe("GlobalSignOut");
+      stack.clock.advance(60 * 60_000);
+      expect(await second.getTokens()).toBeNull();
+      expect(second.getSnapshot()).toMatchObject({
+        status: "signedOut",
+        error: { code: "SESSION_EXPIRED" },
+      });
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { integrationSuite } from "./helpers/integration-suite.js";
+
+integrationSuite("cognito-identity-js");
