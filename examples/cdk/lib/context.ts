@@ -1,0 +1,45 @@
+import type { Node } from "constructs";
+import type { PasscodeStackProps } from "./passcode-stack.js";
+
+const PLACEHOLDER_ACCOUNT = "123456789012";
+const PLACEHOLDER_REGION = "eu-west-1";
+
+function text(node: Node, key: string): string | undefined {
+  const value = node.tryGetContext(key);
+  if (value === undefined || value === null || value === "") return undefined;
+  return String(value);
+}
+
+/**
+ * Builds the stack props from CDK context and the environment the CDK CLI
+ * sets. Throws when neither or both of `emailDomain` and `emailAddress` are given.
+ */
+export function stackPropsFromContext(
+  node: Node,
+  env: Readonly<Record<string, string | undefined>>,
+): PasscodeStackProps {
+  const domain = text(node, "emailDomain");
+  const address = text(node, "emailAddress");
+  if ((domain === undefined) === (address === undefined)) {
+    throw new Error("Set exactly one of the context values emailDomain and emailAddress");
+  }
+  const layout = text(node, "functionLayout") ?? "per-trigger";
+  if (layout !== "per-trigger" && layout !== "single") {
+    throw new Error('functionLayout must be "per-trigger" or "single"');
+  }
+  const fromAddress = text(node, "fromAddress");
+  const appName = text(node, "appName");
+  const existingUserPoolId = text(node, "existingUserPoolId");
+  return {
+    env: {
+      account: env.CDK_DEFAULT_ACCOUNT ?? PLACEHOLDER_ACCOUNT,
+      region: env.CDK_DEFAULT_REGION ?? PLACEHOLDER_REGION,
+    },
+    emailIdentity: domain !== undefined ? { domain } : { address: address! },
+    deletionProtection: text(node, "deletionProtection") !== "false",
+    functionLayout: layout,
+    ...(fromAddress ? { fromAddress } : {}),
+    ...(appName ? { appName } : {}),
+    ...(existingUserPoolId ? { existingUserPoolId } : {}),
+  };
+}

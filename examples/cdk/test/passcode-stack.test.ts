@@ -1,0 +1,369 @@
+import { copyFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { Match } from "aws-cdk-lib/assertions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Synthesized, synth } from "./synth.js";
+
+// One synthesized stack (default props) for every assertion in this file.
+let s: Synthesized;
+beforeAll(() => {
+  s = synth();
+}, 120_000);
+afterAll(() => s?.dispose());
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+const resources = (type: string) =>
+  Object.entries(s.template.findResources(type) as Record<string, Resource>);
+const logicalId = (type: string, prefix: string) => {
+  const found = resources(type).filter(([id]) => id.startsWith(prefix));
+  expect(found, `${type} ${prefix}`).toHaveLength(1);
+  return found[0]![0];
+};
+type Statement = Record<string, unknown> & { Roles: unknown };
+const policyStatements = (): Statement[] =>
+  resources("AWS::IAM::Policy").flatMap(([, r]) =>
+    ((r.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement ?? []).map(
+      (st) => ({ ...st, Roles: r.Properties.Roles }),
+    ),
+  );
+const actionsOf = (st: Record<string, unknown>) =>
+  ([] as string[]).concat(st.Action as string | string[]);
+
+describe("user pool", () => {
+  it("signs in by email, case-insensitively, with self sign-up", () => {
+    s.template.hasResourceProperties("AWS::Cognito::UserPool", {
+      UsernameAttributes: ["email"],
+      UsernameConfiguration: { CaseSensitive: false },
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+    });
+  });
+
+  it("has a mutable custom attribute username", () => {
+    s.template.hasResourceProperties("AWS::Cognito::UserPool", {
+      Schema: Match.arrayWith([
+        Match.objectLike({ Name: "username", AttributeDataType: "String", Mutable: true }),
+      ]),
+    });
+  });
+
+  it("keeps the old email until a new one is verified, and offers no password recovery", () => {
+    s.template.hasResourceProperties("AWS::Cognito::UserPool", {
+      UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ["email"] },
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: "admin_only", Priority: 1 }] },
+    });
+  });
+
+  it("is on the Lite plan, protected from deletion and retained", () => {
+    s.template.hasResource("AWS::Cognito::UserPool", {
+      Properties: Match.objectLike({ UserPoolTier: "LITE", DeletionProtection: "ACTIVE" }),
+      DeletionPolicy: "Retain",
+      UpdateReplacePolicy: "Retain",
+    });
+  });
+
+  it("wires all five triggers to their own functions", () => {
+    const pool = resources("AWS::Cognito::UserPool")[0]![1];
+    const config = pool.Properties.LambdaConfig as Record<string, { "Fn::GetAtt": string[] }>;
+    expect(Object.keys(config).sort()).toEqual([
+      "CreateAuthChallenge",
+      "DefineAuthChallenge",
+      "PostAuthentication",
+      "PreSignUp",
+      "VerifyAuthChallengeResponse",
+    ]);
+    const targets = Object.values(config).map((v) => v["Fn::GetAtt"][0]);
+    expect(new Set(targets).size).toBe(5);
+  });
+
+  it("lets only Cognito, from this pool, invoke the triggers", () => {
+    const pool = logicalId("AWS::Cognito::UserPool", "UserPool");
+    const permissions = resources("AWS::Lambda::Permission");
+    expect(permissions).toHaveLength(5);
+    for (const [, p] of permissions) {
+      expect(p.Properties).toMatchObject({
+        Action: "lambda:InvokeFunction",
+        Principal: "cognito-idp.amazonaws.com",
+        SourceArn: { "Fn::GetAtt": [pool, "Arn"] },
+      });
+    }
+  });
+});
+
+describe("app client", () => {
+  it("is public and allows only custom auth and refresh", () => {
+    s.template.resourceCountIs("AWS::Cognito::UserPoolClient", 1);
+    s.template.hasResourceProperties("AWS::Cognito::UserPoolClient", {
+      GenerateSecret: false,
+      ExplicitAuthFlows: ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    });
+  });
+
+  it("hides whether a user exists, revokes refresh tokens, and has a 3-minute session", () => {
+    s.template.hasResourceProperties("AWS::Cognito::UserPoolClient", {
+      PreventUserExistenceErrors: "ENABLED",
+      EnableTokenRevocation: true,
+      AuthSessionValidity: 3,
+    });
+  });
+
+  it("has OAuth off", () => {
+    const [, client] = resources("AWS::Cognito::UserPoolClient")[0]!;
+    expect(client.Properties.AllowedOAuthFlowsUserPoolClient).toBe(false);
+    expect(client.Properties.AllowedOAuthFlows).toBeUndefined();
+    expect(client.Properties.CallbackURLs).toBeUndefined();
+  });
+
+  it("lists its writable attributes explicitly, without custom:username", () => {
+    const [, client] = resources("AWS::Cognito::UserPoolClient")[0]!;
+    const write = client.Properties.WriteAttributes as string[];
+    // An empty or missing list means "every standard attribute" to Cognito.
+    expect(write.length).toBeGreaterThan(0);
+    expect(write).not.toContain("custom:username");
+    expect(write.some((a) => a.startsWith("custom:"))).toBe(false);
+    expect(write).not.toContain("email_verified");
+    expect(client.Properties.ReadAttributes).toEqual(
+      expect.arrayContaining(["custom:username", "email", "email_verified"]),
+    );
+  });
+});
+
+describe("trigger functions", () => {
+  it("run on nodejs24.x, arm64, with a 5-second timeout", () => {
+    const fns = resources("AWS::Lambda::Function");
+    expect(fns).toHaveLength(5);
+    for (const [, fn] of fns) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        Timeout: 5,
+      });
+    }
+  });
+
+  it("get their configuration from the environment, table name included", () => {
+    const table = logicalId("AWS::DynamoDB::Table", "Table");
+    s.template.allResourcesProperties("AWS::Lambda::Function", {
+      Environment: {
+        Variables: Match.objectLike({
+          PASSCODE_TABLE_NAME: { Ref: table },
+          PASSCODE_EMAIL_FROM: "no-reply@example.com",
+          PASSCODE_APP_NAME: "Acme",
+        }),
+      },
+    });
+  });
+
+  it("log to their own log groups with a retention", () => {
+    const groups = resources("AWS::Logs::LogGroup");
+    expect(groups).toHaveLength(5);
+    for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(30);
+    for (const [, fn] of resources("AWS::Lambda::Function")) {
+      expect(fn.Properties.LoggingConfig).toMatchObject({ LogGroup: { Ref: expect.any(String) } });
+    }
+  });
+
+  it("use no AWS managed policy", () => {
+    for (const [, role] of resources("AWS::IAM::Role")) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe("least-privilege IAM", () => {
+  it("grants no wildcard action or resource", () => {
+    for (const st of policyStatements()) {
+      for (const action of actionsOf(st)) expect(action).not.toContain("*");
+      expect(JSON.stringify(st.Resource)).not.toMatch(/"\*"|:\*"/);
+    }
+  });
+
+  it("allows ses:SendEmail only on the identity, only from the configured address", () => {
+    const identity = logicalId("AWS::SES::EmailIdentity", "EmailIdentity");
+    const ses = policyStatements().filter((st) => actionsOf(st).some((a) => a.startsWith("ses:")));
+    expect(ses).toHaveLength(1);
+    expect(actionsOf(ses[0]!)).toEqual(["ses:SendEmail"]);
+    expect(JSON.stringify(ses[0]!.Resource)).toContain(identity);
+    expect(JSON.stringify(ses[0]!.Resource)).toContain(":ses:eu-west-1:123456789012:identity/");
+    expect(ses[0]!.Condition).toEqual({
+      StringEquals: { "ses:FromAddress": "no-reply@example.com" },
+    });
+    const createRole = logicalId("AWS::IAM::Role", "TriggersCreateAuthChallengeRole");
+    expect(ses[0]!.Roles).toEqual([{ Ref: createRole }]);
+  });
+
+  it("allows AdminUpdateUserAttributes only on the pool, through a separate policy", () => {
+    const pool = logicalId("AWS::Cognito::UserPool", "UserPool");
+    const admin = policyStatements().filter((st) =>
+      actionsOf(st).some((a) => a.startsWith("cognito-idp:")),
+    );
+    expect(admin).toHaveLength(1);
+    expect(actionsOf(admin[0]!)).toEqual(["cognito-idp:AdminUpdateUserAttributes"]);
+    expect(admin[0]!.Resource).toEqual({ "Fn::GetAtt": [pool, "Arn"] });
+    const roles = (admin[0]!.Roles as { Ref: string }[]).map((r) => r.Ref).sort();
+    expect(roles).toEqual(
+      [
+        logicalId("AWS::IAM::Role", "TriggersPostAuthenticationRole"),
+        logicalId("AWS::IAM::Role", "TriggersVerifyAuthChallengeRole"),
+      ].sort(),
+    );
+    // The policy is not a role's default policy, so no function depends on it:
+    // that is what keeps pool -> function -> policy -> pool from being a cycle.
+    const policyId = logicalId("AWS::IAM::Policy", "TriggersUserPoolAttributeWrites");
+    for (const [, fn] of Object.entries(
+      s.template.findResources("AWS::Lambda::Function") as Record<string, { DependsOn?: string[] }>,
+    )) {
+      expect(fn.DependsOn ?? []).not.toContain(policyId);
+    }
+  });
+
+  it("allows only item reads and writes on the table, and only to Create and Verify", () => {
+    const table = logicalId("AWS::DynamoDB::Table", "Table");
+    const ddb = policyStatements().filter((st) =>
+      actionsOf(st).some((a) => a.startsWith("dynamodb:")),
+    );
+    expect(ddb).toHaveLength(2);
+    for (const st of ddb) {
+      expect(actionsOf(st).sort()).toEqual([
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+      ]);
+      expect(st.Resource).toEqual({ "Fn::GetAtt": [table, "Arn"] });
+    }
+    const roles = ddb.flatMap((st) => (st.Roles as { Ref: string }[]).map((r) => r.Ref)).sort();
+    expect(roles).toEqual(
+      [
+        logicalId("AWS::IAM::Role", "TriggersCreateAuthChallengeRole"),
+        logicalId("AWS::IAM::Role", "TriggersVerifyAuthChallengeRole"),
+      ].sort(),
+    );
+  });
+
+  it("gives Define and PreSignUp nothing beyond their own logs", () => {
+    for (const name of ["TriggersDefineAuthChallengeRole", "TriggersPreSignUpRole"]) {
+      const role = logicalId("AWS::IAM::Role", name);
+      const statements = policyStatements().filter((st) =>
+        (st.Roles as { Ref: string }[]).some((r) => r.Ref === role),
+      );
+      expect(statements.flatMap(actionsOf).sort()).toEqual([
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+      ]);
+    }
+  });
+});
+
+describe("table, email identity and outputs", () => {
+  it("has a string partition key pk, on-demand billing, TTL ttl, PITR, deletion protection", () => {
+    s.template.resourceCountIs("AWS::DynamoDB::GlobalTable", 0);
+    s.template.hasResource("AWS::DynamoDB::Table", {
+      Properties: Match.objectLike({
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+        BillingMode: "PAY_PER_REQUEST",
+        TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+      DeletionPolicy: "Retain",
+    });
+  });
+
+  it("creates the SES domain identity", () => {
+    s.template.hasResourceProperties("AWS::SES::EmailIdentity", { EmailIdentity: "example.com" });
+  });
+
+  it("outputs what the client needs", () => {
+    const outputs = s.template.findOutputs("*");
+    expect(Object.keys(outputs).sort()).toEqual(["Region", "UserPoolClientId", "UserPoolId"]);
+    expect(outputs.Region!.Value).toBe("eu-west-1");
+  });
+
+  it("bundled the handlers into one small asset", () => {
+    const codes = resources("AWS::Lambda::Function").map(
+      ([, fn]) => (fn.Properties.Code as { S3Key: unknown }).S3Key,
+    );
+    expect(new Set(codes.map((c) => JSON.stringify(c))).size).toBe(1);
+  });
+});
+
+describe("the bundled handler", () => {
+  // Loads the asset CDK would upload and calls it as Lambda would: proof that
+  // the esbuild bundle of @cognito-passcode/triggers runs, beyond synthesizing.
+  const load = () => {
+    const assets = readdirSync(s.outdir).filter((name) => name.startsWith("asset."));
+    expect(assets).toHaveLength(1);
+    const assetPath = assets[0]!;
+    // Lambda loads index.js as CommonJS (no package.json in the zip); here it
+    // sits under examples/cdk, whose package.json says "module", so load a
+    // .cjs copy. Requires resolve from the same folder either way.
+    const bundle = join(s.outdir, assetPath, "index.cjs");
+    copyFileSync(join(s.outdir, assetPath, "index.js"), bundle);
+    const require = createRequire(bundle);
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      PASSCODE_TABLE_NAME: "passcode",
+      PASSCODE_EMAIL_FROM: "no-reply@example.com",
+      PASSCODE_APP_NAME: "Acme",
+      AWS_REGION: "eu-west-1",
+    });
+    try {
+      return require(bundle) as Record<
+        string,
+        (event: unknown) => Promise<{ response: Record<string, unknown> }>
+      >;
+    } finally {
+      process.env = saved;
+    }
+  };
+
+  it("exports the five triggers and the dispatcher", () => {
+    const mod = load();
+    for (const name of [
+      "defineAuthChallenge",
+      "createAuthChallenge",
+      "verifyAuthChallenge",
+      "preSignUp",
+      "postAuthentication",
+      "handler",
+    ]) {
+      expect(typeof mod[name], name).toBe("function");
+    }
+  });
+
+  it("asks for a custom challenge when a sign-in starts", async () => {
+    const event = {
+      version: "1",
+      triggerSource: "DefineAuthChallenge_Authentication",
+      region: "eu-west-1",
+      userPoolId: "eu-west-1_AbCdEfGhI",
+      userName: "9f1c2a4e-0000-4000-8000-000000000001",
+      callerContext: { awsSdkVersion: "1", clientId: "client" },
+      request: { userAttributes: { email: "alice@example.com" }, session: [] },
+      response: {},
+    };
+    const result = await load().defineAuthChallenge!(event);
+    expect(result.response).toMatchObject({
+      challengeName: "CUSTOM_CHALLENGE",
+      issueTokens: false,
+      failAuthentication: false,
+    });
+  });
+
+  it("confirms a sign-up without marking the email verified", async () => {
+    const event = {
+      version: "1",
+      triggerSource: "PreSignUp_SignUp",
+      region: "eu-west-1",
+      userPoolId: "eu-west-1_AbCdEfGhI",
+      userName: "alice@example.com",
+      callerContext: { awsSdkVersion: "1", clientId: "client" },
+      request: { userAttributes: { email: "alice@example.com" } },
+      response: {},
+    };
+    const result = await load().handler!(event);
+    expect(result.response).toMatchObject({ autoConfirmUser: true, autoVerifyEmail: false });
+  });
+});
