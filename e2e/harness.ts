@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { buildAll, startDemo } from "../scripts/demo.mjs";
+import { startDemo } from "../scripts/demo.mjs";
 
 /** Debian's Chromium; playwright-core never downloads a browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -36,11 +36,6 @@ export interface Scenario {
   /** Saves `e2e/screenshots/<name>.png` (full page). */
   screenshot(name: string): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** Makes sure the packages and pages are built (a no-op when they are fresh). */
-export function ensureBuilt(): Promise<void> {
-  return buildAll();
 }
 
 /** Starts the demo with `stack` options and opens a new context at `width` x `height`. */

@@ -1,4 +1,5 @@
 import { type ClipboardEvent, type FormEvent, useEffect, useRef, useState } from "react";
+import { EmailText } from "./email-text.js";
 import { ErrorNotice, type ShownError } from "./error-notice.js";
 import { formatClock, useNow } from "./use-now.js";
 
@@ -50,10 +51,13 @@ export function CodeScreen(props: CodeScreenProps) {
   const throttled = error?.code === "THROTTLED" ? error : undefined;
 
   // A wrong code, or a new code (new expiry), clears the field and puts the cursor back in it.
+  const resendRef = useRef<HTMLButtonElement>(null);
   const clear = () => {
     setCode("");
     lastSubmitted.current = "";
-    inputRef.current?.focus();
+    // A spent code cannot be retried: the next useful key press is "Send a new code".
+    if (details.attemptsLeft <= 0) resendRef.current?.focus();
+    else inputRef.current?.focus();
   };
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when a new error arrives
   useEffect(() => {
@@ -86,6 +90,15 @@ export function CodeScreen(props: CodeScreenProps) {
     submit(code);
   };
 
+  // When an error already says the code is spent, the hint under the field stays quiet.
+  let hint = `Code expires in ${formatClock(expiresAt - now)}`;
+  if (needsNewCode) {
+    hint = codeError
+      ? ""
+      : spent
+        ? "This code can no longer be used. Send a new code."
+        : "This code has expired. Send a new code.";
+  }
   const resend = () => {
     if (!busy && cooldownMs <= 0) props.onResend();
   };
@@ -100,7 +113,11 @@ export function CodeScreen(props: CodeScreenProps) {
     <form className="screen" onSubmit={onForm} noValidate aria-labelledby="code-title">
       <h1 id="code-title">Check your email</h1>
       <p className="lede">
-        We sent a {codeLength}-digit code to <strong className="email">{details.email}</strong>.
+        We sent a {codeLength}-digit code to{" "}
+        <strong>
+          <EmailText className="email" email={details.email} />
+        </strong>
+        .
       </p>
       <div className="field">
         <label htmlFor="code">Code from the email</label>
@@ -125,11 +142,7 @@ export function CodeScreen(props: CodeScreenProps) {
           placeholder={"•".repeat(codeLength)}
         />
         <p id="code-hint" className={needsNewCode ? "hint hint-warning" : "hint"} role="timer">
-          {spent
-            ? "This code can no longer be used. Send a new code."
-            : expired
-              ? "This code has expired. Send a new code."
-              : `Code expires in ${formatClock(expiresAt - now)}`}
+          {hint}
         </p>
       </div>
       {codeError ? (
@@ -153,6 +166,7 @@ export function CodeScreen(props: CodeScreenProps) {
       ) : null}
       {needsNewCode ? (
         <button
+          ref={resendRef}
           type="button"
           className="button-primary"
           aria-disabled={busy || cooldownMs > 0 || undefined}

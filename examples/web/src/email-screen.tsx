@@ -22,7 +22,7 @@ export function EmailScreen(props: EmailScreenProps) {
     <form className="screen" onSubmit={submit} noValidate aria-labelledby="email-title">
       <h1 id="email-title">Sign in</h1>
       <p className="lede">
-        Enter your email and we'll send you a one-time code. No password needed.
+        Enter your email and we'll send you a one‑time code. No password needed.
       </p>
       <div className="field">
         <label htmlFor="email">Email address</label>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { EmailText } from "./email-text.js";
 import { decodeJwtClaims, formatClaim } from "./jwt.js";
 import type { Client, SnapshotOf } from "./passcode.js";
 
@@ -46,7 +47,9 @@ export function ProfileScreen({ client, user, signingOut, onSignOut }: ProfileSc
           <p className="handle" data-testid="handle">
             @{username}
           </p>
-          <p className="email">{user.email}</p>
+          <p className="email">
+            <EmailText email={user.email} />
+          </p>
         </div>
       </div>
       <details className="claims" open>

@@ -1,0 +1,21 @@
+import { access } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+
+const NEEDED = [
+  "packages/local/dist/index.js",
+  "examples/web/dist/index.html",
+  "examples/vanilla/dist/index.html",
+];
+
+/**
+ * Fails early, and clearly, when the built files the tests serve are missing.
+ * `pnpm test:e2e` builds them first (`node scripts/demo.mjs --build-only`).
+ */
+export default async function setup(): Promise<void> {
+  for (const path of NEEDED) {
+    const file = fileURLToPath(new URL(`../${path}`, import.meta.url));
+    await access(file).catch(() => {
+      throw new Error(`${path} is missing: run \`pnpm test:e2e\`, which builds first`);
+    });
+  }
+}
