@@ -327,7 +327,7 @@ export function integrationSuite(kind: TransportKind): void {
       const name = unique("restore_");
       await newUser(address, name, { storage });
       expect(storage.items.size).toBe(1);
-      const [[key, value]] = [...storage.items.entries()];
+      const [key, value] = [...storage.items.entries()][0]!;
       expect(key).toBe(`cognito-passcode.${stack.clientId}.refreshToken`);
       expect(value).not.toMatch(/@|restore_/);
       ops = [];

@@ -1,0 +1,122 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createFetchTransport } from "@cognito-passcode/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+
+describe("createFetchTransport over real HTTP", () => {
+  let server: Server;
+  let endpoint: string;
+  let handler: Handler = () => {};
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => handler(req, body, res));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("speaks Cognito's JSON protocol", async () => {
+    // Prepare
+    let seen: { headers: IncomingMessage["headers"]; body: unknown; method?: string } | undefined;
+    handler = (req, body, res) => {
+      seen = { headers: req.headers, body: JSON.parse(body), method: req.method };
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+      res.end(
+        JSON.stringify({
+          ChallengeName: "CUSTOM_CHALLENGE",
+          Session: "sess",
+          ChallengeParameters: { step: "CODE" },
+        }),
+      );
+    };
+    const transport = createFetchTransport({ clientId: "client1", endpoint });
+    // Act
+    const step = await transport.initiateAuth({ username: "alice@example.com" });
+    // Assess
+    expect(seen?.method).toBe("POST");
+    expect(seen?.headers["x-amz-target"]).toBe("AWSCognitoIdentityProviderService.InitiateAuth");
+    expect(seen?.headers["content-type"]).toBe("application/x-amz-json-1.1");
+    expect(seen?.body).toEqual({
+      ClientId: "client1",
+      AuthFlow: "CUSTOM_AUTH",
+      AuthParameters: { USERNAME: "alice@example.com" },
+    });
+    expect(step).toEqual({ type: "challenge", session: "sess", parameters: { step: "CODE" } });
+  });
+
+  it("sends no ClientId to GlobalSignOut and the token to RevokeToken", async () => {
+    const bodies: Record<string, unknown>[] = [];
+    handler = (_req, body, res) => {
+      bodies.push(JSON.parse(body));
+      res.writeHead(200).end("{}");
+    };
+    const transport = createFetchTransport({ clientId: "client1", endpoint });
+    await transport.globalSignOut({ accessToken: "at" });
+    await transport.revokeToken({ refreshToken: "rt" });
+    expect(bodies).toEqual([{ AccessToken: "at" }, { ClientId: "client1", Token: "rt" }]);
+  });
+
+  it("names errors after Cognito's __type, its header, or the HTTP status", async () => {
+    const transport = createFetchTransport({ clientId: "client1", endpoint });
+    handler = (_req, _body, res) =>
+      res
+        .writeHead(400)
+        .end(JSON.stringify({ __type: "com.amazonaws#NotAuthorizedException", message: "nope" }));
+    await expect(transport.refresh({ refreshToken: "x" })).rejects.toMatchObject({
+      name: "NotAuthorizedException",
+      message: "nope",
+    });
+    handler = (_req, _body, res) =>
+      res
+        .writeHead(400, { "x-amzn-errortype": "UserLambdaValidationException:http://internal" })
+        .end("");
+    await expect(transport.refresh({ refreshToken: "x" })).rejects.toMatchObject({
+      name: "UserLambdaValidationException",
+    });
+    handler = (_req, _body, res) => res.writeHead(502).end("<html>bad gateway</html>");
+    await expect(transport.refresh({ refreshToken: "x" })).rejects.toMatchObject({
+      name: "Http502",
+    });
+  });
+
+  it("refuses a response without tokens instead of inventing them", async () => {
+    handler = (_req, _body, res) =>
+      res.writeHead(200).end(JSON.stringify({ AuthenticationResult: { IdToken: "a" } }));
+    const transport = createFetchTransport({ clientId: "client1", endpoint });
+    await expect(transport.refresh({ refreshToken: "x" })).rejects.toMatchObject({
+      name: "InvalidResponse",
+    });
+  });
+
+  it("rejects with fetch's TypeError when nothing listens", async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const transport = createFetchTransport({
+      clientId: "client1",
+      endpoint: `http://127.0.0.1:${port}/`,
+    });
+    await expect(transport.initiateAuth({ username: "a@b.co" })).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it("targets the regional endpoint for a region", async () => {
+    const urls: string[] = [];
+    const transport = createFetchTransport({
+      clientId: "client1",
+      region: "eu-west-1",
+      fetch: async (url) => {
+        urls.push(String(url));
+        return new Response("{}", { status: 200 });
+      },
+    });
+    await transport.revokeToken({ refreshToken: "rt" });
+    expect(urls).toEqual(["https://cognito-idp.eu-west-1.amazonaws.com/"]);
+  });
+});
