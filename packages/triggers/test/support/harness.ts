@@ -6,7 +6,7 @@ import {
   type PasscodeTriggersOptions,
 } from "@cognito-passcode/triggers";
 import type { TestUser } from "./events.js";
-import { fakeCognito } from "./fake-cognito.js";
+import { fakeCognito } from "./fake-cognito-client.js";
 
 /** A captured log line. */
 export interface LogLine {
