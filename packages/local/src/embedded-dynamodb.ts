@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
+import { lazyClient } from "./lazy-client.js";
 import { closeServer, urlHost } from "./net.js";
 
 /** The embedded dynalite, in memory, with the passcode table created. */
@@ -29,22 +30,17 @@ export async function startEmbeddedDynamoDb(
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://${urlHost(host)}:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  const client = lazyClient<DynamoDBClient>(async () => {
+    const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+    return new DynamoDBClient({
+      endpoint,
+      region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
   });
   try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: TABLE_NAME,
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
+    await createTable(endpoint, region);
   } catch (error) {
-    client.destroy();
     await closeServer(server);
     throw error;
   }
@@ -57,4 +53,33 @@ export async function startEmbeddedDynamoDb(
       await closeServer(server);
     },
   };
+}
+
+/**
+ * Creates the table with one plain JSON request (dynalite checks that a
+ * signature is present, not that it is valid), which spares loading the
+ * DynamoDB SDK before the first request needs it.
+ */
+async function createTable(endpoint: string, region: string): Promise<void> {
+  const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
+  const response = await fetch(`${endpoint}/`, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-amz-json-1.0",
+      "X-Amz-Target": "DynamoDB_20120810.CreateTable",
+      "X-Amz-Date": date,
+      Authorization: `AWS4-HMAC-SHA256 Credential=local/${date.slice(0, 8)}/${region}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=${"0".repeat(64)}`,
+    },
+    body: JSON.stringify({
+      TableName: TABLE_NAME,
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  });
+  if (!response.ok) {
+    throw new Error(
+      `could not create the ${TABLE_NAME} table in dynalite: ${await response.text()}`,
+    );
+  }
 }

@@ -1,9 +1,10 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SESClient, SendEmailCommand } from "@aws-sdk/client-ses";
+import type { SESClient } from "@aws-sdk/client-ses";
 import { maskEmail, normalizeEmail } from "@cognito-passcode/shared";
 import sesServer from "aws-ses-v2-local";
 import * as sesStore from "aws-ses-v2-local/dist/store.js";
+import { lazyClient } from "./lazy-client.js";
 import { closeServer, urlHost } from "./net.js";
 
 /** One email the stack sent, as the mailbox shows it. */
@@ -55,20 +56,25 @@ export async function startEmbeddedSes(host: string, region: string): Promise<Em
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://${urlHost(host)}:${port}`;
   const ids = new Set<string>();
-  const client = new SESClient({
-    endpoint,
-    region,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  const client = lazyClient<SESClient>(async () => {
+    const { SESClient } = await import("@aws-sdk/client-ses");
+    const real = new SESClient({
+      endpoint,
+      region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    // Record the id of every message this client sends: that is what the mailbox shows.
+    real.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const id = (result.output as { MessageId?: unknown } | undefined)?.MessageId;
+        if (typeof id === "string") ids.add(id);
+        return result;
+      },
+      { step: "initialize", name: "cognitoPasscodeLocalMailbox" },
+    );
+    return real;
   });
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const result = await next(args);
-      const id = (result.output as { MessageId?: unknown } | undefined)?.MessageId;
-      if (typeof id === "string") ids.add(id);
-      return result;
-    },
-    { step: "initialize", name: "cognitoPasscodeLocalMailbox" },
-  );
 
   const mine = (): StoredEmail[] =>
     sesStore.getStoreReadonly().emails.filter((e) => ids.has(e.messageId));
@@ -108,6 +114,7 @@ export async function startEmbeddedSes(host: string, region: string): Promise<Em
     client,
     mailbox,
     async send(from, to, subject, text) {
+      const { SendEmailCommand } = await import("@aws-sdk/client-ses");
       await client.send(
         new SendEmailCommand({
           Source: from,

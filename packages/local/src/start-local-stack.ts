@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { AuthSessions } from "./auth-sessions.js";
 import { createClock, type LocalClock } from "./clock.js";
 import { buildDefaultTriggers, reclaimUsernames } from "./default-triggers.js";
 import { startEmbeddedDynamoDb } from "./embedded-dynamodb.js";
 import { type Mailbox, startEmbeddedSes } from "./embedded-ses.js";
 import { createCognitoServer } from "./http-server.js";
+import { lazyClient } from "./lazy-client.js";
 import { closeServer, urlHost } from "./net.js";
 import type { LocalStackOptions } from "./options.js";
 import type { PoolContext } from "./pool.js";
@@ -164,10 +165,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { port } = server.address() as AddressInfo;
     const endpoint = `http://${urlHost(config.host)}:${port}`;
 
-    const cognito = new CognitoIdentityProviderClient({
-      endpoint,
-      region: config.region,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    // The default triggers call AdminUpdateUserAttributes on the stack itself.
+    const cognito = lazyClient<CognitoIdentityProviderClient>(async () => {
+      const { CognitoIdentityProviderClient } = await import(
+        "@aws-sdk/client-cognito-identity-provider"
+      );
+      return new CognitoIdentityProviderClient({
+        endpoint,
+        region: config.region,
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      });
     });
     stops.push(async () => cognito.destroy());
 
