@@ -3,8 +3,18 @@
 // raw fetch exactly as a browser would. Needs the built package:
 //   pnpm --filter @cognito-passcode/local build && pnpm --filter @cognito-passcode/local bench
 // Options: --quick (fewer iterations), --json (machine-readable output too).
+import { existsSync } from "node:fs";
+import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { startLocalStack } from "../dist/index.js";
+
+const dist = new URL("../dist/index.js", import.meta.url);
+if (!existsSync(dist)) {
+  console.error(
+    "bench: packages/local/dist is missing; build first (pnpm --filter @cognito-passcode/local build)",
+  );
+  process.exit(1);
+}
+const { startLocalStack } = await import(dist.href);
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has("--quick");
@@ -84,6 +94,7 @@ async function measure(concurrency, total, flow) {
   let failures = 0;
   let firstError;
   const began = performance.now();
+  const cpuBefore = process.cpuUsage();
   const worker = async (w) => {
     let i = 0;
     while (started < total && performance.now() - began < MAX_RUN_MS) {
@@ -100,12 +111,16 @@ async function measure(concurrency, total, flow) {
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const seconds = (performance.now() - began) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
   return {
     flows: latencies.length,
     failures,
     firstError: firstError ? String(firstError.message ?? firstError) : undefined,
     perSecond: latencies.length / seconds,
+    // CPU the whole process (stack, embedded services and this load generator) spent per flow:
+    // unlike flows/s, it barely depends on what else the machine is running.
+    cpuMsPerFlow: (cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length + failures),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
   };
@@ -165,20 +180,21 @@ const pad = (s, n) => String(s).padStart(n);
 const startup = await measureStartup();
 const rows = await measureFlows();
 
+const load = os.loadavg()[0].toFixed(1);
 console.log(
-  `\n@cognito-passcode/local bench (node ${process.version}, ${QUICK ? "quick" : "full"})\n`,
+  `\n@cognito-passcode/local bench (node ${process.version}, ${os.cpus().length} cpus, load average ${load}, ${QUICK ? "quick" : "full"})\n`,
 );
 console.log(
   `stack start-up: median ${fmt(startup.median)} ms (min ${fmt(startup.min)}, max ${fmt(startup.max)}, ${STARTS} starts; target < ${TARGETS.startupMs} ms)\n`,
 );
 console.log(
-  `${"flow".padEnd(10)}${pad("users", 6)}${pad("flows", 7)}${pad("fail", 6)}${pad("flows/s", 9)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}  target`,
+  `${"flow".padEnd(10)}${pad("users", 6)}${pad("flows", 7)}${pad("fail", 6)}${pad("flows/s", 9)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}${pad("cpu ms", 8)}  target`,
 );
 for (const r of rows) {
   const target =
     r.concurrency === 32 ? `>= ${r.kind === "new" ? TARGETS.new32 : TARGETS.returning32}/s` : "";
   console.log(
-    `${r.kind.padEnd(10)}${pad(r.concurrency, 6)}${pad(r.flows, 7)}${pad(r.failures, 6)}${pad(fmt(r.perSecond, 1), 9)}${pad(fmt(r.p50, 1), 9)}${pad(fmt(r.p99, 1), 9)}  ${target}`,
+    `${r.kind.padEnd(10)}${pad(r.concurrency, 6)}${pad(r.flows, 7)}${pad(r.failures, 6)}${pad(fmt(r.perSecond, 1), 9)}${pad(fmt(r.p50, 1), 9)}${pad(fmt(r.p99, 1), 9)}${pad(fmt(r.cpuMsPerFlow, 1), 8)}  ${target}`,
   );
   if (r.firstError) console.log(`  first failure: ${r.firstError}`);
 }
