@@ -1,0 +1,96 @@
+// `pnpm bench`: browser bundle size of @cognito-passcode/client next to the
+// alternatives, all measured the same way: esbuild --bundle --minify
+// --format=esm --platform=browser, then gzip -9. Plain Node ESM, no build needed:
+// our entries bundle from src (and shared's src), the anchors from node_modules.
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkg = join(here, "..");
+const src = (file) => JSON.stringify(join(pkg, "src", file));
+
+/** Budgets from issue 4, in bytes min+gzip. */
+export const BUDGETS = { core: 3000, reactAdds: 400 };
+
+/** The entries: what an app imports for a sign-in with each library. */
+export const ENTRIES = {
+  core: `export { createPasscodeClient } from ${src("index.ts")};`,
+  coreWithReact: `export { createPasscodeClient } from ${src("index.ts")}; export { usePasscode } from ${src("react.ts")};`,
+  "amazon-cognito-identity-js": `export { CognitoUserPool, CognitoUser, AuthenticationDetails } from "amazon-cognito-identity-js";`,
+  "aws-amplify v6": `export { Amplify } from "aws-amplify"; export { signIn, confirmSignIn } from "aws-amplify/auth";`,
+  "amazon-cognito-passwordless-auth": `export { Passwordless } from "amazon-cognito-passwordless-auth"; export { requestSignInLink, signInWithLink } from "amazon-cognito-passwordless-auth/magic-link"; export { refreshTokens } from "amazon-cognito-passwordless-auth/refresh";`,
+};
+
+/** Bundles `contents` like a browser app would and returns min and min+gzip sizes. */
+export async function measure(contents) {
+  const result = await build({
+    stdin: { contents, resolveDir: pkg, loader: "ts", sourcefile: "entry.ts" },
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    write: false,
+    logLevel: "silent",
+    external: ["react", "react-dom"],
+    alias: { "@cognito-passcode/shared": join(pkg, "..", "shared", "src", "index.ts") },
+    define: { "process.env.NODE_ENV": '"production"', global: "globalThis" },
+  });
+  const code = result.outputFiles[0].contents;
+  return { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
+}
+
+async function main() {
+  const rows = [];
+  const sizes = {};
+  for (const [name, contents] of Object.entries(ENTRIES)) {
+    try {
+      sizes[name] = await measure(contents);
+    } catch (error) {
+      sizes[name] = { error: error.message.split("\n")[0] };
+    }
+  }
+  const fmt = (n) => n.toLocaleString("en-US");
+  const core = sizes.core;
+  const reactAdds = sizes.coreWithReact.gzip - core.gzip;
+  rows.push([
+    "@cognito-passcode/client: createPasscodeClient + fetch transport",
+    core,
+    `<= ${fmt(BUDGETS.core)}`,
+  ]);
+  rows.push([
+    "@cognito-passcode/client/react: usePasscode (added bytes)",
+    { min: sizes.coreWithReact.min - core.min, gzip: reactAdds },
+    `<= ${fmt(BUDGETS.reactAdds)}`,
+  ]);
+  for (const name of [
+    "amazon-cognito-identity-js",
+    "aws-amplify v6",
+    "amazon-cognito-passwordless-auth",
+  ]) {
+    rows.push([name, sizes[name], "anchor"]);
+  }
+  console.log("| bundle | min (B) | min+gzip (B) | budget |");
+  console.log("| --- | ---: | ---: | --- |");
+  for (const [name, size, budget] of rows) {
+    if (size.error) console.log(`| ${name} | error: ${size.error} | | ${budget} |`);
+    else console.log(`| ${name} | ${fmt(size.min)} | ${fmt(size.gzip)} | ${budget} |`);
+  }
+  console.log("\nRequests per sign-in with @cognito-passcode/client:");
+  console.log("| user | requests |");
+  console.log("| --- | ---: |");
+  console.log("| returning user, autoSignUp: false (InitiateAuth, RespondToAuthChallenge) | 2 |");
+  console.log("| returning user, autoSignUp: true, first time on this client (+ SignUp) | 3 |");
+  console.log("| new user, autoSignUp: true (SignUp, InitiateAuth, code, username) | 4 |");
+  console.log("(counted at fetch by test/integration-*.test.ts against @cognito-passcode/local)");
+  const over = core.gzip > BUDGETS.core || reactAdds > BUDGETS.reactAdds;
+  if (over) {
+    console.error(
+      `\nover budget: core ${core.gzip} B (<= ${BUDGETS.core}), react adds ${reactAdds} B (<= ${BUDGETS.reactAdds})`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
