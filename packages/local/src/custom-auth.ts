@@ -245,6 +245,18 @@ async function issueTokens(pool: PoolContext, user: LocalUser, flow: Flow): Prom
   return { AuthenticationResult: result, ChallengeParameters: {} };
 }
 
+/**
+ * `GetTokensFromRefreshToken`, the newer refresh call (Amplify v6 uses it).
+ * Refresh-token rotation is off, so no new refresh token comes back, as from
+ * REFRESH_TOKEN_AUTH.
+ */
+export const getTokensFromRefreshToken: Operation = async (pool, input) => {
+  requireClient(pool, input);
+  const token = requireString(input, "RefreshToken");
+  const { AuthenticationResult } = await refresh(pool, { REFRESH_TOKEN: token });
+  return { AuthenticationResult };
+};
+
 async function refresh(pool: PoolContext, params: Record<string, string>): Promise<StepResult> {
   if (!pool.config.explicitAuthFlows.has("ALLOW_REFRESH_TOKEN_AUTH")) {
     throw invalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client");

@@ -7,7 +7,7 @@ import {
   adminUpdateUserAttributes,
 } from "./admin-operations.js";
 import { CognitoError } from "./cognito-error.js";
-import { initiateAuth, respondToAuthChallenge } from "./custom-auth.js";
+import { getTokensFromRefreshToken, initiateAuth, respondToAuthChallenge } from "./custom-auth.js";
 import { listUsers } from "./list-users.js";
 import type { Operation, PoolContext } from "./pool.js";
 import { confirmSignUp, signUp } from "./sign-up.js";
@@ -32,6 +32,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   DeleteUser: deleteUser,
   GlobalSignOut: globalSignOut,
   RevokeToken: revokeToken,
+  GetTokensFromRefreshToken: getTokensFromRefreshToken,
   AdminGetUser: adminGetUser,
   AdminCreateUser: adminCreateUser,
   AdminUpdateUserAttributes: adminUpdateUserAttributes,

@@ -168,7 +168,7 @@ describe("the Cognito JSON protocol", () => {
     expect((await fetch(`${stack.endpoint}/nope`)).status).toBe(404);
   });
 
-  it("supports exactly the operations of the issue", () => {
+  it("supports the operations of the issue, and GetTokensFromRefreshToken for Amplify v6", () => {
     expect([...SUPPORTED_OPERATIONS].sort()).toEqual(
       [
         "SignUp",
@@ -180,6 +180,7 @@ describe("the Cognito JSON protocol", () => {
         "DeleteUser",
         "GlobalSignOut",
         "RevokeToken",
+        "GetTokensFromRefreshToken",
         "AdminGetUser",
         "AdminCreateUser",
         "AdminUpdateUserAttributes",

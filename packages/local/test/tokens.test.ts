@@ -1,5 +1,6 @@
 import {
   AdminUpdateUserAttributesCommand,
+  GetTokensFromRefreshTokenCommand,
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
@@ -134,6 +135,14 @@ describe("tokens", () => {
       claims(tokens.IdToken!).origin_jti,
     );
     expect(alias.AuthenticationResult?.AccessToken).toBeTruthy();
+    const newer = await sdkClient(stack).send(
+      new GetTokensFromRefreshTokenCommand({
+        ClientId: stack.clientId,
+        RefreshToken: tokens.RefreshToken!,
+      }),
+    );
+    expect(claims(newer.AuthenticationResult!.IdToken!)["custom:username"]).toBe("ida_1");
+    expect(newer.AuthenticationResult!.RefreshToken).toBeUndefined();
     const again = await signIn(stack, sdkClient(stack), "ida@example.com");
     expect(claims(again.IdToken!)["custom:username"]).toBe("ida_1");
   });
