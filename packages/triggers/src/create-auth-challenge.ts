@@ -1,4 +1,3 @@
-import type { UsernamePolicy } from "@cognito-passcode/shared";
 import {
   CHALLENGE_PARAM,
   isValidEmail,
@@ -23,11 +22,12 @@ import {
   type BaseSettings,
   type CodeSettings,
   type EmailSettings,
+  type PolicyBounds,
   resolveBase,
   resolveCode,
   resolveCodeSecret,
   resolveEmail,
-  resolvePolicy,
+  resolvePolicyBounds,
   resolveThrottle,
   resolveUsername,
   type UsernameSettings,
@@ -45,7 +45,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export interface CreateSettings extends BaseSettings {
   code: CodeSettings;
   username: UsernameSettings | false;
-  policy: UsernamePolicy;
+  policy: PolicyBounds;
   email: EmailSettings;
   throttle: { store: ThrottleStore; rules: ThrottleRules } | false;
   codeSecret?: string;
@@ -171,7 +171,7 @@ async function newCode(
       typeof content.html !== "string" ||
       typeof content.text !== "string"
     ) {
-      throw new TypeError("email.render must return { subject, html, text } strings");
+      throw new TypeError("email.render returned no { subject, html, text }");
     }
     await sendEmail(runtime.email, {
       to: email,
@@ -204,7 +204,7 @@ export function createCreateAuthChallengeHandler(
     ...resolveBase(options),
     code: resolveCode(options),
     username: resolveUsername(options),
-    policy: resolvePolicy(options),
+    policy: resolvePolicyBounds(options),
     email: resolveEmail(options),
     throttle: resolveThrottle(options),
     codeSecret: resolveCodeSecret(options),

@@ -104,16 +104,36 @@ export function resolveUsername(options: PasscodeTriggersOptions): UsernameSetti
   if (username === undefined || username === false) return false;
   obj("username", username);
   if (typeof (username.registry as Partial<UsernameRegistry> | undefined)?.claim !== "function") {
-    fail("username.registry", "must be a UsernameRegistry such as dynamoDbStore(...)");
+    fail("username.registry", "must be a UsernameRegistry");
   }
   const attribute = username.attribute ?? "custom:username";
   if (typeof attribute !== "string" || !/^[\w:]{1,64}$/.test(attribute)) {
-    fail("username.attribute", "must be an attribute name such as custom:username");
+    fail("username.attribute", "must be an attribute name");
   }
   return {
     registry: username.registry,
     attribute,
     maxAttempts: int("username.maxAttempts", username.maxAttempts, 5, 1, 20),
+  };
+}
+
+/** The username length bounds Create publishes. */
+export interface PolicyBounds {
+  minLength: number;
+  maxLength: number;
+}
+
+/**
+ * Validates only the length bounds of `username.policy`, with shared's rules,
+ * for Create, which publishes them but never checks a name (so a Create-only
+ * bundle leaves out the reserved list and the validator).
+ */
+export function resolvePolicyBounds(options: PasscodeTriggersOptions): PolicyBounds {
+  const policy = (options.username && options.username.policy) || {};
+  const minLength = int("username.policy.minLength", policy.minLength, 3, 1, 64);
+  return {
+    minLength,
+    maxLength: int("username.policy.maxLength", policy.maxLength, 30, minLength, 64),
   };
 }
 
@@ -144,9 +164,9 @@ function text(field: string, value: unknown, max: number): string | undefined {
   // Control characters could break out of an email header.
   if (
     value !== undefined &&
-    (typeof value !== "string" || !value || value.length > max || /\p{Cc}/u.test(value))
+    (typeof value !== "string" || !value || value.length > max || /[\0-\x1f\x7f]/.test(value))
   ) {
-    fail(field, `must be 1 to ${max} characters without control characters`);
+    fail(field, `must be 1 to ${max} characters, no control characters`);
   }
   return value;
 }
@@ -163,11 +183,10 @@ export function resolveEmail(options: PasscodeTriggersOptions): EmailSettings {
   const email = options.email;
   if (email === undefined) fail("email.from", "is required");
   obj("email", email);
-  if (!isValidSender(email.from))
-    fail("email.from", "must be an address such as no-reply@example.com");
+  if (!isValidSender(email.from)) fail("email.from", "must be an email address");
   const replyTo = email.replyTo === undefined ? [] : [email.replyTo].flat();
   if (replyTo.some((address) => typeof address !== "string" || !isValidEmail(address))) {
-    fail("email.replyTo", "must be an email address or an array of them");
+    fail("email.replyTo", "must be email addresses");
   }
   fn("email.render", email.render);
   fn("deliver", options.deliver);
@@ -206,7 +225,7 @@ export function resolveThrottle(
   if (throttle === undefined || throttle === false) return false;
   obj("throttle", throttle);
   if (typeof (throttle.store as Partial<ThrottleStore> | undefined)?.hit !== "function") {
-    fail("throttle.store", "must be a ThrottleStore such as dynamoDbStore(...)");
+    fail("throttle.store", "must be a ThrottleStore");
   }
   return {
     store: throttle.store,
@@ -239,7 +258,7 @@ export function resolveAllowedDomains(
     domains.length === 0 ||
     domains.some((d) => typeof d !== "string" || !isValidEmail(`a@${d}`))
   ) {
-    fail("signUp.allowedEmailDomains", "must be a non-empty array of domain names");
+    fail("signUp.allowedEmailDomains", "must be a non-empty array of domains");
   }
   return new Set(domains.map(normalizeEmail));
 }
