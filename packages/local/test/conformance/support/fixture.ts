@@ -1,4 +1,4 @@
-import { startLocalStack } from "@cognito-passcode/local";
+import { type LocalStack, startLocalStack } from "@cognito-passcode/local";
 import { expect } from "vitest";
 import { createRawFetchClient } from "../clients/raw-fetch.js";
 import type {
@@ -6,13 +6,11 @@ import type {
   Challenge,
   ChallengeParameters,
   ConformanceClient,
-  StackEndpoint,
   Tokens,
 } from "../clients/types.js";
 import { createTokenVerifier, type VerifiedTokens } from "./verify-tokens.js";
 
-/** The running local stack, as `startLocalStack` returns it. */
-export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;
+export type { LocalStack };
 
 /** The session validity the conformance stack runs with, so a code (3 min) can expire inside a live session. */
 export const SESSION_VALIDITY_MINUTES = 5;
@@ -155,9 +153,4 @@ export async function expectCognitoError(
   expect(error.name, `error name (message: ${error.message})`).toBe(name);
   if (message) expect(error.message).toMatch(message);
   return error;
-}
-
-/** The stack's endpoint as the client factories take it. */
-export function endpointOf(stack: LocalStack): StackEndpoint {
-  return stack;
 }
