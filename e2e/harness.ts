@@ -28,6 +28,12 @@ export function launchBrowser(): Promise<Browser> {
 type Demo = Awaited<ReturnType<typeof startDemo>>;
 type StackOptions = NonNullable<NonNullable<Parameters<typeof startDemo>[0]>["stack"]>;
 
+/** Saves a full-page screenshot of `page` as `e2e/screenshots/<name>.png`. */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+}
+
 /** One test's world: the demo (stack + pages) and a fresh browser context. */
 export interface Scenario {
   demo: Demo;
@@ -50,14 +56,11 @@ export async function startScenario(
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(String(error)));
-  await mkdir(SCREENSHOTS, { recursive: true });
   return {
     demo,
     context,
     page,
-    async screenshot(name) {
-      await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
-    },
+    screenshot: (name) => saveScreenshot(page, name),
     async stop() {
       await context.close();
       await demo.stop();

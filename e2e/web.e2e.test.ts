@@ -14,6 +14,7 @@ import {
   mailsTo,
   readCode,
   type Scenario,
+  saveScreenshot,
   startScenario,
   uniqueEmail,
   wrongCode,
@@ -149,7 +150,7 @@ describe("examples/web in Chromium against the local stack", () => {
       // Act
       await chooseUsername(second, "Carol");
       const message = await alertText(second);
-      await second.screenshot({ path: "screenshots/web-1280-6-username-taken.png" });
+      await saveScreenshot(second, "web-1280-6-username-taken");
       await chooseUsername(second, "carol_2");
 
       // Assess

@@ -107,7 +107,9 @@ export function CodeScreen(props: CodeScreenProps) {
     : cooldownMs > 0
       ? `Send a new code in ${formatClock(cooldownMs)}`
       : "Send a new code";
-  const describedBy = ["code-hint", codeError ? "code-error" : ""].filter(Boolean).join(" ");
+  const describedBy = [hint ? "code-hint" : "", codeError ? "code-error" : ""]
+    .filter(Boolean)
+    .join(" ");
 
   return (
     <form className="screen" onSubmit={onForm} noValidate aria-labelledby="code-title">
@@ -136,14 +138,16 @@ export function CodeScreen(props: CodeScreenProps) {
           readOnly={busy || spent}
           size={codeLength}
           aria-invalid={codeError ? true : undefined}
-          aria-describedby={describedBy}
+          aria-describedby={describedBy || undefined}
           onChange={(event) => change(event.target.value)}
           onPaste={paste}
           placeholder={"•".repeat(codeLength)}
         />
-        <p id="code-hint" className={needsNewCode ? "hint hint-warning" : "hint"} role="timer">
-          {hint}
-        </p>
+        {hint ? (
+          <p id="code-hint" className={needsNewCode ? "hint hint-warning" : "hint"} role="timer">
+            {hint}
+          </p>
+        ) : null}
       </div>
       {codeError ? (
         <ErrorNotice

@@ -35,7 +35,7 @@ export function ProfileScreen({ client, user, signingOut, onSignOut }: ProfileSc
 
   const username = user.username ?? "";
   return (
-    <section className="screen" aria-labelledby="profile-title">
+    <section className="screen screen-wide" aria-labelledby="profile-title">
       <h1 id="profile-title" ref={heading} tabIndex={-1}>
         You're signed in
       </h1>
