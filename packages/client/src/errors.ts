@@ -34,6 +34,17 @@ export interface MappedError {
   readonly sessionEnded: boolean;
 }
 
+/** Cognito exceptions that map to one code whatever the context. */
+const SIMPLE: Readonly<Record<string, PasscodeErrorCode>> = {
+  CodeMismatchException: "CODE_MISMATCH",
+  ExpiredCodeException: "CODE_EXPIRED",
+  TooManyFailedAttemptsException: "TOO_MANY_ATTEMPTS",
+  TooManyRequestsException: "THROTTLED",
+  LimitExceededException: "THROTTLED",
+  UserNotFoundException: "NOT_AUTHORIZED",
+  UserNotConfirmedException: "NOT_AUTHORIZED",
+};
+
 const NETWORK = /^(TypeError|NetworkError|AbortError|TimeoutError)$/;
 
 /** The Cognito exception name a transport error carries (`code` first, then `name`). */
@@ -59,16 +70,7 @@ function codeFor(type: string, message: string, ctx: ErrorContext): [PasscodeErr
     }
     return ["NOT_AUTHORIZED"];
   }
-  if (type === "CodeMismatchException") return ["CODE_MISMATCH"];
-  if (type === "ExpiredCodeException") return ["CODE_EXPIRED"];
-  if (type === "TooManyFailedAttemptsException") return ["TOO_MANY_ATTEMPTS"];
-  if (type === "TooManyRequestsException" || type === "LimitExceededException") {
-    return ["THROTTLED"];
-  }
-  if (type === "UserNotFoundException" || type === "UserNotConfirmedException") {
-    return ["NOT_AUTHORIZED"];
-  }
-  return ["SERVICE_ERROR"];
+  return [SIMPLE[type] ?? "SERVICE_ERROR"];
 }
 
 const ENDS_SESSION: ReadonlySet<PasscodeErrorCode> = new Set([

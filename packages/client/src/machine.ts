@@ -1,12 +1,6 @@
 import type { PasscodeChallenge } from "@cognito-passcode/shared";
 import { snapshotError } from "./errors.js";
-import type {
-  CodeDetails,
-  PasscodeSnapshot,
-  PasscodeUser,
-  SnapshotError,
-  UsernameDetails,
-} from "./types.js";
+import type { PasscodeSnapshot, PasscodeUser, SnapshotError } from "./types.js";
 
 /**
  * Everything that can happen to the client, as input to {@link transition}.
@@ -32,19 +26,20 @@ export type PasscodeEvent =
   /** Signed out, reset, or a stored session could not be restored. */
   | { readonly type: "signedOut"; readonly error?: SnapshotError };
 
-function codeDetails(s: CodeDetails, attemptsLeft = s.attemptsLeft): CodeDetails {
-  return {
-    email: s.email,
-    maskedEmail: s.maskedEmail,
-    codeLength: s.codeLength,
-    expiresAt: s.expiresAt,
-    attemptsLeft,
-  };
+/** The snapshot's fields without `status` and `error`: what a next screen carries over. */
+function details<T extends PasscodeSnapshot>(s: T): Omit<T, "status" | "error"> {
+  const { status: _status, error: _error, ...rest } = s;
+  return rest;
 }
 
-function usernameDetails(s: UsernameDetails): UsernameDetails {
-  return { minLength: s.minLength, maxLength: s.maxLength, attemptsLeft: s.attemptsLeft };
-}
+const CAN_SIGN_IN: readonly string[] = [
+  "restoring",
+  "sendingCode",
+  "verifyingCode",
+  "submittingUsername",
+  "signedIn",
+];
+const CAN_REJECT: readonly string[] = ["signedOut", "awaitingCode", "awaitingUsername"];
 
 const protocolError = (): PasscodeSnapshot => ({
   status: "signedOut",
@@ -104,15 +99,13 @@ function onFailed(
         ? { status: "awaitingCode", ...s.resendOf, error }
         : { status: "signedOut", error };
     case "verifyingCode":
-      return {
-        status: "awaitingCode",
-        ...codeDetails(s, sessionEnded ? 0 : s.attemptsLeft),
-        error,
-      };
+      return sessionEnded
+        ? { ...details(s), status: "awaitingCode", attemptsLeft: 0, error }
+        : { ...details(s), status: "awaitingCode", error };
     case "submittingUsername":
       return sessionEnded
         ? { status: "signedOut", error }
-        : { status: "awaitingUsername", ...usernameDetails(s), error };
+        : { ...details(s), status: "awaitingUsername", error };
     case "signedIn":
       return sessionEnded ? { status: "signedOut", error } : { ...s, error };
     default:
@@ -135,28 +128,22 @@ export function transition(snapshot: PasscodeSnapshot, event: PasscodeEvent): Pa
       if (s.status === "signedOut") return { status: "sendingCode", email: event.email };
       if (s.status === "awaitingCode") {
         return event.resend
-          ? { status: "sendingCode", email: s.email, resendOf: codeDetails(s) }
+          ? { status: "sendingCode", email: s.email, resendOf: details(s) }
           : { status: "sendingCode", email: event.email };
       }
       return s;
     case "submit":
       if (s.status === "awaitingCode" && s.attemptsLeft > 0) {
-        return { status: "verifyingCode", ...codeDetails(s) };
+        return { ...details(s), status: "verifyingCode" };
       }
       if (s.status === "awaitingUsername" && s.attemptsLeft > 0) {
-        return { status: "submittingUsername", ...usernameDetails(s) };
+        return { ...details(s), status: "submittingUsername" };
       }
       return s;
     case "challenge":
       return onChallenge(s, event.challenge);
     case "signedIn": {
-      const ok =
-        s.status === "restoring" ||
-        s.status === "sendingCode" ||
-        s.status === "verifyingCode" ||
-        s.status === "submittingUsername" ||
-        s.status === "signedIn";
-      if (!ok) return s;
+      if (!CAN_SIGN_IN.includes(s.status)) return s;
       const { tokens, user } = event;
       if (!tokens?.idToken || !tokens.accessToken || !validUser(user)) return protocolError();
       if (
@@ -176,14 +163,7 @@ export function transition(snapshot: PasscodeSnapshot, event: PasscodeEvent): Pa
     case "failed":
       return onFailed(s, event.error, event.sessionEnded);
     case "rejected":
-      if (
-        s.status === "signedOut" ||
-        s.status === "awaitingCode" ||
-        s.status === "awaitingUsername"
-      ) {
-        return { ...s, error: event.error };
-      }
-      return s;
+      return CAN_REJECT.includes(s.status) ? { ...s, error: event.error } : s;
     case "signedOut":
       if (s.status === "signedOut" && !s.error && !event.error) return s;
       return event.error ? { status: "signedOut", error: event.error } : { status: "signedOut" };

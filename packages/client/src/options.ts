@@ -58,58 +58,45 @@ export function configurationError(field: string, why: string): PasscodeError {
   return new PasscodeError("CONFIGURATION_ERROR", `${field} ${why}`, { details: { field } });
 }
 
-function check(ok: boolean, field: string, why: string): void {
-  if (!ok) throw configurationError(field, why);
-}
+const TRANSPORT_METHODS = [
+  "signUp",
+  "initiateAuth",
+  "respondToAuthChallenge",
+  "refresh",
+  "revokeToken",
+  "globalSignOut",
+];
+
+const hasMethods = (value: unknown, names: readonly string[]) =>
+  !!value && names.every((m) => typeof (value as Record<string, unknown>)[m] === "function");
+
+/** Each optional field: how to check it, and what to say when it is wrong. */
+const CHECKS: readonly [keyof PasscodeClientOptions, (v: never) => boolean, string][] = [
+  [
+    "storage",
+    (v) => hasMethods(v, ["getItem", "setItem", "removeItem"]),
+    "must have getItem, setItem and removeItem",
+  ],
+  ["autoSignUp", (v) => typeof v === "boolean", "must be a boolean"],
+  ["now", (v) => typeof v === "function", "must be a function"],
+  ["refreshMarginMs", (v: number) => Number.isFinite(v) && v >= 0, "must be a non-negative number"],
+  [
+    "usernameAttribute",
+    (v: string) => typeof v === "string" && v.length > 0,
+    "must be a non-empty string",
+  ],
+  ["transport", (v) => hasMethods(v, TRANSPORT_METHODS), "must implement the Transport interface"],
+];
 
 /** Checks the options that do not depend on the transport. */
 export function checkClientOptions(options: PasscodeClientOptions): void {
-  check(!!options && typeof options === "object", "options", "must be an object");
-  const { clientId, storage, autoSignUp, now, refreshMarginMs, usernameAttribute, transport } =
-    options;
-  check(
-    typeof clientId === "string" && /^[\w+]{1,128}$/.test(clientId),
-    "clientId",
-    "must be an app client id",
-  );
-  check(
-    storage === undefined ||
-      (!!storage &&
-        typeof storage.getItem === "function" &&
-        typeof storage.setItem === "function" &&
-        typeof storage.removeItem === "function"),
-    "storage",
-    "must have getItem, setItem and removeItem",
-  );
-  check(
-    autoSignUp === undefined || typeof autoSignUp === "boolean",
-    "autoSignUp",
-    "must be a boolean",
-  );
-  check(now === undefined || typeof now === "function", "now", "must be a function");
-  check(
-    refreshMarginMs === undefined || (Number.isFinite(refreshMarginMs) && refreshMarginMs >= 0),
-    "refreshMarginMs",
-    "must be a non-negative number",
-  );
-  check(
-    usernameAttribute === undefined ||
-      (typeof usernameAttribute === "string" && usernameAttribute.length > 0),
-    "usernameAttribute",
-    "must be a non-empty string",
-  );
-  check(
-    transport === undefined ||
-      (!!transport &&
-        [
-          "signUp",
-          "initiateAuth",
-          "respondToAuthChallenge",
-          "refresh",
-          "revokeToken",
-          "globalSignOut",
-        ].every((m) => typeof (transport as unknown as Record<string, unknown>)[m] === "function")),
-    "transport",
-    "must implement the Transport interface",
-  );
+  if (!options || typeof options !== "object")
+    throw configurationError("options", "must be an object");
+  if (typeof options.clientId !== "string" || !/^[\w+]{1,128}$/.test(options.clientId)) {
+    throw configurationError("clientId", "must be an app client id");
+  }
+  for (const [field, ok, why] of CHECKS) {
+    const value = options[field];
+    if (value !== undefined && !ok(value as never)) throw configurationError(field, why);
+  }
 }
