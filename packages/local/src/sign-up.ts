@@ -88,7 +88,8 @@ export const signUp: Operation = async (pool, input, request) => {
       },
       now,
     );
-    await pool.sendMail(username, "Your verification code", `Your confirmation code is ${code}`);
+    // Cognito's default verification email.
+    await pool.sendMail(username, "Your verification code", `Your verification code is ${code}.`);
     result.CodeDeliveryDetails = {
       Destination: maskEmail(username),
       DeliveryMedium: "EMAIL",
