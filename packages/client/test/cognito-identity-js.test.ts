@@ -1,0 +1,26 @@
+import { createCognitoIdentityJsTransport } from "@cognito-passcode/client/cognito-identity-js";
+import { CognitoUserPool } from "amazon-cognito-identity-js";
+import { describe, expect, it } from "vitest";
+
+describe("createCognitoIdentityJsTransport", () => {
+  it.each([undefined, {}, { userPool: {} }])("refuses %j without a CognitoUserPool", (options) => {
+    expect(() => createCognitoIdentityJsTransport(options as never)).toThrow(
+      expect.objectContaining({ code: "CONFIGURATION_ERROR", details: { field: "userPool" } }),
+    );
+  });
+
+  it("builds every Transport method from a pool, without any request", () => {
+    const userPool = new CognitoUserPool({ UserPoolId: "eu-west-1_abc123", ClientId: "client1" });
+    const transport = createCognitoIdentityJsTransport({ userPool });
+    expect(Object.keys(transport).sort()).toEqual(
+      [
+        "globalSignOut",
+        "initiateAuth",
+        "refresh",
+        "respondToAuthChallenge",
+        "revokeToken",
+        "signUp",
+      ].sort(),
+    );
+  });
+});
