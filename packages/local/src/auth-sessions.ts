@@ -42,8 +42,8 @@ export class AuthSessions {
   /** Stores `state` under a new opaque session string. */
   open(state: Omit<AuthSession, "expiresAt" | "used">): string {
     this.#sweep();
-    // Cognito's sessions are long opaque strings; length and alphabet are alike here.
-    const id = randomBytes(384).toString("base64url");
+    // Opaque to clients, as Cognito's are (theirs are longer; nothing may depend on it).
+    const id = randomBytes(48).toString("base64url");
     this.#sessions.set(id, { ...state, expiresAt: this.#now() + this.#validityMs, used: false });
     return id;
   }

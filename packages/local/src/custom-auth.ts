@@ -133,7 +133,7 @@ export const respondToAuthChallenge: Operation = async (pool, input, request) =>
         privateChallengeParameters: session.privateChallengeParameters,
         challengeAnswer: answer,
         ...(metadata ? { clientMetadata: metadata } : {}),
-        userNotFound: session.userNotFound,
+        ...notFoundFlag(pool, session.userNotFound),
       },
       { userAgent: request.userAgent },
     ),
@@ -172,7 +172,12 @@ async function step(pool: PoolContext, flow: Flow): Promise<StepResult> {
       pool,
       "DefineAuthChallenge_Authentication",
       flow.userName,
-      { userAttributes, session: flow.history, ...meta, userNotFound: flow.userNotFound },
+      {
+        userAttributes,
+        session: flow.history,
+        ...meta,
+        ...notFoundFlag(pool, flow.userNotFound),
+      },
       caller,
     ),
   );
@@ -196,7 +201,7 @@ async function step(pool: PoolContext, flow: Flow): Promise<StepResult> {
         challengeName: "CUSTOM_CHALLENGE",
         session: flow.history,
         ...meta,
-        userNotFound: flow.userNotFound,
+        ...notFoundFlag(pool, flow.userNotFound),
       },
       caller,
     ),
@@ -269,6 +274,11 @@ async function refresh(pool: PoolContext, params: Record<string, string>): Promi
     pool.config.readAttributes,
   );
   return { AuthenticationResult: result, ChallengeParameters: {} };
+}
+
+/** Cognito sets `request.userNotFound` only when PreventUserExistenceErrors is ENABLED. */
+function notFoundFlag(pool: PoolContext, userNotFound: boolean): { userNotFound?: boolean } {
+  return pool.config.preventUserExistenceErrors ? { userNotFound } : {};
 }
 
 function checkCanSignIn(user: LocalUser): void {

@@ -245,11 +245,16 @@ describe("CUSTOM_AUTH", () => {
   });
 
   it("answers UserNotFoundException for unknown users when PreventUserExistenceErrors is LEGACY", async () => {
-    const { stack, client } = await setUp({ client: { preventUserExistenceErrors: "LEGACY" } });
+    const { stack, client, events } = await setUp({
+      client: { preventUserExistenceErrors: "LEGACY" },
+    });
     await expect(start(stack, client, "nobody@example.com")).rejects.toMatchObject({
       name: "UserNotFoundException",
       message: "User does not exist.",
     });
+    // Cognito sets userNotFound only when PreventUserExistenceErrors is ENABLED.
+    await start(stack, client, "erin@example.com");
+    expect(events[0]!.event.request).not.toHaveProperty("userNotFound");
   });
 
   it("enforces ExplicitAuthFlows", async () => {
