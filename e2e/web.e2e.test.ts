@@ -150,11 +150,14 @@ describe("examples/web in Chromium against the local stack", () => {
       // Act
       await chooseUsername(second, "Carol");
       const message = await alertText(second);
+      const praised = await second.getByText("Looks good").count();
       await saveScreenshot(second, "web-1280-6-username-taken");
       await chooseUsername(second, "carol_2");
 
       // Assess
-      expect(message).toContain("That username is taken.");
+      expect(message).toContain("@carol is taken. Try another one.");
+      expect(message).toMatch(/\d tries left\./);
+      expect(praised).toBe(0);
       expect(await signedInHandle(second)).toBe("@carol_2");
     } finally {
       await other.close();

@@ -105,7 +105,7 @@ export function CodeScreen(props: CodeScreenProps) {
   const resendLabel = resending
     ? "Sending a new code…"
     : cooldownMs > 0
-      ? `Send a new code in ${formatClock(cooldownMs)}`
+      ? `Send a new code in ${formatClock(cooldownMs, "up")}`
       : "Send a new code";
   const describedBy = [hint ? "code-hint" : "", codeError ? "code-error" : ""]
     .filter(Boolean)

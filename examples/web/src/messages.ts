@@ -5,6 +5,10 @@ export interface MessageContext {
   codeLength?: number;
   attemptsLeft?: number;
   retryAfterMs?: number;
+  /** The username that was refused. */
+  username?: string;
+  /** Username answers left in this sign-in. */
+  triesLeft?: number;
 }
 
 /** "24 seconds", "1 minute 5 seconds". */
@@ -16,6 +20,11 @@ export function formatDuration(ms: number): string {
   if (minutes > 0) parts.push(`${minutes} minute${minutes === 1 ? "" : "s"}`);
   if (seconds > 0) parts.push(`${seconds} second${seconds === 1 ? "" : "s"}`);
   return parts.join(" ");
+}
+
+function tries(n: number | undefined): string {
+  if (n === undefined || n <= 0) return "";
+  return ` ${n} ${n === 1 ? "try" : "tries"} left.`;
 }
 
 function attempts(n: number | undefined): string {
@@ -44,9 +53,9 @@ export function humanMessage(code: PasscodeErrorCode, context: MessageContext = 
     case "TOO_MANY_ATTEMPTS":
       return "Too many wrong codes. Send a new code to try again.";
     case "USERNAME_INVALID":
-      return "That username doesn't follow the rules below.";
+      return `That username doesn't follow the rules above.${tries(context.triesLeft)}`;
     case "USERNAME_UNAVAILABLE":
-      return "That username is taken. Try another one.";
+      return `${context.username ? `@${context.username}` : "That username"} is taken. Try another one.${tries(context.triesLeft)}`;
     case "THROTTLED":
       return context.retryAfterMs !== undefined
         ? `Too many codes asked for. You can ask again in ${formatDuration(context.retryAfterMs)}.`

@@ -41,6 +41,7 @@ export function UsernameScreen(props: UsernameScreenProps) {
   const { minLength, maxLength, attemptsLeft, submitting, error } = props;
   const [value, setValue] = useState("");
   const [touched, setTouched] = useState(false);
+  const [submitted, setSubmitted] = useState<string | undefined>();
   const validation = useMemo(
     () => validateUsername(value, { minLength, maxLength }),
     [value, minLength, maxLength],
@@ -51,11 +52,17 @@ export function UsernameScreen(props: UsernameScreenProps) {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setTouched(true);
-    if (!submitting && validation.ok) props.onSubmit(validation.username);
+    if (!submitting && validation.ok) {
+      setSubmitted(validation.username);
+      props.onSubmit(validation.username);
+    }
   };
 
+  // The name the service just refused is not "good", whatever the local rules say.
+  const refused = error !== undefined && validation.ok && validation.username === submitted;
   let status: string;
-  if (validation.ok) status = `Looks good: you will be @${validation.username}.`;
+  if (refused) status = "";
+  else if (validation.ok) status = `Looks good: you will be @${validation.username}.`;
   else if (touched || value !== "") status = validation.message;
   else status = "";
 
@@ -100,7 +107,9 @@ export function UsernameScreen(props: UsernameScreenProps) {
         </ul>
         <p
           id="username-status"
-          className={validation.ok ? "hint hint-ok" : showInvalid ? "hint hint-warning" : "hint"}
+          className={
+            validation.ok && !refused ? "hint hint-ok" : showInvalid ? "hint hint-warning" : "hint"
+          }
           aria-live="polite"
         >
           {status}
@@ -110,14 +119,9 @@ export function UsernameScreen(props: UsernameScreenProps) {
         <ErrorNotice
           id="username-error"
           error={error}
-          context={{ attemptsLeft }}
+          context={{ username: submitted, triesLeft: attemptsLeft }}
           onRetry={props.onRetry}
         />
-      ) : null}
-      {error && attemptsLeft > 0 && !["NETWORK_ERROR", "SERVICE_ERROR"].includes(error.code) ? (
-        <p className="hint">
-          {attemptsLeft} {attemptsLeft === 1 ? "try" : "tries"} left.
-        </p>
       ) : null}
       <button type="submit" className="button-primary" aria-disabled={submitting || undefined}>
         {submitting ? <span className="spinner" aria-hidden="true" /> : null}
