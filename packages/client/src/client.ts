@@ -272,28 +272,26 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     refreshing = undefined;
     const mine = epoch;
     dispatch({ type: "signedOut" });
-    const cleared = store.write(undefined);
-    if (held) {
-      let globalDone = false;
-      try {
-        if (opts?.global) {
-          let accessToken = held.accessToken;
-          if (now() >= held.expiresAt) {
-            accessToken = (await transport.refresh({ refreshToken: held.refreshToken }))
-              .accessToken;
-          }
-          await transport.globalSignOut({ accessToken });
-          globalDone = true;
-        }
-        await transport.revokeToken({ refreshToken: held.refreshToken });
-      } catch (error) {
-        // After a global sign-out the refresh token is already dead; revocation may refuse it.
-        if (!globalDone && mine === epoch) {
-          dispatch({ type: "signedOut", error: mapError(error, { step: "signOut" }).error });
-        }
+    // Also revoke a stored token no session holds yet (sign-out while restoring).
+    const stored = store.take();
+    const refreshToken = held?.refreshToken ?? (await stored);
+    if (!refreshToken) return snapshot;
+    let globalDone = false;
+    try {
+      if (opts?.global) {
+        let accessToken = held && now() < held.expiresAt ? held.accessToken : undefined;
+        accessToken ??= (await transport.refresh({ refreshToken })).accessToken;
+        await transport.globalSignOut({ accessToken });
+        globalDone = true;
+      }
+      await transport.revokeToken({ refreshToken });
+    } catch (error) {
+      // After a global sign-out the refresh token is already dead; revocation may refuse it.
+      if (!globalDone && mine === epoch) {
+        dispatch({ type: "signedOut", error: mapError(error, { step: "signOut" }).error });
       }
     }
-    await cleared;
+    await stored;
     return snapshot;
   }
 

@@ -19,6 +19,17 @@ export function createTokenStore(storage: PasscodeStorage | undefined, key: stri
         return undefined;
       }
     },
+    /** Removes the stored refresh token and resolves to what it was (for revocation). */
+    take(): Promise<string | undefined> {
+      if (!storage) return Promise.resolve(undefined);
+      const taken = queue.then(async () => {
+        const value = await storage.getItem(key);
+        await storage.removeItem(key);
+        return typeof value === "string" && value.length > 0 ? value : undefined;
+      });
+      queue = taken.catch(() => undefined);
+      return taken.catch(() => undefined);
+    },
     /** Writes `refreshToken`, or removes it when `undefined`; resolves once done. */
     write(refreshToken: string | undefined): Promise<unknown> {
       if (!storage) return queue;

@@ -544,6 +544,26 @@ describe("signOut", () => {
     expect((await out).status).toBe("signedOut");
   });
 
+  it("revokes a stored token when signing out before the restore finished", async () => {
+    const storage = memoryStorage();
+    storage.items.set("cognito-passcode.c1.refreshToken", "stored-rt");
+    const script = scriptedTransport();
+    const client = createPasscodeClient({ clientId: "c1", transport: script.transport, storage });
+    await flush();
+    const restoring = script.take("refresh");
+    const out = client.signOut();
+    expect(client.getSnapshot()).toEqual({ status: "signedOut" });
+    await flush();
+    const revoke = script.take("revokeToken");
+    expect(revoke.input.refreshToken).toBe("stored-rt");
+    revoke.resolve(undefined);
+    await out;
+    restoring.resolve(tokensFor(claims));
+    await flush();
+    expect(client.getSnapshot()).toEqual({ status: "signedOut" });
+    expect(storage.items.size).toBe(0);
+  });
+
   it("signs out locally even when revocation fails, and says so", async () => {
     const { client, script } = await signedIn();
     const out = client.signOut();
