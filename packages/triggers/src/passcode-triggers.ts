@@ -114,9 +114,7 @@ export function createPasscodeTriggers(options: PasscodeTriggersOptions): Passco
         const source = String((event as { triggerSource?: unknown } | undefined)?.triggerSource);
         runtime.logger.error("unsupported trigger source", { triggerSource: source.slice(0, 80) });
         return Promise.reject(
-          new Error(
-            `cognito-passcode: unsupported triggerSource ${source.slice(0, 80)}; this handler serves DefineAuthChallenge, CreateAuthChallenge, VerifyAuthChallengeResponse, PreSignUp and PostAuthentication`,
-          ),
+          new Error(`cognito-passcode: unsupported triggerSource ${source.slice(0, 80)}`),
         );
       }
     }

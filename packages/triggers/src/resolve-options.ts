@@ -27,18 +27,16 @@ function int(field: string, value: unknown, fallback: number, min: number, max: 
   return v;
 }
 
-function fn(field: string, value: unknown): void {
-  if (value !== undefined && typeof value !== "function") fail(field, "must be a function");
+/** Fails unless `value` is undefined or has a method `method` (or is a function, when `method` is empty). */
+function fn(field: string, value: unknown, method = ""): void {
+  const target = method ? (value as Record<string, unknown> | null)?.[method] : value;
+  if (value !== undefined && typeof target !== "function") {
+    fail(field, method ? `must have a ${method} method` : "must be a function");
+  }
 }
 
 function obj(field: string, value: unknown): void {
-  if (typeof value !== "object" || value === null) fail(field, "must be an object");
-}
-
-function hasSend(field: string, value: unknown): void {
-  if (value !== undefined && typeof (value as { send?: unknown } | null)?.send !== "function") {
-    fail(field, "must be an AWS SDK v3 client");
-  }
+  if (typeof value !== "object" || !value) fail(field, "must be an object");
 }
 
 /** Loads a module once; a failed load is forgotten so the next call can retry. */
@@ -67,7 +65,7 @@ export function resolveBase(options: PasscodeTriggersOptions): BaseSettings {
   if (logger !== undefined) {
     obj("logger", logger);
     for (const level of ["debug", "info", "warn", "error"] as const) {
-      if (typeof logger[level] !== "function") fail(`logger.${level}`, "must be a function");
+      fn(`logger.${level}`, logger[level] ?? 0);
     }
   }
   return { logger: logger ?? consoleJsonLogger(), now: options.now ?? Date.now };
@@ -103,9 +101,7 @@ export function resolveUsername(options: PasscodeTriggersOptions): UsernameSetti
   const username = options.username;
   if (username === undefined || username === false) return false;
   obj("username", username);
-  if (typeof (username.registry as Partial<UsernameRegistry> | undefined)?.claim !== "function") {
-    fail("username.registry", "must be a UsernameRegistry");
-  }
+  fn("username.registry", username.registry ?? 0, "claim");
   const attribute = username.attribute ?? "custom:username";
   if (typeof attribute !== "string" || !/^[\w:]{1,64}$/.test(attribute)) {
     fail("username.attribute", "must be an attribute name");
@@ -190,7 +186,7 @@ export function resolveEmail(options: PasscodeTriggersOptions): EmailSettings {
   }
   fn("email.render", email.render);
   fn("deliver", options.deliver);
-  hasSend("ses", options.ses);
+  fn("ses", options.ses, "send");
   const fixedDelay =
     options.unknownUserDelayMs === undefined
       ? undefined
@@ -224,9 +220,7 @@ export function resolveThrottle(
   const throttle = options.throttle;
   if (throttle === undefined || throttle === false) return false;
   obj("throttle", throttle);
-  if (typeof (throttle.store as Partial<ThrottleStore> | undefined)?.hit !== "function") {
-    fail("throttle.store", "must be a ThrottleStore");
-  }
+  fn("throttle.store", throttle.store ?? 0, "hit");
   return {
     store: throttle.store,
     rules: {
@@ -271,7 +265,7 @@ export type CognitoGetter = () => Promise<{
 
 /** Validates `cognito` and returns its lazy getter. */
 export function resolveCognito(options: PasscodeTriggersOptions): CognitoGetter {
-  hasSend("cognito", options.cognito);
+  fn("cognito", options.cognito, "send");
   return once(async () => {
     const sdk = await import("@aws-sdk/client-cognito-identity-provider");
     return { client: options.cognito ?? new sdk.CognitoIdentityProviderClient({}), sdk };

@@ -7,14 +7,7 @@ import {
 import type { LogFields, PasscodeLogger } from "./logger.js";
 
 /** The codes a trigger throws on purpose; they reach the browser inside Cognito's wrapper. */
-function isUserFacing(code: PasscodeErrorCode): boolean {
-  return (
-    code === "THROTTLED" ||
-    code === "DELIVERY_FAILED" ||
-    code === "INVALID_EMAIL" ||
-    code === "SERVICE_ERROR"
-  );
-}
+const USER_FACING = /^(?:THROTTLED|DELIVERY_FAILED|INVALID_EMAIL|SERVICE_ERROR)\b/;
 
 /**
  * An error a trigger throws on purpose. Its message is exactly shared's
@@ -23,16 +16,13 @@ function isUserFacing(code: PasscodeErrorCode): boolean {
  */
 export function triggerError(
   code: PasscodeErrorCode,
-  details: Readonly<Record<string, string | number>> = {},
+  details?: { reason?: string; retryAfterMs?: number },
   cause?: unknown,
 ): PasscodeError {
-  const retryAfterMs = typeof details.retryAfterMs === "number" ? details.retryAfterMs : undefined;
-  const strings: Record<string, string> = {};
-  for (const [key, value] of Object.entries(details)) strings[key] = String(value);
   return new PasscodeError(code, formatTriggerError(code, details), {
     cause,
-    retryAfterMs,
-    details: strings,
+    retryAfterMs: details?.retryAfterMs,
+    details: details?.reason ? { reason: details.reason } : {},
   });
 }
 
@@ -63,11 +53,7 @@ export async function guarded<T>(
     return await body();
   } catch (error) {
     // Only errors this copy of the package threw on purpose pass through.
-    if (
-      error instanceof PasscodeError &&
-      isUserFacing(error.code) &&
-      error.message.startsWith(error.code)
-    ) {
+    if (error instanceof PasscodeError && USER_FACING.test(error.message)) {
       throw error;
     }
     logger.error("unexpected trigger error", { trigger, ...describeError(error) });

@@ -58,28 +58,25 @@ function checkCode(
   answer: unknown,
 ): boolean {
   const state = codeStateFrom(params.codeLength, params.expiresAt, params.salt, params.digest);
-  if (!state) {
-    runtime.logger.warn("code rejected", { reason: "bad-private-parameters" });
-    return false;
-  }
   const candidate = typeof answer === "string" ? normalizeCodeInput(answer) : "";
-  if (!isValidCodeFormat(candidate, state.codeLength)) {
-    runtime.logger.info("code rejected", { reason: "format" });
-    return false;
-  }
-  if (runtime.now() >= state.expiresAt) {
-    runtime.logger.info("code rejected", { reason: "expired" });
-    return false;
-  }
-  const ok = codeMatchesDigest(
-    candidate,
-    state.salt,
-    state.expiresAt,
-    state.digest,
-    runtime.codeSecret,
-  );
-  if (!ok) runtime.logger.info("code rejected", { reason: "mismatch" });
-  return ok;
+  // Cheapest checks first; the digest compare is constant-time.
+  const reason = !state
+    ? "bad-parameters"
+    : !isValidCodeFormat(candidate, state.codeLength)
+      ? "format"
+      : runtime.now() >= state.expiresAt
+        ? "expired"
+        : codeMatchesDigest(
+              candidate,
+              state.salt,
+              state.expiresAt,
+              state.digest,
+              runtime.codeSecret,
+            )
+          ? ""
+          : "mismatch";
+  if (reason) runtime.logger.info("code rejected", { reason });
+  return !reason;
 }
 
 /**
@@ -94,21 +91,16 @@ async function claimUsername(
   const options = runtime.username;
   if (!options) return false;
   const validation = validateUsername(event.request.challengeAnswer, runtime.policy);
-  if (!validation.ok) {
-    runtime.logger.info("username rejected", {
-      reason: "USERNAME_INVALID",
-      rule: validation.reason,
-    });
-    return false;
-  }
   const owner = event.request.userAttributes?.sub;
-  if (!owner) {
-    runtime.logger.error("username rejected", { reason: "user has no sub attribute" });
-    return false;
-  }
-  const outcome = await options.registry.claim(validation.username, owner);
-  if (outcome !== "claimed") {
-    runtime.logger.info("username rejected", { reason: "USERNAME_UNAVAILABLE" });
+  const reason = !validation.ok
+    ? validation.reason
+    : !owner
+      ? "no-sub"
+      : (await options.registry.claim(validation.username, owner)) !== "claimed"
+        ? "USERNAME_UNAVAILABLE"
+        : "";
+  if (!validation.ok || reason) {
+    runtime.logger.info("username rejected", { reason });
     return false;
   }
   try {
