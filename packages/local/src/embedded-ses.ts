@@ -76,33 +76,41 @@ export async function startEmbeddedSes(host: string, region: string): Promise<Em
     return real;
   });
 
-  const mine = (): StoredEmail[] =>
-    sesStore.getStoreReadonly().emails.filter((e) => ids.has(e.messageId));
+  const emails = (): StoredEmail[] => sesStore.getStoreReadonly().emails;
+  const isFor = (e: StoredEmail, wanted: string | undefined) =>
+    ids.has(e.messageId) &&
+    (wanted === undefined || e.destination.to.some((to) => normalizeEmail(to) === wanted));
+  const toMessage = (e: StoredEmail): MailMessage => ({
+    id: e.messageId,
+    from: e.from,
+    to: [...e.destination.to],
+    subject: e.subject,
+    ...(e.body.text !== undefined ? { text: e.body.text } : {}),
+    ...(e.body.html !== undefined ? { html: e.body.html } : {}),
+    sentAt: e.at * 1000,
+  });
   const forget = () => {
     const store = sesStore.getStoreReadonly() as { emails: StoredEmail[] };
     store.emails = store.emails.filter((e) => !ids.has(e.messageId));
     ids.clear();
   };
-  const messages = (email?: string): MailMessage[] => {
-    const wanted = email === undefined ? undefined : normalizeEmail(email);
-    return mine()
-      .filter((e) => !wanted || e.destination.to.some((to) => normalizeEmail(to) === wanted))
-      .map((e) => ({
-        id: e.messageId,
-        from: e.from,
-        to: [...e.destination.to],
-        subject: e.subject,
-        ...(e.body.text !== undefined ? { text: e.body.text } : {}),
-        ...(e.body.html !== undefined ? { html: e.body.html } : {}),
-        sentAt: e.at * 1000,
-      }));
-  };
   const mailbox: Mailbox = {
-    messages,
+    messages(email?: string) {
+      const wanted = email === undefined ? undefined : normalizeEmail(email);
+      return emails()
+        .filter((e) => isFor(e, wanted))
+        .map(toMessage);
+    },
     async latestCode(email: string) {
-      const latest = messages(email).at(-1);
+      const wanted = normalizeEmail(email);
+      const all = emails();
+      // Newest first: tests and benches call this after every send.
+      let latest: StoredEmail | undefined;
+      for (let i = all.length - 1; i >= 0 && !latest; i--) {
+        if (isFor(all[i]!, wanted)) latest = all[i];
+      }
       if (!latest) throw new Error(`No email to ${maskEmail(email)} in the local mailbox`);
-      const text = latest.text ?? latest.html?.replace(/<[^>]*>/g, " ") ?? "";
+      const text = latest.body.text ?? latest.body.html?.replace(/<[^>]*>/g, " ") ?? "";
       const code = CODE.exec(text)?.[1] ?? CODE.exec(latest.subject)?.[1];
       if (!code) throw new Error(`The newest email to ${maskEmail(email)} has no code in it`);
       return code;
