@@ -190,6 +190,8 @@ export function describeConformance(subject: ClientDescriptor): void {
       );
     });
 
+    // Amplify drops its sign-in state once tokens arrive, so it cannot submit twice;
+    // raw fetch, the SDK and identity-js (which keeps the used session) cover this.
     if (can.resubmitUsedSession) {
       it("reused session: a session that produced tokens cannot be answered again", async () => {
         const email = ctx.email("reused");
@@ -207,6 +209,8 @@ export function describeConformance(subject: ClientDescriptor): void {
       });
     }
 
+    // Amplify and identity-js always answer with their latest session; raw fetch and
+    // the SDK, which hold session strings, cover replaying an older one.
     if (can.replayStaleSession) {
       it("replayed session: an answered session cannot be replayed to reset the attempts", async () => {
         const email = ctx.email("replayed");
@@ -369,6 +373,8 @@ export function describeConformance(subject: ClientDescriptor): void {
 
         await expectCognitoError(ctx.probe.refresh(revoked), "NotAuthorizedException", REVOKED);
         await expectCognitoError(ctx.probe.getUser(revoked), "NotAuthorizedException", REVOKED);
+        // Amplify drops its tokens on sign-out (and swallows the service's answer): the
+        // probe above checks what the stack did; the other clients retry the old tokens too.
         if (can.useTokensAfterSignOut) {
           await expectCognitoError(ctx.client.refresh(revoked), "NotAuthorizedException");
           await expectCognitoError(ctx.client.getUser(revoked), "NotAuthorizedException");
