@@ -2,7 +2,8 @@
 // second (returning and new users) at 1 and 32 concurrent users, driven with
 // raw fetch exactly as a browser would. Needs the built package:
 //   pnpm --filter @cognito-passcode/local build && pnpm --filter @cognito-passcode/local bench
-// Options: --quick (fewer iterations), --json (machine-readable output too).
+// Options: --quick (fewer iterations), --json (machine-readable output too),
+// --strict (exit 1 when a target is missed).
 import { existsSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
@@ -210,3 +211,5 @@ console.log(
   `\ntargets: start-up ${met.startup ? "met" : "MISSED"}, returning@32 ${met.returning32 ? "met" : "MISSED"}, new@32 ${met.new32 ? "met" : "MISSED"}`,
 );
 if (args.has("--json")) console.log(JSON.stringify({ startup, rows, met }));
+// Missed targets are reported, not fatal (the figures depend on the machine's load); --strict makes them fatal.
+if (args.has("--strict") && !Object.values(met).every(Boolean)) process.exitCode = 1;
