@@ -16,7 +16,9 @@ import { createTokenStore } from "./storage.js";
 import type { AuthStep, TransportTokens } from "./transport.js";
 import type { PasscodeClient, PasscodeSnapshot, PasscodeTokens, PasscodeUser } from "./types.js";
 
-interface HeldTokens extends PasscodeTokens {
+/** The signed-in session: the tokens handed out, and the refresh token kept back. */
+interface Held {
+  readonly tokens: PasscodeTokens;
   readonly refreshToken: string;
 }
 
@@ -59,7 +61,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   let pending: Promise<PasscodeSnapshot> | undefined;
   let refreshing: Promise<PasscodeTokens | null> | undefined;
   let session: { username: string; session: string } | undefined;
-  let tokens: HeldTokens | undefined;
+  let held: Held | undefined;
   const knownUsers = new Set<string>();
 
   const resolved = () => Promise.resolve(snapshot);
@@ -67,7 +69,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   function dispatch(event: PasscodeEvent): PasscodeSnapshot {
     const next = transition(snapshot, event);
     if (next === snapshot) return snapshot;
-    if (next.status !== "signedIn") tokens = undefined;
+    if (next.status !== "signedIn") held = undefined;
     if (next.status === "signedIn" || next.status === "signedOut") session = undefined;
     snapshot = Object.freeze(next);
     for (const listener of [...listeners]) listener();
@@ -100,6 +102,15 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     const mapped = mapError(error, { ...ctx, now: now() });
     dispatch({ type: "failed", ...mapped });
   }
+
+  const hold = (issued: TransportTokens, refreshToken: string): Held => ({
+    refreshToken,
+    tokens: Object.freeze({
+      idToken: issued.idToken,
+      accessToken: issued.accessToken,
+      expiresAt: now() + issued.expiresIn * 1000,
+    }),
+  });
 
   function userFrom(idToken: string, fallback: { email?: string; username?: string }) {
     const claims = decodeJwtPayload(idToken) ?? {};
@@ -135,15 +146,10 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
         if (!live()) return;
       }
     }
-    const held: HeldTokens = {
-      idToken: t.idToken,
-      accessToken: t.accessToken,
-      refreshToken,
-      expiresAt: now() + t.expiresIn * 1000,
-    };
-    tokens = held;
-    if (dispatch({ type: "signedIn", user, tokens: held }).status !== "signedIn") {
-      tokens = undefined;
+    const next = hold(t, refreshToken);
+    held = next;
+    if (dispatch({ type: "signedIn", user, tokens: next.tokens }).status !== "signedIn") {
+      held = undefined;
       return;
     }
     knownUsers.add(normalizeEmail(user.email));
@@ -215,28 +221,18 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     }
   }
 
-  const view = (t: HeldTokens): PasscodeTokens => ({
-    idToken: t.idToken,
-    accessToken: t.accessToken,
-    expiresAt: t.expiresAt,
-  });
-
-  async function refresh(held: HeldTokens, mine: number): Promise<PasscodeTokens | null> {
+  async function refresh(current: Held, mine: number): Promise<PasscodeTokens | null> {
     try {
-      const issued = await transport.refresh({ refreshToken: held.refreshToken });
-      if (mine !== epoch || tokens !== held) return tokens ? view(tokens) : null;
-      const refreshToken = issued.refreshToken ?? held.refreshToken;
-      const next: HeldTokens = {
-        idToken: issued.idToken,
-        accessToken: issued.accessToken,
-        refreshToken,
-        expiresAt: now() + issued.expiresIn * 1000,
-      };
-      tokens = next;
-      const { user } = userFrom(next.idToken, {});
-      if (dispatch({ type: "signedIn", user, tokens: next }).status !== "signedIn") return null;
-      if (refreshToken !== held.refreshToken) await store.write(refreshToken);
-      return view(next);
+      const issued = await transport.refresh({ refreshToken: current.refreshToken });
+      if (mine !== epoch || held !== current) return held?.tokens ?? null;
+      const next = hold(issued, issued.refreshToken ?? current.refreshToken);
+      held = next;
+      const { user } = userFrom(issued.idToken, {});
+      if (dispatch({ type: "signedIn", user, tokens: next.tokens }).status !== "signedIn") {
+        return null;
+      }
+      if (next.refreshToken !== current.refreshToken) await store.write(next.refreshToken);
+      return next.tokens;
     } catch (error) {
       if (mine !== epoch) return null;
       const mapped = mapError(error, { step: "refresh" });
@@ -247,17 +243,17 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
         return null;
       }
       dispatch({ type: "failed", ...mapped });
-      return now() < held.expiresAt ? view(held) : null;
+      return now() < current.tokens.expiresAt ? current.tokens : null;
     }
   }
 
   function getTokens(): Promise<PasscodeTokens | null> {
     if (snapshot.status === "restoring" && pending) return pending.then(getTokens);
-    const held = tokens;
-    if (snapshot.status !== "signedIn" || !held) return Promise.resolve(null);
-    if (now() < held.expiresAt - margin) return Promise.resolve(view(held));
+    const current = held;
+    if (snapshot.status !== "signedIn" || !current) return Promise.resolve(null);
+    if (now() < current.tokens.expiresAt - margin) return Promise.resolve(current.tokens);
     if (!refreshing) {
-      const merged = refresh(held, epoch).finally(() => {
+      const merged = refresh(current, epoch).finally(() => {
         if (refreshing === merged) refreshing = undefined;
       });
       refreshing = merged;
@@ -266,7 +262,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   }
 
   async function signOut(opts?: { global?: boolean }): Promise<PasscodeSnapshot> {
-    const held = tokens;
+    const current = held;
     epoch++;
     pending = undefined;
     refreshing = undefined;
@@ -274,12 +270,13 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     dispatch({ type: "signedOut" });
     // Also revoke a stored token no session holds yet (sign-out while restoring).
     const stored = store.take();
-    const refreshToken = held?.refreshToken ?? (await stored);
+    const refreshToken = current?.refreshToken ?? (await stored);
     if (!refreshToken) return snapshot;
     let globalDone = false;
     try {
       if (opts?.global) {
-        let accessToken = held && now() < held.expiresAt ? held.accessToken : undefined;
+        let accessToken =
+          current && now() < current.tokens.expiresAt ? current.tokens.accessToken : undefined;
         accessToken ??= (await transport.refresh({ refreshToken })).accessToken;
         await transport.globalSignOut({ accessToken });
         globalDone = true;

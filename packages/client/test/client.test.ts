@@ -391,6 +391,9 @@ describe("tokens", () => {
     const { client, script, advance } = await signedIn({ refreshMarginMs: 60_000 }, 3600);
     const fresh = await client.getTokens();
     expect(fresh).toMatchObject({ idToken: expect.any(String), accessToken: expect.any(String) });
+    expect(fresh).not.toHaveProperty("refreshToken");
+    expect(Object.isFrozen(fresh)).toBe(true);
+    expect(await client.getTokens()).toBe(fresh);
     expect(script.calls).toHaveLength(0);
     advance(3600_000 - 30_000);
     const all = [client.getTokens(), client.getTokens(), client.getTokens()];
