@@ -1,4 +1,4 @@
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import {
   alertText,
@@ -21,6 +21,14 @@ import {
 } from "./harness.js";
 
 let browser: Browser;
+
+/** The focused element's id, or its text for a button. */
+function focusedName(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const element = document.activeElement as HTMLElement | null;
+    return element?.id || element?.textContent?.trim() || "";
+  });
+}
 let scenario: Scenario | undefined;
 
 beforeAll(async () => {
@@ -120,12 +128,20 @@ describe("examples/web in Chromium against the local stack", () => {
     const fieldAfterError = await page
       .getByLabel("Code from the email", { exact: true })
       .inputValue();
-    await enterCode(page, code);
+    // The cursor is back in the field; Tab walks the screen in reading order.
+    const tabOrder: string[] = [await focusedName(page)];
+    for (let i = 0; i < 3; i++) {
+      await page.keyboard.press("Tab");
+      tabOrder.push(await focusedName(page));
+    }
+    for (let i = 0; i < 3; i++) await page.keyboard.press("Shift+Tab");
+    await page.keyboard.type(code);
 
     // Assess
     expect(message).toContain("That code isn't right.");
     expect(message).toContain("2 attempts left.");
     expect(fieldAfterError).toBe("");
+    expect(tabOrder).toEqual(["code", "Verify", "Send a new code", "Use a different email"]);
     await page.getByRole("heading", { name: "Choose a username" }).waitFor();
     expect(await mailsTo(demo.inboxUrl, email)).toHaveLength(1);
   });
@@ -246,6 +262,46 @@ describe("examples/web in Chromium against the local stack", () => {
     await page.getByRole("button", { name: "Send a new code", exact: true }).click();
     await page.getByText("We sent a new code. Check your email.").waitFor();
     await enterCode(page, await readCode(demo.inboxUrl, email, 1));
+    await page.getByRole("heading", { name: "Choose a username" }).waitFor();
+  });
+  test("'Use a different email' goes back with the address kept for editing", async () => {
+    // Prepare
+    scenario = await startScenario(browser, { width: 390, height: 844 });
+    const { page, demo } = scenario;
+    const email = uniqueEmail("typo");
+    await requestCode(page, demo.loginUrl, email);
+
+    // Act
+    await page.getByRole("button", { name: "Use a different email" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+
+    // Assess
+    const field = page.getByLabel("Email address", { exact: true });
+    expect(await field.inputValue()).toBe(email);
+    expect(await field.evaluate((input) => input === document.activeElement)).toBe(true);
+  });
+
+  test("a network error offers a retry that completes the sign-in step", async () => {
+    // Prepare: the sign-in service becomes unreachable after the code was sent.
+    scenario = await startScenario(browser, { width: 1280, height: 800 });
+    const { page, demo, context } = scenario;
+    const email = uniqueEmail("offline");
+    await requestCode(page, demo.loginUrl, email);
+    const code = await readCode(demo.inboxUrl, email);
+    const cognito = `${demo.stack.endpoint}/**`;
+    await context.route(cognito, (route) => route.abort("internetdisconnected"));
+
+    // Act
+    await enterCode(page, code);
+    const message = await alertText(page);
+    await scenario.screenshot("web-1280-10-network-error");
+    const kept = await page.getByLabel("Code from the email", { exact: true }).inputValue();
+    await context.unroute(cognito);
+    await page.getByRole("button", { name: "Try again" }).click();
+
+    // Assess
+    expect(message).toContain("We couldn't reach the sign-in service.");
+    expect(kept).toBe(code);
     await page.getByRole("heading", { name: "Choose a username" }).waitFor();
   });
 });

@@ -27,6 +27,13 @@ interface CodeScreenProps {
   onRetry: () => void;
 }
 
+const CODE_REJECTIONS: ReadonlySet<string> = new Set([
+  "CODE_MISMATCH",
+  "INVALID_CODE_FORMAT",
+  "CODE_EXPIRED",
+  "TOO_MANY_ATTEMPTS",
+]);
+
 /** Only digits, at most `length` of them: what a person typed or pasted, tidied. */
 function digitsOf(input: string, length: number): string {
   return input.replace(/\D/g, "").slice(0, length);
@@ -48,6 +55,8 @@ export function CodeScreen(props: CodeScreenProps) {
   const busy = verifying || resending;
 
   const codeError = error && error.code !== "THROTTLED" ? error : undefined;
+  // Errors about the code itself; a network error keeps what was typed for the retry.
+  const codeRejected = codeError && CODE_REJECTIONS.has(codeError.code) ? codeError : undefined;
   const throttled = error?.code === "THROTTLED" ? error : undefined;
 
   // A wrong code, or a new code (new expiry), clears the field and puts the cursor back in it.
@@ -61,8 +70,8 @@ export function CodeScreen(props: CodeScreenProps) {
   };
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when a new error arrives
   useEffect(() => {
-    if (codeError) clear();
-  }, [codeError]);
+    if (codeRejected) clear();
+  }, [codeRejected]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when a new code was sent
   useEffect(clear, [expiresAt]);
 
@@ -137,7 +146,7 @@ export function CodeScreen(props: CodeScreenProps) {
           value={code}
           readOnly={busy || spent}
           size={codeLength}
-          aria-invalid={codeError ? true : undefined}
+          aria-invalid={codeRejected ? true : undefined}
           aria-describedby={describedBy || undefined}
           onChange={(event) => change(event.target.value)}
           onPaste={paste}
