@@ -32,7 +32,6 @@ import {
   resolveUsername,
   type UsernameSettings,
 } from "./resolve-options.js";
-import { readSession } from "./session.js";
 import type { ThrottleRules, ThrottleStore } from "./store.js";
 import { describeError, guarded, triggerError } from "./trigger-errors.js";
 
@@ -74,12 +73,7 @@ export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChal
     guarded("CreateAuthChallenge", runtime.logger, async () => {
       const request = event.request;
       const userNotFound = request.userNotFound === true;
-      const step = nextStep(
-        readSession(request.session),
-        runtime,
-        request.userAttributes,
-        userNotFound,
-      );
+      const step = nextStep(request.session, runtime, request.userAttributes, userNotFound);
       const response = event.response;
       if (step.action === "username") {
         const policy = runtime.policy;

@@ -9,7 +9,6 @@ import {
   resolveUsername,
   type UsernameSettings,
 } from "./resolve-options.js";
-import { readSession } from "./session.js";
 import { guarded } from "./trigger-errors.js";
 
 /** A Cognito trigger handler: receives the event, returns it with `response` filled. */
@@ -29,8 +28,12 @@ export function defineAuthChallengeFrom(runtime: DefineSettings): DefineAuthChal
   return (event) =>
     guarded("DefineAuthChallenge", runtime.logger, async () => {
       const request = event.request;
-      const reading = readSession(request.session);
-      let step = nextStep(reading, runtime, request.userAttributes, request.userNotFound === true);
+      let step = nextStep(
+        request.session,
+        runtime,
+        request.userAttributes,
+        request.userNotFound === true,
+      );
       // A wrong answer to an expired code ends the sign-in rather than asking again.
       if (step.action === "code" && step.code && runtime.now() >= step.code.expiresAt) {
         step = { action: "fail", reason: "code-expired" };

@@ -1,6 +1,9 @@
-import type { CodeState } from "./challenge-state.js";
+import type { DefineAuthChallengeTriggerEvent } from "aws-lambda";
+import { type CodeState, decodeMetadata } from "./challenge-state.js";
 import type { CodeSettings, UsernameSettings } from "./resolve-options.js";
-import type { SessionReading } from "./session.js";
+
+/** A Cognito session entry, as Define and Create receive it. */
+export type SessionEntry = DefineAuthChallengeTriggerEvent["request"]["session"][number];
 
 /** What should happen after the session so far; Define and Create both follow it. */
 export type NextStep =
@@ -10,36 +13,70 @@ export type NextStep =
   | { action: "code"; code?: CodeState; attemptsLeft: number }
   | { action: "username"; attemptsLeft: number; rejected: boolean };
 
+const fail = (reason: string): NextStep => ({ action: "fail", reason });
+
 /**
- * The protocol's decision table. Pure: the same session, attributes and
- * options always give the same step, which is what makes Create safe to
- * retry at every position after the first.
+ * The protocol's decision table, read from Cognito's session array. Pure:
+ * the same session, attributes and options always give the same step, so
+ * Define and Create cannot disagree, neither keeps state of its own, and
+ * Create is safe to retry at every position after the first.
+ *
+ * The session is read strictly: only our CUSTOM_CHALLENGE entries; first the
+ * CODE challenges (one code, so identical metadata; only the last may be
+ * right), then, after a right code, USERNAME challenges (only the last may be
+ * right). Anything else (SRP entries, foreign or missing metadata, a changed
+ * code, steps out of order) fails the sign-in.
  */
 export function nextStep(
-  reading: SessionReading,
+  session: readonly SessionEntry[] | undefined,
   options: { code: CodeSettings; username: UsernameSettings | false },
   userAttributes: Readonly<Record<string, string | undefined>> | undefined,
   userNotFound: boolean,
 ): NextStep {
-  if (reading.kind === "empty") return { action: "code", attemptsLeft: options.code.maxAttempts };
-  if (reading.kind === "invalid") return { action: "fail", reason: reading.reason };
-  if (!reading.codePassed) {
-    const attemptsLeft = options.code.maxAttempts - reading.codeFailures;
-    if (attemptsLeft <= 0) return { action: "fail", reason: "code-attempts-exhausted" };
-    return { action: "code", code: reading.code, attemptsLeft };
+  const codeAttempts = options.code.maxAttempts;
+  if (!session?.length) return { action: "code", attemptsLeft: codeAttempts };
+  let code: CodeState | undefined;
+  let codeFailures = 0;
+  let codePassed = false;
+  let usernameAnswers = 0;
+  let usernameFailures = 0;
+  let usernamePassed = false;
+  for (const entry of session) {
+    const metadata = entry.challengeMetadata;
+    const state = entry.challengeName === "CUSTOM_CHALLENGE" ? decodeMetadata(metadata) : undefined;
+    if (!state) return fail("foreign-entry");
+    if (state.step === "CODE") {
+      if (codePassed || (code && metadata !== session[0]!.challengeMetadata)) {
+        return fail("code-out-of-order");
+      }
+      code = state;
+      if (entry.challengeResult === true) codePassed = true;
+      else codeFailures++;
+    } else {
+      if (!codePassed || usernamePassed) return fail("username-out-of-order");
+      usernameAnswers++;
+      if (entry.challengeResult === true) usernamePassed = true;
+      else usernameFailures++;
+    }
+  }
+  if (!codePassed) {
+    const attemptsLeft = codeAttempts - codeFailures;
+    return attemptsLeft > 0
+      ? { action: "code", code, attemptsLeft }
+      : fail("code-attempts-exhausted");
   }
   // Verify refuses every answer of an unknown user; this is defence in depth.
-  if (userNotFound) return { action: "fail", reason: "user-not-found" };
+  if (userNotFound) return fail("user-not-found");
   const username = options.username;
-  if (reading.usernamePassed) {
-    return username ? { action: "issueTokens" } : { action: "fail", reason: "username-off" };
+  if (!username) return usernameAnswers ? fail("username-off") : { action: "issueTokens" };
+  if (usernamePassed) return { action: "issueTokens" };
+  if (!usernameAnswers) {
+    return userAttributes?.[username.attribute]
+      ? { action: "issueTokens" }
+      : { action: "username", attemptsLeft: username.maxAttempts, rejected: false };
   }
-  if (reading.usernameAnswers === 0) {
-    if (!username || userAttributes?.[username.attribute]) return { action: "issueTokens" };
-    return { action: "username", attemptsLeft: username.maxAttempts, rejected: false };
-  }
-  if (!username) return { action: "fail", reason: "username-off" };
-  const attemptsLeft = username.maxAttempts - reading.usernameFailures;
-  if (attemptsLeft <= 0) return { action: "fail", reason: "username-attempts-exhausted" };
-  return { action: "username", attemptsLeft, rejected: true };
+  const attemptsLeft = username.maxAttempts - usernameFailures;
+  return attemptsLeft > 0
+    ? { action: "username", attemptsLeft, rejected: true }
+    : fail("username-attempts-exhausted");
 }
