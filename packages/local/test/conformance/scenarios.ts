@@ -200,7 +200,7 @@ export function describeConformance(subject: ClientDescriptor): void {
 
         const challenge = await ctx.client.startSignIn(email);
         const code = await ctx.code(email);
-        expectTokens(await ctx.client.answer(challenge.session, code));
+        await ctx.verify(expectTokens(await ctx.client.answer(challenge.session, code)));
         await expectCognitoError(
           ctx.client.answer(challenge.session, code),
           "NotAuthorizedException",
