@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
@@ -12,6 +13,12 @@ const NEEDED = [
  * `pnpm test:e2e` builds them first (`node scripts/demo.mjs --build-only`).
  */
 export default async function setup(): Promise<void> {
+  const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  await access(chromium, constants.X_OK).catch(() => {
+    throw new Error(
+      `no Chromium at ${chromium}: apt-get install -y chromium (or set CHROMIUM_PATH)`,
+    );
+  });
   for (const path of NEEDED) {
     const file = fileURLToPath(new URL(`../${path}`, import.meta.url));
     await access(file).catch(() => {
