@@ -66,19 +66,21 @@ function int(value: string | undefined, min: number, max: number): number | unde
 export function parseChallengeParameters(
   params: Readonly<Record<string, string | undefined>> | undefined,
 ): PasscodeChallenge | undefined {
+  // Keys are written out rather than read from CHALLENGE_PARAM (whose values
+  // equal its keys), so a browser bundle that only decodes carries no copy of
+  // the constant tables.
   if (!params) return undefined;
-  const attemptsLeft = int(params[CHALLENGE_PARAM.attemptsLeft], 0, 100);
+  const attemptsLeft = int(params.attemptsLeft, 0, 100);
   if (attemptsLeft === undefined) return undefined;
-  if (params[CHALLENGE_PARAM.step] === STEP.CODE) {
-    const codeLength = int(params[CHALLENGE_PARAM.codeLength], 1, 32);
-    const expiresAt = int(params[CHALLENGE_PARAM.expiresAt], 0, Number.MAX_SAFE_INTEGER);
-    const maskedEmail = params[CHALLENGE_PARAM.email] ?? "";
+  if (params.step === "CODE") {
+    const codeLength = int(params.codeLength, 1, 32);
+    const expiresAt = int(params.expiresAt, 0, Number.MAX_SAFE_INTEGER);
     if (codeLength === undefined || expiresAt === undefined) return undefined;
-    return { step: "CODE", codeLength, expiresAt, attemptsLeft, maskedEmail };
+    return { step: "CODE", codeLength, expiresAt, attemptsLeft, maskedEmail: params.email ?? "" };
   }
-  if (params[CHALLENGE_PARAM.step] === STEP.USERNAME) {
-    const minLength = int(params[CHALLENGE_PARAM.minLength], 1, 256);
-    const maxLength = int(params[CHALLENGE_PARAM.maxLength], 1, 256);
+  if (params.step === "USERNAME") {
+    const minLength = int(params.minLength, 1, 256);
+    const maxLength = int(params.maxLength, 1, 256);
     if (minLength === undefined || maxLength === undefined || minLength > maxLength) {
       return undefined;
     }
@@ -87,9 +89,9 @@ export function parseChallengeParameters(
       minLength,
       maxLength,
       attemptsLeft,
-      rejected: params[CHALLENGE_PARAM.rejected] === "true",
+      rejected: params.rejected === "true",
     };
-    const reason = params[CHALLENGE_PARAM.reason];
+    const reason = params.reason;
     if (reason === "USERNAME_INVALID" || reason === "USERNAME_UNAVAILABLE") {
       challenge.reason = reason;
     }

@@ -4,56 +4,17 @@ import { PasscodeError } from "./errors.js";
  * Names refused by the default policy: roles, system words and names people
  * could use to impersonate staff. Compare on the normalised form.
  */
-export const DEFAULT_RESERVED_USERNAMES: readonly string[] = /* @__PURE__ */ Object.freeze([
-  "admin",
-  "administrator",
-  "root",
-  "superuser",
-  "support",
-  "security",
-  "system",
-  "sysadmin",
-  "help",
-  "helpdesk",
-  "api",
-  "www",
-  "mail",
-  "email",
-  "postmaster",
-  "hostmaster",
-  "webmaster",
-  "abuse",
-  "noreply",
-  "no_reply",
-  "info",
-  "staff",
-  "official",
-  "moderator",
-  "mod",
-  "owner",
-  "billing",
-  "account",
-  "accounts",
-  "login",
-  "signin",
-  "signup",
-  "register",
-  "auth",
-  "oauth",
-  "null",
-  "undefined",
-  "anonymous",
-  "everyone",
-  "here",
-  "me",
-  "you",
-  "user",
-  "username",
-  "test",
-  "cognito",
-  "aws",
-  "amazon",
-]);
+export const DEFAULT_RESERVED_USERNAMES: readonly string[] = /* @__PURE__ */ Object.freeze(
+  // One space-separated string: about half the bytes of an array literal in a
+  // browser bundle. Every entry is already in normalised form.
+  (
+    "admin administrator root superuser support security system sysadmin help helpdesk " +
+    "api www mail email postmaster hostmaster webmaster abuse noreply no_reply info staff " +
+    "official moderator mod owner billing account accounts login signin signup register " +
+    "auth oauth null undefined anonymous everyone here me you user username test cognito " +
+    "aws amazon"
+  ).split(" "),
+);
 
 /** Options for the username policy; every field has a default. */
 export interface UsernamePolicyOptions {
