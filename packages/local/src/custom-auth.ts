@@ -17,6 +17,7 @@ import {
   triggerAttributes,
   triggerEvent,
 } from "./pool.js";
+import { refresh } from "./refresh-tokens.js";
 import type { LocalUser } from "./users.js";
 
 const AUTH_FLOWS = [
@@ -247,32 +248,6 @@ async function issueTokens(pool: PoolContext, user: LocalUser, flow: Flow): Prom
   const current = pool.users.find(user.username);
   if (!current) throw notAuthorized(INCORRECT_CREDENTIALS);
   const result = await pool.tokens.issue(current, pool.config.readAttributes);
-  return { AuthenticationResult: result, ChallengeParameters: {} };
-}
-
-/**
- * `GetTokensFromRefreshToken`, the newer refresh call (Amplify v6 uses it).
- * Refresh-token rotation is off, so no new refresh token comes back, as from
- * REFRESH_TOKEN_AUTH.
- */
-export const getTokensFromRefreshToken: Operation = async (pool, input) => {
-  requireClient(pool, input);
-  const token = requireString(input, "RefreshToken");
-  const { AuthenticationResult } = await refresh(pool, { REFRESH_TOKEN: token });
-  return { AuthenticationResult };
-};
-
-async function refresh(pool: PoolContext, params: Record<string, string>): Promise<StepResult> {
-  if (!pool.config.explicitAuthFlows.has("ALLOW_REFRESH_TOKEN_AUTH")) {
-    throw invalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client");
-  }
-  const token = params.REFRESH_TOKEN;
-  if (!token) throw invalidParameter("Missing required parameter REFRESH_TOKEN");
-  const result = await pool.tokens.refresh(
-    token,
-    (username) => pool.users.find(username),
-    pool.config.readAttributes,
-  );
   return { AuthenticationResult: result, ChallengeParameters: {} };
 }
 

@@ -7,9 +7,10 @@ import {
   adminUpdateUserAttributes,
 } from "./admin-operations.js";
 import { CognitoError } from "./cognito-error.js";
-import { getTokensFromRefreshToken, initiateAuth, respondToAuthChallenge } from "./custom-auth.js";
+import { initiateAuth, respondToAuthChallenge } from "./custom-auth.js";
 import { listUsers } from "./list-users.js";
 import type { Operation, PoolContext } from "./pool.js";
+import { getTokensFromRefreshToken } from "./refresh-tokens.js";
 import { confirmSignUp, signUp } from "./sign-up.js";
 import {
   deleteUser,
