@@ -41,6 +41,8 @@ export interface Scenario {
   page: Page;
   /** Saves `e2e/screenshots/<name>.png` (full page). */
   screenshot(name: string): Promise<void>;
+  /** Console errors matching `pattern` are expected (e.g. a 400 the page handles). */
+  allowConsoleError(pattern: RegExp): void;
   stop(): Promise<void>;
 }
 
@@ -54,17 +56,27 @@ export async function startScenario(
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
   });
   const page = await context.newPage();
+  // Uncaught exceptions and console errors (CSP violations, 404s, React
+  // warnings) fail the test unless the test said it expects them.
   const errors: string[] = [];
+  const allowed: RegExp[] = [];
   page.on("pageerror", (error) => errors.push(String(error)));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+  });
   return {
     demo,
     context,
     page,
     screenshot: (name) => saveScreenshot(page, name),
+    allowConsoleError: (pattern) => {
+      allowed.push(pattern);
+    },
     async stop() {
       await context.close();
       await demo.stop();
-      if (errors.length > 0) throw new Error(`page errors: ${errors.join("; ")}`);
+      const unexpected = errors.filter((error) => !allowed.some((pattern) => pattern.test(error)));
+      if (unexpected.length > 0) throw new Error(`page errors: ${unexpected.join("; ")}`);
     },
   };
 }

@@ -71,6 +71,8 @@ describe("examples/web in Chromium against the local stack", () => {
     const handle = await signedInHandle(page);
     await page.getByText("custom:username").waitFor();
     await scenario.screenshot("web-1280-5-signed-in");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await scenario.screenshot("web-1280-5-signed-in-dark");
 
     // Assess
     expect(handle).toBe("@alice_1");
@@ -125,6 +127,9 @@ describe("examples/web in Chromium against the local stack", () => {
     await enterCode(page, wrongCode(code));
     const message = await alertText(page);
     await scenario.screenshot("web-390-4-wrong-code");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await scenario.screenshot("web-390-4-wrong-code-dark");
+    await page.emulateMedia({ colorScheme: "light" });
     const fieldAfterError = await page
       .getByLabel("Code from the email", { exact: true })
       .inputValue();
@@ -185,6 +190,8 @@ describe("examples/web in Chromium against the local stack", () => {
     scenario = await startScenario(browser, { width: 1280, height: 800 });
     const { page, demo } = scenario;
     await page.clock.install();
+    // Cognito answers a throttled send with HTTP 400, which Chromium logs.
+    scenario.allowConsoleError(/status of 400/);
     const email = uniqueEmail("resend");
     await requestCode(page, demo.loginUrl, email);
     const firstCode = await readCode(demo.inboxUrl, email);
@@ -245,6 +252,8 @@ describe("examples/web in Chromium against the local stack", () => {
     });
     const { page, demo } = scenario;
     await page.clock.install();
+    // Cognito answers an expired code with HTTP 400, which Chromium logs.
+    scenario.allowConsoleError(/status of 400/);
     const email = uniqueEmail("expired");
     await requestCode(page, demo.loginUrl, email);
     const code = await readCode(demo.inboxUrl, email);
@@ -290,6 +299,7 @@ describe("examples/web in Chromium against the local stack", () => {
     const code = await readCode(demo.inboxUrl, email);
     const cognito = `${demo.stack.endpoint}/**`;
     await context.route(cognito, (route) => route.abort("internetdisconnected"));
+    scenario.allowConsoleError(/ERR_INTERNET_DISCONNECTED/);
 
     // Act
     await enterCode(page, code);
