@@ -17,6 +17,11 @@ export interface TriggerEnvironment {
   codeTtlSeconds: number;
   /** Wrong answers allowed per code. */
   maxAttempts: number;
+  /**
+   * ARN of the Secrets Manager secret that keys the code digest
+   * (`codeSecret`). Set only on the functions that make or check digests.
+   */
+  codeSecretArn?: string;
 }
 
 /** The variables the stack sets on every trigger function. */
@@ -27,6 +32,7 @@ export const ENVIRONMENT_KEYS = Object.freeze({
   codeLength: "PASSCODE_CODE_LENGTH",
   codeTtlSeconds: "PASSCODE_CODE_TTL_SECONDS",
   maxAttempts: "PASSCODE_MAX_ATTEMPTS",
+  codeSecretArn: "PASSCODE_CODE_SECRET_ARN",
 } as const);
 
 function required(env: Readonly<Record<string, string | undefined>>, key: string): string {
@@ -50,7 +56,15 @@ function integer(
 export function readTriggerEnvironment(
   env: Readonly<Record<string, string | undefined>>,
 ): TriggerEnvironment {
+  const codeSecretArn = env[ENVIRONMENT_KEYS.codeSecretArn]?.trim();
+  if (
+    codeSecretArn &&
+    !/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:/.test(codeSecretArn)
+  ) {
+    throw new Error(`${ENVIRONMENT_KEYS.codeSecretArn} must be a Secrets Manager secret ARN`);
+  }
   return {
+    ...(codeSecretArn ? { codeSecretArn } : {}),
     tableName: required(env, ENVIRONMENT_KEYS.tableName),
     emailFrom: required(env, ENVIRONMENT_KEYS.emailFrom),
     appName: required(env, ENVIRONMENT_KEYS.appName),

@@ -17,6 +17,11 @@ export const NAG_REASONS = Object.freeze({
     "The custom-auth triggers work on every Cognito feature plan, and Lite costs least. The Plus " +
     "plan (threat protection) is opt-in through the featurePlan prop; with it, this finding " +
     "does not arise and the stack enables threat protection in full-function mode.",
+  "AwsSolutions-SMG4":
+    "The secret only keys the digests of one-time codes that live minutes. It is read once " +
+    "per cold start, so a rotation would make codes issued just before it fail, and no rotation " +
+    "function is included. Rotate it by hand (put a new value, then let the functions restart) " +
+    "if it may have leaked.",
 } as const);
 
 /** Acknowledges the user pool findings above on `pool`. */
@@ -26,4 +31,12 @@ export function acknowledgeUserPoolFindings(pool: IConstruct, featurePlan: cogni
   if (featurePlan !== cognito.FeaturePlan.PLUS) {
     validations.acknowledge({ id: "AwsSolutions-COG8", reason: NAG_REASONS["AwsSolutions-COG8"] });
   }
+}
+
+/** Acknowledges the code-secret findings above on `secret`. */
+export function acknowledgeSecretFindings(secret: IConstruct) {
+  Validations.of(secret).acknowledge({
+    id: "AwsSolutions-SMG4",
+    reason: NAG_REASONS["AwsSolutions-SMG4"],
+  });
 }

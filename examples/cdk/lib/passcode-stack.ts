@@ -4,9 +4,10 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ses from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
-import { acknowledgeUserPoolFindings } from "./nag-acknowledgements.js";
+import { acknowledgeSecretFindings, acknowledgeUserPoolFindings } from "./nag-acknowledgements.js";
 import { TRIGGERS, TriggerFunctions } from "./trigger-functions.js";
 
 /** Where the code emails come from: a verified domain or a single verified address. */
@@ -126,7 +127,16 @@ export class PasscodeStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // Keys the stored code digests (HMAC), so a digest read from a trigger
+    // event or log cannot be brute-forced back to the code without it.
+    const codeSecret = new secretsmanager.Secret(this, "CodeSecret", {
+      description: "cognito-passcode: key of the one-time code digests",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    if (props.acknowledgeNagFindings ?? true) acknowledgeSecretFindings(codeSecret);
+
     this.triggers = new TriggerFunctions(this, "Triggers", {
+      codeSecret,
       layout: props.functionLayout ?? "per-trigger",
       table: this.table,
       emailIdentityArn: emailIdentity.emailIdentityArn,

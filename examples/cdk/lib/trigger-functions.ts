@@ -6,6 +6,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { ENVIRONMENT_KEYS } from "../lambda/config.js";
 
@@ -26,12 +27,19 @@ export type TriggerName = (typeof TRIGGERS)[number];
  * AWS access at all; only Create sends email; only Verify (username claim)
  * and PostAuthentication (email_verified) write user attributes.
  */
-const NEEDS: Readonly<Record<TriggerName, { ses: boolean; table: boolean; pool: boolean }>> = {
-  defineAuthChallenge: { ses: false, table: false, pool: false },
-  createAuthChallenge: { ses: true, table: true, pool: false },
-  verifyAuthChallenge: { ses: false, table: true, pool: true },
-  preSignUp: { ses: false, table: false, pool: false },
-  postAuthentication: { ses: false, table: false, pool: true },
+interface Needs {
+  ses: boolean;
+  table: boolean;
+  pool: boolean;
+  /** Makes or checks code digests, so needs the digest key. */
+  codeSecret: boolean;
+}
+const NEEDS: Readonly<Record<TriggerName, Needs>> = {
+  defineAuthChallenge: { ses: false, table: false, pool: false, codeSecret: false },
+  createAuthChallenge: { ses: true, table: true, pool: false, codeSecret: true },
+  verifyAuthChallenge: { ses: false, table: true, pool: true, codeSecret: true },
+  preSignUp: { ses: false, table: false, pool: false, codeSecret: false },
+  postAuthentication: { ses: false, table: false, pool: true, codeSecret: false },
 };
 
 /** The DynamoDB actions the store uses: reads and (conditional) writes, nothing else. */
@@ -48,6 +56,8 @@ export interface TriggerFunctionsProps {
   readonly layout: "per-trigger" | "single";
   /** The username registry and throttle table. */
   readonly table: dynamodb.ITable;
+  /** The secret that keys the stored code digests (`codeSecret`). */
+  readonly codeSecret: secretsmanager.ISecret;
   /** The SES identity ARN the code email is sent through. */
   readonly emailIdentityArn: string;
   /** The From address; the SES permission is limited to it. */
@@ -91,7 +101,7 @@ export class TriggerFunctions extends Construct {
       [ENVIRONMENT_KEYS.maxAttempts]: String(props.code.maxAttempts),
     };
 
-    const make = (name: string, handler: string, needs: (typeof NEEDS)[TriggerName]) => {
+    const make = (name: string, handler: string, needs: Needs) => {
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
         retention: props.logRetention,
         removalPolicy: RemovalPolicy.RETAIN,
@@ -125,6 +135,14 @@ export class TriggerFunctions extends Construct {
           }),
         );
       }
+      if (needs.codeSecret) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [props.codeSecret.secretArn],
+          }),
+        );
+      }
       if (needs.pool) this.poolWriters.push(role);
       return new nodejs.NodejsFunction(this, name, {
         entry,
@@ -136,7 +154,9 @@ export class TriggerFunctions extends Construct {
         timeout: Duration.seconds(5),
         role,
         logGroup,
-        environment,
+        environment: needs.codeSecret
+          ? { ...environment, [ENVIRONMENT_KEYS.codeSecretArn]: props.codeSecret.secretArn }
+          : environment,
         bundling: {
           forceDockerBundling: false,
           minify: true,
@@ -152,6 +172,7 @@ export class TriggerFunctions extends Construct {
         ses: true,
         table: true,
         pool: true,
+        codeSecret: true,
       });
       this.functions = [fn];
       this.byTrigger = byTrigger(() => fn);

@@ -82,6 +82,16 @@ describe("readTriggerEnvironment", () => {
     },
   );
 
+  it("passes the code secret ARN through, and refuses anything else", () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:CodeSecret-AbCdEf";
+    expect(
+      readTriggerEnvironment({ ...env, [ENVIRONMENT_KEYS.codeSecretArn]: arn }).codeSecretArn,
+    ).toBe(arn);
+    expect(() =>
+      readTriggerEnvironment({ ...env, [ENVIRONMENT_KEYS.codeSecretArn]: "my-secret" }),
+    ).toThrow(ENVIRONMENT_KEYS.codeSecretArn);
+  });
+
   it("refuses a non-numeric code setting", () => {
     expect(() =>
       readTriggerEnvironment({ ...env, [ENVIRONMENT_KEYS.codeLength]: "6; rm -rf" }),

@@ -70,6 +70,7 @@ describe("single-function layout with an address identity", { timeout: 120_000 }
         "dynamodb:UpdateItem",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
+        "secretsmanager:GetSecretValue",
         "ses:SendEmail",
       ]);
     } finally {

@@ -241,6 +241,40 @@ describe("least-privilege IAM", () => {
     );
   });
 
+  it("lets only Create and Verify read the code secret, and tells only them where it is", () => {
+    const secret = logicalId("AWS::SecretsManager::Secret", "CodeSecret");
+    const reads = policyStatements().filter((st) =>
+      actionsOf(st).some((a) => a.startsWith("secretsmanager:")),
+    );
+    expect(reads).toHaveLength(2);
+    for (const st of reads) {
+      expect(actionsOf(st)).toEqual(["secretsmanager:GetSecretValue"]);
+      expect(st.Resource).toEqual({ Ref: secret });
+    }
+    const roles = reads.flatMap((st) => (st.Roles as { Ref: string }[]).map((r) => r.Ref)).sort();
+    expect(roles).toEqual(
+      [
+        logicalId("AWS::IAM::Role", "TriggersCreateAuthChallengeRole"),
+        logicalId("AWS::IAM::Role", "TriggersVerifyAuthChallengeRole"),
+      ].sort(),
+    );
+    const withSecret = resources("AWS::Lambda::Function")
+      .filter(([, fn]) => {
+        const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+          .Variables;
+        return "PASSCODE_CODE_SECRET_ARN" in vars;
+      })
+      .map(([, fn]) => fn.Properties.Handler)
+      .sort();
+    expect(withSecret).toEqual(["index.createAuthChallenge", "index.verifyAuthChallenge"]);
+  });
+
+  it("generates a 64-character code secret", () => {
+    s.template.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+  });
+
   it("gives Define and PreSignUp nothing beyond their own logs", () => {
     for (const name of ["TriggersDefineAuthChallengeRole", "TriggersPreSignUpRole"]) {
       const role = logicalId("AWS::IAM::Role", name);
