@@ -24,7 +24,7 @@ export function encodeCodeMetadata(state: CodeState): string {
 }
 
 /** challengeMetadata of a USERNAME challenge. */
-export const USERNAME_METADATA = STEP.USERNAME;
+export const USERNAME_METADATA = "USERNAME";
 
 /** Private challenge parameters of a CODE challenge, for Verify. */
 export function codePrivateParameters(state: CodeState): Record<string, string> {
@@ -45,18 +45,19 @@ export function codeStateFrom(
   digest: string | undefined,
 ): CodeState | undefined {
   if (
-    codeLength === undefined ||
-    expiresAt === undefined ||
-    salt === undefined ||
-    digest === undefined ||
-    !/^(?:[6-9]|10)$/.test(codeLength) ||
-    !/^\d{1,15}$/.test(expiresAt) ||
-    !B64URL.test(salt) ||
-    !B64URL.test(digest)
+    !/^(?:[6-9]|10)$/.test(codeLength ?? "") ||
+    !/^\d{1,15}$/.test(expiresAt ?? "") ||
+    !B64URL.test(salt ?? "") ||
+    !B64URL.test(digest ?? "")
   ) {
     return undefined;
   }
-  return { codeLength: Number(codeLength), expiresAt: Number(expiresAt), salt, digest };
+  return {
+    codeLength: Number(codeLength),
+    expiresAt: Number(expiresAt),
+    salt: salt!,
+    digest: digest!,
+  };
 }
 
 /** Decodes challengeMetadata written by {@link encodeCodeMetadata} or {@link USERNAME_METADATA}. */

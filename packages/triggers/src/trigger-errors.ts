@@ -56,7 +56,7 @@ export async function guarded<T>(
     if (error instanceof PasscodeError && USER_FACING.test(error.message)) {
       throw error;
     }
-    logger.error("unexpected trigger error", { trigger, ...describeError(error) });
+    logger.error("unexpected error", { trigger, ...describeError(error) });
     throw triggerError("SERVICE_ERROR", {}, error);
   }
 }

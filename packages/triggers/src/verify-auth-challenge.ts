@@ -2,7 +2,7 @@ import type { UsernamePolicy } from "@cognito-passcode/shared";
 import {
   isValidCodeFormat,
   normalizeCodeInput,
-  STEP,
+  type PasscodeStep,
   validateUsername,
 } from "@cognito-passcode/shared";
 import type { VerifyAuthChallengeResponseTriggerEvent } from "aws-lambda";
@@ -41,9 +41,12 @@ export function verifyAuthChallengeFrom(runtime: VerifySettings): VerifyAuthChal
       const request = event.request;
       const params = request.privateChallengeParameters ?? {};
       let correct = false;
-      if (params.step === STEP.CODE) {
+      if (params.step === ("CODE" satisfies PasscodeStep)) {
         correct = checkCode(runtime, params, request.challengeAnswer);
-      } else if (params.step === STEP.USERNAME && request.userNotFound !== true) {
+      } else if (
+        params.step === ("USERNAME" satisfies PasscodeStep) &&
+        request.userNotFound !== true
+      ) {
         correct = await claimUsername(runtime, event);
       }
       // An unknown user's answer is checked like any other (same work) and then refused.
@@ -115,7 +118,7 @@ async function claimUsername(
     // Verify that already wrote the attribute and leave a name without its
     // claim. If the user picks another name instead, the first claim stays
     // held by them until an admin (renameUsername) releases it.
-    runtime.logger.error("username attribute write failed", describeError(error));
+    runtime.logger.error("username write failed", describeError(error));
     throw triggerError("SERVICE_ERROR", {}, error);
   }
   runtime.logger.info("username claimed", {});
