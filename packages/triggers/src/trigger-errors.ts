@@ -28,13 +28,20 @@ export function triggerError(
 
 const EMAIL_LIKE = /[^\s@<>"',;:]+@[^\s@<>"',;:]+/g;
 
-/** An error reduced to what is safe to log: no addresses (SES quotes them in messages). */
+/**
+ * An error reduced to what is safe to log: addresses masked (SES quotes them
+ * in messages) and every run of 6 or more digits hidden, so a code that a
+ * failing `deliver` or `render` echoes back never reaches the logs.
+ */
 export function describeError(error: unknown): LogFields {
   if (!(error instanceof Error)) return { error: typeof error };
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return {
     errorName: error.name,
-    errorMessage: error.message.replace(EMAIL_LIKE, (m) => maskEmail(m)).slice(0, 500),
+    errorMessage: error.message
+      .replace(EMAIL_LIKE, (m) => maskEmail(m))
+      .replace(/\d{6,}/g, "######")
+      .slice(0, 500),
     ...(status === undefined ? {} : { httpStatusCode: status }),
   };
 }
