@@ -152,7 +152,14 @@ async function main() {
   $("resend").addEventListener("click", () => void client.resendCode());
   $("change-email").addEventListener("click", () => client.reset());
   usernameInput.addEventListener("input", () => {
-    const result = validateUsername(usernameInput.value);
+    const snapshot = client.getSnapshot();
+    // The same policy check the Verify trigger runs, with the bounds the service sent.
+    const result = validateUsername(
+      usernameInput.value,
+      "minLength" in snapshot
+        ? { minLength: snapshot.minLength, maxLength: snapshot.maxLength }
+        : undefined,
+    );
     $("username-status").textContent = result.ok
       ? `You will be @${result.username}.`
       : result.message;
