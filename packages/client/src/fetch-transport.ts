@@ -1,4 +1,4 @@
-import { configurationError } from "./options.js";
+import { checkClientId, configurationError } from "./options.js";
 import type { AuthStep, Transport, TransportTokens } from "./transport.js";
 
 /** Options for {@link createFetchTransport}. */
@@ -79,9 +79,7 @@ function authStep(data: AuthResponse): AuthStep {
  */
 export function createFetchTransport(options: FetchTransportOptions): Transport {
   const { clientId, fetch: customFetch } = options;
-  if (typeof clientId !== "string" || !/^[\w+]{1,128}$/.test(clientId)) {
-    throw configurationError("clientId", "must be an app client id");
-  }
+  checkClientId(clientId);
   if (customFetch !== undefined && typeof customFetch !== "function") {
     throw configurationError("fetch", "must be a function");
   }

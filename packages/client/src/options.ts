@@ -58,43 +58,49 @@ export function configurationError(field: string, why: string): PasscodeError {
   return new PasscodeError("CONFIGURATION_ERROR", `${field} ${why}`, { details: { field } });
 }
 
-const TRANSPORT_METHODS = [
-  "signUp",
-  "initiateAuth",
-  "respondToAuthChallenge",
-  "refresh",
-  "revokeToken",
-  "globalSignOut",
-];
+/** Throws unless `clientId` looks like an app client id (both factories check it). */
+export function checkClientId(clientId: unknown): void {
+  if (typeof clientId !== "string" || !/^[\w+]{1,128}$/.test(clientId)) {
+    throw configurationError("clientId", "must be an app client id");
+  }
+}
 
-const hasMethods = (value: unknown, names: readonly string[]) =>
-  !!value && names.every((m) => typeof (value as Record<string, unknown>)[m] === "function");
+/** True when `value` has a function under each of the space-separated `names`. */
+const hasMethods = (value: unknown, names: string) =>
+  !!value &&
+  names.split(" ").every((m) => typeof (value as Record<string, unknown>)[m] === "function");
+
+const isFunction = (v: unknown) => typeof v === "function";
 
 /** Each optional field: how to check it, and what to say when it is wrong. */
 const CHECKS: readonly [keyof PasscodeClientOptions, (v: never) => boolean, string][] = [
   [
     "storage",
-    (v) => hasMethods(v, ["getItem", "setItem", "removeItem"]),
-    "must have getItem, setItem and removeItem",
+    (v) => hasMethods(v, "getItem setItem removeItem"),
+    "needs getItem, setItem, removeItem",
   ],
   ["autoSignUp", (v) => typeof v === "boolean", "must be a boolean"],
-  ["now", (v) => typeof v === "function", "must be a function"],
-  ["refreshMarginMs", (v: number) => Number.isFinite(v) && v >= 0, "must be a non-negative number"],
+  ["now", isFunction, "must be a function"],
+  ["refreshMarginMs", (v: number) => Number.isFinite(v) && v >= 0, "must be a number >= 0"],
   [
     "usernameAttribute",
-    (v: string) => typeof v === "string" && v.length > 0,
+    (v: string) => typeof v === "string" && v !== "",
     "must be a non-empty string",
   ],
-  ["transport", (v) => hasMethods(v, TRANSPORT_METHODS), "must implement the Transport interface"],
+  [
+    "transport",
+    (v) =>
+      hasMethods(v, "signUp initiateAuth respondToAuthChallenge refresh revokeToken globalSignOut"),
+    "must implement Transport",
+  ],
 ];
 
 /** Checks the options that do not depend on the transport. */
 export function checkClientOptions(options: PasscodeClientOptions): void {
-  if (!options || typeof options !== "object")
+  if (!options || typeof options !== "object") {
     throw configurationError("options", "must be an object");
-  if (typeof options.clientId !== "string" || !/^[\w+]{1,128}$/.test(options.clientId)) {
-    throw configurationError("clientId", "must be an app client id");
   }
+  checkClientId(options.clientId);
   for (const [field, ok, why] of CHECKS) {
     const value = options[field];
     if (value !== undefined && !ok(value as never)) throw configurationError(field, why);
