@@ -63,6 +63,7 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
     throw invalidParameter("Cannot modify the non-mutable attribute sub");
   }
   attributes.email = username;
+  attributes.email_verified ??= "false";
   const action = input.MessageAction;
   if (action !== undefined && action !== "SUPPRESS" && action !== "RESEND") {
     throw invalidParameter(

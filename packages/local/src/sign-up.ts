@@ -67,7 +67,8 @@ export const signUp: Operation = async (pool, input, request) => {
     );
   }
   const now = pool.clock.now();
-  if (autoVerifyEmail) attributes.email_verified = "true";
+  // The email is unverified until PreSignUp, ConfirmSignUp or PostAuthentication says otherwise.
+  attributes.email_verified = autoVerifyEmail ? "true" : "false";
   const user = pool.users.create(
     attributes,
     autoConfirm ? "CONFIRMED" : "UNCONFIRMED",

@@ -187,6 +187,7 @@ describe("CUSTOM_AUTH", () => {
     expect(define1!.request.userAttributes).toMatchObject({
       sub: expect.stringMatching(UUID),
       email: "erin@example.com",
+      email_verified: "false",
       "cognito:user_status": "CONFIRMED",
     });
     expect(define1!.request).not.toHaveProperty("clientMetadata");
