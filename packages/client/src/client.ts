@@ -14,7 +14,13 @@ import { checkClientOptions, type PasscodeClientOptions } from "./options.js";
 import { randomPassword } from "./password.js";
 import { createTokenStore } from "./storage.js";
 import type { AuthStep, TransportTokens } from "./transport.js";
-import type { PasscodeClient, PasscodeSnapshot, PasscodeTokens, PasscodeUser } from "./types.js";
+import type {
+  PasscodeClient,
+  PasscodeSnapshot,
+  PasscodeTokens,
+  PasscodeUser,
+  SnapshotError,
+} from "./types.js";
 
 /** The signed-in session: the tokens handed out, and the refresh token kept back. */
 interface Held {
@@ -42,17 +48,17 @@ type Live = () => boolean;
 export function createPasscodeClient(options: PasscodeClientOptions): PasscodeClient {
   checkClientOptions(options);
   const transport = options.transport ?? createFetchTransport(options);
-  const autoSignUp = options.autoSignUp ?? true;
-  const now = options.now ?? Date.now;
-  const margin = options.refreshMarginMs ?? 60_000;
-  const usernameClaim = options.usernameAttribute ?? "custom:username";
-  const store = createTokenStore(
-    options.storage,
-    `cognito-passcode.${options.clientId}.refreshToken`,
-  );
+  const {
+    storage,
+    autoSignUp = true,
+    now = Date.now,
+    refreshMarginMs = 60_000,
+    usernameAttribute = "custom:username",
+  } = options;
+  const store = createTokenStore(storage, `cognito-passcode.${options.clientId}.refreshToken`);
 
   const initial: PasscodeSnapshot = Object.freeze({
-    status: options.storage ? "restoring" : "signedOut",
+    status: storage ? "restoring" : "signedOut",
   });
   let snapshot = initial;
   const listeners = new Set<() => void>();
@@ -76,8 +82,18 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     return snapshot;
   }
 
-  function track(mine: number, work: (live: Live) => Promise<unknown>) {
+  /** The service answered something the protocol does not allow: fail closed. */
+  const broken = () =>
+    dispatch({ type: "failed", error: snapshotError("SERVICE_ERROR"), sessionEnded: true });
+
+  /**
+   * Runs `work` as the one operation in flight (after showing `event`): later
+   * flow calls get its outcome instead of sending a second request.
+   */
+  function run(work: (live: Live) => Promise<unknown>, event?: PasscodeEvent) {
+    const mine = ++epoch;
     const live = () => mine === epoch;
+    if (event) dispatch(event);
     const done = work(live)
       .catch(() => {
         // A bug or a transport that broke its contract: fail closed.
@@ -91,84 +107,66 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     return done;
   }
 
-  function start(event: PasscodeEvent, work: (live: Live) => Promise<unknown>) {
-    if (transition(snapshot, event) === snapshot) return resolved();
-    const mine = ++epoch;
-    dispatch(event);
-    return track(mine, work);
-  }
-
   function fail(error: unknown, ctx: ErrorContext): void {
-    const mapped = mapError(error, { ...ctx, now: now() });
-    dispatch({ type: "failed", ...mapped });
+    dispatch({ type: "failed", ...mapError(error, { ...ctx, now: now() }) });
   }
 
-  const hold = (issued: TransportTokens, refreshToken: string): Held => ({
-    refreshToken,
-    tokens: Object.freeze({
-      idToken: issued.idToken,
-      accessToken: issued.accessToken,
-      expiresAt: now() + issued.expiresIn * 1000,
-    }),
-  });
-
-  function userFrom(idToken: string, fallback: { email?: string; username?: string }) {
-    const claims = decodeJwtPayload(idToken) ?? {};
-    const text = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
-    const user: PasscodeUser = {
-      sub: text(claims.sub) ?? "",
-      email: text(claims.email) ?? fallback.email ?? "",
-      username: text(claims[usernameClaim]) ?? fallback.username ?? null,
-    };
-    return { user, hasUsername: text(claims[usernameClaim]) !== undefined };
-  }
-
+  /**
+   * Holds `issued` and shows the signed-in user. `known` fills what the ID
+   * token lacks: the refresh token (a refresh need not rotate it), the email
+   * typed, the username just chosen.
+   */
   async function signIn(
     issued: TransportTokens,
     live: Live,
-    fallback: { email?: string; username?: string; refreshToken?: string },
+    known: { refreshToken?: string; email?: string; username?: string },
   ): Promise<void> {
-    let t = issued;
-    let refreshToken = issued.refreshToken ?? fallback.refreshToken;
-    let { user, hasUsername } = userFrom(t.idToken, fallback);
-    if (!refreshToken) {
-      dispatch({ type: "failed", error: snapshotError("SERVICE_ERROR"), sessionEnded: true });
-      return;
-    }
+    let tokens = issued;
+    let refreshToken = issued.refreshToken ?? known.refreshToken;
+    if (!refreshToken) return void broken();
+    const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+    let claims = decodeJwtPayload(tokens.idToken) ?? {};
     // Tokens issued right after the username step may predate the attribute: refresh once.
-    if (fallback.username !== undefined && !hasUsername) {
+    if (known.username && !text(claims[usernameAttribute])) {
       try {
-        t = await transport.refresh({ refreshToken });
-        if (!live()) return;
-        refreshToken = t.refreshToken ?? refreshToken;
-        user = userFrom(t.idToken, fallback).user;
+        tokens = await transport.refresh({ refreshToken });
+        refreshToken = tokens.refreshToken ?? refreshToken;
+        claims = decodeJwtPayload(tokens.idToken) ?? {};
       } catch {
-        if (!live()) return;
+        // Keep the first tokens; the username we sent was accepted.
       }
+      if (!live()) return;
     }
-    const next = hold(t, refreshToken);
+    const user: PasscodeUser = {
+      sub: text(claims.sub) ?? "",
+      email: text(claims.email) ?? known.email ?? "",
+      username: text(claims[usernameAttribute]) ?? known.username ?? null,
+    };
+    const next: Held = {
+      refreshToken,
+      tokens: Object.freeze({
+        idToken: tokens.idToken,
+        accessToken: tokens.accessToken,
+        expiresAt: now() + tokens.expiresIn * 1000,
+      }),
+    };
     held = next;
+    // `dispatch` keeps `held` only while signed in; an event that does not apply leaves it.
     if (dispatch({ type: "signedIn", user, tokens: next.tokens }).status !== "signedIn") {
       held = undefined;
       return;
     }
     knownUsers.add(normalizeEmail(user.email));
-    await store.write(refreshToken);
-    // Signed out while the write was queued: the sign-out's removal runs after it.
+    // A sign-out while this write is queued removes the token after it.
+    if (refreshToken !== known.refreshToken) await store.write(refreshToken);
   }
 
   async function accept(step: AuthStep, username: string, live: Live, chosen?: string) {
     if (step.type === "tokens") {
-      return signIn(step.tokens, live, {
-        email: username,
-        ...(chosen ? { username: chosen } : {}),
-      });
+      return signIn(step.tokens, live, { email: username, ...(chosen && { username: chosen }) });
     }
     const challenge = parseChallengeParameters(step.parameters);
-    if (!challenge) {
-      dispatch({ type: "failed", error: snapshotError("SERVICE_ERROR"), sessionEnded: true });
-      return;
-    }
+    if (!challenge) return void broken();
     session = { username, session: step.session };
     dispatch({ type: "challenge", challenge });
   }
@@ -202,60 +200,45 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     }
   }
 
-  async function restore(live: Live): Promise<void> {
-    const refreshToken = await store.read();
-    if (!live()) return;
-    if (!refreshToken) {
-      dispatch({ type: "signedOut" });
-      return;
-    }
+  /**
+   * REFRESH_TOKEN_AUTH with `refreshToken`, for a restore and for `getTokens`.
+   * A refused token signs out with `SESSION_EXPIRED` and leaves storage; a
+   * network failure keeps both (the next call or page load retries).
+   */
+  async function renew(refreshToken: string, live: Live): Promise<void> {
     try {
       const issued = await transport.refresh({ refreshToken });
       if (live()) await signIn(issued, live, { refreshToken });
     } catch (error) {
       if (!live()) return;
       const mapped = mapError(error, { step: "refresh" });
-      // Keep the token through a network failure: the next page load retries.
+      dispatch({ type: "failed", ...mapped });
       if (mapped.sessionEnded) await store.write(undefined);
-      if (live()) dispatch({ type: "failed", ...mapped });
     }
   }
 
-  async function refresh(current: Held, mine: number): Promise<PasscodeTokens | null> {
-    try {
-      const issued = await transport.refresh({ refreshToken: current.refreshToken });
-      if (mine !== epoch || held !== current) return held?.tokens ?? null;
-      const next = hold(issued, issued.refreshToken ?? current.refreshToken);
-      held = next;
-      const { user } = userFrom(issued.idToken, {});
-      if (dispatch({ type: "signedIn", user, tokens: next.tokens }).status !== "signedIn") {
-        return null;
-      }
-      if (next.refreshToken !== current.refreshToken) await store.write(next.refreshToken);
-      return next.tokens;
-    } catch (error) {
-      if (mine !== epoch) return null;
-      const mapped = mapError(error, { step: "refresh" });
-      if (mapped.sessionEnded) {
-        epoch++;
-        dispatch({ type: "signedOut", error: mapped.error });
-        await store.write(undefined);
-        return null;
-      }
-      dispatch({ type: "failed", ...mapped });
-      return now() < current.tokens.expiresAt ? current.tokens : null;
-    }
+  async function restore(live: Live): Promise<void> {
+    const refreshToken = await store.read();
+    if (!live()) return;
+    if (refreshToken) await renew(refreshToken, live);
+    else dispatch({ type: "signedOut" });
   }
 
   function getTokens(): Promise<PasscodeTokens | null> {
     if (snapshot.status === "restoring" && pending) return pending.then(getTokens);
     const current = held;
     if (snapshot.status !== "signedIn" || !current) return Promise.resolve(null);
-    if (now() < current.tokens.expiresAt - margin) return Promise.resolve(current.tokens);
+    if (now() < current.tokens.expiresAt - refreshMarginMs) return Promise.resolve(current.tokens);
     if (!refreshing) {
-      const merged = refresh(current, epoch).finally(() => {
-        if (refreshing === merged) refreshing = undefined;
-      });
+      const mine = epoch;
+      const merged = renew(current.refreshToken, () => mine === epoch && held === current).then(
+        () => {
+          if (refreshing === merged) refreshing = undefined;
+          // The new tokens; or, after a network failure, the old ones while they last.
+          const h = held;
+          return h && now() < h.tokens.expiresAt ? h.tokens : null;
+        },
+      );
       refreshing = merged;
     }
     return refreshing;
@@ -263,10 +246,8 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
 
   async function signOut(opts?: { global?: boolean }): Promise<PasscodeSnapshot> {
     const current = held;
-    epoch++;
-    pending = undefined;
-    refreshing = undefined;
-    const mine = epoch;
+    const mine = ++epoch;
+    pending = refreshing = undefined;
     dispatch({ type: "signedOut" });
     // Also revoke a stored token no session holds yet (sign-out while restoring).
     const stored = store.take();
@@ -292,12 +273,19 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     return snapshot;
   }
 
-  if (options.storage) track(++epoch, restore);
+  /** Input refused before any request: show why, send nothing. */
+  function refuse(error: SnapshotError) {
+    dispatch({ type: "rejected", error });
+    return resolved();
+  }
+
+  if (storage) run(restore);
 
   return {
     getSnapshot: () => snapshot,
     getInitialSnapshot: () => initial,
     subscribe(listener) {
+      // A wrapper per call, so subscribing one function twice needs two unsubscribes.
       const entry = () => listener();
       listeners.add(entry);
       return () => {
@@ -307,20 +295,19 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     requestCode(email) {
       if (pending) return pending;
       if (snapshot.status !== "signedOut" && snapshot.status !== "awaitingCode") return resolved();
-      if (!isValidEmail(email)) {
-        dispatch({ type: "rejected", error: snapshotError("INVALID_EMAIL") });
-        return resolved();
-      }
+      if (!isValidEmail(email)) return refuse(snapshotError("INVALID_EMAIL"));
       const username = normalizeEmail(email);
-      return start({ type: "sendCode", email: username }, (live) => sendCode(username, live));
+      return run((live) => sendCode(username, live), { type: "sendCode", email: username });
     },
     resendCode() {
       if (pending) return pending;
       const s = snapshot;
       if (s.status !== "awaitingCode") return resolved();
-      return start({ type: "sendCode", email: s.email, resend: true }, (live) =>
-        sendCode(s.email, live),
-      );
+      return run((live) => sendCode(s.email, live), {
+        type: "sendCode",
+        email: s.email,
+        resend: true,
+      });
     },
     submitCode(code) {
       if (pending) return pending;
@@ -328,35 +315,24 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
       if (s.status !== "awaitingCode" || s.attemptsLeft < 1) return resolved();
       const value = normalizeCodeInput(String(code ?? ""));
       if (!isValidCodeFormat(value, s.codeLength)) {
-        dispatch({ type: "rejected", error: snapshotError("INVALID_CODE_FORMAT") });
-        return resolved();
+        return refuse(snapshotError("INVALID_CODE_FORMAT"));
       }
-      const ctx: ErrorContext = {
-        step: "code",
-        attemptsLeft: s.attemptsLeft,
-        expiresAt: s.expiresAt,
-      };
-      return start({ type: "submit" }, (live) => answer(value, ctx, live));
+      const ctx: ErrorContext = { step: "code", attemptsLeft: s.attemptsLeft, expiresAt: s.expiresAt };
+      return run((live) => answer(value, ctx, live), { type: "submit" });
     },
     submitUsername(name) {
       if (pending) return pending;
       const s = snapshot;
       if (s.status !== "awaitingUsername" || s.attemptsLeft < 1) return resolved();
+      // The service's bounds, capped at what shared's policy accepts.
       const checked = validateUsername(name, {
         minLength: Math.min(s.minLength, 64),
         maxLength: Math.min(s.maxLength, 64),
       });
-      if (!checked.ok) {
-        dispatch({
-          type: "rejected",
-          error: snapshotError("USERNAME_INVALID", checked.message),
-        });
-        return resolved();
-      }
+      if (!checked.ok) return refuse(snapshotError("USERNAME_INVALID", checked.message));
       const ctx: ErrorContext = { step: "username", attemptsLeft: s.attemptsLeft };
-      return start({ type: "submit" }, (live) =>
-        answer(checked.username, ctx, live, checked.username),
-      );
+      const { username } = checked;
+      return run((live) => answer(username, ctx, live, username), { type: "submit" });
     },
     reset() {
       if (snapshot.status === "signedIn" || snapshot.status === "restoring") return snapshot;
