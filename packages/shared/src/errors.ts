@@ -57,7 +57,7 @@ export const DEFAULT_ERROR_MESSAGES: Readonly<Record<PasscodeErrorCode, string>>
 
 /** All {@link PasscodeErrorCode} values, in a stable order. */
 export const PASSCODE_ERROR_CODES: readonly PasscodeErrorCode[] = /* @__PURE__ */ Object.freeze(
-  Object.keys(DEFAULT_ERROR_MESSAGES) as PasscodeErrorCode[],
+  /* @__PURE__ */ Object.keys(DEFAULT_ERROR_MESSAGES) as PasscodeErrorCode[],
 );
 
 /** True when `value` is one of the {@link PasscodeErrorCode} strings. */

@@ -6,8 +6,9 @@ import { PasscodeError } from "./errors.js";
  */
 export const DEFAULT_RESERVED_USERNAMES: readonly string[] = /* @__PURE__ */ Object.freeze(
   // One space-separated string: about half the bytes of an array literal in a
-  // browser bundle. Every entry is already in normalised form.
-  (
+  // browser bundle. Every entry is already in normalised form. The inner
+  // call needs its own annotation, or bundlers keep the string.
+  /* @__PURE__ */ (
     "admin administrator root superuser support security system sysadmin help helpdesk " +
     "api www mail email postmaster hostmaster webmaster abuse noreply no_reply info staff " +
     "official moderator mod owner billing account accounts login signin signup register " +
