@@ -233,6 +233,13 @@ export async function startDemo({ port = 0, host = "127.0.0.1", stack: stackOpti
 }
 
 async function main() {
+  // The AWS SDK (inside the local stack) warns once that its 2027 releases need
+  // Node 22. True, but not something to act on while trying the demo.
+  const emitWarning = process.emitWarning.bind(process);
+  process.emitWarning = (warning, ...rest) => {
+    if (String(warning?.message ?? warning).startsWith("NodeVersionSupportWarning")) return;
+    emitWarning(warning, ...rest);
+  };
   const { values } = parseArgs({
     options: {
       port: { type: "string", default: process.env.PORT ?? "5173" },

@@ -17,11 +17,11 @@ function Shell({ config, children }: { config?: PageConfig; children: ReactNode 
       </main>
       {config?.inboxUrl ? (
         <p className="footnote">
-          Local demo: no email leaves this machine. Read your code in the{" "}
+          Local demo: no email leaves this machine. Your code is in the{" "}
           <a href={config.inboxUrl} target="_blank" rel="noreferrer">
             local inbox
-          </a>
-          .
+          </a>{" "}
+          (open the mail with “Toggle text view”).
         </p>
       ) : null}
     </div>
