@@ -317,7 +317,11 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
       if (!isValidCodeFormat(value, s.codeLength)) {
         return refuse(snapshotError("INVALID_CODE_FORMAT"));
       }
-      const ctx: ErrorContext = { step: "code", attemptsLeft: s.attemptsLeft, expiresAt: s.expiresAt };
+      const ctx: ErrorContext = {
+        step: "code",
+        attemptsLeft: s.attemptsLeft,
+        expiresAt: s.expiresAt,
+      };
       return run((live) => answer(value, ctx, live), { type: "submit" });
     },
     submitUsername(name) {

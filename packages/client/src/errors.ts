@@ -62,23 +62,18 @@ function codeFor(type: string, message: string, ctx: ErrorContext): [PasscodeErr
   }
   if (type === "NotAuthorizedException") {
     if (ctx.step === "refresh" || /invalid session/i.test(message)) return ["SESSION_EXPIRED"];
-    if (ctx.step === "code" && ctx.expiresAt !== undefined && (ctx.now ?? 0) >= ctx.expiresAt) {
+    if (ctx.step === "code" && (ctx.now ?? 0) >= (ctx.expiresAt ?? Infinity)) {
       return ["CODE_EXPIRED"];
     }
-    if ((ctx.step === "code" || ctx.step === "username") && (ctx.attemptsLeft ?? 0) <= 1) {
-      return ["TOO_MANY_ATTEMPTS"];
-    }
+    // Only code and username answers carry attemptsLeft: the last one refused ends the session.
+    if ((ctx.attemptsLeft ?? 2) <= 1) return ["TOO_MANY_ATTEMPTS"];
     return ["NOT_AUTHORIZED"];
   }
   return [SIMPLE[type] ?? "SERVICE_ERROR"];
 }
 
-const ENDS_SESSION: ReadonlySet<PasscodeErrorCode> = new Set([
-  "SESSION_EXPIRED",
-  "TOO_MANY_ATTEMPTS",
-  "CODE_EXPIRED",
-  "NOT_AUTHORIZED",
-]);
+/** Codes after which the sign-in session (or the refresh token) cannot be used again. */
+const ENDS_SESSION = /^(SESSION_EXPIRED|TOO_MANY_ATTEMPTS|CODE_EXPIRED|NOT_AUTHORIZED)$/;
 
 /**
  * The one place Cognito errors become cognito-passcode codes. `NotAuthorizedException`
@@ -94,6 +89,6 @@ export function mapError(error: unknown, ctx: ErrorContext): MappedError {
   const [code, retryAfterMs] = codeFor(errorType(error), message, ctx);
   return {
     error: snapshotError(code, undefined, retryAfterMs),
-    sessionEnded: ENDS_SESSION.has(code),
+    sessionEnded: ENDS_SESSION.test(code),
   };
 }

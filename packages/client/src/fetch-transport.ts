@@ -32,11 +32,11 @@ interface AuthResponse {
 export function resolveEndpoint(options: { region?: unknown; endpoint?: unknown }): string {
   const { region, endpoint } = options;
   if ((region === undefined) === (endpoint === undefined)) {
-    throw configurationError("region", "give exactly one of region or endpoint");
+    throw configurationError("region", "or endpoint: give exactly one");
   }
   if (region !== undefined) {
     if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
-      throw configurationError("region", "must be an AWS region such as eu-west-1");
+      throw configurationError("region", "must be an AWS region, e.g. eu-west-1");
     }
     return `https://cognito-idp.${region}.amazonaws.com/`;
   }
@@ -94,22 +94,17 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       },
       body: JSON.stringify({ ClientId: clientId, ...body }),
     });
-    const text = await response.text();
-    let data: Record<string, unknown> = {};
-    try {
-      data = text ? JSON.parse(text) : {};
-    } catch {
-      // A proxy's HTML error page: keep the status, report a service error.
-    }
+    // A proxy's HTML error page does not parse: keep the status, report a service error.
+    const data = (await response.json().catch(() => null)) ?? {};
     if (!response.ok) {
-      const type = String(
-        data.__type ?? response.headers.get("x-amzn-errortype") ?? `Http${response.status}`,
-      );
       const error = new Error(String(data.message ?? data.Message ?? response.statusText));
-      error.name = type.split("#").pop()!.split(":")[0]!;
+      // `com.amazonaws#NotAuthorizedException` or `UserLambdaValidationException:http://...`
+      error.name = String(
+        data.__type ?? response.headers.get("x-amzn-errortype") ?? `Http${response.status}`,
+      ).replace(/^.*#|:.*$/g, "");
       throw error;
     }
-    return data as T;
+    return data;
   }
 
   return {

@@ -70,28 +70,18 @@ const hasMethods = (value: unknown, names: string) =>
   !!value &&
   names.split(" ").every((m) => typeof (value as Record<string, unknown>)[m] === "function");
 
-const isFunction = (v: unknown) => typeof v === "function";
-
-/** Each optional field: how to check it, and what to say when it is wrong. */
+/** Each optional field: how to check it, and what it must be. */
 const CHECKS: readonly [keyof PasscodeClientOptions, (v: never) => boolean, string][] = [
-  [
-    "storage",
-    (v) => hasMethods(v, "getItem setItem removeItem"),
-    "needs getItem, setItem, removeItem",
-  ],
-  ["autoSignUp", (v) => typeof v === "boolean", "must be a boolean"],
-  ["now", isFunction, "must be a function"],
-  ["refreshMarginMs", (v: number) => Number.isFinite(v) && v >= 0, "must be a number >= 0"],
-  [
-    "usernameAttribute",
-    (v: string) => typeof v === "string" && v !== "",
-    "must be a non-empty string",
-  ],
+  ["storage", (v) => hasMethods(v, "getItem setItem removeItem"), "a Storage"],
+  ["autoSignUp", (v) => typeof v === "boolean", "a boolean"],
+  ["now", (v) => typeof v === "function", "a function"],
+  ["refreshMarginMs", (v: number) => Number.isFinite(v) && v >= 0, "a number >= 0"],
+  ["usernameAttribute", (v: string) => typeof v === "string" && v !== "", "a non-empty string"],
   [
     "transport",
     (v) =>
       hasMethods(v, "signUp initiateAuth respondToAuthChallenge refresh revokeToken globalSignOut"),
-    "must implement Transport",
+    "a Transport",
   ],
 ];
 
@@ -103,6 +93,7 @@ export function checkClientOptions(options: PasscodeClientOptions): void {
   checkClientId(options.clientId);
   for (const [field, ok, why] of CHECKS) {
     const value = options[field];
-    if (value !== undefined && !ok(value as never)) throw configurationError(field, why);
+    if (value !== undefined && !ok(value as never))
+      throw configurationError(field, `must be ${why}`);
   }
 }
