@@ -125,7 +125,7 @@ export interface PolicyBounds {
  * bundle leaves out the reserved list and the validator).
  */
 export function resolvePolicyBounds(options: PasscodeTriggersOptions): PolicyBounds {
-  const policy = (options.username && options.username.policy) || {};
+  const policy = options.username ? options.username.policy || {} : {};
   const minLength = int("username.policy.minLength", policy.minLength, 3, 1, 64);
   return {
     minLength,
@@ -160,7 +160,10 @@ function text(field: string, value: unknown, max: number): string | undefined {
   // Control characters could break out of an email header.
   if (
     value !== undefined &&
-    (typeof value !== "string" || !value || value.length > max || /[\0-\x1f\x7f]/.test(value))
+    (typeof value !== "string" ||
+      !value ||
+      value.length > max ||
+      [...value].some((c) => c < " " || c === "\u007f"))
   ) {
     fail(field, `must be 1 to ${max} characters, no control characters`);
   }
