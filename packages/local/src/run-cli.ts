@@ -58,7 +58,8 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: [...argv],
+      // `pnpm local -- --port 0` passes the `--` through; ignore it.
+      args: argv[0] === "--" ? argv.slice(1) : [...argv],
       options: {
         port: { type: "string" },
         host: { type: "string" },

@@ -93,6 +93,9 @@ describe("cognito-passcode-local", () => {
     const help = fakeIo();
     expect(await runCli(["--help"], help.io)).toBeUndefined();
     expect(help.out.join("")).toContain("--data <dir>");
+    const dashed = fakeIo();
+    expect(await runCli(["--", "--help"], dashed.io)).toBeUndefined();
+    expect(dashed.out.join("")).toContain("--data <dir>");
     const bad = fakeIo();
     expect(await runCli(["--port", "abc"], bad.io)).toBeUndefined();
     expect(await bad.exit).toBe(2);
