@@ -32,29 +32,13 @@ function details<T extends PasscodeSnapshot>(s: T): Omit<T, "status" | "error"> 
   return rest;
 }
 
-const CAN_SIGN_IN: readonly string[] = [
-  "restoring",
-  "sendingCode",
-  "verifyingCode",
-  "submittingUsername",
-  "signedIn",
-];
-const CAN_REJECT: readonly string[] = ["signedOut", "awaitingCode", "awaitingUsername"];
+/** The screens waiting for the user: input can be refused there, and no answer is in flight. */
+const WAITING: readonly string[] = ["signedOut", "awaitingCode", "awaitingUsername"];
 
 const protocolError = (): PasscodeSnapshot => ({
   status: "signedOut",
   error: snapshotError("SERVICE_ERROR"),
 });
-
-function validUser(user: PasscodeUser | undefined): boolean {
-  return (
-    !!user &&
-    typeof user.sub === "string" &&
-    user.sub.length > 0 &&
-    typeof user.email === "string" &&
-    (user.username === null || typeof user.username === "string")
-  );
-}
 
 function onChallenge(s: PasscodeSnapshot, c: PasscodeChallenge): PasscodeSnapshot {
   const { status } = s;
@@ -92,25 +76,30 @@ function onFailed(
   sessionEnded: boolean,
 ): PasscodeSnapshot {
   switch (s.status) {
-    case "restoring":
-      return { status: "signedOut", error };
     case "sendingCode":
-      return s.resendOf
-        ? { status: "awaitingCode", ...s.resendOf, error }
-        : { status: "signedOut", error };
+      // A failed resend returns to the code screen it started from.
+      if (s.resendOf) return { status: "awaitingCode", ...s.resendOf, error };
+      break;
     case "verifyingCode":
-      return sessionEnded
-        ? { ...details(s), status: "awaitingCode", attemptsLeft: 0, error }
-        : { ...details(s), status: "awaitingCode", error };
+      // The code screen stays; a dead session leaves no attempts (offer a resend).
+      return {
+        ...details(s),
+        status: "awaitingCode",
+        error,
+        ...(sessionEnded && { attemptsLeft: 0 }),
+      };
     case "submittingUsername":
-      return sessionEnded
-        ? { status: "signedOut", error }
-        : { ...details(s), status: "awaitingUsername", error };
+      if (!sessionEnded) return { ...details(s), status: "awaitingUsername", error };
+      break;
     case "signedIn":
-      return sessionEnded ? { status: "signedOut", error } : { ...s, error };
+      if (!sessionEnded) return { ...s, error };
+      break;
+    case "restoring":
+      break;
     default:
       return s;
   }
+  return { status: "signedOut", error };
 }
 
 /**
@@ -143,27 +132,28 @@ export function transition(snapshot: PasscodeSnapshot, event: PasscodeEvent): Pa
     case "challenge":
       return onChallenge(s, event.challenge);
     case "signedIn": {
-      if (!CAN_SIGN_IN.includes(s.status)) return s;
-      const { tokens, user } = event;
-      if (!tokens?.idToken || !tokens.accessToken || !validUser(user)) return protocolError();
+      if (WAITING.includes(s.status)) return s;
+      const { tokens, user: u } = event;
       if (
-        s.status === "signedIn" &&
-        !s.error &&
-        s.user.sub === user.sub &&
-        s.user.email === user.email &&
-        s.user.username === user.username
+        !tokens?.idToken ||
+        !tokens.accessToken ||
+        !u?.sub ||
+        typeof u.sub !== "string" ||
+        typeof u.email !== "string" ||
+        (u.username !== null && typeof u.username !== "string")
       ) {
-        return s;
+        return protocolError();
       }
-      return {
-        status: "signedIn",
-        user: { sub: user.sub, email: user.email, username: user.username },
-      };
+      const user = { sub: u.sub, email: u.email, username: u.username };
+      // Same user, no error: keep the snapshot object (a refresh changes nothing on screen).
+      return s.status === "signedIn" && !s.error && JSON.stringify(s.user) === JSON.stringify(user)
+        ? s
+        : { status: "signedIn", user };
     }
     case "failed":
       return onFailed(s, event.error, event.sessionEnded);
     case "rejected":
-      return CAN_REJECT.includes(s.status) ? { ...s, error: event.error } : s;
+      return WAITING.includes(s.status) ? { ...s, error: event.error } : s;
     case "signedOut":
       if (s.status === "signedOut" && !s.error && !event.error) return s;
       return event.error ? { status: "signedOut", error: event.error } : { status: "signedOut" };
