@@ -148,7 +148,7 @@ export class TriggerRunner {
     if (typeof response !== "object" || response === null || Array.isArray(response)) {
       throw new CognitoError("InvalidLambdaResponseException", "Unrecognizable lambda output");
     }
-    return { ...input, response: response as Record<string, unknown> };
+    return { ...event, response: response as Record<string, unknown> };
   }
 }
 
