@@ -22,8 +22,18 @@ const TARGETS = [
   { dir: "packages/triggers", inputs: ["src", "package.json", "tsup.config.ts"] },
   { dir: "packages/client", inputs: ["src", "package.json", "tsup.config.ts"] },
   { dir: "packages/local", inputs: ["src", "package.json", "tsup.config.ts"] },
-  { dir: "examples/web", inputs: ["src", "index.html", "package.json", "vite.config.ts"] },
-  { dir: "examples/vanilla", inputs: ["src", "index.html", "package.json", "vite.config.ts"] },
+  ...["examples/web", "examples/vanilla"].map((dir) => ({
+    dir,
+    // The pages bundle the client and shared builds: a newer build makes them stale.
+    inputs: [
+      "src",
+      "index.html",
+      "package.json",
+      "vite.config.ts",
+      "../../packages/client/dist",
+      "../../packages/shared/dist",
+    ],
+  })),
 ];
 
 async function walkTimes(path, pick) {
@@ -85,7 +95,7 @@ export async function buildAll({ force = false, log = () => {} } = {}) {
       : { command: "pnpm", args: [] };
   let rebuilt = false;
   for (const target of TARGETS) {
-    // Examples bundle the packages, so a rebuilt package rebuilds them too.
+    // Examples bundle the packages, so a package rebuilt just now rebuilds them too.
     const stale =
       force || (rebuilt && target.dir.startsWith("examples/")) || (await isStale(target));
     if (!stale) continue;
