@@ -54,7 +54,7 @@ function tokens(result: AuthResponse["AuthenticationResult"]): TransportTokens {
     idToken: result.IdToken,
     accessToken: result.AccessToken,
     expiresIn: Number(result.ExpiresIn),
-    ...(result.RefreshToken ? { refreshToken: result.RefreshToken } : {}),
+    ...(result.RefreshToken && { refreshToken: result.RefreshToken }),
   };
 }
 

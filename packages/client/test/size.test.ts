@@ -3,28 +3,28 @@ import { describe, expect, it } from "vitest";
 import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
 
 /**
- * Today's size of createPasscodeClient + fetch transport, plus a little slack:
- * a regression guard until the issue's budget is met. Of the ~6.9 KB, shared's
- * protocol functions the client must use (validateUsername, the email and code
- * checks, parseChallengeParameters, parseTriggerError, PasscodeError and the
- * default messages) are ~2.6 KB on their own.
+ * KNOWN GAP, reported to the lead: issue 4's budget for createPasscodeClient
+ * with the fetch transport is 3,000 B min+gzip; it measures 6,412 B (down from
+ * 6,977 B). This ceiling is that size plus ~2%, a regression guard, not the
+ * budget.
+ *
+ * Why the budget is out of reach without dropping required behaviour: the
+ * parts of shared the client must run (email check, code check,
+ * validateUsername with the reserved list and its messages,
+ * parseChallengeParameters, parseTriggerError, PasscodeError for option
+ * errors, DEFAULT_ERROR_MESSAGES for snapshot errors) are ~2,400 B min+gzip on
+ * their own. The client's own code (store, transitions, error mapping, token
+ * refresh and storage, option checks, fetch transport) is ~4,600 B on its own;
+ * bundled together they share some of gzip's dictionary.
  */
-const REGRESSION_CEILING = 7_100;
+const REGRESSION_CEILING = 6_540;
 
 // Measured as `pnpm bench` measures (esbuild --bundle --minify --format=esm
 // --platform=browser, gzip -9).
 describe("bundle size", () => {
-  it(`createPasscodeClient with the fetch transport stays under ${REGRESSION_CEILING} B min+gzip`, async () => {
+  it(`createPasscodeClient with the fetch transport stays under ${REGRESSION_CEILING} B min+gzip (issue budget: ${BUDGETS.core} B, not met)`, async () => {
     const { gzip } = await measure(ENTRIES.core);
     expect(gzip).toBeLessThanOrEqual(REGRESSION_CEILING);
-  });
-
-  // KNOWN GAP, reported to the lead: issue 4's 3,000 B budget is not met.
-  // `it.fails` passes while the bundle is over budget and fails the day it fits,
-  // so whoever gets it under budget must turn this into a plain `it`.
-  it.fails(`createPasscodeClient meets issue 4's ${BUDGETS.core} B budget`, async () => {
-    const { gzip } = await measure(ENTRIES.core);
-    expect(gzip).toBeLessThanOrEqual(BUDGETS.core);
   });
 
   it(`the react subpath adds at most ${BUDGETS.reactAdds} B min+gzip`, async () => {
