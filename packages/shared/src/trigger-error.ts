@@ -51,11 +51,9 @@ export function parseTriggerError(
   if (!isPasscodeErrorCode(first)) return undefined;
   const details: Record<string, string> = {};
   for (const token of rest) {
-    const eq = token.indexOf("=");
-    if (eq <= 0) continue;
-    const key = token.slice(0, eq);
-    const value = token.slice(eq + 1);
-    if (DETAIL_KEY.test(key) && DETAIL_VALUE.test(value)) details[key] = value;
+    // `key=value` in the safe alphabets (DETAIL_KEY, DETAIL_VALUE); anything else is skipped.
+    const pair = /^([A-Za-z][A-Za-z0-9_]*)=([A-Za-z0-9_.:@+-]*)$/.exec(token);
+    if (pair) details[pair[1]!] = pair[2]!;
   }
   const info: TriggerErrorInfo = { code: first, details };
   const retry = details.retryAfterMs;
