@@ -143,26 +143,42 @@ export function validateUsername(
   policy: UsernamePolicy | UsernamePolicyOptions = DEFAULT_USERNAME_POLICY,
 ): UsernameValidation {
   const rules = isPolicy(policy) ? policy : resolveUsernamePolicy(policy);
-  const refuse = (reason: UsernameRejection, message: string): UsernameValidation => ({
-    ok: false,
-    reason,
-    message,
-  });
-  const tooLong = () => refuse("TOO_LONG", `Use at most ${rules.maxLength} characters.`);
   if (typeof input !== "string" || input.trim().length === 0) {
-    return refuse("EMPTY", "Choose a username.");
+    return { ok: false, reason: "EMPTY", message: "Choose a username." };
   }
   // Bound the work NFKC does on hostile input before normalising.
-  if (input.length > rules.maxLength * 4 + 16) return tooLong();
+  if (input.length > rules.maxLength * 4 + 16) {
+    return tooLong(rules);
+  }
   const username = normalizeUsername(input);
   if (!/^[a-z0-9_]*$/.test(username)) {
-    return refuse("INVALID_CHARACTERS", "Use only letters a-z, digits and underscores.");
+    return {
+      ok: false,
+      reason: "INVALID_CHARACTERS",
+      message: "Use only letters a-z, digits and underscores.",
+    };
   }
   if (username.length < rules.minLength) {
-    return refuse("TOO_SHORT", `Use at least ${rules.minLength} characters.`);
+    return {
+      ok: false,
+      reason: "TOO_SHORT",
+      message: `Use at least ${rules.minLength} characters.`,
+    };
   }
-  if (username.length > rules.maxLength) return tooLong();
-  if (!/^[a-z]/.test(username)) return refuse("MUST_START_WITH_LETTER", "Start with a letter.");
-  if (rules.reserved.has(username)) return refuse("RESERVED", "That username is reserved.");
+  if (username.length > rules.maxLength) return tooLong(rules);
+  if (!/^[a-z]/.test(username)) {
+    return { ok: false, reason: "MUST_START_WITH_LETTER", message: "Start with a letter." };
+  }
+  if (rules.reserved.has(username)) {
+    return { ok: false, reason: "RESERVED", message: "That username is reserved." };
+  }
   return { ok: true, username };
+}
+
+function tooLong(rules: UsernamePolicy): UsernameValidation {
+  return {
+    ok: false,
+    reason: "TOO_LONG",
+    message: `Use at most ${rules.maxLength} characters.`,
+  };
 }
