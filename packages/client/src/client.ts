@@ -70,8 +70,6 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   let held: Held | undefined;
   const knownUsers = new Set<string>();
 
-  const resolved = () => Promise.resolve(snapshot);
-
   function dispatch(event: PasscodeEvent): PasscodeSnapshot {
     const next = transition(snapshot, event);
     if (next === snapshot) return snapshot;
@@ -224,11 +222,12 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     else dispatch({ type: "signedOut" });
   }
 
-  function getTokens(): Promise<PasscodeTokens | null> {
-    if (snapshot.status === "restoring" && pending) return pending.then(getTokens);
+  async function getTokens(): Promise<PasscodeTokens | null> {
+    // Runs synchronously up to the first await: the answer matches the snapshot of the call.
+    if (snapshot.status === "restoring" && pending) await pending;
     const current = held;
-    if (snapshot.status !== "signedIn" || !current) return Promise.resolve(null);
-    if (now() < current.tokens.expiresAt - refreshMarginMs) return Promise.resolve(current.tokens);
+    if (snapshot.status !== "signedIn" || !current) return null;
+    if (now() < current.tokens.expiresAt - refreshMarginMs) return current.tokens;
     if (!refreshing) {
       const mine = epoch;
       const merged = renew(current.refreshToken, () => mine === epoch && held === current).then(
@@ -275,8 +274,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
 
   /** Input refused before any request: show why, send nothing. */
   function refuse(error: SnapshotError) {
-    dispatch({ type: "rejected", error });
-    return resolved();
+    return dispatch({ type: "rejected", error });
   }
 
   if (storage) run(restore);
@@ -292,27 +290,27 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
         listeners.delete(entry);
       };
     },
-    requestCode(email) {
+    async requestCode(email) {
       if (pending) return pending;
-      if (snapshot.status !== "signedOut" && snapshot.status !== "awaitingCode") return resolved();
+      if (snapshot.status !== "signedOut" && snapshot.status !== "awaitingCode") return snapshot;
       if (!isValidEmail(email)) return refuse(snapshotError("INVALID_EMAIL"));
       const username = normalizeEmail(email);
       return run((live) => sendCode(username, live), { type: "sendCode", email: username });
     },
-    resendCode() {
+    async resendCode() {
       if (pending) return pending;
       const s = snapshot;
-      if (s.status !== "awaitingCode") return resolved();
+      if (s.status !== "awaitingCode") return snapshot;
       return run((live) => sendCode(s.email, live), {
         type: "sendCode",
         email: s.email,
         resend: true,
       });
     },
-    submitCode(code) {
+    async submitCode(code) {
       if (pending) return pending;
       const s = snapshot;
-      if (s.status !== "awaitingCode" || s.attemptsLeft < 1) return resolved();
+      if (s.status !== "awaitingCode" || s.attemptsLeft < 1) return snapshot;
       const value = normalizeCodeInput(String(code ?? ""));
       if (!isValidCodeFormat(value, s.codeLength)) {
         return refuse(snapshotError("INVALID_CODE_FORMAT"));
@@ -324,10 +322,10 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
       };
       return run((live) => answer(value, ctx, live), { type: "submit" });
     },
-    submitUsername(name) {
+    async submitUsername(name) {
       if (pending) return pending;
       const s = snapshot;
-      if (s.status !== "awaitingUsername" || s.attemptsLeft < 1) return resolved();
+      if (s.status !== "awaitingUsername" || s.attemptsLeft < 1) return snapshot;
       // The service's bounds, capped at what shared's policy accepts.
       const checked = validateUsername(name, {
         minLength: Math.min(s.minLength, 64),
