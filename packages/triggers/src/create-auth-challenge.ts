@@ -189,7 +189,18 @@ async function newCode(
  * right code it returns the USERNAME challenge when that step is on.
  * Validates the options it uses (`email`, `code`, `username`, `throttle`,
  * `codeSecret`, `ses`, `deliver`, `logger`, `now`) now; throws
- * `CONFIGURATION_ERROR` on a bad one.
+ * `CONFIGURATION_ERROR` on a bad one, and when `throttle` is left out (pass a
+ * store, or `false` to send without a throttle).
+ *
+ * @example
+ * ```ts
+ * const store = dynamoDbStore({ tableName: "passcode" });
+ * export const handler = createCreateAuthChallengeHandler({
+ *   email: { from: "no-reply@example.com", appName: "Acme" },
+ *   username: { registry: store },
+ *   throttle: { store },
+ * });
+ * ```
  */
 export function createCreateAuthChallengeHandler(
   options: PasscodeTriggersOptions,

@@ -62,7 +62,14 @@ export function defineAuthChallengeFrom(runtime: DefineSettings): DefineAuthChal
  *
  * @example
  * ```ts
- * export const handler = createDefineAuthChallengeHandler({ email: { from: "no-reply@example.com" } });
+ * // One options object for every function; Define reads only `code` and `username`.
+ * const store = dynamoDbStore({ tableName: "passcode" });
+ * const options: PasscodeTriggersOptions = {
+ *   email: { from: "no-reply@example.com" },
+ *   username: { registry: store },
+ *   throttle: { store },
+ * };
+ * export const handler = createDefineAuthChallengeHandler(options);
  * ```
  */
 export function createDefineAuthChallengeHandler(

@@ -133,10 +133,14 @@ export interface PasscodeTriggersOptions {
    */
   username?: UsernameOptions | false;
   /**
-   * The send throttle, or `false` for none (not recommended in production).
-   * @default false
+   * The per-email send throttle, or `false` to send without one. Required, so
+   * that no deployment runs unthrottled by omission: leaving it out throws
+   * `CONFIGURATION_ERROR` from `createPasscodeTriggers` and
+   * `createCreateAuthChallengeHandler`. Pass `false` only where nothing can
+   * flood a mailbox (tests, local tools); production wants a store.
+   * @example `throttle: { store: dynamoDbStore({ tableName }) }`
    */
-  throttle?: ThrottleOptions | false;
+  throttle: ThrottleOptions | false;
   /** Sign-up rules for the PreSignUp trigger. */
   signUp?: {
     /** Only these email domains may sign up (compared lower-case, exact). */

@@ -63,7 +63,8 @@ export interface PasscodeTriggers {
 /**
  * Creates every trigger of the passwordless flow from one options object.
  * Options are validated now (a bad one throws `PasscodeError` with code
- * `CONFIGURATION_ERROR` naming the field); SDK clients are built lazily, once,
+ * `CONFIGURATION_ERROR` naming the field; so does a missing `throttle`, which
+ * must be a store or an explicit `false`); SDK clients are built lazily, once,
  * and shared by the five handlers.
  *
  * @example

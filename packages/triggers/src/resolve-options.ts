@@ -216,12 +216,15 @@ export function resolveEmail(options: PasscodeTriggersOptions): EmailSettings {
   };
 }
 
-/** Validates `throttle`. */
+/** Validates `throttle`, which must be given: omitting it fails closed rather than sending unthrottled. */
 export function resolveThrottle(
   options: PasscodeTriggersOptions,
 ): { store: ThrottleStore; rules: ThrottleRules } | false {
   const throttle = options.throttle;
-  if (throttle === undefined || throttle === false) return false;
+  if (throttle === undefined) {
+    fail("throttle", "is required: pass { store: dynamoDbStore(...) }, or false for no throttle");
+  }
+  if (throttle === false) return false;
   obj("throttle", throttle);
   fn("throttle.store", throttle.store ?? 0, "hit");
   return {

@@ -37,6 +37,7 @@ function triggers() {
   const t = createPasscodeTriggers({
     email: { from: "no-reply@example.com" },
     username: { registry },
+    throttle: false,
     cognito: client,
     logger: quiet,
   });

@@ -279,6 +279,7 @@ describe("createAuthChallenge", () => {
     const sent: string[] = [];
     const create = createCreateAuthChallengeHandler({
       email: { from: "no-reply@example.com" },
+      throttle: false,
       deliver: async (m) => {
         sent.push(m.to);
       },

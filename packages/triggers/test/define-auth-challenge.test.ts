@@ -27,6 +27,7 @@ function define(options: { username?: boolean; now?: number; maxAttempts?: numbe
     email: { from: "no-reply@example.com" },
     code: { maxAttempts: options.maxAttempts ?? 3 },
     username: options.username ? { registry, maxAttempts: 2 } : false,
+    throttle: false,
     now: () => options.now ?? NOW,
     logger: { debug() {}, info() {}, warn() {}, error() {} },
   });

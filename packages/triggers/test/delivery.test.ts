@@ -46,6 +46,7 @@ describe("SES delivery (aws-ses-v2-local)", () => {
     const appName = `Acme <b>"Beta"</b> & 'Co'`;
     const triggers = createPasscodeTriggers({
       email: { from: "Acme <no-reply@example.com>", appName, replyTo: ["help@example.com"] },
+      throttle: false,
       ses: client(),
       logger: quiet,
     });
@@ -74,6 +75,7 @@ describe("SES delivery (aws-ses-v2-local)", () => {
     // Prepare: an endpoint path the local server does not serve (HTTP 404)
     const triggers = createPasscodeTriggers({
       email: { from: "no-reply@example.com" },
+      throttle: false,
       ses: new SESClient({
         endpoint: `${endpoint}/nowhere`,
         region: "eu-west-1",

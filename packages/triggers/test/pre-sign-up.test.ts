@@ -11,6 +11,7 @@ describe("preSignUp", () => {
       // Prepare
       const handler = createPreSignUpHandler({
         email: { from: "no-reply@example.com" },
+        throttle: false,
         logger: quiet,
       });
       // Act
@@ -28,6 +29,7 @@ describe("preSignUp", () => {
     // Prepare
     const handler = createPreSignUpHandler({
       email: { from: "no-reply@example.com" },
+      throttle: false,
       signUp: { allowedEmailDomains: ["Example.com"] },
       logger: quiet,
     });
@@ -45,6 +47,7 @@ describe("preSignUp", () => {
     // Prepare
     const handler = createPreSignUpHandler({
       email: { from: "no-reply@example.com" },
+      throttle: false,
       logger: quiet,
     });
     // Act
@@ -57,6 +60,7 @@ describe("preSignUp", () => {
     // Prepare
     const handler = createPreSignUpHandler({
       email: { from: "no-reply@example.com" },
+      throttle: false,
       logger: quiet,
     });
     const event = preSignUpEvent("x", "PreSignUp_ExternalProvider");

@@ -11,7 +11,10 @@ import {
 } from "@cognito-passcode/triggers";
 import { describe, expect, it } from "vitest";
 
-const valid: PasscodeTriggersOptions = { email: { from: "no-reply@example.com" } };
+const valid: PasscodeTriggersOptions = {
+  email: { from: "no-reply@example.com" },
+  throttle: false,
+};
 const store = memoryStore();
 
 function configError(build: () => unknown): { field: string; message: string } {
@@ -67,6 +70,13 @@ const cases: [string, unknown, RegExp?][] = [
     "username.policy.maxLength",
     { ...valid, username: { registry: store, policy: { minLength: 5, maxLength: 4 } } },
   ],
+  [
+    "throttle",
+    { email: valid.email },
+    /^throttle is required: pass \{ store: dynamoDbStore\(\.\.\.\) \}, or false for no throttle$/,
+  ],
+  ["throttle", { ...valid, throttle: undefined }],
+  ["throttle", { ...valid, throttle: true }],
   ["throttle.store", { ...valid, throttle: { store: {} } }],
   ["throttle.minIntervalSeconds", { ...valid, throttle: { store, minIntervalSeconds: -1 } }],
   ["throttle.maxPerWindow", { ...valid, throttle: { store, maxPerWindow: 0 } }],
@@ -104,7 +114,8 @@ describe("options validation", () => {
     const fields = [
       configError(() => createDefineAuthChallengeHandler(badCode)).field,
       configError(() => createCreateAuthChallengeHandler(badCode)).field,
-      configError(() => createCreateAuthChallengeHandler({ email: { from: "x" } })).field,
+      configError(() => createCreateAuthChallengeHandler({ email: { from: "x" }, throttle: false }))
+        .field,
       configError(() => createVerifyAuthChallengeHandler({ ...valid, codeSecret: "x" })).field,
       configError(() => createPreSignUpHandler({ ...valid, signUp: { allowedEmailDomains: [] } }))
         .field,
@@ -119,6 +130,18 @@ describe("options validation", () => {
       "signUp.allowedEmailDomains",
       "cognito",
     ]);
+  });
+
+  it("fails closed when throttle is left out of Create, and takes an explicit false", () => {
+    // Prepare
+    const omitted = { email: valid.email } as PasscodeTriggersOptions;
+    // Act
+    const error = configError(() => createCreateAuthChallengeHandler(omitted));
+    const off = createCreateAuthChallengeHandler({ ...omitted, throttle: false });
+    // Assess
+    expect(error.field).toBe("throttle");
+    expect(error.message).toMatch(/dynamoDbStore.*or false/);
+    expect(typeof off).toBe("function");
   });
 
   it("accepts the documented defaults and a display-name sender", () => {

@@ -101,6 +101,7 @@ describe("verifyAuthChallenge: CODE", () => {
     const { params, code } = await issue(h, user);
     const other = createVerifyAuthChallengeHandler({
       email: { from: "no-reply@example.com" },
+      throttle: false,
       codeSecret: "t".repeat(32),
       now: () => h.clock.now,
       logger: { debug() {}, info() {}, warn() {}, error() {} },

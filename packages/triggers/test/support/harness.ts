@@ -38,6 +38,8 @@ export function harness(
     cognito: cognito.client,
     now: () => clock.now,
     unknownUserDelayMs: 0,
+    // Tests that exercise the throttle pass their own; the rest run without one.
+    throttle: false,
     logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
     ...options,
   });
