@@ -10,8 +10,11 @@ export function createTokenStore(storage: PasscodeStorage | undefined, key: stri
   let queue: Promise<unknown> = Promise.resolve();
   const token = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
   /** Runs `task` after every earlier one. */
-  const enqueue = <T>(task: () => T | Promise<T>): Promise<T | undefined> =>
-    (queue = queue.then(task).catch(() => undefined)) as Promise<T | undefined>;
+  function enqueue<T>(task: () => T | Promise<T>): Promise<T | undefined> {
+    const done = queue.then(task).catch(() => undefined);
+    queue = done;
+    return done;
+  }
   return {
     /** Reads the stored refresh token, if any. */
     read: () => enqueue(async () => token(await storage?.getItem(key))),
