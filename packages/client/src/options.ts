@@ -72,7 +72,11 @@ const hasMethods = (value: unknown, names: string) =>
 
 /** Each optional field: how to check it, and what it must be. */
 const CHECKS: readonly [keyof PasscodeClientOptions, (v: never) => boolean, string][] = [
-  ["storage", (v) => hasMethods(v, "getItem setItem removeItem"), "a Storage"],
+  [
+    "storage",
+    (v) => hasMethods(v, "getItem setItem removeItem"),
+    "an object with getItem, setItem and removeItem",
+  ],
   ["autoSignUp", (v) => typeof v === "boolean", "a boolean"],
   ["now", (v) => typeof v === "function", "a function"],
   ["refreshMarginMs", (v: number) => Number.isFinite(v) && v >= 0, "a number >= 0"],

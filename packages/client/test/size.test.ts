@@ -4,7 +4,7 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
 
 /**
  * KNOWN GAP, reported to the lead: issue 4's budget for createPasscodeClient
- * with the fetch transport is 3,000 B min+gzip; it measures 6,342 B (down from
+ * with the fetch transport is 3,000 B min+gzip; it measures 6,352 B (down from
  * 6,977 B). This ceiling is that size plus ~2%, a regression guard, not the
  * budget.
  *
@@ -17,7 +17,7 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
  * refresh and storage, option checks, fetch transport) is ~4,560 B on its own;
  * bundled together they share some of gzip's dictionary.
  */
-const REGRESSION_CEILING = 6_470;
+const REGRESSION_CEILING = 6_480;
 
 // Measured as `pnpm bench` measures (esbuild --bundle --minify --format=esm
 // --platform=browser, gzip -9).
