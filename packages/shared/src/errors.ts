@@ -32,7 +32,11 @@ export type PasscodeErrorCode =
   | "NETWORK_ERROR"
   | "SERVICE_ERROR";
 
-/** A default, human-readable message for each code. Apps usually show their own. */
+/**
+ * A default, human-readable message for each code, for apps that show one
+ * (apps usually show their own). {@link PasscodeError} does not fill its
+ * message from this table; see its constructor.
+ */
 export const DEFAULT_ERROR_MESSAGES: Readonly<Record<PasscodeErrorCode, string>> =
   /* @__PURE__ */ Object.freeze({
     CONFIGURATION_ERROR: "The sign-in service is misconfigured.",
@@ -96,8 +100,17 @@ export class PasscodeError extends Error {
   /** Extra details (for example `field` on a `CONFIGURATION_ERROR`). */
   readonly details: Readonly<Record<string, string>>;
 
+  /**
+   * @param code - The stable error code.
+   * @param message - For people. When omitted, the message is `code` itself;
+   *   `DEFAULT_ERROR_MESSAGES[code]` has a human-readable one.
+   * @param options - Cause, retry delay and details.
+   */
   constructor(code: PasscodeErrorCode, message?: string, options: PasscodeErrorOptions = {}) {
-    super(message ?? DEFAULT_ERROR_MESSAGES[code], { cause: options.cause });
+    // Not DEFAULT_ERROR_MESSAGES[code]: reading the table here would put all
+    // fourteen messages into every bundle that throws a PasscodeError (each
+    // Lambda trigger included), though callers there always pass a message.
+    super(message ?? code, { cause: options.cause });
     this.name = "PasscodeError";
     this.code = code;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;

@@ -21,7 +21,7 @@ describe("PasscodeError", () => {
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe("PasscodeError");
     expect(error.code).toBe("THROTTLED");
-    expect(error.message).toBe(DEFAULT_ERROR_MESSAGES.THROTTLED);
+    expect(error.message).toBe("THROTTLED");
     expect(error.cause).toBe(cause);
     expect(error.retryAfterMs).toBe(24_000);
     expect(error.details).toEqual({ field: "x" });

@@ -102,7 +102,7 @@ export async function renameUsername(
   const oldUsername = attributeValue(user.UserAttributes, attribute);
 
   if ((await registry.claim(newUsername, sub)) === "taken") {
-    throw new PasscodeError("USERNAME_UNAVAILABLE");
+    throw new PasscodeError("USERNAME_UNAVAILABLE", "another user holds that username");
   }
   if (oldUsername === newUsername) return { username: newUsername };
 
