@@ -1,4 +1,14 @@
-import { STEP } from "@cognito-passcode/shared";
+import type { CHALLENGE_PARAM, PasscodeStep } from "@cognito-passcode/shared";
+
+// Step names and parameter keys are written as literals, checked against
+// shared's types, rather than read from shared's frozen STEP and
+// CHALLENGE_PARAM objects: a bundler cannot inline an object's properties,
+// and each trigger bundle would carry both tables.
+
+/** Cognito's public challenge parameters, keyed by shared's wire names. */
+export type PublicChallengeParameters = {
+  [K in keyof typeof CHALLENGE_PARAM as (typeof CHALLENGE_PARAM)[K]]?: string;
+} & { step: PasscodeStep };
 
 /**
  * The secret half of a CODE challenge, carried in Cognito's private challenge
@@ -20,16 +30,16 @@ const B64URL = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** `CODE:<length>:<expiresAt>:<salt>:<digest>`, about 90 characters. */
 export function encodeCodeMetadata(state: CodeState): string {
-  return `${STEP.CODE}:${state.codeLength}:${state.expiresAt}:${state.salt}:${state.digest}`;
+  return `CODE:${state.codeLength}:${state.expiresAt}:${state.salt}:${state.digest}`;
 }
 
 /** challengeMetadata of a USERNAME challenge. */
-export const USERNAME_METADATA = "USERNAME";
+export const USERNAME_METADATA = "USERNAME" satisfies PasscodeStep;
 
 /** Private challenge parameters of a CODE challenge, for Verify. */
 export function codePrivateParameters(state: CodeState): Record<string, string> {
   return {
-    step: STEP.CODE,
+    step: "CODE" satisfies PasscodeStep,
     codeLength: String(state.codeLength),
     expiresAt: String(state.expiresAt),
     salt: state.salt,
@@ -62,10 +72,10 @@ export function codeStateFrom(
 
 /** Decodes challengeMetadata written by {@link encodeCodeMetadata} or {@link USERNAME_METADATA}. */
 export function decodeMetadata(metadata: string | undefined): ChallengeState | undefined {
-  if (metadata === USERNAME_METADATA) return { step: STEP.USERNAME };
+  if (metadata === USERNAME_METADATA) return { step: "USERNAME" };
   if (metadata === undefined || metadata.length > 200) return undefined;
   const [step, codeLength, expiresAt, salt, digest, extra] = metadata.split(":");
-  if (step !== STEP.CODE || extra !== undefined) return undefined;
+  if (step !== "CODE" || extra !== undefined) return undefined;
   const state = codeStateFrom(codeLength, expiresAt, salt, digest);
-  return state && { step: STEP.CODE, ...state };
+  return state && { step: "CODE", ...state };
 }

@@ -1,15 +1,15 @@
 import {
-  CHALLENGE_PARAM,
   isValidEmail,
   maskEmail,
   normalizeEmail,
-  STEP,
+  type PasscodeStep,
 } from "@cognito-passcode/shared";
 import type { CreateAuthChallengeTriggerEvent } from "aws-lambda";
 import {
   type CodeState,
   codePrivateParameters,
   encodeCodeMetadata,
+  type PublicChallengeParameters,
   USERNAME_METADATA,
 } from "./challenge-state.js";
 import { digestCode, emailTag, generateCode, newSalt } from "./code.js";
@@ -78,16 +78,16 @@ export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChal
       if (step.action === "username") {
         const policy = runtime.policy;
         response.publicChallengeParameters = {
-          [CHALLENGE_PARAM.step]: STEP.USERNAME,
-          [CHALLENGE_PARAM.minLength]: String(policy.minLength),
-          [CHALLENGE_PARAM.maxLength]: String(policy.maxLength),
-          [CHALLENGE_PARAM.attemptsLeft]: String(step.attemptsLeft),
+          step: "USERNAME",
+          minLength: String(policy.minLength),
+          maxLength: String(policy.maxLength),
+          attemptsLeft: String(step.attemptsLeft),
           // Cognito gives Create only a yes/no per earlier answer, so the reason
           // a name was refused cannot reach this point; the client, which runs
           // the same policy, can tell an invalid name from a taken one.
-          ...(step.rejected ? { [CHALLENGE_PARAM.rejected]: "true" } : {}),
-        };
-        response.privateChallengeParameters = { step: STEP.USERNAME };
+          ...(step.rejected ? { rejected: "true" } : {}),
+        } satisfies PublicChallengeParameters;
+        response.privateChallengeParameters = { step: "USERNAME" satisfies PasscodeStep };
         response.challengeMetadata = USERNAME_METADATA;
         return event;
       }
@@ -97,12 +97,12 @@ export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChal
       const email = normalizeEmail(request.userAttributes?.email ?? event.userName ?? "");
       const code = step.code ?? (await newCode(runtime, event, email, userNotFound));
       response.publicChallengeParameters = {
-        [CHALLENGE_PARAM.step]: STEP.CODE,
-        [CHALLENGE_PARAM.codeLength]: String(code.codeLength),
-        [CHALLENGE_PARAM.expiresAt]: String(code.expiresAt),
-        [CHALLENGE_PARAM.attemptsLeft]: String(step.attemptsLeft),
-        [CHALLENGE_PARAM.email]: maskEmail(email),
-      };
+        step: "CODE",
+        codeLength: String(code.codeLength),
+        expiresAt: String(code.expiresAt),
+        attemptsLeft: String(step.attemptsLeft),
+        email: maskEmail(email),
+      } satisfies PublicChallengeParameters;
       response.privateChallengeParameters = codePrivateParameters(code);
       response.challengeMetadata = encodeCodeMetadata(code);
       return event;
