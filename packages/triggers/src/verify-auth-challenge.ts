@@ -95,13 +95,18 @@ async function claimUsername(
   if (!options) return false;
   const validation = validateUsername(event.request.challengeAnswer, runtime.policy);
   const owner = event.request.userAttributes?.sub;
+  // Write-once: a second session that reached the USERNAME step before the
+  // first one answered must not replace the name (only its retry may repeat it).
+  const current = event.request.userAttributes?.[options.attribute];
   const reason = !validation.ok
     ? validation.reason
     : !owner
       ? "no-sub"
-      : (await options.registry.claim(validation.username, owner)) !== "claimed"
-        ? "USERNAME_UNAVAILABLE"
-        : "";
+      : current && current !== validation.username
+        ? "already-set"
+        : (await options.registry.claim(validation.username, owner)) !== "claimed"
+          ? "USERNAME_UNAVAILABLE"
+          : "";
   if (!validation.ok || reason) {
     runtime.logger.info("username rejected", { reason });
     return false;

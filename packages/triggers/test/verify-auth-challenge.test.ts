@@ -210,6 +210,22 @@ describe("verifyAuthChallenge: USERNAME", () => {
     expect([first, retried]).toEqual([true, true]);
   });
 
+  it("never replaces a username already set (a second session's USERNAME challenge)", async () => {
+    // Prepare: two sessions both reached the USERNAME step before either answered
+    const user = knownUser();
+    const registry = memoryStore();
+    const h = harness({ users: [user], username: { registry } });
+    // Act
+    const first = await verify(h, user, USERNAME, "alice");
+    const second = await verify(h, user, USERNAME, "bob");
+    const same = await verify(h, user, USERNAME, "Alice");
+    // Assess
+    expect([first, second, same]).toEqual([true, false, true]);
+    expect(user.attributes["custom:username"]).toBe("alice");
+    expect(registry.claims.has("bob")).toBe(false);
+    expect(h.cognito.calls).toHaveLength(2);
+  });
+
   it("fails closed with SERVICE_ERROR when the attribute write fails, keeping the claim for a retry", async () => {
     // Prepare
     const user = knownUser();
