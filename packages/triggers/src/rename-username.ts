@@ -51,8 +51,9 @@ export interface RenameUsernameResult {
  * Order: validate the new name; read the user (`AdminGetUser`) for its `sub`
  * and current name; claim the new name for the `sub` (someone else holds it
  * -> `USERNAME_UNAVAILABLE`, nothing changed); write the attribute
- * (`AdminUpdateUserAttributes`; if that fails, the new claim is released and
- * the error rethrown, so the old name stays as it was); release the old claim.
+ * (`AdminUpdateUserAttributes`; if that fails and a fresh `AdminGetUser`
+ * confirms the attribute does not name the new claim, the claim is released;
+ * either way the error is rethrown); release the old claim.
  *
  * A crash between steps never leaves an attribute without its claim. It can
  * leave an extra claim held by the same user: after the claim and before the
@@ -115,8 +116,14 @@ export async function renameUsername(
       }),
     );
   } catch (error) {
-    // The attribute still names the old claim: give the new one back.
-    await registry.release(newUsername, sub).catch(() => undefined);
+    // Give the new claim back only once Cognito confirms the attribute does
+    // not name it: a write that took effect but whose answer was lost (a
+    // timeout) must keep its claim, or another user could take the name.
+    const after = await cognito
+      .send(new sdk.AdminGetUserCommand({ UserPoolId: userPoolId, Username: user.Username }))
+      .then((u) => attributeValue(u.UserAttributes, attribute))
+      .catch(() => newUsername);
+    if (after !== newUsername) await registry.release(newUsername, sub).catch(() => undefined);
     throw error;
   }
 

@@ -157,6 +157,31 @@ describe("renameUsername", () => {
     expect(usernameOf(ALICE)).toBe("alice_2");
   });
 
+  it("keeps the new claim when the attribute write took effect but its answer was lost", async () => {
+    // Prepare: Cognito applies the write, then the response never arrives
+    const lossy = {
+      send: async (command: { constructor: { name: string } }) => {
+        const result = await cognitoClient.send(command as never);
+        if (command.constructor.name === "AdminUpdateUserAttributesCommand") {
+          const error = new Error("socket hang up");
+          error.name = "TimeoutError";
+          throw error;
+        }
+        return result;
+      },
+    } as unknown as CognitoIdentityProviderClient;
+    // Act
+    const error = await renameUsername(
+      { ...options, cognito: lossy },
+      { username: ALICE, newUsername: "alice_2" },
+    ).catch((e: unknown) => e);
+    // Assess: the attribute names alice_2, so its claim must stay Alice's
+    expect(error).toMatchObject({ name: "TimeoutError" });
+    expect(usernameOf(ALICE)).toBe("alice_2");
+    expect(await registry.ownerOf("alice_2")).toBe(ALICE);
+    expect(await registry.claim("alice_2", BOB)).toBe("taken");
+  });
+
   it("releases the new claim when the pool refuses the attribute", async () => {
     const error = await renameUsername(
       { ...options, attribute: "custom:nickname" },
