@@ -7,10 +7,13 @@ const TOP_LEVEL = /^[a-z]{2,63}$|^xn--[a-z0-9-]{1,59}$/;
 /**
  * The canonical form of an email address: trimmed and lower-cased. Cognito
  * compares email usernames case-insensitively, and the throttle and logs key
- * on this form. It does not validate; see {@link isValidEmail}.
+ * on this form. Only `A-Z` are lower-cased: `toLowerCase()` would turn the
+ * KELVIN SIGN (U+212A) into an ASCII `k`, so a non-ASCII address would pass
+ * {@link isValidEmail} and its code go to a different, ASCII address. It does
+ * not validate; see {@link isValidEmail}.
  */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.trim().replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 /**

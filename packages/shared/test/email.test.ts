@@ -6,6 +6,10 @@ describe("normalizeEmail", () => {
   it("trims and lower-cases", () => {
     expect(normalizeEmail("  Alice@Example.COM ")).toBe("alice@example.com");
   });
+
+  it("lower-cases only ASCII, so no other character can become an ASCII letter", () => {
+    expect(normalizeEmail("\u212Alice@example.com")).toBe("\u212Alice@example.com");
+  });
 });
 
 describe("isValidEmail", () => {
@@ -43,6 +47,9 @@ describe("isValidEmail", () => {
     `a@${"b".repeat(250)}.com`,
     "alice\n@example.com",
     "alice@example.com\u0000",
+    // KELVIN SIGN: toLowerCase() would turn it into an ASCII "k".
+    "\u212Alice@example.com",
+    "alice@\u212Aorp.com",
   ])("refuses %j", (email) => {
     expect(isValidEmail(email)).toBe(false);
   });

@@ -56,6 +56,22 @@ describe("preSignUp", () => {
     expect((error as Error).message).toBe("INVALID_EMAIL reason=format");
   });
 
+  it("refuses an address with a character that lower-cases to ASCII (KELVIN SIGN)", async () => {
+    // Prepare
+    const handler = createPreSignUpHandler({
+      email: { from: "no-reply@example.com" },
+      throttle: false,
+      logger: quiet,
+      signUp: { allowedEmailDomains: ["korp.com"] },
+    });
+    // Act: stored as typed, but a code would go to the ASCII look-alike
+    const local = await handler(preSignUpEvent("\u212Alice@korp.com")).catch((e: Error) => e);
+    const domain = await handler(preSignUpEvent("alice@\u212Aorp.com")).catch((e: Error) => e);
+    // Assess
+    expect((local as Error).message).toBe("INVALID_EMAIL reason=format");
+    expect((domain as Error).message).toBe("INVALID_EMAIL reason=format");
+  });
+
   it("lets an external-provider user without email through when no domain list is set", async () => {
     // Prepare
     const handler = createPreSignUpHandler({
