@@ -38,6 +38,9 @@ import { describeError, guarded, triggerError } from "./trigger-errors.js";
 /** The Create Auth Challenge handler. */
 export type CreateAuthChallengeHandler = TriggerHandler<CreateAuthChallengeTriggerEvent>;
 
+/** A BCP 47-shaped language tag (`-` or `_` between subtags). */
+const LOCALE = /^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,7}$/;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What Create needs from the options. */
@@ -155,7 +158,9 @@ async function newCode(
       code,
       expiresInMinutes: Math.max(1, Math.floor(ttlMs / 60_000)),
       ...(runtime.email.appName === undefined ? {} : { appName: runtime.email.appName }),
-      ...(event.request.userAttributes?.locale
+      // The user can set `locale` at sign-up: pass on only a language tag
+      // (`pt-BR`, `en_US`), never text a render could misuse as a path or HTML.
+      ...(LOCALE.test(event.request.userAttributes?.locale ?? "")
         ? { locale: event.request.userAttributes.locale }
         : {}),
     };

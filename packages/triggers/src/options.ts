@@ -12,7 +12,11 @@ export interface EmailRenderInput {
   expiresInMinutes: number;
   /** {@link EmailOptions.appName}, when set. Escape it if you put it in HTML. */
   appName?: string;
-  /** The user's `locale` attribute, when the user has one. */
+  /**
+   * The user's `locale` attribute, when it is a well-formed language tag
+   * (`pt-BR`, `en_US`); otherwise left out. Users can set it themselves, so
+   * match it against the locales you support rather than using it as a path.
+   */
   locale?: string;
 }
 

@@ -241,6 +241,35 @@ describe("createAuthChallenge", () => {
     expect(h.mailbox[0]!.text).toMatch(/^\d{8}$/);
   });
 
+  it("passes a custom render only a well-formed locale (the user sets it at sign-up)", async () => {
+    // Prepare
+    const seen: (string | undefined)[] = [];
+    const h = harness({
+      email: {
+        from: "no-reply@example.com",
+        render: (input) => {
+          seen.push(input.locale);
+          return { subject: "s", html: input.code, text: input.code };
+        },
+      },
+    });
+    const locales = [
+      "pt-BR",
+      "zh-Hant-TW",
+      "../../etc/passwd",
+      '"><script>x</script>',
+      "e".repeat(40),
+    ];
+    // Act
+    for (const [i, locale] of locales.entries()) {
+      await h.triggers.createAuthChallenge(
+        createEvent(knownUser(`u${i}@example.com`, { locale }), []),
+      );
+    }
+    // Assess
+    expect(seen).toEqual(["pt-BR", "zh-Hant-TW", undefined, undefined, undefined]);
+  });
+
   it("refuses an address it cannot send to with INVALID_EMAIL", async () => {
     // Prepare
     const h = harness();
