@@ -140,12 +140,18 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
       email: text(claims.email) ?? known.email ?? "",
       username: text(claims[usernameAttribute]) ?? known.username ?? null,
     };
+    // ExpiresIn is the access token's lifetime; the ID token may be set to expire sooner.
+    let lifetime = tokens.expiresIn;
+    const { iat, exp } = claims;
+    if (typeof iat === "number" && typeof exp === "number" && exp > iat) {
+      lifetime = Math.min(lifetime, exp - iat);
+    }
     const next: Held = {
       refreshToken,
       tokens: Object.freeze({
         idToken: tokens.idToken,
         accessToken: tokens.accessToken,
-        expiresAt: now() + tokens.expiresIn * 1000,
+        expiresAt: now() + lifetime * 1000,
       }),
     };
     held = next;

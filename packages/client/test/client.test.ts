@@ -5,6 +5,7 @@ import { snapshotProblem } from "./helpers/invariants.js";
 import {
   codeStep,
   cognitoError,
+  fakeJwt,
   flush,
   scriptedTransport,
   tokensFor,
@@ -403,6 +404,32 @@ describe("tokens", () => {
     const results = await Promise.all(all);
     expect(results[0]).toEqual(results[2]);
     expect(results[0]!.accessToken).toBe(next.accessToken);
+  });
+
+  it("refreshes before the ID token expires when it lives shorter than ExpiresIn (the access token)", async () => {
+    // Prepare: a client whose ID tokens last 5 minutes and access tokens 60 (ExpiresIn = 3600)
+    const ctx = setup({ autoSignUp: false });
+    const issued = (iat: number) => {
+      const t = tokensFor(claims, 3600, "rt-1");
+      const id = fakeJwt({ token_use: "id", ...claims, iat, exp: iat + 300 });
+      return { ...t, idToken: id };
+    };
+    const r = ctx.client.requestCode("alice@example.com");
+    ctx.script.take().resolve(codeStep());
+    await r;
+    const c = ctx.client.submitCode("123456");
+    ctx.script.take().resolve({ type: "tokens", tokens: issued(1_000) });
+    await c;
+    // Act: 4.5 minutes later, inside the 60 s margin of the ID token's expiry
+    ctx.advance(270_000);
+    const t = ctx.client.getTokens();
+    // Assess: a refresh is under way, and the tokens handed out expire with the ID token
+    const refresh = ctx.script.take("refresh");
+    const next = issued(1_270);
+    refresh.resolve({ ...next, refreshToken: undefined });
+    const tokens = await t;
+    expect(tokens?.idToken).toBe(next.idToken);
+    expect(tokens!.expiresAt - (Date.UTC(2030, 0, 1) - 60_000 + 270_000)).toBe(300_000);
   });
 
   it("signs out with SESSION_EXPIRED when the refresh is refused, clearing storage", async () => {
