@@ -100,6 +100,11 @@ export class TokenService {
     return new TokenService(settings, pair.privateKey, publicJwk);
   }
 
+  /** Number of refresh tokens held (live, revoked, or expired but not yet swept). */
+  get size(): number {
+    return this.#refresh.size;
+  }
+
   /** The JWKS document served at `<issuer>/.well-known/jwks.json`. */
   jwks(): JSONWebKeySet {
     return { keys: [{ ...this.#publicJwk }] };
@@ -108,6 +113,7 @@ export class TokenService {
   /** Tokens for a completed sign-in, with a new refresh token. */
   async issue(user: LocalUser, readable: ReadonlySet<string>): Promise<AuthenticationResult> {
     const now = this.#settings.now();
+    this.#sweep(now);
     const record: RefreshRecord = {
       username: user.username,
       clientId: this.#settings.clientId,
@@ -176,6 +182,22 @@ export class TokenService {
       this.#byOrigin.delete(record.originJti);
     }
     this.#byUser.delete(username);
+  }
+
+  /**
+   * Drops records whose refresh token and every access token issued from it
+   * have expired, so a long run does not grow without bound. Records sit in
+   * issue order with one validity, so expired ones are at the front.
+   */
+  #sweep(now: number): void {
+    const cutoff = now - this.#settings.accessTokenValidityMs;
+    for (const [token, record] of this.#refresh) {
+      if (record.expiresAt > cutoff) break;
+      this.#refresh.delete(token);
+      if (this.#byOrigin.get(record.originJti) === record) this.#byOrigin.delete(record.originJti);
+      const set = this.#byUser.get(record.username);
+      if (set?.delete(record) && set.size === 0) this.#byUser.delete(record.username);
+    }
   }
 
   /**

@@ -9,6 +9,7 @@ import {
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../src/index.js";
+import { TokenService } from "../src/tokens.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
 import { call, claims, sdkClient } from "./support/clients.js";
 import { signIn, signUpAndSignIn } from "./support/flow.js";
@@ -222,5 +223,42 @@ describe("tokens", () => {
     });
     expect(status).toBe(200);
     expect(body).toEqual({});
+  });
+});
+
+describe("TokenService over a long run", () => {
+  it("forgets refresh tokens once they and the access tokens issued from them have expired", async () => {
+    // Prepare
+    let now = Date.UTC(2030, 0, 1);
+    const tokens = await TokenService.create({
+      issuer: "http://127.0.0.1:1/us-east-1_test",
+      clientId: "client1",
+      idTokenValidityMs: 5 * 60_000,
+      accessTokenValidityMs: 10 * 60_000,
+      refreshTokenValidityMs: 60 * 60_000,
+      enableTokenRevocation: true,
+      now: () => now,
+    });
+    const user = {
+      username: "u1",
+      attributes: { sub: "s1", email: "u1@example.com" },
+      status: "CONFIRMED" as const,
+      enabled: true,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const readable = new Set(["sub", "email"]);
+    const old = await tokens.issue(user, readable);
+    for (let i = 0; i < 20; i++) await tokens.issue(user, readable);
+    tokens.revokeAll("u1");
+    // Act: past the refresh tokens' expiry and the last access token's
+    now += 70 * 60_000;
+    const fresh = await tokens.issue(user, readable);
+    // Assess
+    expect(tokens.size).toBe(1);
+    await expect(tokens.refresh(fresh.RefreshToken!, () => user, readable)).resolves.toBeTruthy();
+    await expect(tokens.refresh(old.RefreshToken!, () => user, readable)).rejects.toMatchObject({
+      type: "NotAuthorizedException",
+    });
   });
 });
