@@ -59,12 +59,11 @@ export function nextStep(
       else usernameFailures++;
     }
   }
-  if (!codePassed) {
-    const attemptsLeft = codeAttempts - codeFailures;
-    return attemptsLeft > 0
-      ? { action: "code", code, attemptsLeft }
-      : fail("code-attempts-exhausted");
-  }
+  // Also when the code passed: a right answer after the budget was spent
+  // (a session begun under a larger maxAttempts) earns nothing.
+  const codeAttemptsLeft = codeAttempts - codeFailures;
+  if (codeAttemptsLeft <= 0) return fail("code-attempts-exhausted");
+  if (!codePassed) return { action: "code", code, attemptsLeft: codeAttemptsLeft };
   // Verify refuses every answer of an unknown user; this is defence in depth.
   if (userNotFound) return fail("user-not-found");
   const username = options.username;

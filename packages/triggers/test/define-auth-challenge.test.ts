@@ -62,6 +62,16 @@ describe("defineAuthChallenge", () => {
     expect(thrice.response).toMatchObject({ failAuthentication: true, issueTokens: false });
   });
 
+  it("never issues tokens for a right code answered beyond the attempt budget", async () => {
+    // Prepare: a session begun under a larger maxAttempts (a deploy lowered it,
+    // or Define and Verify run with different options)
+    const event = defineEvent(knownUser(), [entry(false), entry(false), entry(false), entry(true)]);
+    // Act
+    const { response } = await define({ maxAttempts: 3 })(event);
+    // Assess
+    expect(response).toMatchObject({ failAuthentication: true, issueTokens: false });
+  });
+
   it("fails a wrong answer once the code has expired", async () => {
     // Prepare
     const event = defineEvent(knownUser(), [entry(false)]);
