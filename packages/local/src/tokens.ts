@@ -128,7 +128,8 @@ export class TokenService {
     const set = this.#byUser.get(user.username) ?? new Set<RefreshRecord>();
     this.#byUser.set(user.username, set);
     set.add(record);
-    return { ...(await this.#sign(user, readable, record)), RefreshToken: refreshToken };
+    // The same clock reading as auth_time: a fresh sign-in's iat equals its auth_time.
+    return { ...(await this.#sign(user, readable, record, now)), RefreshToken: refreshToken };
   }
 
   /**
@@ -247,9 +248,9 @@ export class TokenService {
     user: LocalUser,
     readable: ReadonlySet<string>,
     record: RefreshRecord,
+    nowMs: number = this.#settings.now(),
   ): Promise<AuthenticationResult> {
     const s = this.#settings;
-    const nowMs = s.now();
     const iat = Math.floor(nowMs / 1000);
     const eventId = randomUUID();
     const origin = s.enableTokenRevocation ? { origin_jti: record.originJti } : {};

@@ -262,3 +262,34 @@ describe("TokenService over a long run", () => {
     });
   });
 });
+
+describe("TokenService.issue", () => {
+  it("gives a fresh sign-in's tokens an auth_time equal to iat, even across a second boundary", async () => {
+    // Prepare: a clock that ticks over to the next second after its first reading
+    let reads = 0;
+    const tokens = await TokenService.create({
+      issuer: "http://127.0.0.1:1/us-east-1_test",
+      clientId: "client1",
+      idTokenValidityMs: 60 * 60_000,
+      accessTokenValidityMs: 60 * 60_000,
+      refreshTokenValidityMs: 120 * 60_000,
+      enableTokenRevocation: true,
+      now: () => (reads++ === 0 ? 1_800_000_000_999 : 1_800_000_001_000),
+    });
+    const user = {
+      username: "u1",
+      attributes: { sub: "s1" },
+      status: "CONFIRMED" as const,
+      enabled: true,
+      createdAt: 0,
+      updatedAt: 0,
+    };
+    // Act
+    const issued = await tokens.issue(user, new Set(["sub"]));
+    // Assess
+    for (const token of [issued.IdToken, issued.AccessToken]) {
+      const payload = claims(token);
+      expect(payload.auth_time).toBe(payload.iat);
+    }
+  });
+});
