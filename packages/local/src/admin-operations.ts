@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { attributeList, parseAttributes } from "./attributes.js";
+import { attributeList, isEmailChange, parseAttributes } from "./attributes.js";
 import { CognitoError, invalidParameter, userNotFound } from "./cognito-error.js";
 import {
   clientMetadata,
@@ -42,15 +42,9 @@ export function userType(user: LocalUser, attributes?: ReadonlySet<string>) {
 /** `AdminGetUser`. */
 export const adminGetUser: Operation = async (pool, input, request) => {
   admin(pool, input, request);
-  const user = findUser(pool, input);
-  return {
-    Username: user.username,
-    UserAttributes: attributeList(user),
-    UserCreateDate: user.createdAt / 1000,
-    UserLastModifiedDate: user.updatedAt / 1000,
-    Enabled: user.enabled,
-    UserStatus: user.status,
-  };
+  // The same fields as UserType, with the attributes under AdminGetUser's name.
+  const { Attributes, ...fields } = userType(findUser(pool, input));
+  return { ...fields, UserAttributes: Attributes };
 };
 
 /** `AdminCreateUser`: runs PreSignUp_AdminCreateUser; emails a temporary password unless suppressed. */
@@ -123,15 +117,7 @@ export const adminUpdateUserAttributes: Operation = async (pool, input, request)
   if (changes.sub !== undefined) {
     throw invalidParameter("Cannot modify the non-mutable attribute sub");
   }
-  const newEmail = changes.email;
-  if (newEmail !== undefined && newEmail.toLowerCase() !== user.attributes.email?.toLowerCase()) {
-    const holder = pool.users.findByEmail(newEmail);
-    if (holder && holder.username !== user.username) {
-      throw new CognitoError(
-        "AliasExistsException",
-        "An account with the given email already exists.",
-      );
-    }
+  if (isEmailChange(pool.users, user, changes.email)) {
     if (changes.email_verified === undefined) changes.email_verified = "false";
   }
   pool.users.update(user, (u) => Object.assign(u.attributes, changes), pool.clock.now());

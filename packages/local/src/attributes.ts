@@ -1,5 +1,5 @@
-import { invalidParameter } from "./cognito-error.js";
-import type { LocalUser } from "./users.js";
+import { CognitoError, invalidParameter } from "./cognito-error.js";
+import type { LocalUser, UserStore } from "./users.js";
 
 /** Cognito's `AttributeType`. */
 export interface AttributeType {
@@ -53,4 +53,27 @@ export function parseAttributes(
     }
   }
   return out;
+}
+
+/**
+ * True when `newEmail` changes `user`'s email (compared case-insensitively);
+ * throws `AliasExistsException` when another user already holds that address,
+ * as Cognito does for an email used as a username alias.
+ */
+export function isEmailChange(
+  users: UserStore,
+  user: LocalUser,
+  newEmail: string | undefined,
+): newEmail is string {
+  if (newEmail === undefined || newEmail.toLowerCase() === user.attributes.email?.toLowerCase()) {
+    return false;
+  }
+  const holder = users.findByEmail(newEmail);
+  if (holder && holder.username !== user.username) {
+    throw new CognitoError(
+      "AliasExistsException",
+      "An account with the given email already exists.",
+    );
+  }
+  return true;
 }

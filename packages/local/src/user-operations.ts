@@ -1,6 +1,6 @@
 import { maskEmail } from "@cognito-passcode/shared";
-import { attributeList, parseAttributes } from "./attributes.js";
-import { CognitoError, notAuthorized, userNotFound } from "./cognito-error.js";
+import { attributeList, isEmailChange, parseAttributes } from "./attributes.js";
+import { notAuthorized, userNotFound } from "./cognito-error.js";
 import { type Operation, type PoolContext, requireClient, requireString } from "./pool.js";
 import type { LocalUser } from "./users.js";
 
@@ -37,14 +37,7 @@ export const updateUserAttributes: Operation = async (pool, input) => {
   }
   const details: Record<string, string>[] = [];
   const newEmail = changes.email;
-  if (newEmail !== undefined && newEmail.toLowerCase() !== user.attributes.email?.toLowerCase()) {
-    const holder = pool.users.findByEmail(newEmail);
-    if (holder && holder.username !== user.username) {
-      throw new CognitoError(
-        "AliasExistsException",
-        "An account with the given email already exists.",
-      );
-    }
+  if (isEmailChange(pool.users, user, newEmail)) {
     // A new email is unverified until confirmed (VerifyUserAttribute is not emulated).
     changes.email_verified = "false";
     details.push({
