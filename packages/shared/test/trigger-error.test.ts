@@ -84,7 +84,7 @@ describe("parseTriggerError", () => {
   });
 
   it("never throws on arbitrary input (property)", () => {
-    // Random strings almost never start with a known code, so half the inputs do:
+    // Random strings almost never start with a known code, so about a quarter do:
     // that reaches the details loop and the check below.
     const token = fc.oneof(
       fc.string({ maxLength: 30 }),
