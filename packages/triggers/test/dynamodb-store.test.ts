@@ -87,6 +87,7 @@ describe("username registry", () => {
     const name = fresh("alice");
     expect(await store.claim(name, "sub-a")).toBe("claimed");
     const first = await getItem(`username#${name}`);
+    expect(first?.createdAt?.N).toMatch(/^\d+$/);
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(await store.claim(name, "sub-a")).toBe("claimed");
     const again = await Promise.all([store.claim(name, "sub-a"), store.claim(name, "sub-a")]);
