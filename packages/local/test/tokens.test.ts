@@ -289,6 +289,7 @@ describe("TokenService.issue", () => {
     // Assess
     for (const token of [issued.IdToken, issued.AccessToken]) {
       const payload = claims(token);
+      expect(payload.iat).toEqual(expect.any(Number));
       expect(payload.auth_time).toBe(payload.iat);
     }
   });
