@@ -51,8 +51,27 @@ describe("parseChallengeParameters", () => {
   });
 
   it("never throws on arbitrary string maps (property)", () => {
+    // Random maps almost never hold attemptsLeft, which the parser checks first;
+    // maps of mostly well-formed protocol values reach both steps too.
+    const either = (valid: fc.Arbitrary<string>) =>
+      fc.oneof({ arbitrary: valid, weight: 4 }, { arbitrary: fc.string(), weight: 1 });
+    const small = (min: number, max: number) => fc.integer({ min, max }).map(String);
+    const shaped = fc.record(
+      {
+        step: either(fc.constantFrom("CODE", "USERNAME")),
+        attemptsLeft: either(small(0, 5)),
+        codeLength: either(small(4, 10)),
+        expiresAt: either(fc.nat().map(String)),
+        email: fc.string(),
+        minLength: either(small(1, 10)),
+        maxLength: either(small(3, 40)),
+        rejected: either(fc.constantFrom("true", "false")),
+        reason: either(fc.constantFrom("USERNAME_INVALID", "USERNAME_UNAVAILABLE")),
+      },
+      { requiredKeys: [] },
+    );
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.string()), (params) => {
+      fc.property(fc.oneof(fc.dictionary(fc.string(), fc.string()), shaped), (params) => {
         parseChallengeParameters(params);
       }),
     );
