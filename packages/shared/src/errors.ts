@@ -55,18 +55,22 @@ export const DEFAULT_ERROR_MESSAGES: Readonly<Record<PasscodeErrorCode, string>>
     SERVICE_ERROR: "The sign-in service had a problem. Try again.",
   });
 
-// The codes are the keys of DEFAULT_ERROR_MESSAGES (in the order written
-// there), so the list and the membership test need no second copy of the
-// fourteen strings: browser bundles that only test membership stay small.
+// The codes are one space-separated string, split once: browser bundles
+// that only test membership (the client parsing a trigger error) carry
+// neither an array literal of fourteen strings nor the messages table.
 
-/** All {@link PasscodeErrorCode} values, in a stable order. */
+/** All {@link PasscodeErrorCode} values, in a stable order (that of {@link DEFAULT_ERROR_MESSAGES}). */
 export const PASSCODE_ERROR_CODES: readonly PasscodeErrorCode[] = /* @__PURE__ */ Object.freeze(
-  /* @__PURE__ */ Object.keys(DEFAULT_ERROR_MESSAGES) as PasscodeErrorCode[],
+  /* @__PURE__ */ (
+    "CONFIGURATION_ERROR INVALID_EMAIL INVALID_CODE_FORMAT CODE_MISMATCH CODE_EXPIRED " +
+    "TOO_MANY_ATTEMPTS USERNAME_INVALID USERNAME_UNAVAILABLE THROTTLED DELIVERY_FAILED " +
+    "SESSION_EXPIRED NOT_AUTHORIZED NETWORK_ERROR SERVICE_ERROR"
+  ).split(" ") as PasscodeErrorCode[],
 );
 
 /** True when `value` is one of the {@link PasscodeErrorCode} strings. */
 export function isPasscodeErrorCode(value: unknown): value is PasscodeErrorCode {
-  return typeof value === "string" && Object.hasOwn(DEFAULT_ERROR_MESSAGES, value);
+  return PASSCODE_ERROR_CODES.includes(value as PasscodeErrorCode);
 }
 
 /** Options for {@link PasscodeError}. */

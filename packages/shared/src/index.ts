@@ -27,6 +27,7 @@ export {
 } from "./protocol.js";
 export { formatTriggerError, parseTriggerError, type TriggerErrorInfo } from "./trigger-error.js";
 export {
+  checkUsername,
   DEFAULT_RESERVED_USERNAMES,
   DEFAULT_USERNAME_POLICY,
   normalizeUsername,

@@ -129,8 +129,9 @@ function isPolicy(value: UsernamePolicy | UsernamePolicyOptions): value is Usern
  * Checks a username against the policy, on its normalised form: only `a-z`,
  * `0-9` and `_`, starting with a letter, within the length bounds, not
  * reserved. Non-ASCII letters are refused rather than transliterated, which
- * shuts out look-alike (homoglyph) names. The browser client and the Verify
- * trigger both call this, so they always agree.
+ * shuts out look-alike (homoglyph) names. The Verify trigger calls this with
+ * its configured policy; the browser client calls {@link checkUsername}, the
+ * function this one runs, with the bounds the service sent.
  *
  * @example
  * ```ts
@@ -143,42 +144,43 @@ export function validateUsername(
   policy: UsernamePolicy | UsernamePolicyOptions = DEFAULT_USERNAME_POLICY,
 ): UsernameValidation {
   const rules = isPolicy(policy) ? policy : resolveUsernamePolicy(policy);
-  if (typeof input !== "string" || input.trim().length === 0) {
-    return { ok: false, reason: "EMPTY", message: "Choose a username." };
-  }
-  // Bound the work NFKC does on hostile input before normalising.
-  if (input.length > rules.maxLength * 4 + 16) {
-    return tooLong(rules);
-  }
-  const username = normalizeUsername(input);
-  if (!/^[a-z0-9_]*$/.test(username)) {
-    return {
-      ok: false,
-      reason: "INVALID_CHARACTERS",
-      message: "Use only letters a-z, digits and underscores.",
-    };
-  }
-  if (username.length < rules.minLength) {
-    return {
-      ok: false,
-      reason: "TOO_SHORT",
-      message: `Use at least ${rules.minLength} characters.`,
-    };
-  }
-  if (username.length > rules.maxLength) return tooLong(rules);
-  if (!/^[a-z]/.test(username)) {
-    return { ok: false, reason: "MUST_START_WITH_LETTER", message: "Start with a letter." };
-  }
-  if (rules.reserved.has(username)) {
-    return { ok: false, reason: "RESERVED", message: "That username is reserved." };
-  }
-  return { ok: true, username };
+  return checkUsername(input, rules.minLength, rules.maxLength, rules.reserved);
 }
 
-function tooLong(rules: UsernamePolicy): UsernameValidation {
-  return {
-    ok: false,
-    reason: "TOO_LONG",
-    message: `Use at most ${rules.maxLength} characters.`,
-  };
+const refuse = (reason: UsernameRejection, message: string): UsernameValidation => ({
+  ok: false,
+  reason,
+  message,
+});
+
+/**
+ * The rule behind {@link validateUsername}, without policy resolution: the
+ * bounds are taken as given, and only names in `reserved` (normalised form)
+ * are refused as reserved. The browser client calls it with the bounds from
+ * the `USERNAME` challenge and no reserved list: the service's list may not be
+ * the default one, so the service alone refuses reserved names (they come back
+ * as `USERNAME_UNAVAILABLE`). Small on purpose: it is in every browser bundle.
+ */
+export function checkUsername(
+  input: unknown,
+  minLength: number,
+  maxLength: number,
+  reserved?: ReadonlySet<string>,
+): UsernameValidation {
+  if (typeof input !== "string" || !input.trim()) return refuse("EMPTY", "Choose a username.");
+  const tooLong = refuse("TOO_LONG", `Use at most ${maxLength} characters.`);
+  // Bound the work NFKC does on hostile input before normalising.
+  if (input.length > maxLength * 4 + 16) return tooLong;
+  const username = normalizeUsername(input);
+  return /[^a-z0-9_]/.test(username)
+    ? refuse("INVALID_CHARACTERS", "Use only letters a-z, digits and underscores.")
+    : username.length < minLength
+      ? refuse("TOO_SHORT", `Use at least ${minLength} characters.`)
+      : username.length > maxLength
+        ? tooLong
+        : /^[^a-z]/.test(username)
+          ? refuse("MUST_START_WITH_LETTER", "Start with a letter.")
+          : reserved?.has(username)
+            ? refuse("RESERVED", "That username is reserved.")
+            : { ok: true, username };
 }
