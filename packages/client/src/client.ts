@@ -1,10 +1,10 @@
 import {
+  checkUsername,
   isValidCodeFormat,
   isValidEmail,
   normalizeCodeInput,
   normalizeEmail,
   parseChallengeParameters,
-  validateUsername,
 } from "@cognito-passcode/shared";
 import { type ErrorContext, errorType, mapError, snapshotError } from "./errors.js";
 import { createFetchTransport } from "./fetch-transport.js";
@@ -333,10 +333,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
       const s = snapshot;
       if (s.status !== "awaitingUsername" || s.attemptsLeft < 1) return snapshot;
       // The service's bounds, capped at what shared's policy accepts.
-      const checked = validateUsername(name, {
-        minLength: Math.min(s.minLength, 64),
-        maxLength: Math.min(s.maxLength, 64),
-      });
+      const checked = checkUsername(name, s.minLength, s.maxLength);
       if (!checked.ok) return refuse(snapshotError("USERNAME_INVALID", checked.message));
       const ctx: ErrorContext = { step: "username", attemptsLeft: s.attemptsLeft };
       const { username } = checked;

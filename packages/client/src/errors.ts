@@ -1,14 +1,14 @@
-import {
-  DEFAULT_ERROR_MESSAGES,
-  type PasscodeErrorCode,
-  parseTriggerError,
-} from "@cognito-passcode/shared";
+import { type PasscodeErrorCode, parseTriggerError } from "@cognito-passcode/shared";
 import type { SnapshotError } from "./types.js";
 
-/** Builds a {@link SnapshotError} with the default message for `code`. */
+/**
+ * Builds a {@link SnapshotError}. The message defaults to the code itself:
+ * English texts for every code are in `DEFAULT_ERROR_MESSAGES`, which the
+ * client does not bundle unless the app imports it.
+ */
 export function snapshotError(
   code: PasscodeErrorCode,
-  message: string = DEFAULT_ERROR_MESSAGES[code],
+  message: string = code,
   retryAfterMs?: number,
 ): SnapshotError {
   return retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs };
@@ -69,7 +69,8 @@ function codeFor(type: string, message: string, ctx: ErrorContext): [PasscodeErr
     if ((ctx.attemptsLeft ?? 2) <= 1) return ["TOO_MANY_ATTEMPTS"];
     return ["NOT_AUTHORIZED"];
   }
-  return [SIMPLE[type] ?? "SERVICE_ERROR"];
+  // Own keys only: an error named `constructor` or `toString` must not find Object's members.
+  return [Object.hasOwn(SIMPLE, type) ? SIMPLE[type]! : "SERVICE_ERROR"];
 }
 
 /** Codes after which the sign-in session (or the refresh token) cannot be used again. */

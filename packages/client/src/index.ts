@@ -5,6 +5,11 @@
  *
  * @packageDocumentation
  */
+export {
+  DEFAULT_ERROR_MESSAGES,
+  isPasscodeError,
+  type PasscodeErrorCode,
+} from "@cognito-passcode/shared";
 export { createPasscodeClient } from "./client.js";
 export { createFetchTransport, type FetchTransportOptions } from "./fetch-transport.js";
 export { decodeJwtPayload } from "./jwt.js";

@@ -1,13 +1,17 @@
 import type { PasscodeErrorCode } from "@cognito-passcode/shared";
 
 /**
- * An error the UI can show. `code` is stable (switch on it); `message` is a
- * default English text you may replace.
+ * An error the UI can show. `code` is stable (switch on it). `message` is the
+ * code itself, except for `USERNAME_INVALID`, where it names the rule the name
+ * broke; `DEFAULT_ERROR_MESSAGES[code]` has an English text for every code.
  */
 export interface SnapshotError {
   /** The stable error code, from `@cognito-passcode/shared`. */
   readonly code: PasscodeErrorCode;
-  /** A human-readable default message. */
+  /**
+   * The code itself, or for `USERNAME_INVALID` the rule broken (e.g. "Use at
+   * least 3 characters."). Never the service's own text, which may carry an address.
+   */
   readonly message: string;
   /** For `THROTTLED`: milliseconds to wait before asking for a new code. */
   readonly retryAfterMs?: number;
@@ -172,8 +176,10 @@ export interface PasscodeClient {
    */
   submitCode(code: string): Promise<PasscodeSnapshot>;
   /**
-   * Claims a username (first sign-in). Checked against the username policy
-   * first (`USERNAME_INVALID` without any request).
+   * Claims a username (first sign-in). Checked first with `checkUsername`
+   * against the bounds the service sent (`USERNAME_INVALID` without any
+   * request); reserved names are refused by the service
+   * (`USERNAME_UNAVAILABLE`), whose reserved list the client cannot know.
    */
   submitUsername(username: string): Promise<PasscodeSnapshot>;
   /** Abandons a sign-in in progress and returns to `signedOut`. No effect when signed in. */

@@ -141,14 +141,32 @@ describe("input checks before any request", () => {
     expect(call.input.answer).toBe("123456");
     call.resolve(usernameStep());
     await submitted;
-    for (const bad of ["ab", "4lice", "admin", "álice", "a".repeat(31)]) {
-      await client.submitUsername(bad);
+    for (const [bad, message] of [
+      ["ab", "Use at least 3 characters."],
+      ["4lice", "Start with a letter."],
+      ["álice", "Use only letters a-z, digits and underscores."],
+      ["a".repeat(31), "Use at most 30 characters."],
+      ["  ", "Choose a username."],
+    ]) {
+      await client.submitUsername(bad!);
       expect(client.getSnapshot()).toMatchObject({
         status: "awaitingUsername",
-        error: { code: "USERNAME_INVALID" },
+        error: { code: "USERNAME_INVALID", message },
       });
     }
     expect(script.calls).toHaveLength(0);
+  });
+
+  it("leaves reserved names to the service, whose reserved list it cannot know", async () => {
+    const { client, script } = setup({ autoSignUp: false });
+    const requested = client.requestCode("alice@example.com");
+    script.take("initiateAuth").resolve(codeStep());
+    await requested;
+    const submitted = client.submitCode("123456");
+    script.take("respondToAuthChallenge").resolve(usernameStep());
+    await submitted;
+    void client.submitUsername("Admin");
+    expect(script.take("respondToAuthChallenge").input.answer).toBe("admin");
   });
 });
 

@@ -284,6 +284,21 @@ export function integrationSuite(kind: TransportKind): void {
       });
     });
 
+    it("reports a reserved name as USERNAME_UNAVAILABLE from the service (the client does not hold the list)", async () => {
+      const address = email("reserved");
+      const c = client();
+      await c.requestCode(address);
+      const asked = await c.submitCode(await stack.mailbox.latestCode(address));
+      const before = asked.status === "awaitingUsername" ? asked.attemptsLeft : -1;
+      expect(before).toBeGreaterThan(1);
+      expect(await c.submitUsername("Admin")).toMatchObject({
+        status: "awaitingUsername",
+        attemptsLeft: before - 1,
+        error: { code: "USERNAME_UNAVAILABLE" },
+      });
+      expect((await c.submitUsername(unique("free_"))).status).toBe("signedIn");
+    });
+
     it("reports NETWORK_ERROR when the service cannot be reached, and the same call then succeeds", async () => {
       const address = email("offline");
       await newUser(address);
