@@ -207,15 +207,22 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   /**
    * REFRESH_TOKEN_AUTH with `refreshToken`, for a restore and for `getTokens`.
    * A refused token signs out with `SESSION_EXPIRED` and leaves storage; a
-   * network failure keeps both (the next call or page load retries).
+   * network failure keeps both (the next call or page load retries). After a
+   * network failure it waits each of `retryMs` in turn and tries again.
    */
-  async function renew(refreshToken: string, live: Live): Promise<void> {
+  async function renew(refreshToken: string, live: Live, retryMs: number[] = []): Promise<void> {
     try {
       const issued = await transport.refresh({ refreshToken });
       if (live()) await signIn(issued, live, { refreshToken });
     } catch (error) {
       if (!live()) return;
       const mapped = mapError(error, { step: "refresh" });
+      const wait = retryMs.shift();
+      if (wait !== undefined && mapped.error.code === "NETWORK_ERROR") {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        if (live()) await renew(refreshToken, live, retryMs);
+        return;
+      }
       dispatch({ type: "failed", ...mapped });
       if (mapped.sessionEnded) await store.write(undefined);
     }
@@ -224,7 +231,9 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   async function restore(live: Live): Promise<void> {
     const refreshToken = await store.read();
     if (!live()) return;
-    if (refreshToken) await renew(refreshToken, live);
+    // A page often loads while the connection is still coming up: retry a
+    // network failure after 1 s and 3 s more before showing the email form.
+    if (refreshToken) await renew(refreshToken, live, [1000, 3000]);
     else dispatch({ type: "signedOut" });
   }
 

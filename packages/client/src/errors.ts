@@ -43,6 +43,8 @@ const SIMPLE: Readonly<Record<string, PasscodeErrorCode>> = {
   LimitExceededException: "THROTTLED",
   UserNotFoundException: "NOT_AUTHORIZED",
   UserNotConfirmedException: "NOT_AUTHORIZED",
+  // RevokeToken on an app client without token revocation: a setup fault to fix.
+  UnsupportedOperationException: "CONFIGURATION_ERROR",
 };
 
 const NETWORK = /^(TypeError|NetworkError|AbortError|TimeoutError)$/;

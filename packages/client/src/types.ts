@@ -59,7 +59,12 @@ interface WithError {
   readonly error?: SnapshotError;
 }
 
-/** A stored session is being restored (only when a `storage` adapter was given). */
+/**
+ * A stored session is being restored (only when a `storage` adapter was
+ * given). When the service cannot be reached, the restore tries twice more,
+ * after 1 s and 3 s, before going to `signedOut` with `NETWORK_ERROR` (the
+ * stored token is kept for the next page load).
+ */
 export interface RestoringSnapshot extends WithError {
   readonly status: "restoring";
 }

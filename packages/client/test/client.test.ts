@@ -1,6 +1,6 @@
 import { createPasscodeClient, type PasscodeSnapshot } from "@cognito-passcode/client";
 import { isPasscodeError } from "@cognito-passcode/shared";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { snapshotProblem } from "./helpers/invariants.js";
 import {
   codeStep,
@@ -549,6 +549,83 @@ describe("storage", () => {
     expect(storage.items.size).toBe(0);
   });
 
+  it("retries a restore that cannot reach the service after 1 s and 3 s, then keeps the token for the next load", async () => {
+    vi.useFakeTimers();
+    try {
+      const tick = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+      const storage = memoryStorage();
+      storage.items.set("cognito-passcode.c1.refreshToken", "stored-rt");
+      const script = scriptedTransport();
+      const client = createPasscodeClient({ clientId: "c1", transport: script.transport, storage });
+      await tick(0);
+      script.take("refresh").reject(new TypeError("Failed to fetch"));
+      await tick(999);
+      expect(script.calls).toHaveLength(0);
+      expect(client.getSnapshot()).toEqual({ status: "restoring" });
+      await tick(1);
+      script.take("refresh").reject(new TypeError("Failed to fetch"));
+      await tick(2999);
+      expect(script.calls).toHaveLength(0);
+      expect(client.getSnapshot()).toEqual({ status: "restoring" });
+      await tick(1);
+      script.take("refresh").reject(new TypeError("Failed to fetch"));
+      await tick(60_000);
+      expect(script.calls).toHaveLength(0);
+      expect(client.getSnapshot()).toMatchObject({
+        status: "signedOut",
+        error: { code: "NETWORK_ERROR" },
+      });
+      expect(storage.items.get("cognito-passcode.c1.refreshToken")).toBe("stored-rt");
+
+      // The second try succeeding signs in; a refused token is not retried.
+      const again = scriptedTransport();
+      const second = createPasscodeClient({ clientId: "c1", transport: again.transport, storage });
+      await tick(0);
+      again.take("refresh").reject(new TypeError("Failed to fetch"));
+      await tick(1000);
+      again.take("refresh").resolve(tokensFor(claims, 3600, undefined));
+      await tick(0);
+      expect(second.getSnapshot()).toMatchObject({ status: "signedIn" });
+
+      const third = scriptedTransport();
+      const refused = createPasscodeClient({ clientId: "c1", transport: third.transport, storage });
+      await tick(0);
+      third
+        .take("refresh")
+        .reject(cognitoError("NotAuthorizedException", "Refresh Token has been revoked"));
+      await tick(10_000);
+      expect(third.calls).toHaveLength(0);
+      expect(refused.getSnapshot()).toMatchObject({
+        status: "signedOut",
+        error: { code: "SESSION_EXPIRED" },
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("stops retrying a restore once signed out", async () => {
+    vi.useFakeTimers();
+    try {
+      const storage = memoryStorage();
+      storage.items.set("cognito-passcode.c1.refreshToken", "stored-rt");
+      const script = scriptedTransport();
+      const client = createPasscodeClient({ clientId: "c1", transport: script.transport, storage });
+      await vi.advanceTimersByTimeAsync(0);
+      script.take("refresh").reject(new TypeError("Failed to fetch"));
+      await vi.advanceTimersByTimeAsync(0);
+      const out = client.signOut();
+      await vi.advanceTimersByTimeAsync(0);
+      script.take("revokeToken").resolve(undefined);
+      await out;
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(script.calls).toHaveLength(0);
+      expect(client.getSnapshot()).toEqual({ status: "signedOut" });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("survives a storage that throws", async () => {
     const broken = {
       getItem() {
@@ -610,6 +687,24 @@ describe("signOut", () => {
     await flush();
     expect(client.getSnapshot()).toEqual({ status: "signedOut" });
     expect(storage.items.size).toBe(0);
+  });
+
+  it("reports CONFIGURATION_ERROR when the app client has token revocation off", async () => {
+    const { client, script } = await signedIn();
+    const out = client.signOut();
+    script
+      .take("revokeToken")
+      .reject(
+        cognitoError(
+          "UnsupportedOperationException",
+          "Token revocation is not enabled for this app client.",
+        ),
+      );
+    expect(await out).toMatchObject({
+      status: "signedOut",
+      error: { code: "CONFIGURATION_ERROR" },
+    });
+    expect(await client.getTokens()).toBeNull();
   });
 
   it("signs out locally even when revocation fails, and says so", async () => {

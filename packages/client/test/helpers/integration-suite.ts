@@ -68,18 +68,18 @@ export function integrationSuite(kind: TransportKind): void {
       failNext = 0;
     });
 
-    function transport(): Transport {
+    function transport(on: LocalStack = stack): Transport {
       if (kind === "fetch") {
         return createFetchTransport({
-          clientId: stack.clientId,
-          endpoint: stack.endpoint,
+          clientId: on.clientId,
+          endpoint: on.endpoint,
           fetch: counting,
         });
       }
       const userPool = new CognitoUserPool({
-        UserPoolId: stack.userPoolId,
-        ClientId: stack.clientId,
-        endpoint: stack.endpoint,
+        UserPoolId: on.userPoolId,
+        ClientId: on.clientId,
+        endpoint: on.endpoint,
       });
       return createCognitoIdentityJsTransport({ userPool });
     }
@@ -355,6 +355,40 @@ export function integrationSuite(kind: TransportKind): void {
       expect(ops).toEqual(["InitiateAuth"]);
       expect(await next.getTokens()).not.toBeNull();
       expect(await settled(client({ storage: memoryStorage() }))).toEqual({ status: "signedOut" });
+    });
+
+    it("retries a restore that could not reach the service, and signs in when it can", async () => {
+      const storage = memoryStorage();
+      const address = email("retry");
+      await newUser(address, unique("retry_"), { storage });
+      ops = [];
+      failNext = 1;
+      const next = client({ storage });
+      expect(await settled(next)).toMatchObject({ status: "signedIn", user: { email: address } });
+      // The first refresh failed at fetch; the retry, a second later, got through.
+      expect(ops).toEqual(["InitiateAuth", "InitiateAuth"]);
+    });
+
+    it("reports CONFIGURATION_ERROR on signOut when the app client has token revocation off", async () => {
+      const plain = await startLocalStack({ port: 0, client: { enableTokenRevocation: false } });
+      try {
+        const c = createPasscodeClient({
+          clientId: plain.clientId,
+          transport: transport(plain),
+          now: plain.clock.now,
+        });
+        const address = email("norevoke");
+        await c.requestCode(address);
+        await c.submitCode(await plain.mailbox.latestCode(address));
+        expect((await c.submitUsername(unique("norevoke_"))).status).toBe("signedIn");
+        expect(await c.signOut()).toMatchObject({
+          status: "signedOut",
+          error: { code: "CONFIGURATION_ERROR" },
+        });
+        expect(await c.getTokens()).toBeNull();
+      } finally {
+        await plain.stop();
+      }
     });
 
     it("revokes the refresh token on signOut and clears storage", async () => {
