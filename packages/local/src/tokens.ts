@@ -12,6 +12,7 @@ import {
   SignJWT,
 } from "jose";
 import { CognitoError, notAuthorized } from "./cognito-error.js";
+import { type RefreshRecord, TokenRecords } from "./token-records.js";
 import type { LocalUser } from "./users.js";
 
 /** What one sign-in (or refresh) hands back, in Cognito's `AuthenticationResult` shape. */
@@ -34,15 +35,6 @@ export interface TokenSettings {
   now: () => number;
 }
 
-interface RefreshRecord {
-  username: string;
-  clientId: string;
-  originJti: string;
-  authTime: number;
-  expiresAt: number;
-  revoked: boolean;
-}
-
 /** The claims of a verified access token that operations need. */
 export interface AccessClaims {
   username: string;
@@ -55,32 +47,38 @@ const KEY_FILE = "signing-key.json";
 
 /**
  * Signs Cognito-shaped RS256 tokens, keeps refresh tokens and their revocation
- * state, and verifies access tokens the way Cognito's user APIs do.
+ * state (in the data folder too, when there is one), and verifies access
+ * tokens the way Cognito's user APIs do.
  */
 export class TokenService {
   readonly #settings: TokenSettings;
   readonly #privateKey: CryptoKey;
   readonly #publicJwk: JWK;
   readonly #kid: string;
-  readonly #refresh = new Map<string, RefreshRecord>();
-  readonly #byOrigin = new Map<string, RefreshRecord>();
-  readonly #byUser = new Map<string, Set<RefreshRecord>>();
+  readonly #records: TokenRecords;
 
-  private constructor(settings: TokenSettings, privateKey: CryptoKey, publicJwk: JWK) {
+  private constructor(
+    settings: TokenSettings,
+    privateKey: CryptoKey,
+    publicJwk: JWK,
+    records: TokenRecords,
+  ) {
     this.#settings = settings;
     this.#privateKey = privateKey;
     this.#publicJwk = publicJwk;
     this.#kid = publicJwk.kid!;
+    this.#records = records;
   }
 
   /** Generates a key pair, or reuses the one kept in `dataDir`. */
   static async create(settings: TokenSettings, dataDir?: string): Promise<TokenService> {
+    const records = new TokenRecords(settings.accessTokenValidityMs);
     if (dataDir) {
       try {
         const saved = JSON.parse(await readFile(join(dataDir, KEY_FILE), "utf8")) as JWK;
         const privateKey = (await importJWK(saved, "RS256")) as CryptoKey;
         const { d, p, q, dp, dq, qi, ...publicJwk } = saved;
-        return new TokenService(settings, privateKey, publicJwk);
+        return new TokenService(settings, privateKey, publicJwk, records);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       }
@@ -97,12 +95,17 @@ export class TokenService {
       await mkdir(dataDir, { recursive: true });
       await writeFile(join(dataDir, KEY_FILE), JSON.stringify(privateJwk), { mode: 0o600 });
     }
-    return new TokenService(settings, pair.privateKey, publicJwk);
+    return new TokenService(settings, pair.privateKey, publicJwk, records);
   }
 
   /** Number of refresh tokens held (live, revoked, or expired but not yet swept). */
   get size(): number {
-    return this.#refresh.size;
+    return this.#records.size;
+  }
+
+  /** Resolves once every change to the refresh tokens so far is on disk. */
+  flush(): Promise<void> {
+    return this.#records.flush();
   }
 
   /** The JWKS document served at `<issuer>/.well-known/jwks.json`. */
@@ -113,21 +116,16 @@ export class TokenService {
   /** Tokens for a completed sign-in, with a new refresh token. */
   async issue(user: LocalUser, readable: ReadonlySet<string>): Promise<AuthenticationResult> {
     const now = this.#settings.now();
-    this.#sweep(now);
-    const record: RefreshRecord = {
+    this.#records.sweep(now);
+    const refreshToken = opaqueRefreshToken();
+    const record = this.#records.add(refreshToken, {
       username: user.username,
       clientId: this.#settings.clientId,
       originJti: randomUUID(),
       authTime: Math.floor(now / 1000),
       expiresAt: now + this.#settings.refreshTokenValidityMs,
       revoked: false,
-    };
-    const refreshToken = opaqueRefreshToken();
-    this.#refresh.set(refreshToken, record);
-    this.#byOrigin.set(record.originJti, record);
-    const set = this.#byUser.get(user.username) ?? new Set<RefreshRecord>();
-    this.#byUser.set(user.username, set);
-    set.add(record);
+    });
     // The same clock reading as auth_time: a fresh sign-in's iat equals its auth_time.
     return { ...(await this.#sign(user, readable, record, now)), RefreshToken: refreshToken };
   }
@@ -142,7 +140,7 @@ export class TokenService {
     findUser: (username: string) => LocalUser | undefined,
     readable: ReadonlySet<string>,
   ): Promise<AuthenticationResult> {
-    const record = this.#refresh.get(refreshToken);
+    const record = this.#records.find(refreshToken);
     if (!record || record.clientId !== this.#settings.clientId) {
       throw notAuthorized("Invalid Refresh Token");
     }
@@ -162,16 +160,20 @@ export class TokenService {
         "Token revocation is not enabled for this app client.",
       );
     }
-    const record = this.#refresh.get(refreshToken);
+    const record = this.#records.find(refreshToken);
     // RFC 7009: an unknown token is not an error. Another client's token is.
     if (!record) return;
     if (record.clientId !== clientId) throw notAuthorized("Invalid Refresh Token");
-    record.revoked = true;
+    this.#records.revoke(record);
   }
 
-  /** Revokes every refresh token of a user and every access token issued from them. */
+  /**
+   * Revokes every refresh token of a user and every access token issued from
+   * them, with or without token revocation on the app client: as Cognito's
+   * GlobalSignOut, which revocation does not govern.
+   */
   revokeAll(username: string): void {
-    for (const record of this.#byUser.get(username) ?? []) record.revoked = true;
+    this.#records.revokeAll(username);
   }
 
   /**
@@ -179,26 +181,7 @@ export class TokenService {
    * using them then answers that the user does not exist.
    */
   forget(username: string): void {
-    for (const record of this.#byUser.get(username) ?? []) {
-      this.#byOrigin.delete(record.originJti);
-    }
-    this.#byUser.delete(username);
-  }
-
-  /**
-   * Drops records whose refresh token and every access token issued from it
-   * have expired, so a long run does not grow without bound. Records sit in
-   * issue order with one validity, so expired ones are at the front.
-   */
-  #sweep(now: number): void {
-    const cutoff = now - this.#settings.accessTokenValidityMs;
-    for (const [token, record] of this.#refresh) {
-      if (record.expiresAt > cutoff) break;
-      this.#refresh.delete(token);
-      if (this.#byOrigin.get(record.originJti) === record) this.#byOrigin.delete(record.originJti);
-      const set = this.#byUser.get(record.username);
-      if (set?.delete(record) && set.size === 0) this.#byUser.delete(record.username);
-    }
+    this.#records.forget(username);
   }
 
   /**
@@ -227,9 +210,11 @@ export class TokenService {
       throw notAuthorized("Invalid Access Token");
     }
     const originJti = typeof payload.origin_jti === "string" ? payload.origin_jti : undefined;
-    if (originJti !== undefined && this.#byOrigin.get(originJti)?.revoked === true) {
-      throw notAuthorized("Access Token has been revoked");
-    }
+    // By the token's own jti, not origin_jti: without token revocation there is
+    // no origin_jti, yet GlobalSignOut still ends the user's access tokens.
+    const record =
+      typeof payload.jti === "string" ? this.#records.accessRecord(payload.jti) : undefined;
+    if (record?.revoked === true) throw notAuthorized("Access Token has been revoked");
     return {
       username: payload.username,
       sub: String(payload.sub),
@@ -279,6 +264,8 @@ export class TokenService {
       .setJti(randomUUID())
       .sign(this.#privateKey);
 
+    const accessJti = randomUUID();
+    const accessExp = iat + Math.floor(s.accessTokenValidityMs / 1000);
     const accessToken = await new SignJWT({
       sub: user.attributes.sub,
       client_id: s.clientId,
@@ -292,9 +279,10 @@ export class TokenService {
       .setProtectedHeader(header)
       .setIssuer(s.issuer)
       .setIssuedAt(iat)
-      .setExpirationTime(iat + Math.floor(s.accessTokenValidityMs / 1000))
-      .setJti(randomUUID())
+      .setExpirationTime(accessExp)
+      .setJti(accessJti)
       .sign(this.#privateKey);
+    this.#records.addAccess(accessJti, record, accessExp * 1000);
 
     return {
       AccessToken: accessToken,

@@ -5,6 +5,7 @@ import {
   GlobalSignOutCommand,
   InitiateAuthCommand,
   RevokeTokenCommand,
+  UpdateUserAttributesCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -223,6 +224,71 @@ describe("tokens", () => {
     });
     expect(status).toBe(200);
     expect(body).toEqual({});
+  });
+});
+
+describe("tokens with token revocation off", () => {
+  let plain: LocalStack;
+  beforeAll(async () => {
+    plain = await startLocalStack({
+      handlers: secretWordTriggers().handlers,
+      client: { enableTokenRevocation: false },
+    });
+  });
+  afterAll(() => plain?.stop());
+
+  it("GlobalSignOut still stops the user's access tokens at Cognito's APIs, and their refresh tokens", async () => {
+    // Prepare: two sessions of one user, one of another
+    const first = await signUpAndSignIn(plain, sdkClient(plain), "oz@example.com");
+    const second = await signIn(plain, sdkClient(plain), "oz@example.com");
+    const refreshed = await refresh(plain, first.RefreshToken!);
+    const bystander = await signUpAndSignIn(plain, sdkClient(plain), "pia@example.com");
+    expect(claims(first.AccessToken!).origin_jti).toBeUndefined();
+    // Act
+    await sdkClient(plain).send(new GlobalSignOutCommand({ AccessToken: second.AccessToken! }));
+    // Assess
+    for (const token of [
+      first.AccessToken!,
+      second.AccessToken!,
+      refreshed.AuthenticationResult!.AccessToken!,
+    ]) {
+      await expect(getUser(plain, token)).rejects.toMatchObject({
+        name: "NotAuthorizedException",
+        message: "Access Token has been revoked",
+      });
+      await expect(
+        sdkClient(plain).send(
+          new UpdateUserAttributesCommand({
+            AccessToken: token,
+            UserAttributes: [{ Name: "name", Value: "Oz" }],
+          }),
+        ),
+      ).rejects.toMatchObject({ message: "Access Token has been revoked" });
+      await expect(
+        sdkClient(plain).send(new GlobalSignOutCommand({ AccessToken: token })),
+      ).rejects.toMatchObject({ message: "Access Token has been revoked" });
+    }
+    for (const token of [first.RefreshToken!, second.RefreshToken!]) {
+      await expect(refresh(plain, token)).rejects.toMatchObject({
+        name: "NotAuthorizedException",
+        message: "Refresh Token has been revoked",
+      });
+    }
+    expect((await getUser(plain, bystander.AccessToken!)).Username).toBeTruthy();
+    // A sign-in after the sign-out, even within the same second, is a new session.
+    const again = await signIn(plain, sdkClient(plain), "oz@example.com");
+    expect((await getUser(plain, again.AccessToken!)).Username).toBeTruthy();
+    expect((await refresh(plain, again.RefreshToken!)).AuthenticationResult).toBeDefined();
+  });
+
+  it("still refuses RevokeToken", async () => {
+    const tokens = await signUpAndSignIn(plain, sdkClient(plain), "quin@example.com");
+    await expect(
+      sdkClient(plain).send(
+        new RevokeTokenCommand({ ClientId: plain.clientId, Token: tokens.RefreshToken! }),
+      ),
+    ).rejects.toMatchObject({ name: "UnsupportedOperationException" });
+    expect((await getUser(plain, tokens.AccessToken!)).Username).toBeTruthy();
   });
 });
 
