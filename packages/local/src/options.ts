@@ -93,7 +93,12 @@ export interface LocalStackOptions {
   triggers?: Partial<PasscodeTriggersOptions>;
   /** Replaces individual triggers with your own (in-process functions or module paths). */
   handlers?: Partial<Record<TriggerName, LocalTriggerHandlerOption>>;
-  /** Keeps users (and the signing key) in this folder across restarts. @default in memory only */
+  /**
+   * Keeps users, refresh tokens (as digests, with their expiry and revocation)
+   * and the signing key in this folder across restarts. The username registry
+   * is rebuilt from the users; sessions, the throttle and emails are not kept.
+   * @default in memory only
+   */
   dataDir?: string;
   /** The base clock, epoch milliseconds; `stack.clock.advance` shifts it. @default Date.now */
   now?: () => number;

@@ -13,7 +13,7 @@ Options:
   --region <region>                                                     [us-east-1]
   --user-pool-id <id>                                                   [<region>_localpool]
   --client-id <id>                                                      [cognitopasscodelocalclient]
-  --data <dir>             Keep users and the signing key in <dir> across restarts
+  --data <dir>             Keep users, refresh tokens and the signing key in <dir>
   --no-throttle            Turn the send throttle off
   --code-ttl-seconds <n>   Code lifetime, 60 to 900                     [180]
   --verbose                Log every request
@@ -118,7 +118,7 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
       `  DynamoDB           ${stack.dynamoDbEndpoint} (table ${stack.tableName})`,
       values.data
         ? `  Data folder        ${values.data}`
-        : "  Data               in memory (use --data <dir> to keep users)",
+        : "  Data               in memory (use --data <dir> to keep users and refresh tokens)",
       "",
       "Press Ctrl-C to stop.",
       "",

@@ -111,6 +111,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       users.load(),
     ]);
     stops.push(() => users.flush());
+    // Runs after the server has closed, so no refresh token is issued after it.
+    let issued: TokenService | undefined;
+    stops.push(async () => issued?.flush());
 
     let issuer = "";
     const tokensReady = (endpoint: string) => {
@@ -126,6 +129,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           now: clock.now,
         },
         config.dataDir,
+        (error) =>
+          logger.error("could not save refresh tokens", { error: (error as Error).message }),
       );
     };
 
@@ -196,6 +201,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         : undefined,
     ]);
     pool.tokens = tokens;
+    issued = tokens;
     if (defaults && config.dataDir) await reclaimUsernames(defaults.options, users);
     const handlers: Partial<Record<TriggerName, TriggerHandler>> = {};
     for (const trigger of TRIGGERS) {

@@ -70,9 +70,17 @@ export class TokenService {
     this.#records = records;
   }
 
-  /** Generates a key pair, or reuses the one kept in `dataDir`. */
-  static async create(settings: TokenSettings, dataDir?: string): Promise<TokenService> {
-    const records = new TokenRecords(settings.accessTokenValidityMs);
+  /**
+   * Generates a key pair, or reuses the one kept in `dataDir`, and loads the
+   * refresh tokens kept there. `onSaveError` hears of a failed write.
+   */
+  static async create(
+    settings: TokenSettings,
+    dataDir?: string,
+    onSaveError?: (error: unknown) => void,
+  ): Promise<TokenService> {
+    const records = new TokenRecords(settings.accessTokenValidityMs, dataDir, onSaveError);
+    await records.load(settings.now());
     if (dataDir) {
       try {
         const saved = JSON.parse(await readFile(join(dataDir, KEY_FILE), "utf8")) as JWK;
