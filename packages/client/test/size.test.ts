@@ -3,21 +3,23 @@ import { describe, expect, it } from "vitest";
 import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
 
 /**
- * KNOWN GAP, reported to the lead: issue 4's budget for createPasscodeClient
- * with the fetch transport is 3,000 B min+gzip; it measures 6,352 B (down from
- * 6,977 B). This ceiling is that size plus ~2%, a regression guard, not the
+ * KNOWN GAP, reported in the issue: issue 4's budget for createPasscodeClient
+ * with the fetch transport is 3,000 B min+gzip; it measures 5,796 B (6,407 B
+ * before snapshot messages became codes and reserved names were left to the
+ * service). This ceiling is that size plus ~1.5%, a regression guard, not the
  * budget.
  *
- * Why the budget is out of reach without dropping required behaviour: the
- * parts of shared the client must run (email check, code check,
- * validateUsername with the reserved list and its messages,
- * parseChallengeParameters, parseTriggerError, PasscodeError for option
- * errors, DEFAULT_ERROR_MESSAGES for snapshot errors) are ~2,380 B min+gzip on
- * their own. The client's own code (store, transitions, error mapping, token
- * refresh and storage, option checks, fetch transport) is ~4,560 B on its own;
- * bundled together they share some of gzip's dictionary.
+ * Why the budget is out of reach without dropping behaviour the issue asks
+ * for (measured on this bundle): its string literals and regexes alone, most
+ * of them the wire protocol (operation, field and header names), the error
+ * codes, the Cognito exception names mapped to them, the statuses, the email
+ * rules and the username rule's messages, are 4,131 B minified and 1,626 B
+ * gzipped on their own; the code around them (store, transitions, error
+ * mapping, validation, token refresh and storage, sign-out, transport) brings
+ * the bundle to 5,796 B. Rewrites of single modules for size moved it by
+ * tens of bytes, some up.
  */
-const REGRESSION_CEILING = 6_480;
+const REGRESSION_CEILING = 5_880;
 
 // Measured as `pnpm bench` measures (esbuild --bundle --minify --format=esm
 // --platform=browser, gzip -9).
