@@ -5,12 +5,11 @@ import {
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
-  RespondToAuthChallengeCommand,
-  SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../src/index.js";
-import { claims, PASSWORD, sdkClient } from "./support/clients.js";
+import { claims, sdkClient } from "./support/clients.js";
+import { passcodeSignUpAndSignIn } from "./support/flow.js";
 
 let dir: string | undefined;
 let stack: LocalStack | undefined;
@@ -23,37 +22,12 @@ afterEach(async () => {
 
 const ids = { userPoolId: "us-east-1_DataDir01", clientId: "datadirclient" };
 
-async function signInNew(s: LocalStack, email: string, username: string) {
-  const client = sdkClient(s);
-  await client.send(
-    new SignUpCommand({ ClientId: s.clientId, Username: email, Password: PASSWORD }),
-  );
-  const code = await client.send(
-    new InitiateAuthCommand({
-      ClientId: s.clientId,
-      AuthFlow: "CUSTOM_AUTH",
-      AuthParameters: { USERNAME: email },
-    }),
-  );
-  const respond = (previous: typeof code, ANSWER: string) =>
-    client.send(
-      new RespondToAuthChallengeCommand({
-        ClientId: s.clientId,
-        ChallengeName: "CUSTOM_CHALLENGE",
-        Session: previous.Session,
-        ChallengeResponses: { USERNAME: previous.ChallengeParameters!.USERNAME!, ANSWER },
-      }),
-    );
-  const named = await respond(code, await s.mailbox.latestCode(email));
-  return respond(named, username);
-}
-
 describe("dataDir", () => {
   it("keeps users, their usernames and the signing key across restarts on one port", async () => {
     // Prepare
     dir = await mkdtemp(join(tmpdir(), "cognito-passcode-local-"));
     stack = await startLocalStack({ ...ids, dataDir: dir });
-    const first = await signInNew(stack, "ivy@example.com", "ivy");
+    const first = await passcodeSignUpAndSignIn(stack, "ivy@example.com", "ivy");
     const port = Number(new URL(stack.endpoint).port);
     await stack.stop();
     // Act: the same port, so the issuer is the same.
@@ -64,7 +38,9 @@ describe("dataDir", () => {
       new GetUserCommand({ AccessToken: first.AuthenticationResult!.AccessToken! }),
     );
     expect(user.UserAttributes).toContainEqual({ Name: "custom:username", Value: "ivy" });
-    const second = await signInNew(stack, "jay@example.com", "IVY").catch((e: Error) => e);
+    const second = await passcodeSignUpAndSignIn(stack, "jay@example.com", "IVY").catch(
+      (e: Error) => e,
+    );
     // "ivy" is taken: the username step asks again instead of issuing tokens.
     expect(
       (second as { ChallengeParameters?: Record<string, string> }).ChallengeParameters,
@@ -84,8 +60,10 @@ describe("dataDir", () => {
     dir = await mkdtemp(join(tmpdir(), "cognito-passcode-local-"));
     const options = { ...ids, dataDir: dir, client: { refreshTokenValidityMinutes: 120 } };
     stack = await startLocalStack(options);
-    const kept = (await signInNew(stack, "kay@example.com", "kay")).AuthenticationResult!;
-    const signedOut = (await signInNew(stack, "lee@example.com", "lee")).AuthenticationResult!;
+    const kept = (await passcodeSignUpAndSignIn(stack, "kay@example.com", "kay"))
+      .AuthenticationResult!;
+    const signedOut = (await passcodeSignUpAndSignIn(stack, "lee@example.com", "lee"))
+      .AuthenticationResult!;
     await sdkClient(stack).send(new GlobalSignOutCommand({ AccessToken: signedOut.AccessToken! }));
     const port = Number(new URL(stack.endpoint).port);
     await stack.stop();
@@ -132,7 +110,8 @@ describe("dataDir", () => {
       client: { refreshTokenValidityMinutes: 60 },
     };
     stack = await startLocalStack(options);
-    const old = (await signInNew(stack, "moe@example.com", "moe")).AuthenticationResult!;
+    const old = (await passcodeSignUpAndSignIn(stack, "moe@example.com", "moe"))
+      .AuthenticationResult!;
     await stack.stop();
     // Act: restart past the refresh token's expiry and its access token's
     now += 2 * 60 * 60_000 + 1000;
@@ -142,7 +121,7 @@ describe("dataDir", () => {
       name: "NotAuthorizedException",
       message: "Invalid Refresh Token",
     });
-    await signInNew(stack, "ned@example.com", "ned");
+    await passcodeSignUpAndSignIn(stack, "ned@example.com", "ned");
     await stack.stop();
     const saved = JSON.parse(await readFile(join(dir, "refresh-tokens.json"), "utf8")) as {
       refreshTokens: unknown[];

@@ -1,8 +1,12 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { describe, expect, it } from "vitest";
 import type { LocalStack } from "../src/index.js";
 import { type CliIo, runCli } from "../src/run-cli.js";
 import { PASSWORD, sdkClient } from "./support/clients.js";
+import { passcodeSignUpAndSignIn } from "./support/flow.js";
 
 function fakeIo() {
   const out: string[] = [];
@@ -87,6 +91,40 @@ describe("cognito-passcode-local", () => {
     expect(expiresAt - stack.clock.now()).toBeGreaterThan(55_000);
     signals.get("SIGTERM")!();
     expect(await exit).toBe(0);
+  });
+
+  it("--data: a refresh token issued before a restart still refreshes after it", async () => {
+    // Prepare: sign in, then stop with SIGINT
+    const dir = await mkdtemp(join(tmpdir(), "cognito-passcode-local-cli-"));
+    try {
+      const first = fakeIo();
+      const before = (await runCli(["--port", "0", "--data", dir], first.io)) as LocalStack;
+      const signedIn = await passcodeSignUpAndSignIn(before, "mae@example.com", "mae");
+      const refreshToken = signedIn.AuthenticationResult!.RefreshToken!;
+      first.signals.get("SIGINT")!();
+      expect(await first.exit).toBe(0);
+      // Act: start again on the same folder and port
+      const second = fakeIo();
+      const port = new URL(before.endpoint).port;
+      const after = (await runCli(["--port", port, "--data", dir], second.io)) as LocalStack;
+      try {
+        const refreshed = await sdkClient(after).send(
+          new InitiateAuthCommand({
+            ClientId: after.clientId,
+            AuthFlow: "REFRESH_TOKEN_AUTH",
+            AuthParameters: { REFRESH_TOKEN: refreshToken },
+          }),
+        );
+        // Assess
+        expect(refreshed.AuthenticationResult?.AccessToken).toEqual(expect.any(String));
+        expect(second.out.join("")).toContain(`Data folder        ${dir}`);
+      } finally {
+        second.signals.get("SIGTERM")!();
+        expect(await second.exit).toBe(0);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("prints help, and exits 2 on a bad option", async () => {
