@@ -30,9 +30,10 @@ import {
   resolvePolicyBounds,
   resolveThrottle,
   resolveUsername,
+  type ThrottleSettings,
   type UsernameSettings,
 } from "./resolve-options.js";
-import type { ThrottleRules, ThrottleStore } from "./store.js";
+import type { ThrottleDecision } from "./store.js";
 import { describeError, guarded, triggerError } from "./trigger-errors.js";
 
 /** The Create Auth Challenge handler. */
@@ -40,6 +41,8 @@ export type CreateAuthChallengeHandler = TriggerHandler<CreateAuthChallengeTrigg
 
 /** A BCP 47-shaped language tag (`-` or `_` between subtags). */
 const LOCALE = /^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,7}$/;
+
+const DAY_MS = 86_400_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,7 +52,7 @@ export interface CreateSettings extends BaseSettings {
   username: UsernameSettings | false;
   policy: PolicyBounds;
   email: EmailSettings;
-  throttle: { store: ThrottleStore; rules: ThrottleRules } | false;
+  throttle: ThrottleSettings | false;
   codeSecret?: string;
 }
 
@@ -122,17 +125,28 @@ async function newCode(
   const user = emailTag(email);
   if (!isValidEmail(email)) throw triggerError("INVALID_EMAIL", { reason: "format" });
   if (runtime.throttle) {
-    const decision = await runtime.throttle.store.hit(
-      `email#${user}`,
-      runtime.now(),
-      runtime.throttle.rules,
-    );
-    if (!decision.allowed) {
-      runtime.logger.info("code throttled", { user, retryAfterMs: decision.retryAfterMs });
+    const { store, rules, maxPerDay } = runtime.throttle;
+    const key = `email#${user}`;
+    const now = runtime.now();
+    const enforce = (decision: ThrottleDecision, limit: "window" | "day"): void => {
+      if (decision.allowed) return;
+      runtime.logger.info("code throttled", { user, limit, retryAfterMs: decision.retryAfterMs });
       throw triggerError("THROTTLED", {
         retryAfterMs: Math.max(0, Math.ceil(decision.retryAfterMs)),
       });
-    }
+    };
+    // The short window first, so that hammering resend is refused there and
+    // does not use up the day's codes. The day count has its own key: a tag
+    // is base64url, so `email#<tag>#day` is never another address's key.
+    enforce(await store.hit(key, now, rules), "window");
+    enforce(
+      await store.hit(`${key}#day`, now, {
+        minIntervalMs: 0,
+        maxPerWindow: maxPerDay,
+        windowMs: DAY_MS,
+      }),
+      "day",
+    );
   }
   const { length, ttlMs } = runtime.code;
   const code = generateCode(length);

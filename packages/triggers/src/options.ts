@@ -123,6 +123,16 @@ export interface ThrottleOptions {
    * @default 900
    */
   windowSeconds?: number;
+  /**
+   * Most codes to one address in any 24 hours (a sliding day, counted apart
+   * from the window above), an integer from 1 to 10000. With the default and
+   * `code.maxAttempts` = 3, an attacker gets at most 30 guesses per address
+   * per day. The cost: someone who knows an address can use up its codes and
+   * keep that user from signing in for up to a day; raise it if you prefer
+   * availability. Only sends the other rules allowed count against it.
+   * @default 10
+   */
+  maxPerDay?: number;
 }
 
 /** Options for `createPasscodeTriggers` and every single handler factory. */

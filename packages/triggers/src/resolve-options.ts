@@ -216,10 +216,17 @@ export function resolveEmail(options: PasscodeTriggersOptions): EmailSettings {
   };
 }
 
+/** The send throttle, resolved. */
+export interface ThrottleSettings {
+  store: ThrottleStore;
+  /** The short window: least interval and most sends per window. */
+  rules: ThrottleRules;
+  /** Most sends per address in any 24 hours, checked after {@link rules} allow a send. */
+  maxPerDay: number;
+}
+
 /** Validates `throttle`, which must be given: omitting it fails closed rather than sending unthrottled. */
-export function resolveThrottle(
-  options: PasscodeTriggersOptions,
-): { store: ThrottleStore; rules: ThrottleRules } | false {
+export function resolveThrottle(options: PasscodeTriggersOptions): ThrottleSettings | false {
   const throttle = options.throttle;
   if (throttle === undefined) {
     fail("throttle", "is required: pass { store: dynamoDbStore(...) }, or false for no throttle");
@@ -235,6 +242,7 @@ export function resolveThrottle(
       maxPerWindow: int("throttle.maxPerWindow", throttle.maxPerWindow, 5, 1, 1000),
       windowMs: int("throttle.windowSeconds", throttle.windowSeconds, 900, 60, 86400) * 1000,
     },
+    maxPerDay: int("throttle.maxPerDay", throttle.maxPerDay, 10, 1, 10000),
   };
 }
 

@@ -81,6 +81,14 @@ const cases: [string, unknown, RegExp?][] = [
   ["throttle.minIntervalSeconds", { ...valid, throttle: { store, minIntervalSeconds: -1 } }],
   ["throttle.maxPerWindow", { ...valid, throttle: { store, maxPerWindow: 0 } }],
   ["throttle.windowSeconds", { ...valid, throttle: { store, windowSeconds: 10 } }],
+  [
+    "throttle.maxPerDay",
+    { ...valid, throttle: { store, maxPerDay: 0 } },
+    /^throttle\.maxPerDay must be an integer from 1 to 10000$/,
+  ],
+  ["throttle.maxPerDay", { ...valid, throttle: { store, maxPerDay: 10_001 } }],
+  ["throttle.maxPerDay", { ...valid, throttle: { store, maxPerDay: 2.5 } }],
+  ["throttle.maxPerDay", { ...valid, throttle: { store, maxPerDay: "10" } }],
   ["signUp.allowedEmailDomains", { ...valid, signUp: { allowedEmailDomains: [] } }],
   ["signUp.allowedEmailDomains", { ...valid, signUp: { allowedEmailDomains: ["not a domain"] } }],
   [
@@ -144,6 +152,17 @@ describe("options validation", () => {
     expect(typeof off).toBe("function");
   });
 
+  it("accepts throttle.maxPerDay at both ends of its range", () => {
+    // Prepare
+    const build = (maxPerDay: number) => () =>
+      createCreateAuthChallengeHandler({ ...valid, throttle: { store, maxPerDay } });
+    // Act
+    const handlers = [build(1)(), build(10_000)()];
+    // Assess
+    expect(handlers.map((h) => typeof h)).toEqual(["function", "function"]);
+    expect(configError(build(10_001)).field).toBe("throttle.maxPerDay");
+  });
+
   it("accepts the documented defaults and a display-name sender", () => {
     // Prepare
     // Act
@@ -151,7 +170,13 @@ describe("options validation", () => {
       email: { from: "Acme <no-reply@example.com>", appName: "Acme", replyTo: "help@example.com" },
       code: { length: 6, ttlSeconds: 180, maxAttempts: 3 },
       username: { registry: store, attribute: "custom:username" },
-      throttle: { store, minIntervalSeconds: 30, maxPerWindow: 5, windowSeconds: 900 },
+      throttle: {
+        store,
+        minIntervalSeconds: 30,
+        maxPerWindow: 5,
+        windowSeconds: 900,
+        maxPerDay: 10,
+      },
     });
     // Assess
     expect(Object.keys(triggers).sort()).toEqual([
