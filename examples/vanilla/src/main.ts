@@ -4,7 +4,7 @@
  * names. The state machine does the rest.
  */
 import { createPasscodeClient, type PasscodeSnapshot } from "@cognito-passcode/client";
-import { DEFAULT_ERROR_MESSAGES, validateUsername } from "@cognito-passcode/shared";
+import { checkUsername, DEFAULT_ERROR_MESSAGES } from "@cognito-passcode/shared";
 import "./style.css";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -153,13 +153,10 @@ async function main() {
   $("change-email").addEventListener("click", () => client.reset());
   usernameInput.addEventListener("input", () => {
     const snapshot = client.getSnapshot();
-    // The same policy check the Verify trigger runs, with the bounds the service sent.
-    const result = validateUsername(
-      usernameInput.value,
-      "minLength" in snapshot
-        ? { minLength: snapshot.minLength, maxLength: snapshot.maxLength }
-        : undefined,
-    );
+    if (!("minLength" in snapshot)) return;
+    // The rule the Verify trigger runs, with the bounds the service sent (as
+    // the client checks); reserved names are the service's to refuse.
+    const result = checkUsername(usernameInput.value, snapshot.minLength, snapshot.maxLength);
     $("username-status").textContent = result.ok
       ? `You will be @${result.username}.`
       : result.message;

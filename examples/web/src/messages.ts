@@ -41,7 +41,8 @@ function attempts(n: number | undefined): string {
 export function humanMessage(code: PasscodeErrorCode, context: MessageContext = {}): string {
   switch (code) {
     case "CONFIGURATION_ERROR":
-      return "This page is not set up correctly, so sign-in cannot start. Please tell the site's owner.";
+      // Bad client options, or (after sign-out) an app client that cannot revoke tokens.
+      return "This site's sign-in is not set up correctly. Please tell the site's owner.";
     case "INVALID_EMAIL":
       return "That doesn't look like an email address. Check it for typos.";
     case "INVALID_CODE_FORMAT":

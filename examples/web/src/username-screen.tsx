@@ -1,4 +1,4 @@
-import { normalizeUsername, validateUsername } from "@cognito-passcode/shared";
+import { checkUsername, normalizeUsername } from "@cognito-passcode/shared";
 import { type FormEvent, useMemo, useState } from "react";
 import { ErrorNotice, type ShownError } from "./error-notice.js";
 
@@ -43,7 +43,9 @@ export function UsernameScreen(props: UsernameScreenProps) {
   const [touched, setTouched] = useState(false);
   const [submitted, setSubmitted] = useState<string | undefined>();
   const validation = useMemo(
-    () => validateUsername(value, { minLength, maxLength }),
+    // The rule the Verify trigger runs, with the bounds the service sent (as
+    // the client checks); reserved names are the service's to refuse.
+    () => checkUsername(value, minLength, maxLength),
     [value, minLength, maxLength],
   );
   const rules = rulesFor(value, minLength, maxLength);

@@ -68,6 +68,8 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   let refreshing: Promise<PasscodeTokens | null> | undefined;
   let session: { username: string; session: string } | undefined;
   let held: Held | undefined;
+  /** Ends a restore's wait before its next try (set only while one waits). */
+  let stop: (() => void) | undefined;
   const knownUsers = new Set<string>();
 
   function dispatch(event: PasscodeEvent): PasscodeSnapshot {
@@ -76,7 +78,16 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     if (next.status !== "signedIn") held = undefined;
     if (next.status === "signedIn" || next.status === "signedOut") session = undefined;
     snapshot = Object.freeze(next);
-    for (const listener of [...listeners]) listener();
+    for (const listener of [...listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        // An app's listener bug must not steer sign-in: report it, out of band.
+        setTimeout(() => {
+          throw error;
+        });
+      }
+    }
     return snapshot;
   }
 
@@ -211,21 +222,31 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
    * network failure it waits each of `retryMs` in turn and tries again.
    */
   async function renew(refreshToken: string, live: Live, retryMs: number[] = []): Promise<void> {
+    let issued: TransportTokens;
     try {
-      const issued = await transport.refresh({ refreshToken });
-      if (live()) await signIn(issued, live, { refreshToken });
+      issued = await transport.refresh({ refreshToken });
     } catch (error) {
       if (!live()) return;
       const mapped = mapError(error, { step: "refresh" });
       const wait = retryMs.shift();
       if (wait !== undefined && mapped.error.code === "NETWORK_ERROR") {
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        // A sign-out during the wait ends it at once (see `stop`).
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          stop = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        stop = undefined;
         if (live()) await renew(refreshToken, live, retryMs);
         return;
       }
       dispatch({ type: "failed", ...mapped });
       if (mapped.sessionEnded) await store.write(undefined);
+      return;
     }
+    if (live()) await signIn(issued, live, { refreshToken });
   }
 
   async function restore(live: Live): Promise<void> {
@@ -262,6 +283,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     const current = held;
     const mine = ++epoch;
     pending = refreshing = undefined;
+    stop?.();
     dispatch({ type: "signedOut" });
     // Also revoke a stored token no session holds yet (sign-out while restoring).
     const stored = store.take();
@@ -342,7 +364,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
       const s = snapshot;
       if (s.status !== "awaitingUsername" || s.attemptsLeft < 1) return snapshot;
       // The service's bounds, capped at what shared's policy accepts.
-      const checked = checkUsername(name, s.minLength, s.maxLength);
+      const checked = checkUsername(name, Math.min(s.minLength, 64), Math.min(s.maxLength, 64));
       if (!checked.ok) return refuse(snapshotError("USERNAME_INVALID", checked.message));
       const ctx: ErrorContext = { step: "username", attemptsLeft: s.attemptsLeft };
       const { username } = checked;

@@ -2,15 +2,17 @@ import type { PasscodeErrorCode } from "@cognito-passcode/shared";
 
 /**
  * An error the UI can show. `code` is stable (switch on it). `message` is the
- * code itself, except for `USERNAME_INVALID`, where it names the rule the name
- * broke; `DEFAULT_ERROR_MESSAGES[code]` has an English text for every code.
+ * code itself, except when the client refused a username before sending it,
+ * where it names the rule the name broke; `DEFAULT_ERROR_MESSAGES[code]` has
+ * an English text for every code.
  */
 export interface SnapshotError {
   /** The stable error code, from `@cognito-passcode/shared`. */
   readonly code: PasscodeErrorCode;
   /**
-   * The code itself, or for `USERNAME_INVALID` the rule broken (e.g. "Use at
-   * least 3 characters."). Never the service's own text, which may carry an address.
+   * The code itself; for a `USERNAME_INVALID` the client found before sending,
+   * the rule broken (e.g. "Use at least 3 characters."). Never the service's
+   * own text, which may carry an address.
    */
   readonly message: string;
   /** For `THROTTLED`: milliseconds to wait before asking for a new code. */
@@ -161,7 +163,11 @@ export interface PasscodeClient {
   getSnapshot(): PasscodeSnapshot;
   /** The snapshot this client started with (for server rendering and hydration). */
   getInitialSnapshot(): PasscodeSnapshot;
-  /** Calls `listener` after every change; returns a function that unsubscribes. */
+  /**
+   * Calls `listener` after every change; returns a function that unsubscribes.
+   * A listener that throws does not disturb the client: its error is rethrown
+   * from a timer, where the page's error handling sees it.
+   */
   subscribe(listener: () => void): () => void;
   /**
    * Sends a code to `email` (signing the user up first, unless they are known

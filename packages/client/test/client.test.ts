@@ -604,6 +604,57 @@ describe("storage", () => {
     }
   });
 
+  it("keeps a restored session when a listener throws, and rethrows the listener's error out of band", async () => {
+    vi.useFakeTimers();
+    try {
+      const storage = memoryStorage();
+      storage.items.set("cognito-passcode.c1.refreshToken", "stored-rt");
+      const script = scriptedTransport();
+      const client = createPasscodeClient({ clientId: "c1", transport: script.transport, storage });
+      const bug = new TypeError("listener bug");
+      let seen = 0;
+      client.subscribe(() => {
+        seen++;
+        if (client.getSnapshot().status === "signedIn") throw bug;
+      });
+      await vi.advanceTimersByTimeAsync(0);
+      script.take("refresh").resolve(tokensFor(claims, 3600, undefined));
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(() => vi.runOnlyPendingTimers()).toThrow(bug);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(script.calls).toHaveLength(0);
+      expect(client.getSnapshot()).toMatchObject({ status: "signedIn", user: { sub: "sub-1" } });
+      expect(seen).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("answers a getTokens() waiting on a restore's retry as soon as the user signs out", async () => {
+    vi.useFakeTimers();
+    try {
+      const storage = memoryStorage();
+      storage.items.set("cognito-passcode.c1.refreshToken", "stored-rt");
+      const script = scriptedTransport();
+      const client = createPasscodeClient({ clientId: "c1", transport: script.transport, storage });
+      await vi.advanceTimersByTimeAsync(0);
+      script.take("refresh").reject(new TypeError("Failed to fetch"));
+      await vi.advanceTimersByTimeAsync(0);
+      let answered: unknown = "pending";
+      void client.getTokens().then((t) => (answered = t));
+      const out = client.signOut();
+      await vi.advanceTimersByTimeAsync(0);
+      script.take("revokeToken").resolve(undefined);
+      await out;
+      await vi.advanceTimersByTimeAsync(0);
+      expect(answered).toBeNull();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("stops retrying a restore once signed out", async () => {
     vi.useFakeTimers();
     try {

@@ -1,7 +1,9 @@
 /**
  * Every error code cognito-passcode reports, on the server and in the browser.
  *
- * - `CONFIGURATION_ERROR`: a factory got a bad option (the message names the field).
+ * - `CONFIGURATION_ERROR`: a factory got a bad option (the message names the field), or
+ *   the service is set up so that it cannot do what was asked (in the browser client:
+ *   `RevokeToken` on an app client with token revocation off).
  * - `INVALID_EMAIL`: the email address is not one we can send a code to.
  * - `INVALID_CODE_FORMAT`: the answer is not `codeLength` digits.
  * - `CODE_MISMATCH`: wrong code; attempts remain.

@@ -160,6 +160,8 @@ const refuse = (reason: UsernameRejection, message: string): UsernameValidation 
  * the `USERNAME` challenge and no reserved list: the service's list may not be
  * the default one, so the service alone refuses reserved names (they come back
  * as `USERNAME_UNAVAILABLE`). Small on purpose: it is in every browser bundle.
+ * Throws a `TypeError` unless the bounds are integers with
+ * `1 <= minLength <= maxLength <= 256` (the range the challenge can carry).
  */
 export function checkUsername(
   input: unknown,
@@ -167,6 +169,15 @@ export function checkUsername(
   maxLength: number,
   reserved?: ReadonlySet<string>,
 ): UsernameValidation {
+  if (
+    !(Number.isInteger(minLength) && Number.isInteger(maxLength)) ||
+    minLength < 1 ||
+    maxLength < minLength ||
+    maxLength > 256
+  ) {
+    // Fail closed: bounds that are not numbers would let any name through.
+    throw new TypeError("checkUsername: bad bounds");
+  }
   if (typeof input !== "string" || !input.trim()) return refuse("EMPTY", "Choose a username.");
   const tooLong = refuse("TOO_LONG", `Use at most ${maxLength} characters.`);
   // Bound the work NFKC does on hostile input before normalising.

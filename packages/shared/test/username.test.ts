@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  checkUsername,
   DEFAULT_RESERVED_USERNAMES,
   isPasscodeError,
   normalizeUsername,
@@ -74,6 +75,50 @@ describe("validateUsername", () => {
         expect(upper).toEqual(lower);
       }),
     );
+  });
+});
+
+describe("checkUsername", () => {
+  it("agrees with validateUsername for the same bounds and an empty reserved list (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 80 }),
+          fc.stringMatching(/^[ A-Za-z0-9_]{0,70}$/),
+          fc.constantFrom("admin", " ", "\u3000", "\ufb00x", "\u212Aelvin", "x".repeat(300)),
+        ),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 0, max: 63 }),
+        (input, min, extra) => {
+          const max = Math.min(64, min + extra);
+          expect(checkUsername(input, min, max)).toEqual(
+            validateUsername(input, { minLength: min, maxLength: max, reserved: [] }),
+          );
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("refuses reserved names only when given the list", () => {
+    expect(checkUsername("Admin", 3, 30)).toEqual({ ok: true, username: "admin" });
+    expect(checkUsername("Admin", 3, 30, new Set(["admin"]))).toMatchObject({
+      ok: false,
+      reason: "RESERVED",
+    });
+  });
+
+  it.each([
+    [0, 30],
+    [3, 2],
+    [3, Number.POSITIVE_INFINITY],
+    [Number.NaN, 30],
+    [3, Number.NaN],
+    [2.5, 30],
+    [3, 257],
+  ])("fails closed on bounds %s..%s instead of accepting anything", (min, max) => {
+    expect(() => checkUsername("x".repeat(100_000), min, max)).toThrow(TypeError);
+    expect(() => checkUsername("alice", min, max)).toThrow(TypeError);
   });
 });
 
