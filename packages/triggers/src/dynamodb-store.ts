@@ -43,10 +43,11 @@ function configError(field: string, why: string): PasscodeError {
  *   user's `sub`), `createdAt` (epoch ms). No `ttl`: claims are permanent
  *   until released.
  * - a throttle counter: `pk = "throttle#<SHA-256 hex of the key>"`, `sends`
- *   (list of send times, epoch ms, ascending), `version`, `ttl`. The key (a
- *   normalised email) is hashed so no raw address lands in the table; this is
- *   pseudonymisation, not anonymity: someone who can read the table and
- *   guesses an address can hash it and find its item.
+ *   (list of send times, epoch ms, ascending), `version`, `ttl`. Create keeps
+ *   two per address (the short window and the daily cap), keyed by a tag of
+ *   the normalised email; the key is hashed again so no raw address or tag
+ *   lands in the table. This is pseudonymisation, not anonymity: someone who
+ *   can read the table and guesses an address can hash it and find its items.
  *
  * The throttle is a sliding window: a send at `now` is allowed when the last
  * recorded send is at least `minIntervalMs` old and fewer than `maxPerWindow`

@@ -32,6 +32,11 @@ export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterM
 /**
  * Where the send throttle counts sends. `hit` both checks and records, in one
  * atomic step, so two concurrent requests cannot both slip under the limit.
+ *
+ * Create makes up to two hits per code, on two keys for one address: the
+ * short window on `email#<tag>`, then, only if that allowed the send, the
+ * daily cap on `email#<tag>#day` with a 24-hour window and no interval. Keys
+ * are opaque: count each one apart.
  */
 export interface ThrottleStore {
   /** Records a send to `key` at `nowMs` if the rules allow it; otherwise says when to retry. */
