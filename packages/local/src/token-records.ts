@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { DataFile } from "./data-file.js";
 
 /** One refresh token's state: whose it is, when it ends, whether it was revoked. */
 export interface RefreshRecord {
@@ -28,8 +27,6 @@ interface SavedRecords {
   accessTokens: { jti: string; originJti: string; expiresAt: number }[];
 }
 
-const FILE = "refresh-tokens.json";
-
 /** The digest a refresh token is kept under. */
 export function refreshTokenDigest(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("base64url");
@@ -46,10 +43,7 @@ export class TokenRecords {
   readonly #byUser = new Map<string, Set<RefreshRecord>>();
   readonly #access = new Map<string, AccessEntry>();
   readonly #accessTokenValidityMs: number;
-  readonly #dataDir: string | undefined;
-  readonly #onError: (error: unknown) => void;
-  #writing: Promise<void> = Promise.resolve();
-  #dirty = false;
+  readonly #file: DataFile;
 
   constructor(
     accessTokenValidityMs: number,
@@ -57,21 +51,29 @@ export class TokenRecords {
     onError: (error: unknown) => void = () => {},
   ) {
     this.#accessTokenValidityMs = accessTokenValidityMs;
-    this.#dataDir = dataDir;
-    this.#onError = onError;
+    this.#file = new DataFile(
+      dataDir,
+      "refresh-tokens.json",
+      () => {
+        const saved: SavedRecords = {
+          version: 1,
+          refreshTokens: [...this.#byDigest.values()],
+          accessTokens: [...this.#access].map(([jti, { record, expiresAt }]) => ({
+            jti,
+            originJti: record.originJti,
+            expiresAt,
+          })),
+        };
+        return JSON.stringify(saved);
+      },
+      onError,
+    );
   }
 
   /** Reads `refresh-tokens.json` from the data folder, if any, dropping what has expired by `now`. */
   async load(now: number): Promise<void> {
-    if (!this.#dataDir) return;
-    let text: string;
-    try {
-      text = await readFile(join(this.#dataDir, FILE), "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
-    const saved = JSON.parse(text) as Partial<SavedRecords>;
+    const saved = (await this.#file.read()) as Partial<SavedRecords> | undefined;
+    if (!saved) return;
     const byOrigin = new Map<string, RefreshRecord>();
     for (const record of saved.refreshTokens ?? []) {
       this.#index(record);
@@ -162,8 +164,8 @@ export class TokenRecords {
   }
 
   /** Resolves once every change so far is on disk. */
-  async flush(): Promise<void> {
-    await this.#writing;
+  flush(): Promise<void> {
+    return this.#file.flush();
   }
 
   #index(record: RefreshRecord): void {
@@ -174,26 +176,6 @@ export class TokenRecords {
   }
 
   #save(): void {
-    const dir = this.#dataDir;
-    if (!dir || this.#dirty) return;
-    this.#dirty = true;
-    // Coalesce bursts of changes into one write, and keep writes in order.
-    this.#writing = this.#writing.then(async () => {
-      this.#dirty = false;
-      const saved: SavedRecords = {
-        version: 1,
-        refreshTokens: [...this.#byDigest.values()],
-        accessTokens: [...this.#access].map(([jti, { record, expiresAt }]) => ({
-          jti,
-          originJti: record.originJti,
-          expiresAt,
-        })),
-      };
-      await mkdir(dir, { recursive: true });
-      const tmp = join(dir, `${FILE}.${process.pid}.tmp`);
-      await writeFile(tmp, JSON.stringify(saved), { mode: 0o600 });
-      await rename(tmp, join(dir, FILE));
-    });
-    this.#writing = this.#writing.catch(this.#onError);
+    this.#file.save();
   }
 }

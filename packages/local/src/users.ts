@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { DataFile } from "./data-file.js";
 
 /** Cognito's user statuses that the local stack produces. */
 export type UserStatus = "UNCONFIRMED" | "CONFIRMED" | "FORCE_CHANGE_PASSWORD";
@@ -21,8 +20,6 @@ export interface LocalUser {
   confirmation?: { code: string; expiresAt: number } | undefined;
 }
 
-const FILE = "users.json";
-
 /**
  * The pool's users, keyed by internal username, with case-insensitive lookups
  * by email and by `sub`. With a data folder, every change is written to
@@ -32,29 +29,21 @@ export class UserStore {
   readonly #byUsername = new Map<string, LocalUser>();
   readonly #byEmail = new Map<string, string>();
   readonly #bySub = new Map<string, string>();
-  readonly #dataDir: string | undefined;
-  readonly #onError: (error: unknown) => void;
-  #writing: Promise<void> = Promise.resolve();
-  #dirty = false;
+  readonly #file: DataFile;
 
   constructor(dataDir?: string, onError: (error: unknown) => void = () => {}) {
-    this.#dataDir = dataDir;
-    this.#onError = onError;
+    this.#file = new DataFile(
+      dataDir,
+      "users.json",
+      () => JSON.stringify({ version: 1, users: this.all() }, null, 2),
+      onError,
+    );
   }
 
   /** Reads `users.json` from the data folder, if any. */
   async load(): Promise<void> {
-    if (!this.#dataDir) return;
-    await mkdir(this.#dataDir, { recursive: true });
-    let text: string;
-    try {
-      text = await readFile(join(this.#dataDir, FILE), "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
-    const parsed = JSON.parse(text) as { users?: LocalUser[] };
-    for (const user of parsed.users ?? []) this.#index(user);
+    const parsed = (await this.#file.read()) as { users?: LocalUser[] } | undefined;
+    for (const user of parsed?.users ?? []) this.#index(user);
   }
 
   /** All users, in creation order. */
@@ -123,8 +112,8 @@ export class UserStore {
   }
 
   /** Resolves once every change so far is on disk. */
-  async flush(): Promise<void> {
-    await this.#writing;
+  flush(): Promise<void> {
+    return this.#file.flush();
   }
 
   #index(user: LocalUser): void {
@@ -135,17 +124,6 @@ export class UserStore {
   }
 
   #save(): void {
-    const dir = this.#dataDir;
-    if (!dir || this.#dirty) return;
-    this.#dirty = true;
-    // Coalesce bursts of changes into one write, and keep writes in order.
-    this.#writing = this.#writing.then(async () => {
-      this.#dirty = false;
-      const body = JSON.stringify({ version: 1, users: this.all() }, null, 2);
-      const tmp = join(dir, `${FILE}.${process.pid}.tmp`);
-      await writeFile(tmp, body, { mode: 0o600 });
-      await rename(tmp, join(dir, FILE));
-    });
-    this.#writing = this.#writing.catch(this.#onError);
+    this.#file.save();
   }
 }
