@@ -1,6 +1,6 @@
 import { createPasscodeClient, type PasscodeSnapshot } from "@cognito-passcode/client";
 import { isPasscodeError } from "@cognito-passcode/shared";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { snapshotProblem } from "./helpers/invariants.js";
 import {
   codeStep,
@@ -549,26 +549,38 @@ describe("storage", () => {
     expect(storage.items.size).toBe(0);
   });
 
-  it("retries a restore that cannot reach the service after 1 s and 3 s, then keeps the token for the next load", async () => {
-    vi.useFakeTimers();
-    try {
-      const tick = (ms: number) => vi.advanceTimersByTimeAsync(ms);
-      const storage = memoryStorage();
-      storage.items.set("cognito-passcode.c1.refreshToken", "stored-rt");
+  describe("restore retries (fake timers)", () => {
+    beforeEach(() => {
+      vi.useFakeTimers();
+    });
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    const tick = (ms: number) => vi.advanceTimersByTimeAsync(ms);
+    const offline = () => new TypeError("Failed to fetch");
+
+    /** A client restoring "stored-rt" from `storage`, with its first refresh pending. */
+    async function restoring(storage = memoryStorage()) {
+      if (!storage.items.size) storage.items.set("cognito-passcode.c1.refreshToken", "stored-rt");
       const script = scriptedTransport();
       const client = createPasscodeClient({ clientId: "c1", transport: script.transport, storage });
       await tick(0);
-      script.take("refresh").reject(new TypeError("Failed to fetch"));
+      return { storage, script, client, refresh: script.take("refresh") };
+    }
+
+    it("retries a restore that cannot reach the service after 1 s and 3 s, then keeps the token for the next load", async () => {
+      const { storage, script, client, refresh } = await restoring();
+      refresh.reject(offline());
       await tick(999);
       expect(script.calls).toHaveLength(0);
       expect(client.getSnapshot()).toEqual({ status: "restoring" });
       await tick(1);
-      script.take("refresh").reject(new TypeError("Failed to fetch"));
+      script.take("refresh").reject(offline());
       await tick(2999);
       expect(script.calls).toHaveLength(0);
       expect(client.getSnapshot()).toEqual({ status: "restoring" });
       await tick(1);
-      script.take("refresh").reject(new TypeError("Failed to fetch"));
+      script.take("refresh").reject(offline());
       await tick(60_000);
       expect(script.calls).toHaveLength(0);
       expect(client.getSnapshot()).toMatchObject({
@@ -578,103 +590,60 @@ describe("storage", () => {
       expect(storage.items.get("cognito-passcode.c1.refreshToken")).toBe("stored-rt");
 
       // The second try succeeding signs in; a refused token is not retried.
-      const again = scriptedTransport();
-      const second = createPasscodeClient({ clientId: "c1", transport: again.transport, storage });
-      await tick(0);
-      again.take("refresh").reject(new TypeError("Failed to fetch"));
+      const second = await restoring(storage);
+      second.refresh.reject(offline());
       await tick(1000);
-      again.take("refresh").resolve(tokensFor(claims, 3600, undefined));
+      second.script.take("refresh").resolve(tokensFor(claims, 3600, undefined));
       await tick(0);
-      expect(second.getSnapshot()).toMatchObject({ status: "signedIn" });
+      expect(second.client.getSnapshot()).toMatchObject({ status: "signedIn" });
 
-      const third = scriptedTransport();
-      const refused = createPasscodeClient({ clientId: "c1", transport: third.transport, storage });
-      await tick(0);
-      third
-        .take("refresh")
-        .reject(cognitoError("NotAuthorizedException", "Refresh Token has been revoked"));
+      const third = await restoring(storage);
+      third.refresh.reject(
+        cognitoError("NotAuthorizedException", "Refresh Token has been revoked"),
+      );
       await tick(10_000);
-      expect(third.calls).toHaveLength(0);
-      expect(refused.getSnapshot()).toMatchObject({
+      expect(third.script.calls).toHaveLength(0);
+      expect(third.client.getSnapshot()).toMatchObject({
         status: "signedOut",
         error: { code: "SESSION_EXPIRED" },
       });
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    });
 
-  it("keeps a restored session when a listener throws, and rethrows the listener's error out of band", async () => {
-    vi.useFakeTimers();
-    try {
-      const storage = memoryStorage();
-      storage.items.set("cognito-passcode.c1.refreshToken", "stored-rt");
-      const script = scriptedTransport();
-      const client = createPasscodeClient({ clientId: "c1", transport: script.transport, storage });
+    it("keeps a restored session when a listener throws, and rethrows the listener's error out of band", async () => {
+      const { script, client, refresh } = await restoring();
       const bug = new TypeError("listener bug");
       let seen = 0;
       client.subscribe(() => {
         seen++;
         if (client.getSnapshot().status === "signedIn") throw bug;
       });
-      await vi.advanceTimersByTimeAsync(0);
-      script.take("refresh").resolve(tokensFor(claims, 3600, undefined));
+      refresh.resolve(tokensFor(claims, 3600, undefined));
       await Promise.resolve();
       await Promise.resolve();
       expect(() => vi.runOnlyPendingTimers()).toThrow(bug);
-      await vi.advanceTimersByTimeAsync(10_000);
+      await tick(10_000);
       expect(script.calls).toHaveLength(0);
       expect(client.getSnapshot()).toMatchObject({ status: "signedIn", user: { sub: "sub-1" } });
       expect(seen).toBe(1);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
+    });
 
-  it("answers a getTokens() waiting on a restore's retry as soon as the user signs out", async () => {
-    vi.useFakeTimers();
-    try {
-      const storage = memoryStorage();
-      storage.items.set("cognito-passcode.c1.refreshToken", "stored-rt");
-      const script = scriptedTransport();
-      const client = createPasscodeClient({ clientId: "c1", transport: script.transport, storage });
-      await vi.advanceTimersByTimeAsync(0);
-      script.take("refresh").reject(new TypeError("Failed to fetch"));
-      await vi.advanceTimersByTimeAsync(0);
+    it("stops a restore's retries at sign-out, and answers a getTokens() waiting on them at once", async () => {
+      const { script, client, refresh } = await restoring();
+      refresh.reject(offline());
+      await tick(0);
       let answered: unknown = "pending";
       void client.getTokens().then((t) => (answered = t));
       const out = client.signOut();
-      await vi.advanceTimersByTimeAsync(0);
+      await tick(0);
       script.take("revokeToken").resolve(undefined);
       await out;
-      await vi.advanceTimersByTimeAsync(0);
+      await tick(0);
       expect(answered).toBeNull();
       expect(vi.getTimerCount()).toBe(0);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-
-  it("stops retrying a restore once signed out", async () => {
-    vi.useFakeTimers();
-    try {
-      const storage = memoryStorage();
-      storage.items.set("cognito-passcode.c1.refreshToken", "stored-rt");
-      const script = scriptedTransport();
-      const client = createPasscodeClient({ clientId: "c1", transport: script.transport, storage });
-      await vi.advanceTimersByTimeAsync(0);
-      script.take("refresh").reject(new TypeError("Failed to fetch"));
-      await vi.advanceTimersByTimeAsync(0);
-      const out = client.signOut();
-      await vi.advanceTimersByTimeAsync(0);
-      script.take("revokeToken").resolve(undefined);
-      await out;
-      await vi.advanceTimersByTimeAsync(10_000);
+      await tick(10_000);
       expect(script.calls).toHaveLength(0);
       expect(client.getSnapshot()).toEqual({ status: "signedOut" });
-    } finally {
-      vi.useRealTimers();
-    }
+    });
   });
 
   it("survives a storage that throws", async () => {
