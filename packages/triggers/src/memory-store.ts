@@ -30,24 +30,22 @@ export function memoryStore(): MemoryStore {
       return claims.get(username);
     },
     async hit(key: string, nowMs: number, rules: ThrottleRules): Promise<ThrottleDecision> {
-      const recent = (sends.get(key) ?? []).filter((t) => t > nowMs - rules.windowMs);
-      let retryAfterMs = 0;
+      const all = sends.get(key) ?? [];
+      // As dynamoDbStore: a clock behind the latest send counts as that send's
+      // time, so recorded times never go backwards; waits are told on the caller's clock.
+      const latest = all[all.length - 1];
+      const now = latest !== undefined && latest > nowMs ? latest : nowMs;
+      const recent = all.filter((t) => t > now - rules.windowMs);
+      let until = 0;
       const last = recent[recent.length - 1];
-      if (last !== undefined && nowMs - last < rules.minIntervalMs) {
-        retryAfterMs = last + rules.minIntervalMs - nowMs;
-      }
+      if (last !== undefined && now - last < rules.minIntervalMs)
+        until = last + rules.minIntervalMs;
       if (recent.length >= rules.maxPerWindow) {
-        retryAfterMs = Math.max(
-          retryAfterMs,
-          recent[recent.length - rules.maxPerWindow]! + rules.windowMs - nowMs,
-        );
+        until = Math.max(until, recent[recent.length - rules.maxPerWindow]! + rules.windowMs);
       }
-      if (retryAfterMs > 0) {
-        sends.set(key, recent);
-        return { allowed: false, retryAfterMs };
-      }
-      recent.push(nowMs);
       sends.set(key, recent);
+      if (until > now) return { allowed: false, retryAfterMs: until - nowMs };
+      recent.push(now);
       return { allowed: true };
     },
   };

@@ -206,6 +206,11 @@ describe("send throttle", () => {
     expect(await store.hit(key, t0 + 10_000, r)).toEqual({ allowed: true });
     // 9 s behind: wait the 9 s of skew plus the full interval.
     expect(await store.hit(key, t0 + 1_000, r)).toEqual({ allowed: false, retryAfterMs: 10_000 });
+    // No interval (the daily cap's rules): a clock 1 ms behind is not a reason to refuse.
+    const day = fresh("skew-day@example.com");
+    const dayRules = rules({ minIntervalMs: 0, maxPerWindow: 10, windowMs: 86_400_000 });
+    expect(await store.hit(day, t0, dayRules)).toEqual({ allowed: true });
+    expect(await store.hit(day, t0 - 1, dayRules)).toEqual({ allowed: true });
   });
 
   it("lets exactly maxPerWindow of 20 concurrent hits through", async () => {

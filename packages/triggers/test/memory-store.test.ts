@@ -73,4 +73,20 @@ describe("memoryStore", () => {
     // Assess
     expect(await b.ownerOf("carol")).toBeUndefined();
   });
+
+  it("counts a clock behind the latest send as that send's time, as dynamoDbStore does", async () => {
+    const store = memoryStore();
+    const t = 5_000_000;
+    const interval = { minIntervalMs: 1_000, maxPerWindow: 5, windowMs: 60_000 };
+    expect(await store.hit("skew", t + 10_000, interval)).toEqual({ allowed: true });
+    // 9 s behind: wait the 9 s of skew plus the full interval.
+    expect(await store.hit("skew", t + 1_000, interval)).toEqual({
+      allowed: false,
+      retryAfterMs: 10_000,
+    });
+    // No interval (the daily cap's rules): a clock 1 ms behind is not a reason to refuse.
+    const day = { minIntervalMs: 0, maxPerWindow: 10, windowMs: 86_400_000 };
+    expect(await store.hit("day", t, day)).toEqual({ allowed: true });
+    expect(await store.hit("day", t - 1, day)).toEqual({ allowed: true });
+  });
 });
