@@ -128,13 +128,11 @@ export class TokenRecords {
   }
 
   /**
-   * Forgets a deleted user's access tokens. Their refresh records are kept,
-   * not revoked: refreshing then answers that the user does not exist.
+   * Forgets a deleted user for GlobalSignOut. Their records stay until they
+   * expire, not revoked: an access token or a refresh then answers that the
+   * user does not exist (a token with no record at all is refused as invalid).
    */
   forget(username: string): void {
-    for (const [jti, entry] of this.#access) {
-      if (entry.record.username === username) this.#access.delete(jti);
-    }
     this.#byUser.delete(username);
     this.#save();
   }

@@ -222,7 +222,10 @@ export class TokenService {
     // no origin_jti, yet GlobalSignOut still ends the user's access tokens.
     const record =
       typeof payload.jti === "string" ? this.#records.accessRecord(payload.jti) : undefined;
-    if (record?.revoked === true) throw notAuthorized("Access Token has been revoked");
+    // Fail closed on a token with no record (a stack that stopped before writing
+    // its records): a GlobalSignOut could not have reached it.
+    if (!record) throw notAuthorized("Invalid Access Token");
+    if (record.revoked) throw notAuthorized("Access Token has been revoked");
     return {
       username: payload.username,
       sub: String(payload.sub),

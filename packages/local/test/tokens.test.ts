@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   AdminUpdateUserAttributesCommand,
   GetTokensFromRefreshTokenCommand,
@@ -357,6 +360,48 @@ describe("TokenService.issue", () => {
       const payload = claims(token);
       expect(payload.iat).toEqual(expect.any(Number));
       expect(payload.auth_time).toBe(payload.iat);
+    }
+  });
+});
+
+describe("TokenService.verifyAccessToken", () => {
+  it("refuses a well-signed access token it holds no record of (a stack that stopped before writing its records)", async () => {
+    // Prepare: two services on one data folder; the second starts before the first wrote anything.
+    const dir = await mkdtemp(join(tmpdir(), "cp-tokens-"));
+    try {
+      const settings = {
+        issuer: "http://127.0.0.1:1/us-east-1_test",
+        clientId: "client1",
+        idTokenValidityMs: 60 * 60_000,
+        accessTokenValidityMs: 60 * 60_000,
+        refreshTokenValidityMs: 120 * 60_000,
+        enableTokenRevocation: false,
+        now: () => 1_800_000_000_000,
+      };
+      const first = await TokenService.create(settings, dir);
+      const user = {
+        username: "u1",
+        attributes: { sub: "s1" },
+        status: "CONFIRMED" as const,
+        enabled: true,
+        createdAt: 0,
+        updatedAt: 0,
+      };
+      const issued = await first.issue(user, new Set(["sub"]));
+      await expect(first.verifyAccessToken(issued.AccessToken)).resolves.toMatchObject({
+        username: "u1",
+      });
+      const second = await TokenService.create(settings, dir);
+      second.revokeAll("u1");
+      // Act + Assess: the same key signs both, but only the first knows the token.
+      await expect(second.verifyAccessToken(issued.AccessToken)).rejects.toMatchObject({
+        type: "NotAuthorizedException",
+        message: "Invalid Access Token",
+      });
+      await first.flush();
+      await second.flush();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
