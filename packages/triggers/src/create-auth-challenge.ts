@@ -42,8 +42,6 @@ export type CreateAuthChallengeHandler = TriggerHandler<CreateAuthChallengeTrigg
 /** A BCP 47-shaped language tag (`-` or `_` between subtags). */
 const LOCALE = /^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,7}$/;
 
-const DAY_MS = 86_400_000;
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What Create needs from the options. */
@@ -125,7 +123,7 @@ async function newCode(
   const user = emailTag(email);
   if (!isValidEmail(email)) throw triggerError("INVALID_EMAIL", { reason: "format" });
   if (runtime.throttle) {
-    const { store, rules, maxPerDay } = runtime.throttle;
+    const { store, rules, day } = runtime.throttle;
     const key = `email#${user}`;
     const now = runtime.now();
     const enforce = (decision: ThrottleDecision, limit: "window" | "day"): void => {
@@ -139,14 +137,7 @@ async function newCode(
     // does not use up the day's codes. The day count has its own key: a tag
     // is base64url, so `email#<tag>#day` is never another address's key.
     enforce(await store.hit(key, now, rules), "window");
-    enforce(
-      await store.hit(`${key}#day`, now, {
-        minIntervalMs: 0,
-        maxPerWindow: maxPerDay,
-        windowMs: DAY_MS,
-      }),
-      "day",
-    );
+    enforce(await store.hit(`${key}#day`, now, day), "day");
   }
   const { length, ttlMs } = runtime.code;
   const code = generateCode(length);

@@ -221,8 +221,11 @@ export interface ThrottleSettings {
   store: ThrottleStore;
   /** The short window: least interval and most sends per window. */
   rules: ThrottleRules;
-  /** Most sends per address in any 24 hours, checked after {@link rules} allow a send. */
-  maxPerDay: number;
+  /**
+   * The daily cap as rules for its own key: `maxPerDay` sends in any 24
+   * hours, no interval; checked after {@link rules} allow a send.
+   */
+  day: ThrottleRules;
 }
 
 /** Validates `throttle`, which must be given: omitting it fails closed rather than sending unthrottled. */
@@ -242,7 +245,11 @@ export function resolveThrottle(options: PasscodeTriggersOptions): ThrottleSetti
       maxPerWindow: int("throttle.maxPerWindow", throttle.maxPerWindow, 5, 1, 1000),
       windowMs: int("throttle.windowSeconds", throttle.windowSeconds, 900, 60, 86400) * 1000,
     },
-    maxPerDay: int("throttle.maxPerDay", throttle.maxPerDay, 10, 1, 10000),
+    day: {
+      minIntervalMs: 0,
+      maxPerWindow: int("throttle.maxPerDay", throttle.maxPerDay, 10, 1, 10000),
+      windowMs: 86_400_000,
+    },
   };
 }
 
