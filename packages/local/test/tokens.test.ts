@@ -332,29 +332,36 @@ describe("TokenService over a long run", () => {
   });
 });
 
+/** TokenService settings for tests that drive it directly. */
+const serviceSettings = (now: () => number, enableTokenRevocation = true) => ({
+  issuer: "http://127.0.0.1:1/us-east-1_test",
+  clientId: "client1",
+  idTokenValidityMs: 60 * 60_000,
+  accessTokenValidityMs: 60 * 60_000,
+  refreshTokenValidityMs: 120 * 60_000,
+  enableTokenRevocation,
+  now,
+});
+
+/** A confirmed user "u1" with only a `sub`. */
+const plainUser = {
+  username: "u1",
+  attributes: { sub: "s1" },
+  status: "CONFIRMED" as const,
+  enabled: true,
+  createdAt: 0,
+  updatedAt: 0,
+};
+
 describe("TokenService.issue", () => {
   it("gives a fresh sign-in's tokens an auth_time equal to iat, even across a second boundary", async () => {
     // Prepare: a clock that ticks over to the next second after its first reading
     let reads = 0;
-    const tokens = await TokenService.create({
-      issuer: "http://127.0.0.1:1/us-east-1_test",
-      clientId: "client1",
-      idTokenValidityMs: 60 * 60_000,
-      accessTokenValidityMs: 60 * 60_000,
-      refreshTokenValidityMs: 120 * 60_000,
-      enableTokenRevocation: true,
-      now: () => (reads++ === 0 ? 1_800_000_000_999 : 1_800_000_001_000),
-    });
-    const user = {
-      username: "u1",
-      attributes: { sub: "s1" },
-      status: "CONFIRMED" as const,
-      enabled: true,
-      createdAt: 0,
-      updatedAt: 0,
-    };
+    const tokens = await TokenService.create(
+      serviceSettings(() => (reads++ === 0 ? 1_800_000_000_999 : 1_800_000_001_000)),
+    );
     // Act
-    const issued = await tokens.issue(user, new Set(["sub"]));
+    const issued = await tokens.issue(plainUser, new Set(["sub"]));
     // Assess
     for (const token of [issued.IdToken, issued.AccessToken]) {
       const payload = claims(token);
@@ -369,25 +376,9 @@ describe("TokenService.verifyAccessToken", () => {
     // Prepare: two services on one data folder; the second starts before the first wrote anything.
     const dir = await mkdtemp(join(tmpdir(), "cp-tokens-"));
     try {
-      const settings = {
-        issuer: "http://127.0.0.1:1/us-east-1_test",
-        clientId: "client1",
-        idTokenValidityMs: 60 * 60_000,
-        accessTokenValidityMs: 60 * 60_000,
-        refreshTokenValidityMs: 120 * 60_000,
-        enableTokenRevocation: false,
-        now: () => 1_800_000_000_000,
-      };
+      const settings = serviceSettings(() => 1_800_000_000_000, false);
       const first = await TokenService.create(settings, dir);
-      const user = {
-        username: "u1",
-        attributes: { sub: "s1" },
-        status: "CONFIRMED" as const,
-        enabled: true,
-        createdAt: 0,
-        updatedAt: 0,
-      };
-      const issued = await first.issue(user, new Set(["sub"]));
+      const issued = await first.issue(plainUser, new Set(["sub"]));
       await expect(first.verifyAccessToken(issued.AccessToken)).resolves.toMatchObject({
         username: "u1",
       });
