@@ -2,6 +2,7 @@ import { createPasscodeClient, type PasscodeSnapshot } from "@cognito-passcode/c
 import { isPasscodeError } from "@cognito-passcode/shared";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { snapshotProblem } from "./helpers/invariants.js";
+import { memoryStorage } from "./helpers/memory-storage.js";
 import {
   codeStep,
   cognitoError,
@@ -43,15 +44,16 @@ async function signedIn(extra: Record<string, unknown> = {}, expiresIn = 3600) {
   return ctx;
 }
 
-function memoryStorage(async = false) {
-  const items = new Map<string, string>();
-  const wrap = <T>(v: T) => (async ? Promise.resolve(v) : v);
-  return {
-    items,
-    getItem: (k: string) => wrap(items.get(k) ?? null),
-    setItem: (k: string, v: string) => wrap(void items.set(k, v)),
-    removeItem: (k: string) => wrap(void items.delete(k)),
-  };
+/** Drives a new user (autoSignUp off) to the username step and returns the pieces. */
+async function atUsernameStep() {
+  const ctx = setup({ autoSignUp: false });
+  const requested = ctx.client.requestCode("alice@example.com");
+  ctx.script.take("initiateAuth").resolve(codeStep());
+  await requested;
+  const submitted = ctx.client.submitCode("123456");
+  ctx.script.take("respondToAuthChallenge").resolve(usernameStep());
+  await submitted;
+  return ctx;
 }
 
 describe("createPasscodeClient options", () => {
@@ -158,13 +160,7 @@ describe("input checks before any request", () => {
   });
 
   it("leaves reserved names to the service, whose reserved list it cannot know", async () => {
-    const { client, script } = setup({ autoSignUp: false });
-    const requested = client.requestCode("alice@example.com");
-    script.take("initiateAuth").resolve(codeStep());
-    await requested;
-    const submitted = client.submitCode("123456");
-    script.take("respondToAuthChallenge").resolve(usernameStep());
-    await submitted;
+    const { client, script } = await atUsernameStep();
     void client.submitUsername("Admin");
     expect(script.take("respondToAuthChallenge").input.answer).toBe("admin");
   });
@@ -357,13 +353,7 @@ describe("code step errors", () => {
 
 describe("username step", () => {
   it("refreshes once when the ID token after the username step lacks the claim", async () => {
-    const { client, script } = setup({ autoSignUp: false });
-    const r = client.requestCode("alice@example.com");
-    script.take().resolve(codeStep());
-    await r;
-    const c = client.submitCode("123456");
-    script.take().resolve(usernameStep());
-    await c;
+    const { client, script } = await atUsernameStep();
     const u = client.submitUsername("Alice_1");
     const answer = script.take("respondToAuthChallenge");
     expect(answer.input.answer).toBe("alice_1");
@@ -390,13 +380,7 @@ describe("username step", () => {
   });
 
   it("does not refresh when the claim is already there", async () => {
-    const { client, script } = setup({ autoSignUp: false });
-    const r = client.requestCode("alice@example.com");
-    script.take().resolve(codeStep());
-    await r;
-    const c = client.submitCode("123456");
-    script.take().resolve(usernameStep());
-    await c;
+    const { client, script } = await atUsernameStep();
     const u = client.submitUsername("alice");
     script.take().resolve({ type: "tokens", tokens: tokensFor(claims) });
     await u;

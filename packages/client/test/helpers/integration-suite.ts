@@ -10,21 +10,12 @@ import { createCognitoIdentityJsTransport } from "@cognito-passcode/client/cogni
 import { type LocalStack, startLocalStack } from "@cognito-passcode/local";
 import { CognitoUserPool } from "amazon-cognito-identity-js";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { memoryStorage } from "./memory-storage.js";
 
 /** Which transport the suite drives the local stack with. */
 export type TransportKind = "fetch" | "cognito-identity-js";
 
 const realFetch = globalThis.fetch;
-
-function memoryStorage() {
-  const items = new Map<string, string>();
-  return {
-    items,
-    getItem: (k: string) => items.get(k) ?? null,
-    setItem: (k: string, v: string) => void items.set(k, v),
-    removeItem: (k: string) => void items.delete(k),
-  };
-}
 
 /**
  * Every client path against the real local stack, through one transport. The
@@ -125,6 +116,16 @@ export function integrationSuite(kind: TransportKind): void {
     // The throttle allows one code per address per 30 s: step past it between codes.
     const pastThrottle = () => stack.clock.advance(31_000);
 
+    /** Signs up a user tagged `tag`, then asks a new client (autoSignUp off) for a fresh code. */
+    async function codeSentToReturning(tag: string) {
+      const address = email(tag);
+      await newUser(address);
+      pastThrottle();
+      const c = client({ autoSignUp: false });
+      await c.requestCode(address);
+      return { address, c, code: await stack.mailbox.latestCode(address) };
+    }
+
     it("signs a new user up and in with 4 requests: SignUp, InitiateAuth, code, username", async () => {
       // Prepare
       const address = email("new");
@@ -192,12 +193,7 @@ export function integrationSuite(kind: TransportKind): void {
     });
 
     it("reports a wrong code with one attempt fewer, then accepts the right one", async () => {
-      const address = email("wrong");
-      await newUser(address);
-      pastThrottle();
-      const c = client({ autoSignUp: false });
-      await c.requestCode(address);
-      const right = await stack.mailbox.latestCode(address);
+      const { c, code: right } = await codeSentToReturning("wrong");
       const wrong = right === "000000" ? "111111" : "000000";
       const after = await c.submitCode(wrong);
       expect(after).toMatchObject({
@@ -209,12 +205,7 @@ export function integrationSuite(kind: TransportKind): void {
     });
 
     it("reports TOO_MANY_ATTEMPTS after the last wrong code; a resend starts over", async () => {
-      const address = email("exhaust");
-      await newUser(address);
-      pastThrottle();
-      const c = client({ autoSignUp: false });
-      await c.requestCode(address);
-      const right = await stack.mailbox.latestCode(address);
+      const { address, c, code: right } = await codeSentToReturning("exhaust");
       const wrong = right === "000000" ? "111111" : "000000";
       await c.submitCode(wrong);
       await c.submitCode(wrong);
@@ -233,12 +224,7 @@ export function integrationSuite(kind: TransportKind): void {
     });
 
     it("reports SESSION_EXPIRED when the sign-in session has expired", async () => {
-      const address = email("expired");
-      await newUser(address);
-      pastThrottle();
-      const c = client({ autoSignUp: false });
-      await c.requestCode(address);
-      const code = await stack.mailbox.latestCode(address);
+      const { c, code } = await codeSentToReturning("expired");
       stack.clock.advance(3 * 60_000 + 1_000);
       expect(await c.submitCode(code)).toMatchObject({
         status: "awaitingCode",
@@ -248,12 +234,7 @@ export function integrationSuite(kind: TransportKind): void {
     });
 
     it("reports THROTTLED with retryAfterMs on a quick resend and keeps the first code usable", async () => {
-      const address = email("throttle");
-      await newUser(address);
-      pastThrottle();
-      const c = client({ autoSignUp: false });
-      await c.requestCode(address);
-      const code = await stack.mailbox.latestCode(address);
+      const { c, code } = await codeSentToReturning("throttle");
       const resent = await c.resendCode();
       expect(resent).toMatchObject({ status: "awaitingCode", error: { code: "THROTTLED" } });
       const retryAfterMs = resent.error?.retryAfterMs;
