@@ -1,5 +1,10 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { attributeList, isEmailChange, parseAttributes } from "./attributes.js";
+import {
+  attributeList,
+  checkEmailUsername,
+  isEmailChange,
+  parseSettableAttributes,
+} from "./attributes.js";
 import { CognitoError, invalidParameter, userNotFound } from "./cognito-error.js";
 import {
   clientMetadata,
@@ -13,7 +18,7 @@ import {
 } from "./pool.js";
 import type { LocalUser } from "./users.js";
 
-const EMAIL_USERNAME = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const userExists = () => new CognitoError("UsernameExistsException", "User account already exists");
 
 /** Checks the SigV4 header and the pool id that every admin call carries. */
 function admin(pool: PoolContext, input: Record<string, unknown>, request: RequestInfo): void {
@@ -51,11 +56,8 @@ export const adminGetUser: Operation = async (pool, input, request) => {
 export const adminCreateUser: Operation = async (pool, input, request) => {
   admin(pool, input, request);
   const username = requireString(input, "Username");
-  if (!EMAIL_USERNAME.test(username)) throw invalidParameter("Username should be an email.");
-  const attributes = parseAttributes(input.UserAttributes, "userAttributes", pool.knownAttributes);
-  if (attributes.sub !== undefined) {
-    throw invalidParameter("Cannot modify the non-mutable attribute sub");
-  }
+  checkEmailUsername(username);
+  const attributes = parseSettableAttributes(input, pool.knownAttributes);
   attributes.email = username;
   attributes.email_verified ??= "false";
   const action = input.MessageAction;
@@ -69,7 +71,7 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
     if (!existing) throw userNotFound();
     return { User: userType(existing) };
   }
-  if (existing) throw new CognitoError("UsernameExistsException", "User account already exists");
+  if (existing) throw userExists();
   const internalName = randomUUID();
   if (pool.triggers.has("preSignUp")) {
     const metadata = clientMetadata(input);
@@ -88,7 +90,7 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
       ),
     );
     if (pool.users.findByEmail(username)) {
-      throw new CognitoError("UsernameExistsException", "User account already exists");
+      throw userExists();
     }
   }
   const user = pool.users.create(
@@ -113,10 +115,7 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
 export const adminUpdateUserAttributes: Operation = async (pool, input, request) => {
   admin(pool, input, request);
   const user = findUser(pool, input);
-  const changes = parseAttributes(input.UserAttributes, "userAttributes", pool.knownAttributes);
-  if (changes.sub !== undefined) {
-    throw invalidParameter("Cannot modify the non-mutable attribute sub");
-  }
+  const changes = parseSettableAttributes(input, pool.knownAttributes);
   if (isEmailChange(pool.users, user, changes.email)) {
     if (changes.email_verified === undefined) changes.email_verified = "false";
   }

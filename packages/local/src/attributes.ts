@@ -55,6 +55,28 @@ export function parseAttributes(
   return out;
 }
 
+const EMAIL_USERNAME = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** SignUp's and AdminCreateUser's check that the username is an email (the pool signs in by email). */
+export function checkEmailUsername(username: string): void {
+  if (!EMAIL_USERNAME.test(username)) throw invalidParameter("Username should be an email.");
+}
+
+/**
+ * The `UserAttributes` member of a call that sets attributes for a user, read
+ * with {@link parseAttributes}: `sub` is the pool's to set, never the caller's.
+ */
+export function parseSettableAttributes(
+  input: Record<string, unknown>,
+  known: ReadonlySet<string>,
+): Record<string, string> {
+  const attributes = parseAttributes(input.UserAttributes, "userAttributes", known);
+  if (attributes.sub !== undefined) {
+    throw invalidParameter("Cannot modify the non-mutable attribute sub");
+  }
+  return attributes;
+}
+
 /**
  * True when `newEmail` changes `user`'s email (compared case-insensitively);
  * throws `AliasExistsException` when another user already holds that address,

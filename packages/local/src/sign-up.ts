@@ -1,7 +1,7 @@
 import { createHash, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
 import { maskEmail } from "@cognito-passcode/shared";
-import { parseAttributes } from "./attributes.js";
-import { CognitoError, invalidParameter, notAuthorized, userNotFound } from "./cognito-error.js";
+import { checkEmailUsername, parseSettableAttributes } from "./attributes.js";
+import { CognitoError, notAuthorized, userNotFound } from "./cognito-error.js";
 import {
   clientMetadata,
   type Operation,
@@ -12,27 +12,23 @@ import {
 } from "./pool.js";
 
 const CONFIRMATION_VALIDITY_MS = 24 * 60 * 60 * 1000;
-const EMAIL_USERNAME = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+const emailTaken = () =>
+  new CognitoError("UsernameExistsException", "An account with the given email already exists.");
 
 /** `SignUp`: email as username; PreSignUp may auto-confirm; otherwise a code is emailed. */
 export const signUp: Operation = async (pool, input, request) => {
   requireClient(pool, input);
   const username = requireString(input, "Username");
   const password = requireString(input, "Password");
-  if (!EMAIL_USERNAME.test(username)) throw invalidParameter("Username should be an email.");
+  checkEmailUsername(username);
   checkPassword(pool, password);
-  const attributes = parseAttributes(input.UserAttributes, "userAttributes", pool.knownAttributes);
-  if (attributes.sub !== undefined) {
-    throw invalidParameter("Cannot modify the non-mutable attribute sub");
-  }
+  const attributes = parseSettableAttributes(input, pool.knownAttributes);
   attributes.email = username;
   // A user cannot declare their own email verified; only PreSignUp or a code can.
   delete attributes.email_verified;
   if (pool.users.findByEmail(username)) {
-    throw new CognitoError(
-      "UsernameExistsException",
-      "An account with the given email already exists.",
-    );
+    throw emailTaken();
   }
 
   // With email as the username, Cognito names the user with a UUID before PreSignUp runs.
@@ -61,10 +57,7 @@ export const signUp: Operation = async (pool, input, request) => {
   }
   // The trigger ran asynchronously: someone may have signed up with this email meanwhile.
   if (pool.users.findByEmail(username)) {
-    throw new CognitoError(
-      "UsernameExistsException",
-      "An account with the given email already exists.",
-    );
+    throw emailTaken();
   }
   const now = pool.clock.now();
   // The email is unverified until PreSignUp, ConfirmSignUp or PostAuthentication says otherwise.
