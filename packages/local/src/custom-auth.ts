@@ -14,6 +14,7 @@ import {
   type RequestInfo,
   requireClient,
   requireString,
+  stringMap,
   triggerAttributes,
   triggerEvent,
 } from "./pool.js";
@@ -283,15 +284,6 @@ function fakeUsername(pool: PoolContext, name: string): string {
   const hex = createHmac("sha256", pool.secret).update(name.trim().toLowerCase()).digest("hex");
   const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return out;
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item === "string") out[key] = item;
-  }
-  return out;
 }
 
 /** Challenge parameters as Cognito keeps them: a string map (scalars are coerced). */

@@ -79,15 +79,21 @@ export function requireSigV4(request: RequestInfo): void {
   }
 }
 
-/** `ClientMetadata` as Cognito passes it to triggers: a string map, or nothing. */
-export function clientMetadata(input: Record<string, unknown>): Record<string, string> | undefined {
-  const value = input.ClientMetadata;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+/** A request member read as a string map: its string entries, or `{}` when it is not an object. */
+export function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return out;
   for (const [key, item] of Object.entries(value)) {
     if (typeof item === "string") out[key] = item;
   }
   return out;
+}
+
+/** `ClientMetadata` as Cognito passes it to triggers: a string map, or nothing. */
+export function clientMetadata(input: Record<string, unknown>): Record<string, string> | undefined {
+  const value = input.ClientMetadata;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  return stringMap(value);
 }
 
 /** The `userAttributes` Cognito puts in trigger events: every attribute, plus the status. */
