@@ -3,7 +3,11 @@
  * per step, and `render(snapshot)` shows the form the client's snapshot
  * names. The state machine does the rest.
  */
-import { createPasscodeClient, type PasscodeSnapshot } from "@cognito-passcode/client";
+import {
+  createPasscodeClient,
+  decodeJwtPayload,
+  type PasscodeSnapshot,
+} from "@cognito-passcode/client";
 import { checkUsername, DEFAULT_ERROR_MESSAGES } from "@cognito-passcode/shared";
 import "./style.css";
 
@@ -54,15 +58,6 @@ function errorText(snapshot: PasscodeSnapshot): string {
   return text;
 }
 
-function claimsOf(idToken: string): Record<string, unknown> {
-  const part = idToken.split(".")[1] ?? "";
-  const base64 = part.replace(/-/g, "+").replace(/_/g, "/");
-  const bytes = Uint8Array.from(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, "=")), (c) =>
-    c.charCodeAt(0),
-  );
-  return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-}
-
 async function loadConfig() {
   const response = await fetch("./config.json", { cache: "no-store" });
   const config = (await response.json()) as {
@@ -111,7 +106,9 @@ async function main() {
       $("handle").textContent = `@${snapshot.user.username ?? ""}`;
       $("profile-email").textContent = snapshot.user.email;
       void client.getTokens().then((tokens) => {
-        $("claims").textContent = tokens ? JSON.stringify(claimsOf(tokens.idToken), null, 2) : "";
+        $("claims").textContent = tokens
+          ? JSON.stringify(decodeJwtPayload(tokens.idToken) ?? {}, null, 2)
+          : "";
       });
     }
     if (screen !== shown) {

@@ -1,6 +1,7 @@
+import { decodeJwtPayload } from "@cognito-passcode/client";
 import { useEffect, useRef, useState } from "react";
 import { EmailText } from "./email-text.js";
-import { decodeJwtClaims, formatClaim } from "./jwt.js";
+import { formatClaim } from "./jwt.js";
 import type { Client, SnapshotOf } from "./passcode.js";
 
 interface ProfileScreenProps {
@@ -22,7 +23,8 @@ export function ProfileScreen({ client, user, signingOut, onSignOut }: ProfileSc
     let live = true;
     client.getTokens().then(
       (tokens) => {
-        if (live) setClaims(tokens ? decodeJwtClaims(tokens.idToken) : {});
+        // For display only: the claims are not verified, and nothing here trusts them.
+        if (live) setClaims((tokens && decodeJwtPayload(tokens.idToken)) ?? {});
       },
       () => {
         if (live) setClaims({});
