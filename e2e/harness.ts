@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { startDemo } from "../scripts/demo.mjs";
 
 /** Debian's Chromium; playwright-core never downloads a browser. */
@@ -77,6 +78,39 @@ export async function startScenario(
       await demo.stop();
       const unexpected = errors.filter((error) => !allowed.some((pattern) => pattern.test(error)));
       if (unexpected.length > 0) throw new Error(`page errors: ${unexpected.join("; ")}`);
+    },
+  };
+}
+
+/**
+ * Registers the hooks a test file needs: one browser for the file, and the
+ * scenario a test started stopped after it (which fails the test on
+ * unexpected page errors). Call once at the top of a test file.
+ */
+export function useScenarios() {
+  let browser: Browser | undefined;
+  let current: Scenario | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    const scenario = current;
+    current = undefined;
+    await scenario?.stop();
+  });
+  return {
+    /** The file's browser, for extra contexts (another person, another device). */
+    get browser(): Browser {
+      if (!browser) throw new Error("the browser starts in beforeAll");
+      return browser;
+    },
+    /** {@link startScenario} in the file's browser; stopped after the test. */
+    async start(options?: Parameters<typeof startScenario>[1]): Promise<Scenario> {
+      current = await startScenario(this.browser, options);
+      return current;
     },
   };
 }

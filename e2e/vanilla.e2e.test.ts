@@ -1,47 +1,24 @@
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import {
-  horizontalOverflow,
-  launchBrowser,
-  readCode,
-  type Scenario,
-  startScenario,
-  uniqueEmail,
-  wrongCode,
-} from "./harness.js";
+import { describe, expect, test } from "vitest";
+import { enterCode, requestCode } from "./flows.js";
+import { horizontalOverflow, readCode, uniqueEmail, useScenarios, wrongCode } from "./harness.js";
 
-let browser: Browser;
-let scenario: Scenario | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await scenario?.stop();
-  scenario = undefined;
-});
+const e2e = useScenarios();
 
 describe("examples/vanilla (plain DOM, no framework) in Chromium", () => {
   test("a new user signs up, picks a username, signs out (390 px)", async () => {
     // Prepare
-    scenario = await startScenario(browser, { width: 390, height: 844 });
+    const scenario = await e2e.start({ width: 390, height: 844 });
     const { page, demo } = scenario;
     const email = uniqueEmail("vanilla");
 
     // Act
-    await page.goto(demo.vanillaUrl);
-    await page.getByLabel("Email address", { exact: true }).fill(email);
-    await page.getByRole("button", { name: "Send code" }).click();
-    await page.getByRole("heading", { name: "Check your email" }).waitFor();
+    await requestCode(page, demo.vanillaUrl, email);
     await scenario.screenshot("vanilla-390-1-code");
     const code = await readCode(demo.inboxUrl, email);
-    await page.getByLabel("Code from the email", { exact: true }).fill(wrongCode(code));
+    await enterCode(page, wrongCode(code));
     await page.getByText("That code is not right. 2 attempts left.").waitFor();
     await scenario.screenshot("vanilla-390-2-wrong-code");
-    await page.getByLabel("Code from the email", { exact: true }).fill(code);
+    await enterCode(page, code);
     await page.getByRole("heading", { name: "Choose a username" }).waitFor();
     await page.getByLabel("Username", { exact: true }).fill("Erin");
     await page.getByText("You will be @erin.").waitFor();

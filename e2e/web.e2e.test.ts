@@ -1,5 +1,5 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
 import {
   alertText,
   chooseUsername,
@@ -10,17 +10,15 @@ import {
 } from "./flows.js";
 import {
   horizontalOverflow,
-  launchBrowser,
   mailsTo,
   readCode,
-  type Scenario,
   saveScreenshot,
-  startScenario,
   uniqueEmail,
+  useScenarios,
   wrongCode,
 } from "./harness.js";
 
-let browser: Browser;
+const e2e = useScenarios();
 
 /** The focused element's id, or its text for a button. */
 function focusedName(page: Page): Promise<string> {
@@ -29,23 +27,11 @@ function focusedName(page: Page): Promise<string> {
     return element?.id || element?.textContent?.trim() || "";
   });
 }
-let scenario: Scenario | undefined;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await scenario?.stop();
-  scenario = undefined;
-});
 
 describe("examples/web in Chromium against the local stack", () => {
   test("a new user signs up with the keyboard only and picks a username (1280 px)", async () => {
     // Prepare
-    scenario = await startScenario(browser, { width: 1280, height: 800 });
+    const scenario = await e2e.start({ width: 1280, height: 800 });
     const { page, demo } = scenario;
     const email = uniqueEmail("new");
 
@@ -83,7 +69,7 @@ describe("examples/web in Chromium against the local stack", () => {
 
   test("a returning user skips the username step and can paste the code (390 px)", async () => {
     // Prepare: sign up once, in another browser context.
-    scenario = await startScenario(browser, { width: 390, height: 844 });
+    const scenario = await e2e.start({ width: 390, height: 844 });
     const { page, demo } = scenario;
     const email = uniqueEmail("returning");
     await requestCode(page, demo.loginUrl, email);
@@ -95,7 +81,7 @@ describe("examples/web in Chromium against the local stack", () => {
     await signedInHandle(page);
     await scenario.screenshot("web-390-3-signed-in");
     expect(await horizontalOverflow(page)).toBe(0);
-    const other = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const other = await e2e.browser.newContext({ viewport: { width: 390, height: 844 } });
     // Codes to one address are at least 30 s apart (the default throttle).
     demo.stack.clock.advance(31_000);
 
@@ -117,7 +103,7 @@ describe("examples/web in Chromium against the local stack", () => {
 
   test("a wrong code shows the attempts left, then the right code works", async () => {
     // Prepare
-    scenario = await startScenario(browser, { width: 390, height: 844 });
+    const scenario = await e2e.start({ width: 390, height: 844 });
     const { page, demo } = scenario;
     const email = uniqueEmail("wrong");
     await requestCode(page, demo.loginUrl, email);
@@ -153,14 +139,14 @@ describe("examples/web in Chromium against the local stack", () => {
 
   test("a taken username is refused and another one is accepted", async () => {
     // Prepare: someone else already holds "carol".
-    scenario = await startScenario(browser, { width: 1280, height: 800 });
+    const scenario = await e2e.start({ width: 1280, height: 800 });
     const { page, demo } = scenario;
     const first = uniqueEmail("carol");
     await requestCode(page, demo.loginUrl, first);
     await enterCode(page, await readCode(demo.inboxUrl, first));
     await chooseUsername(page, "carol");
     expect(await signedInHandle(page)).toBe("@carol");
-    const other = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const other = await e2e.browser.newContext({ viewport: { width: 1280, height: 800 } });
 
     try {
       const second = await other.newPage();
@@ -187,7 +173,7 @@ describe("examples/web in Chromium against the local stack", () => {
 
   test("resend is refused during the cooldown, then works after it", async () => {
     // Prepare: the page's clock and the stack's clock move together.
-    scenario = await startScenario(browser, { width: 1280, height: 800 });
+    const scenario = await e2e.start({ width: 1280, height: 800 });
     const { page, demo } = scenario;
     await page.clock.install();
     // Cognito answers a throttled send with HTTP 400, which Chromium logs.
@@ -220,7 +206,7 @@ describe("examples/web in Chromium against the local stack", () => {
 
   test("sign out returns to the email screen and stays signed out after a reload", async () => {
     // Prepare
-    scenario = await startScenario(browser, { width: 1280, height: 800 });
+    const scenario = await e2e.start({ width: 1280, height: 800 });
     const { page, demo } = scenario;
     const email = uniqueEmail("signout");
     await requestCode(page, demo.loginUrl, email);
@@ -245,7 +231,7 @@ describe("examples/web in Chromium against the local stack", () => {
 
   test("an expired code is refused and a new one can be sent", async () => {
     // Prepare: the shortest code lifetime the triggers allow, then time passes.
-    scenario = await startScenario(browser, {
+    const scenario = await e2e.start({
       width: 390,
       height: 844,
       stack: { triggers: { code: { ttlSeconds: 60 } } },
@@ -275,7 +261,7 @@ describe("examples/web in Chromium against the local stack", () => {
   });
   test("'Use a different email' goes back with the address kept for editing", async () => {
     // Prepare
-    scenario = await startScenario(browser, { width: 390, height: 844 });
+    const scenario = await e2e.start({ width: 390, height: 844 });
     const { page, demo } = scenario;
     const email = uniqueEmail("typo");
     await requestCode(page, demo.loginUrl, email);
@@ -292,7 +278,7 @@ describe("examples/web in Chromium against the local stack", () => {
 
   test("a network error offers a retry that completes the sign-in step", async () => {
     // Prepare: the sign-in service becomes unreachable after the code was sent.
-    scenario = await startScenario(browser, { width: 1280, height: 800 });
+    const scenario = await e2e.start({ width: 1280, height: 800 });
     const { page, demo, context } = scenario;
     const email = uniqueEmail("offline");
     await requestCode(page, demo.loginUrl, email);
