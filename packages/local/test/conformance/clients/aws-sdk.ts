@@ -3,50 +3,19 @@ import {
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
-  type InitiateAuthCommandOutput,
   RespondToAuthChallengeCommand,
   RevokeTokenCommand,
   SignUpCommand,
   UpdateUserAttributesCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import type { RawSession } from "./raw-fetch.js";
+import { type RawSession, toAnswerResult, toTokens } from "./raw-fetch.js";
 import {
-  type AnswerResult,
   type ClientDescriptor,
   type ConformanceClient,
   randomPassword,
   type StackEndpoint,
-  type Tokens,
   toClientCallError,
 } from "./types.js";
-
-function toTokens(result: InitiateAuthCommandOutput["AuthenticationResult"]): Tokens {
-  if (!result?.IdToken || !result.AccessToken) {
-    throw new Error("AuthenticationResult without IdToken and AccessToken");
-  }
-  return {
-    idToken: result.IdToken,
-    accessToken: result.AccessToken,
-    ...(result.RefreshToken ? { refreshToken: result.RefreshToken } : {}),
-  };
-}
-
-function toAnswerResult(
-  data: Pick<
-    InitiateAuthCommandOutput,
-    "AuthenticationResult" | "ChallengeName" | "ChallengeParameters" | "Session"
-  >,
-  username: string,
-): AnswerResult {
-  if (data.AuthenticationResult) {
-    return { kind: "tokens", tokens: toTokens(data.AuthenticationResult) };
-  }
-  if (data.ChallengeName !== "CUSTOM_CHALLENGE") {
-    throw new Error(`unexpected challenge ${String(data.ChallengeName)}`);
-  }
-  const session: RawSession = { session: String(data.Session), username };
-  return { kind: "challenge", challenge: { params: data.ChallengeParameters ?? {}, session } };
-}
 
 /**
  * The conformance client built on the AWS SDK v3 `CognitoIdentityProviderClient`

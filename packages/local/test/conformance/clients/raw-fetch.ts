@@ -45,7 +45,8 @@ export async function callCognito<T>(
   return data as T;
 }
 
-function toTokens(result: AuthResponse["AuthenticationResult"]): Tokens {
+/** Cognito's `AuthenticationResult` (from fetch or the AWS SDK) as the conformance tokens. */
+export function toTokens(result: AuthResponse["AuthenticationResult"]): Tokens {
   if (!result?.IdToken || !result.AccessToken) {
     throw new Error("AuthenticationResult without IdToken and AccessToken");
   }
@@ -62,7 +63,8 @@ export interface RawSession {
   readonly username: string;
 }
 
-function toAnswerResult(data: AuthResponse, username: string): AnswerResult {
+/** A sign-in step's answer (from fetch or the AWS SDK) as the conformance result. */
+export function toAnswerResult(data: AuthResponse, username: string): AnswerResult {
   if (data.AuthenticationResult)
     return { kind: "tokens", tokens: toTokens(data.AuthenticationResult) };
   if (data.ChallengeName !== "CUSTOM_CHALLENGE") {
