@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PasscodeError } from "@cognito-passcode/shared";
 import type { PasscodeStore, ThrottleRules } from "./store.js";
+import { horizon, planSend } from "./throttle-window.js";
 
 /** Options for {@link dynamoDbStore}. */
 export interface DynamoDbStoreOptions {
@@ -224,35 +225,6 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
       );
     },
   };
-}
-
-/** The outcome of one throttle decision over the recorded send times. */
-type SendPlan = { allowed: true; sends: number[] } | { allowed: false; retryAfterMs: number };
-
-/**
- * Decides a send at `nowMs` against the recorded `sends` (ascending). When
- * allowed, returns the new list: old entries that no rule can see any more
- * pruned, the new send appended.
- */
-function planSend(sends: readonly number[], nowMs: number, rules: ThrottleRules): SendPlan {
-  const last = sends[sends.length - 1];
-  const at = last === undefined ? nowMs : Math.max(nowMs, last);
-  let wait = 0;
-  if (last !== undefined) wait = Math.max(wait, last + rules.minIntervalMs - at);
-  const inWindow = sends.filter((t) => at - t < rules.windowMs);
-  if (inWindow.length >= rules.maxPerWindow) {
-    // The send that must leave the window before one more fits.
-    const leaving = inWindow[inWindow.length - rules.maxPerWindow]!;
-    wait = Math.max(wait, leaving + rules.windowMs - at);
-  }
-  if (wait > 0) return { allowed: false, retryAfterMs: at - nowMs + wait };
-  const keep = horizon(rules);
-  return { allowed: true, sends: [...sends.filter((t) => at - t < keep), at] };
-}
-
-/** How long a recorded send can still matter to either rule. */
-function horizon(rules: ThrottleRules): number {
-  return Math.max(rules.windowMs, rules.minIntervalMs);
 }
 
 function readSends(item: Item | undefined): number[] {

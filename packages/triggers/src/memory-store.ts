@@ -1,4 +1,5 @@
 import type { PasscodeStore, ThrottleDecision, ThrottleRules } from "./store.js";
+import { planSend } from "./throttle-window.js";
 
 /** An in-memory {@link PasscodeStore}, with a look inside for tests. */
 export interface MemoryStore extends PasscodeStore {
@@ -30,22 +31,10 @@ export function memoryStore(): MemoryStore {
       return claims.get(username);
     },
     async hit(key: string, nowMs: number, rules: ThrottleRules): Promise<ThrottleDecision> {
-      const all = sends.get(key) ?? [];
-      // As dynamoDbStore: a clock behind the latest send counts as that send's
-      // time, so recorded times never go backwards; waits are told on the caller's clock.
-      const latest = all[all.length - 1];
-      const now = latest !== undefined && latest > nowMs ? latest : nowMs;
-      const recent = all.filter((t) => t > now - rules.windowMs);
-      let until = 0;
-      const last = recent[recent.length - 1];
-      if (last !== undefined && now - last < rules.minIntervalMs)
-        until = last + rules.minIntervalMs;
-      if (recent.length >= rules.maxPerWindow) {
-        until = Math.max(until, recent[recent.length - rules.maxPerWindow]! + rules.windowMs);
-      }
-      sends.set(key, recent);
-      if (until > now) return { allowed: false, retryAfterMs: until - nowMs };
-      recent.push(now);
+      // dynamoDbStore's rule, on times kept in memory.
+      const plan = planSend(sends.get(key) ?? [], nowMs, rules);
+      if (!plan.allowed) return plan;
+      sends.set(key, plan.sends);
       return { allowed: true };
     },
   };
