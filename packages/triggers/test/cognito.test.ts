@@ -1,4 +1,3 @@
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { createPasscodeTriggers, memoryStore } from "@cognito-passcode/triggers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postAuthenticationEvent, type TestUser, verifyEvent } from "./support/events.js";
@@ -8,20 +7,12 @@ import { type FakeCognito, startFakeCognito } from "./support/fake-cognito.js";
 // 127.0.0.1: the AdminUpdateUserAttributes calls the triggers make are
 // signed, serialised and answered exactly as over the network.
 let cognito: FakeCognito;
-let client: CognitoIdentityProviderClient;
 
 beforeAll(async () => {
   cognito = await startFakeCognito(["custom:username"]);
-  client = new CognitoIdentityProviderClient({
-    endpoint: cognito.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    maxAttempts: 1,
-  });
 });
 
 afterAll(async () => {
-  client.destroy();
   await cognito.stop();
 });
 
@@ -38,7 +29,7 @@ function triggers() {
     email: { from: "no-reply@example.com" },
     username: { registry },
     throttle: false,
-    cognito: client,
+    cognito: cognito.client,
     logger: quiet,
   });
   return { t, registry };

@@ -1,4 +1,4 @@
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { isPasscodeError } from "@cognito-passcode/shared";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { dynamoDbStore } from "../src/dynamodb-store.js";
@@ -13,23 +13,15 @@ const NEWBIE = "9a8b7c6d-3333-4e5f-8a9b-0c1d2e3f4a33";
 
 let table: DynaliteTable;
 let cognito: FakeCognito;
-let cognitoClient: CognitoIdentityProviderClient;
 let registry: PasscodeStore;
 let options: RenameUsernameOptions;
 let run = 0;
 
 beforeAll(async () => {
   [table, cognito] = await Promise.all([startDynaliteTable(), startFakeCognito()]);
-  cognitoClient = new CognitoIdentityProviderClient({
-    endpoint: cognito.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    maxAttempts: 1,
-  });
 });
 
 afterAll(async () => {
-  cognitoClient?.destroy();
   await Promise.all([table?.stop(), cognito?.stop()]);
 });
 
@@ -40,7 +32,7 @@ beforeEach(async () => {
     client: table.client,
     keyPrefix: `run${++run}/`,
   });
-  options = { cognito: cognitoClient, userPoolId: cognito.userPoolId, registry };
+  options = { cognito: cognito.client, userPoolId: cognito.userPoolId, registry };
   cognito.reset([
     {
       username: ALICE,
@@ -104,17 +96,12 @@ describe("renameUsername", () => {
 
   it("applies the given policy and attribute", async () => {
     const custom = await startFakeCognito(["custom:handle"]);
-    const client = new CognitoIdentityProviderClient({
-      endpoint: custom.endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    });
     try {
       custom.reset([{ username: ALICE, attributes: { sub: ALICE, "custom:handle": "alice" } }]);
       await registry.release("alice", ALICE);
       await registry.claim("alice", ALICE);
       const handleOptions: RenameUsernameOptions = {
-        cognito: client,
+        cognito: custom.client,
         userPoolId: custom.userPoolId,
         registry,
         attribute: "custom:handle",
@@ -131,7 +118,6 @@ describe("renameUsername", () => {
       expect(await registry.ownerOf("ally")).toBe(ALICE);
       expect(await registry.ownerOf("alice")).toBeUndefined();
     } finally {
-      client.destroy();
       await custom.stop();
     }
   });
@@ -161,7 +147,7 @@ describe("renameUsername", () => {
     // Prepare: Cognito applies the write, then the response never arrives
     const lossy = {
       send: async (command: { constructor: { name: string } }) => {
-        const result = await cognitoClient.send(command as never);
+        const result = await cognito.client.send(command as never);
         if (command.constructor.name === "AdminUpdateUserAttributesCommand") {
           const error = new Error("socket hang up");
           error.name = "TimeoutError";

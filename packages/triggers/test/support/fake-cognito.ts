@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 
 /** A user as the fake pool stores it. */
 export interface FakeUser {
@@ -20,6 +21,8 @@ export interface FakeFailure {
 /** A tiny Cognito user-pool admin endpoint: just what `renameUsername` calls. */
 export interface FakeCognito {
   endpoint: string;
+  /** A real SDK client pointed at the fake (no retries). */
+  client: CognitoIdentityProviderClient;
   userPoolId: string;
   /** Replaces all users. */
   reset(users: FakeUser[]): void;
@@ -153,9 +156,17 @@ export async function startFakeCognito(
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new CognitoIdentityProviderClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    maxAttempts: 1,
+  });
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
+    client,
     userPoolId,
     calls,
     reset(next) {
@@ -177,6 +188,7 @@ export async function startFakeCognito(
       failures.set(operation, failure);
     },
     stop() {
+      client.destroy();
       server.closeAllConnections();
       return new Promise((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),
