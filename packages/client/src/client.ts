@@ -12,7 +12,7 @@ import { decodeJwtPayload } from "./jwt.js";
 import { type PasscodeEvent, transition } from "./machine.js";
 import { checkClientOptions, type PasscodeClientOptions } from "./options.js";
 import { randomPassword } from "./password.js";
-import { createTokenStore } from "./storage.js";
+import { createTokenStore, text } from "./storage.js";
 import type { AuthStep, TransportTokens } from "./transport.js";
 import type {
   PasscodeClient,
@@ -133,7 +133,6 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     let tokens = issued;
     let refreshToken = issued.refreshToken ?? known.refreshToken;
     if (!refreshToken) return void broken();
-    const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
     let claims = decodeJwtPayload(tokens.idToken) ?? {};
     // Tokens issued right after the username step may predate the attribute: refresh once.
     if (known.username && !text(claims[usernameAttribute])) {

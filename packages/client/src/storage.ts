@@ -1,5 +1,9 @@
 import type { PasscodeStorage } from "./types.js";
 
+/** `value` if it is a non-empty string, else `undefined`. */
+export const text = (value: unknown) =>
+  typeof value === "string" && value !== "" ? value : undefined;
+
 /**
  * Serialises every access to the app's storage for the refresh token, so a
  * late write can never land after a sign-out's removal. Storage failures
@@ -8,7 +12,6 @@ import type { PasscodeStorage } from "./types.js";
  */
 export function createTokenStore(storage: PasscodeStorage | undefined, key: string) {
   let queue: Promise<unknown> = Promise.resolve();
-  const token = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
   /** Runs `task` after every earlier one. */
   function enqueue<T>(task: () => T | Promise<T>): Promise<T | undefined> {
     const done = queue.then(task).catch(() => undefined);
@@ -17,13 +20,13 @@ export function createTokenStore(storage: PasscodeStorage | undefined, key: stri
   }
   return {
     /** Reads the stored refresh token, if any. */
-    read: () => enqueue(async () => token(await storage?.getItem(key))),
+    read: () => enqueue(async () => text(await storage?.getItem(key))),
     /** Removes the stored refresh token and resolves to what it was (for revocation). */
     take: () =>
       enqueue(async () => {
         const value = await storage?.getItem(key);
         await storage?.removeItem(key);
-        return token(value);
+        return text(value);
       }),
     /** Writes `refreshToken`, or removes it when `undefined`; resolves once done. */
     write: (refreshToken: string | undefined) =>
