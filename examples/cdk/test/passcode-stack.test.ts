@@ -29,6 +29,14 @@ const policyStatements = (): Statement[] =>
   );
 const actionsOf = (st: Record<string, unknown>) =>
   ([] as string[]).concat(st.Action as string | string[]);
+/** The statements that grant any action of `service` (e.g. `dynamodb`). */
+const statementsFor = (service: string) =>
+  policyStatements().filter((st) => actionsOf(st).some((a) => a.startsWith(`${service}:`)));
+/** The logical ids of the roles `statements` are attached to, sorted. */
+const rolesOf = (statements: Statement[]) =>
+  statements.flatMap((st) => (st.Roles as { Ref: string }[]).map((r) => r.Ref)).sort();
+/** The logical id of a trigger function's role, e.g. `triggerRole("VerifyAuthChallenge")`. */
+const triggerRole = (trigger: string) => logicalId("AWS::IAM::Role", `Triggers${trigger}Role`);
 
 describe("user pool", () => {
   it("signs in by email, case-insensitively, with self sign-up", () => {
@@ -180,7 +188,7 @@ describe("least-privilege IAM", () => {
 
   it("allows ses:SendEmail only on the identity, only from the configured address", () => {
     const identity = logicalId("AWS::SES::EmailIdentity", "EmailIdentity");
-    const ses = policyStatements().filter((st) => actionsOf(st).some((a) => a.startsWith("ses:")));
+    const ses = statementsFor("ses");
     expect(ses).toHaveLength(1);
     expect(actionsOf(ses[0]!)).toEqual(["ses:SendEmail"]);
     expect(JSON.stringify(ses[0]!.Resource)).toContain(identity);
@@ -188,24 +196,17 @@ describe("least-privilege IAM", () => {
     expect(ses[0]!.Condition).toEqual({
       StringEquals: { "ses:FromAddress": "no-reply@example.com" },
     });
-    const createRole = logicalId("AWS::IAM::Role", "TriggersCreateAuthChallengeRole");
-    expect(ses[0]!.Roles).toEqual([{ Ref: createRole }]);
+    expect(ses[0]!.Roles).toEqual([{ Ref: triggerRole("CreateAuthChallenge") }]);
   });
 
   it("allows AdminUpdateUserAttributes only on the pool, through a separate policy", () => {
     const pool = logicalId("AWS::Cognito::UserPool", "UserPool");
-    const admin = policyStatements().filter((st) =>
-      actionsOf(st).some((a) => a.startsWith("cognito-idp:")),
-    );
+    const admin = statementsFor("cognito-idp");
     expect(admin).toHaveLength(1);
     expect(actionsOf(admin[0]!)).toEqual(["cognito-idp:AdminUpdateUserAttributes"]);
     expect(admin[0]!.Resource).toEqual({ "Fn::GetAtt": [pool, "Arn"] });
-    const roles = (admin[0]!.Roles as { Ref: string }[]).map((r) => r.Ref).sort();
-    expect(roles).toEqual(
-      [
-        logicalId("AWS::IAM::Role", "TriggersPostAuthenticationRole"),
-        logicalId("AWS::IAM::Role", "TriggersVerifyAuthChallengeRole"),
-      ].sort(),
+    expect(rolesOf(admin)).toEqual(
+      [triggerRole("PostAuthentication"), triggerRole("VerifyAuthChallenge")].sort(),
     );
     // The policy is not a role's default policy, so no function depends on it:
     // that is what keeps pool -> function -> policy -> pool from being a cycle.
@@ -219,9 +220,7 @@ describe("least-privilege IAM", () => {
 
   it("allows only item reads and writes on the table, and only to Create and Verify", () => {
     const table = logicalId("AWS::DynamoDB::Table", "Table");
-    const ddb = policyStatements().filter((st) =>
-      actionsOf(st).some((a) => a.startsWith("dynamodb:")),
-    );
+    const ddb = statementsFor("dynamodb");
     expect(ddb).toHaveLength(2);
     for (const st of ddb) {
       expect(actionsOf(st).sort()).toEqual([
@@ -232,31 +231,21 @@ describe("least-privilege IAM", () => {
       ]);
       expect(st.Resource).toEqual({ "Fn::GetAtt": [table, "Arn"] });
     }
-    const roles = ddb.flatMap((st) => (st.Roles as { Ref: string }[]).map((r) => r.Ref)).sort();
-    expect(roles).toEqual(
-      [
-        logicalId("AWS::IAM::Role", "TriggersCreateAuthChallengeRole"),
-        logicalId("AWS::IAM::Role", "TriggersVerifyAuthChallengeRole"),
-      ].sort(),
+    expect(rolesOf(ddb)).toEqual(
+      [triggerRole("CreateAuthChallenge"), triggerRole("VerifyAuthChallenge")].sort(),
     );
   });
 
   it("lets only Create and Verify read the code secret, and tells only them where it is", () => {
     const secret = logicalId("AWS::SecretsManager::Secret", "CodeSecret");
-    const reads = policyStatements().filter((st) =>
-      actionsOf(st).some((a) => a.startsWith("secretsmanager:")),
-    );
+    const reads = statementsFor("secretsmanager");
     expect(reads).toHaveLength(2);
     for (const st of reads) {
       expect(actionsOf(st)).toEqual(["secretsmanager:GetSecretValue"]);
       expect(st.Resource).toEqual({ Ref: secret });
     }
-    const roles = reads.flatMap((st) => (st.Roles as { Ref: string }[]).map((r) => r.Ref)).sort();
-    expect(roles).toEqual(
-      [
-        logicalId("AWS::IAM::Role", "TriggersCreateAuthChallengeRole"),
-        logicalId("AWS::IAM::Role", "TriggersVerifyAuthChallengeRole"),
-      ].sort(),
+    expect(rolesOf(reads)).toEqual(
+      [triggerRole("CreateAuthChallenge"), triggerRole("VerifyAuthChallenge")].sort(),
     );
     const withSecret = resources("AWS::Lambda::Function")
       .filter(([, fn]) => {
