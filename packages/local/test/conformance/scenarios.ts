@@ -119,12 +119,7 @@ export function describeConformance(subject: ClientDescriptor): void {
     });
 
     it("wrong code, then the right one: same code, no new email, one attempt spent", async () => {
-      const email = ctx.email("wrongthenright");
-      await ctx.registerUser(email, ctx.username("wr"));
-      ctx.passThrottleInterval();
-
-      const challenge = await ctx.client.startSignIn(email);
-      const code = await ctx.code(email);
+      const { email, challenge, code } = await ctx.returningUserChallenge("wrongthenright", "wr");
       const sent = await ctx.messageCount(email);
       const retry = expectChallenge(
         await ctx.client.answer(challenge.session, wrongCode(code)),
@@ -142,12 +137,9 @@ export function describeConformance(subject: ClientDescriptor): void {
     });
 
     it("three wrong codes: the sign-in fails with NotAuthorizedException", async () => {
-      const email = ctx.email("threewrong");
-      await ctx.registerUser(email, ctx.username("tw"));
-      ctx.passThrottleInterval();
-
-      let challenge = await ctx.client.startSignIn(email);
-      const wrong = wrongCode(await ctx.code(email));
+      const started = await ctx.returningUserChallenge("threewrong", "tw");
+      let challenge = started.challenge;
+      const wrong = wrongCode(started.code);
       for (let left = MAX_CODE_ATTEMPTS - 1; left > 0; left--) {
         challenge = expectChallenge(await ctx.client.answer(challenge.session, wrong), "CODE");
         expect(challenge.params.attemptsLeft).toBe(String(left));
@@ -160,12 +152,7 @@ export function describeConformance(subject: ClientDescriptor): void {
     });
 
     it("expired code: the right code after its lifetime fails", async () => {
-      const email = ctx.email("expiredcode");
-      await ctx.registerUser(email, ctx.username("ec"));
-      ctx.passThrottleInterval();
-
-      const challenge = await ctx.client.startSignIn(email);
-      const code = await ctx.code(email);
+      const { challenge, code } = await ctx.returningUserChallenge("expiredcode", "ec");
       // Past the code's 3 minutes, inside the session's 5.
       stack.clock.advance(CODE_TTL_MS + 1_000);
       await expectCognitoError(
@@ -176,12 +163,7 @@ export function describeConformance(subject: ClientDescriptor): void {
     });
 
     it("expired session: answering after AuthSessionValidity fails", async () => {
-      const email = ctx.email("expiredsession");
-      await ctx.registerUser(email, ctx.username("es"));
-      ctx.passThrottleInterval();
-
-      const challenge = await ctx.client.startSignIn(email);
-      const code = await ctx.code(email);
+      const { challenge, code } = await ctx.returningUserChallenge("expiredsession", "es");
       stack.clock.advance(SESSION_VALIDITY_MINUTES * 60_000 + 1_000);
       await expectCognitoError(
         ctx.client.answer(challenge.session, code),
@@ -194,12 +176,7 @@ export function describeConformance(subject: ClientDescriptor): void {
     // raw fetch, the SDK and identity-js (which keeps the used session) cover this.
     if (can.resubmitUsedSession) {
       it("reused session: a session that produced tokens cannot be answered again", async () => {
-        const email = ctx.email("reused");
-        await ctx.registerUser(email, ctx.username("ru"));
-        ctx.passThrottleInterval();
-
-        const challenge = await ctx.client.startSignIn(email);
-        const code = await ctx.code(email);
+        const { challenge, code } = await ctx.returningUserChallenge("reused", "ru");
         await ctx.verify(expectTokens(await ctx.client.answer(challenge.session, code)));
         await expectCognitoError(
           ctx.client.answer(challenge.session, code),
@@ -213,12 +190,7 @@ export function describeConformance(subject: ClientDescriptor): void {
     // the SDK, which hold session strings, cover replaying an older one.
     if (can.replayStaleSession) {
       it("replayed session: an answered session cannot be replayed to reset the attempts", async () => {
-        const email = ctx.email("replayed");
-        await ctx.registerUser(email, ctx.username("rp"));
-        ctx.passThrottleInterval();
-
-        const first = await ctx.client.startSignIn(email);
-        const code = await ctx.code(email);
+        const { challenge: first, code } = await ctx.returningUserChallenge("replayed", "rp");
         expectChallenge(await ctx.client.answer(first.session, wrongCode(code)), "CODE");
         await expectCognitoError(
           ctx.client.answer(first.session, code),

@@ -92,6 +92,23 @@ export class ScenarioContext {
     return tokens;
   }
 
+  /**
+   * A user registered through the client under test, back for another sign-in
+   * once the throttle interval has passed: their address, the CODE challenge
+   * the client got and the code emailed for it.
+   */
+  async returningUserChallenge(
+    emailTag: string,
+    usernameTag: string,
+  ): Promise<{ email: string; challenge: Challenge; code: string }> {
+    const email = this.email(emailTag);
+    await this.registerUser(email, this.username(usernameTag));
+    this.passThrottleInterval();
+    const challenge = await this.client.startSignIn(email);
+    const code = await this.code(email);
+    return { email, challenge, code };
+  }
+
   /** A returning user's sign-in through `client` (default: the client under test). */
   async signIn(email: string, client: ConformanceClient = this.client): Promise<Tokens> {
     const challenge = await client.startSignIn(email);
