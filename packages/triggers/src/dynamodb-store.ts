@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PasscodeError } from "@cognito-passcode/shared";
+import { fail, once } from "./resolve-options.js";
 import type { PasscodeStore, ThrottleRules } from "./store.js";
 import { horizon, planSend } from "./throttle-window.js";
 
@@ -30,10 +31,6 @@ type Item = Record<string, AttributeValue>;
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/;
-
-function configError(field: string, why: string): PasscodeError {
-  return new PasscodeError("CONFIGURATION_ERROR", `${field} ${why}`, { details: { field } });
-}
 
 /**
  * The username registry and the send throttle on one DynamoDB table, with
@@ -76,38 +73,30 @@ function configError(field: string, why: string): PasscodeError {
  */
 export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
   if (typeof options !== "object" || options === null) {
-    throw configError("options", "must be an object");
+    fail("options", "must be an object");
   }
   const { tableName, keyPrefix = "" } = options;
   if (typeof tableName !== "string" || !(TABLE_NAME.test(tableName) || TABLE_ARN.test(tableName))) {
-    throw configError(
-      "tableName",
-      "must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -) or ARN",
-    );
+    fail("tableName", "must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -) or ARN");
   }
   if (typeof keyPrefix !== "string" || keyPrefix.length > 64) {
-    throw configError("keyPrefix", "must be a string of at most 64 characters");
+    fail("keyPrefix", "must be a string of at most 64 characters");
   }
   const given = options.client;
   if (given !== undefined && typeof (given as { send?: unknown }).send !== "function") {
-    throw configError("client", "must be a DynamoDBClient");
+    fail("client", "must be a DynamoDBClient");
   }
 
-  let sdkPromise: Promise<Sdk> | undefined;
-  let defaultClient: DynamoDBClient | undefined;
-  const connect = async (): Promise<{ sdk: Sdk; client: DynamoDBClient }> => {
-    sdkPromise ??= import("@aws-sdk/client-dynamodb").catch((cause: unknown) => {
-      sdkPromise = undefined;
+  const connect = once(async (): Promise<{ sdk: Sdk; client: DynamoDBClient }> => {
+    const sdk = await import("@aws-sdk/client-dynamodb").catch((cause: unknown) => {
       throw new PasscodeError(
         "CONFIGURATION_ERROR",
         "dynamoDbStore needs the @aws-sdk/client-dynamodb package",
         { cause, details: { field: "client" } },
       );
     });
-    const sdk = await sdkPromise;
-    defaultClient ??= given ?? new sdk.DynamoDBClient({});
-    return { sdk, client: defaultClient };
-  };
+    return { sdk, client: given ?? new sdk.DynamoDBClient({}) };
+  });
 
   const usernameKey = (username: string) => ({
     pk: { S: `${keyPrefix}username#${requireText("username", username)}` },
@@ -236,7 +225,7 @@ function checkRules(rules: ThrottleRules): void {
   const check = (field: keyof ThrottleRules, min: number) => {
     const value = rules?.[field];
     if (!Number.isSafeInteger(value) || (value as number) < min) {
-      throw configError(`rules.${field}`, `must be an integer of at least ${min}`);
+      fail(`rules.${field}`, `must be an integer of at least ${min}`);
     }
   };
   check("minIntervalMs", 0);

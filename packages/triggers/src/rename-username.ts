@@ -8,6 +8,7 @@ import {
   type UsernamePolicyOptions,
   validateUsername,
 } from "@cognito-passcode/shared";
+import { fail } from "./resolve-options.js";
 import type { UsernameRegistry } from "./store.js";
 
 /** Options for {@link renameUsername}: where the user and the claims live. */
@@ -142,25 +143,23 @@ export async function renameUsername(
 }
 
 function checkOptions(options: RenameUsernameOptions) {
-  const fail = (field: string, why: string) =>
-    new PasscodeError("CONFIGURATION_ERROR", `${field} ${why}`, { details: { field } });
-  if (typeof options !== "object" || options === null) throw fail("options", "must be an object");
+  if (typeof options !== "object" || options === null) fail("options", "must be an object");
   const { cognito, userPoolId, registry, attribute = "custom:username" } = options;
   if (typeof (cognito as { send?: unknown } | undefined)?.send !== "function") {
-    throw fail("cognito", "must be a CognitoIdentityProviderClient");
+    fail("cognito", "must be a CognitoIdentityProviderClient");
   }
   if (typeof userPoolId !== "string" || !/^[\w-]+_[0-9a-zA-Z]+$/.test(userPoolId)) {
-    throw fail("userPoolId", "must be a user pool id such as eu-west-1_AbCdEf123");
+    fail("userPoolId", "must be a user pool id such as eu-west-1_AbCdEf123");
   }
   if (
     typeof registry?.claim !== "function" ||
     typeof registry.release !== "function" ||
     typeof registry.ownerOf !== "function"
   ) {
-    throw fail("registry", "must be a UsernameRegistry (claim, release, ownerOf)");
+    fail("registry", "must be a UsernameRegistry (claim, release, ownerOf)");
   }
   if (typeof attribute !== "string" || attribute.length === 0 || attribute.length > 32) {
-    throw fail("attribute", "must be an attribute name such as custom:username");
+    fail("attribute", "must be an attribute name such as custom:username");
   }
   return { cognito, userPoolId, registry, attribute };
 }

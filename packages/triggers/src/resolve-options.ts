@@ -15,7 +15,8 @@ import type { ThrottleRules, ThrottleStore, UsernameRegistry } from "./store.js"
 // createPasscodeTriggers validates them all. Keeping the parts apart lets a
 // bundler leave out of, say, Define everything that only Create needs.
 
-function fail(field: string, why: string): never {
+/** Throws the `CONFIGURATION_ERROR` for a bad option: `<field> <why>`, naming the field in its details. */
+export function fail(field: string, why: string): never {
   throw new PasscodeError("CONFIGURATION_ERROR", `${field} ${why}`, { details: { field } });
 }
 
@@ -40,7 +41,7 @@ function obj(field: string, value: unknown): void {
 }
 
 /** Loads a module once; a failed load is forgotten so the next call can retry. */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
+export function once<T>(load: () => Promise<T>): () => Promise<T> {
   let pending: Promise<T> | undefined;
   return () => {
     pending ??= load().catch((error: unknown) => {
