@@ -22,38 +22,19 @@ const options = `{
   logger: { debug() {}, info() {}, warn() {}, error() {} },
 }`;
 
+// [name, factory exported by the package, what of its result is the handler]
 const entries = [
-  [
-    "define",
-    `import { createDefineAuthChallengeHandler as f } from ${JSON.stringify(dist)};
-export const handler = f(${options});`,
-  ],
-  [
-    "create",
-    `import { createCreateAuthChallengeHandler as f } from ${JSON.stringify(dist)};
-export const handler = f(${options});`,
-  ],
-  [
-    "verify",
-    `import { createVerifyAuthChallengeHandler as f } from ${JSON.stringify(dist)};
-export const handler = f(${options});`,
-  ],
-  [
-    "preSignUp",
-    `import { createPreSignUpHandler as f } from ${JSON.stringify(dist)};
-export const handler = f(${options});`,
-  ],
-  [
-    "postAuthentication",
-    `import { createPostAuthenticationHandler as f } from ${JSON.stringify(dist)};
-export const handler = f(${options});`,
-  ],
-  [
-    "all-in-one",
-    `import { createPasscodeTriggers as f } from ${JSON.stringify(dist)};
-export const handler = f(${options}).handler;`,
-  ],
-];
+  ["define", "createDefineAuthChallengeHandler", ""],
+  ["create", "createCreateAuthChallengeHandler", ""],
+  ["verify", "createVerifyAuthChallengeHandler", ""],
+  ["preSignUp", "createPreSignUpHandler", ""],
+  ["postAuthentication", "createPostAuthenticationHandler", ""],
+  ["all-in-one", "createPasscodeTriggers", ".handler"],
+].map(([name, factory, member]) => [
+  name,
+  `import { ${factory} as f } from ${JSON.stringify(dist)};
+export const handler = f(${options})${member};`,
+]);
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
