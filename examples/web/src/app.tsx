@@ -1,10 +1,10 @@
+import type { CodeDetails, PasscodeClient } from "@cognito-passcode/client";
 import { usePasscode } from "@cognito-passcode/client/react";
 import { isPasscodeError, isValidEmail } from "@cognito-passcode/shared";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type CodeDetails, CodeScreen } from "./code-screen.js";
+import { CodeScreen } from "./code-screen.js";
 import { EmailScreen } from "./email-screen.js";
 import type { ShownError } from "./error-notice.js";
-import type { Client, Snapshot } from "./passcode.js";
 import { ProfileScreen } from "./profile-screen.js";
 import { UsernameScreen } from "./username-screen.js";
 
@@ -17,18 +17,12 @@ function toShownError(cause: unknown): ShownError {
   return { code: "SERVICE_ERROR", message: String(cause) };
 }
 
-function codeDetailsOf(snapshot: Snapshot): CodeDetails | undefined {
-  if (snapshot.status !== "awaitingCode" && snapshot.status !== "verifyingCode") return undefined;
-  const { email, maskedEmail, codeLength, expiresAt, attemptsLeft } = snapshot;
-  return { email, maskedEmail, codeLength, expiresAt, attemptsLeft };
-}
-
 /**
  * The login page: one screen per snapshot status. The client's snapshot is the
  * only source of truth for where the user is; the page keeps just what the
  * person typed and a few display notes.
  */
-export function App({ client }: { client: Client }) {
+export function App({ client }: { client: PasscodeClient }) {
   const snapshot = usePasscode(client);
   const [email, setEmail] = useState("");
   const [callError, setCallError] = useState<ShownError | undefined>();
@@ -62,8 +56,6 @@ export function App({ client }: { client: Client }) {
   const retry = useCallback(() => {
     if (lastAction.current) void run(lastAction.current);
   }, [run]);
-
-  const details = codeDetailsOf(snapshot);
 
   switch (snapshot.status) {
     case "restoring":
@@ -102,7 +94,7 @@ export function App({ client }: { client: Client }) {
     }
     case "awaitingCode":
     case "verifyingCode":
-      return renderCode(details!, snapshot.status === "verifyingCode", false);
+      return renderCode(snapshot, snapshot.status === "verifyingCode", false);
     case "awaitingUsername":
     case "submittingUsername":
       return (

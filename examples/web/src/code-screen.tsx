@@ -1,18 +1,11 @@
+import type { CodeDetails } from "@cognito-passcode/client";
 import { type ClipboardEvent, type FormEvent, useEffect, useRef, useState } from "react";
 import { EmailText } from "./email-text.js";
 import { ErrorNotice, type ShownError } from "./error-notice.js";
 import { formatClock, useNow } from "./use-now.js";
 
-/** What the code screen needs from the `awaitingCode` snapshot. */
-export interface CodeDetails {
-  email: string;
-  maskedEmail: string;
-  codeLength: number;
-  expiresAt: number;
-  attemptsLeft: number;
-}
-
 interface CodeScreenProps {
+  /** The code snapshot (or a resend's `resendOf`): what was sent, where, and until when. */
   details: CodeDetails;
   verifying: boolean;
   resending: boolean;

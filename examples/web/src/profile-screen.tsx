@@ -1,12 +1,11 @@
-import { decodeJwtPayload } from "@cognito-passcode/client";
+import { decodeJwtPayload, type PasscodeClient, type PasscodeUser } from "@cognito-passcode/client";
 import { useEffect, useRef, useState } from "react";
 import { EmailText } from "./email-text.js";
 import { formatClaim } from "./jwt.js";
-import type { Client, SnapshotOf } from "./passcode.js";
 
 interface ProfileScreenProps {
-  client: Client;
-  user: SnapshotOf<"signedIn">["user"];
+  client: PasscodeClient;
+  user: PasscodeUser;
   signingOut: boolean;
   onSignOut: () => void;
 }
