@@ -1,10 +1,5 @@
 import { fileURLToPath } from "node:url";
-import {
-  type CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-  RespondToAuthChallengeCommand,
-  SignUpCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
+import { SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { parseTriggerError } from "@cognito-passcode/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -15,6 +10,7 @@ import {
 } from "../src/index.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
 import { call, PASSWORD, sdkClient } from "./support/clients.js";
+import { answerChallenge as answer, startCustomAuth as start } from "./support/flow.js";
 
 const HANDLERS = fileURLToPath(new URL("./support/module-handlers.mjs", import.meta.url));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -36,41 +32,6 @@ async function setUp(options: LocalStackOptions = {}, email = "erin@example.com"
   );
   triggers.events.length = 0;
   return { stack, client, events: triggers.events };
-}
-
-function start(
-  s: LocalStack,
-  client: CognitoIdentityProviderClient,
-  username: string,
-  meta?: Record<string, string>,
-) {
-  return client.send(
-    new InitiateAuthCommand({
-      ClientId: s.clientId,
-      AuthFlow: "CUSTOM_AUTH",
-      AuthParameters: { USERNAME: username },
-      ...(meta ? { ClientMetadata: meta } : {}),
-    }),
-  );
-}
-
-function answer(
-  s: LocalStack,
-  client: CognitoIdentityProviderClient,
-  session: string | undefined,
-  username: string,
-  value: string,
-  meta?: Record<string, string>,
-) {
-  return client.send(
-    new RespondToAuthChallengeCommand({
-      ClientId: s.clientId,
-      ChallengeName: "CUSTOM_CHALLENGE",
-      Session: session,
-      ChallengeResponses: { USERNAME: username, ANSWER: value },
-      ...(meta ? { ClientMetadata: meta } : {}),
-    }),
-  );
 }
 
 describe("CUSTOM_AUTH", () => {

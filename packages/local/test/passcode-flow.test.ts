@@ -1,13 +1,12 @@
 import {
   type CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-  RespondToAuthChallengeCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { parseChallengeParameters, parseTriggerError } from "@cognito-passcode/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../src/index.js";
 import { claims, PASSWORD, sdkClient } from "./support/clients.js";
+import { answerStep as respond, startCustomAuth } from "./support/flow.js";
 
 let stack: LocalStack | undefined;
 afterEach(async () => {
@@ -26,29 +25,7 @@ async function requestCode(s: LocalStack, client: CognitoIdentityProviderClient,
     .catch((error: Error) => {
       if (error.name !== "UsernameExistsException") throw error;
     });
-  return client.send(
-    new InitiateAuthCommand({
-      ClientId: s.clientId,
-      AuthFlow: "CUSTOM_AUTH",
-      AuthParameters: { USERNAME: email },
-    }),
-  );
-}
-
-function respond(
-  s: LocalStack,
-  client: CognitoIdentityProviderClient,
-  previous: { Session?: string; ChallengeParameters?: Record<string, string> },
-  value: string,
-) {
-  return client.send(
-    new RespondToAuthChallengeCommand({
-      ClientId: s.clientId,
-      ChallengeName: "CUSTOM_CHALLENGE",
-      Session: previous.Session,
-      ChallengeResponses: { USERNAME: previous.ChallengeParameters!.USERNAME!, ANSWER: value },
-    }),
-  );
+  return startCustomAuth(s, client, email);
 }
 
 describe("the default passcode triggers on the local stack", () => {
@@ -132,13 +109,7 @@ describe("the default passcode triggers on the local stack", () => {
   it("sends no email to an unknown user but answers with the same challenge shape", async () => {
     const { stack, client } = await setUp({ triggers: { throttle: false } });
     const known = await requestCode(stack, client, "ann@example.com");
-    const unknown = await client.send(
-      new InitiateAuthCommand({
-        ClientId: stack.clientId,
-        AuthFlow: "CUSTOM_AUTH",
-        AuthParameters: { USERNAME: "ghost@example.com" },
-      }),
-    );
+    const unknown = await startCustomAuth(stack, client, "ghost@example.com");
     expect(Object.keys(unknown.ChallengeParameters!).sort()).toEqual(
       Object.keys(known.ChallengeParameters!).sort(),
     );

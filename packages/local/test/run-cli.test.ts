@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { LocalStack } from "../src/index.js";
 import { type CliIo, runCli } from "../src/run-cli.js";
 import { PASSWORD, sdkClient } from "./support/clients.js";
-import { passcodeSignUpAndSignIn } from "./support/flow.js";
+import { passcodeSignUpAndSignIn, startCustomAuth } from "./support/flow.js";
 
 function fakeIo() {
   const out: string[] = [];
@@ -54,13 +54,7 @@ describe("cognito-passcode-local", () => {
       }),
     );
     for (let i = 0; i < 2; i++) {
-      await client.send(
-        new InitiateAuthCommand({
-          ClientId: stack.clientId,
-          AuthFlow: "CUSTOM_AUTH",
-          AuthParameters: { USERNAME: "kai@example.com" },
-        }),
-      );
+      await startCustomAuth(stack, client, "kai@example.com");
     }
     expect(stack.mailbox.messages("kai@example.com")).toHaveLength(2);
     signals.get("SIGINT")!();
@@ -79,13 +73,7 @@ describe("cognito-passcode-local", () => {
         Password: PASSWORD,
       }),
     );
-    const started = await client.send(
-      new InitiateAuthCommand({
-        ClientId: stack.clientId,
-        AuthFlow: "CUSTOM_AUTH",
-        AuthParameters: { USERNAME: "lee@example.com" },
-      }),
-    );
+    const started = await startCustomAuth(stack, client, "lee@example.com");
     const expiresAt = Number(started.ChallengeParameters!.expiresAt);
     expect(expiresAt - stack.clock.now()).toBeLessThanOrEqual(60_000);
     expect(expiresAt - stack.clock.now()).toBeGreaterThan(55_000);

@@ -1,13 +1,9 @@
-import {
-  ConfirmSignUpCommand,
-  InitiateAuthCommand,
-  SignUpCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
+import { ConfirmSignUpCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack, type TriggerEvent } from "../src/index.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
 import { claims, PASSWORD, sdkClient } from "./support/clients.js";
-import { signIn } from "./support/flow.js";
+import { signIn, startCustomAuth } from "./support/flow.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 let stack: LocalStack | undefined;
@@ -136,15 +132,7 @@ describe("SignUp", () => {
       AttributeName: "email",
     });
     // Act + Assess: refused while UNCONFIRMED.
-    await expect(
-      client.send(
-        new InitiateAuthCommand({
-          ClientId: stack.clientId,
-          AuthFlow: "CUSTOM_AUTH",
-          AuthParameters: { USERNAME: "carol@example.com" },
-        }),
-      ),
-    ).rejects.toMatchObject({
+    await expect(startCustomAuth(stack, client, "carol@example.com")).rejects.toMatchObject({
       name: "UserNotConfirmedException",
       message: "User is not confirmed.",
     });

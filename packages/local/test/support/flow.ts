@@ -20,6 +20,59 @@ export async function signUpAndSignIn(
   return signIn(stack, client, email, answer);
 }
 
+/** `InitiateAuth` with CUSTOM_AUTH for `username`, with `ClientMetadata` when given. */
+export function startCustomAuth(
+  stack: LocalStack,
+  client: CognitoIdentityProviderClient,
+  username: string,
+  meta?: Record<string, string>,
+) {
+  return client.send(
+    new InitiateAuthCommand({
+      ClientId: stack.clientId,
+      AuthFlow: "CUSTOM_AUTH",
+      AuthParameters: { USERNAME: username },
+      ...(meta ? { ClientMetadata: meta } : {}),
+    }),
+  );
+}
+
+/** `RespondToAuthChallenge` to a CUSTOM_CHALLENGE, with `ClientMetadata` when given. */
+export function answerChallenge(
+  stack: LocalStack,
+  client: CognitoIdentityProviderClient,
+  session: string | undefined,
+  username: string,
+  answer: string,
+  meta?: Record<string, string>,
+) {
+  return client.send(
+    new RespondToAuthChallengeCommand({
+      ClientId: stack.clientId,
+      ChallengeName: "CUSTOM_CHALLENGE",
+      Session: session,
+      ChallengeResponses: { USERNAME: username, ANSWER: answer },
+      ...(meta ? { ClientMetadata: meta } : {}),
+    }),
+  );
+}
+
+/** Answers the challenge `previous` returned, with its session and its USERNAME. */
+export function answerStep(
+  stack: LocalStack,
+  client: CognitoIdentityProviderClient,
+  previous: { Session?: string; ChallengeParameters?: Record<string, string> },
+  answer: string,
+) {
+  return answerChallenge(
+    stack,
+    client,
+    previous.Session,
+    previous.ChallengeParameters!.USERNAME!,
+    answer,
+  );
+}
+
 /** CUSTOM_AUTH answered once with `answer`; returns the tokens. */
 export async function signIn(
   stack: LocalStack,
@@ -27,21 +80,8 @@ export async function signIn(
   email: string,
   answer = "open-sesame",
 ) {
-  const started = await client.send(
-    new InitiateAuthCommand({
-      ClientId: stack.clientId,
-      AuthFlow: "CUSTOM_AUTH",
-      AuthParameters: { USERNAME: email },
-    }),
-  );
-  const done = await client.send(
-    new RespondToAuthChallengeCommand({
-      ClientId: stack.clientId,
-      ChallengeName: "CUSTOM_CHALLENGE",
-      Session: started.Session,
-      ChallengeResponses: { USERNAME: started.ChallengeParameters!.USERNAME!, ANSWER: answer },
-    }),
-  );
+  const started = await startCustomAuth(stack, client, email);
+  const done = await answerStep(stack, client, started, answer);
   return done.AuthenticationResult!;
 }
 
@@ -55,22 +95,7 @@ export async function passcodeSignUpAndSignIn(s: LocalStack, email: string, user
   await client.send(
     new SignUpCommand({ ClientId: s.clientId, Username: email, Password: PASSWORD }),
   );
-  const code = await client.send(
-    new InitiateAuthCommand({
-      ClientId: s.clientId,
-      AuthFlow: "CUSTOM_AUTH",
-      AuthParameters: { USERNAME: email },
-    }),
-  );
-  const respond = (previous: typeof code, ANSWER: string) =>
-    client.send(
-      new RespondToAuthChallengeCommand({
-        ClientId: s.clientId,
-        ChallengeName: "CUSTOM_CHALLENGE",
-        Session: previous.Session,
-        ChallengeResponses: { USERNAME: previous.ChallengeParameters!.USERNAME!, ANSWER },
-      }),
-    );
-  const named = await respond(code, await s.mailbox.latestCode(email));
-  return respond(named, username);
+  const code = await startCustomAuth(s, client, email);
+  const named = await answerStep(s, client, code, await s.mailbox.latestCode(email));
+  return answerStep(s, client, named, username);
 }
