@@ -2,7 +2,6 @@ import {
   createPasscodeTriggers,
   type EmailMessage,
   type LogFields,
-  memoryStore,
   type PasscodeTriggersOptions,
 } from "@cognito-passcode/triggers";
 import type { TestUser } from "./events.js";
@@ -15,7 +14,7 @@ export interface LogLine {
   fields?: LogFields;
 }
 
-/** Everything a handler test needs: triggers, a mailbox, a clock, stores, users, logs. */
+/** Everything a handler test needs: triggers, a mailbox, a clock, users, logs. */
 export function harness(
   overrides: Partial<PasscodeTriggersOptions> & { users?: TestUser[]; start?: number } = {},
 ) {
@@ -23,7 +22,6 @@ export function harness(
   const clock = { now: start };
   const mailbox: EmailMessage[] = [];
   const logs: LogLine[] = [];
-  const store = memoryStore();
   const cognito = fakeCognito(users);
   const log =
     (level: string) =>
@@ -47,7 +45,6 @@ export function harness(
     triggers,
     mailbox,
     logs,
-    store,
     cognito,
     users,
     clock,
