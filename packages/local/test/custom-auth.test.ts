@@ -10,7 +10,7 @@ import {
 } from "../src/index.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
 import { call, PASSWORD, sdkClient } from "./support/clients.js";
-import { answerChallenge as answer, startCustomAuth as start } from "./support/flow.js";
+import { answerChallenge as answer, answerStep, startCustomAuth as start } from "./support/flow.js";
 
 const HANDLERS = fileURLToPath(new URL("./support/module-handlers.mjs", import.meta.url));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -89,9 +89,7 @@ describe("CUSTOM_AUTH", () => {
     const { stack, client } = await setUp();
     const started = await start(stack, client, "erin@example.com");
     stack.clock.advance(3 * 60_000 + 1);
-    await expect(
-      answer(stack, client, started.Session, started.ChallengeParameters!.USERNAME!, "open-sesame"),
-    ).rejects.toMatchObject({
+    await expect(answerStep(stack, client, started, "open-sesame")).rejects.toMatchObject({
       name: "NotAuthorizedException",
       message: "Invalid session for the user, session is expired.",
     });
@@ -101,13 +99,7 @@ describe("CUSTOM_AUTH", () => {
     const { stack, client } = await setUp({ client: { authSessionValidityMinutes: 10 } });
     const started = await start(stack, client, "erin@example.com");
     stack.clock.advance(9 * 60_000);
-    const done = await answer(
-      stack,
-      client,
-      started.Session,
-      started.ChallengeParameters!.USERNAME!,
-      "open-sesame",
-    );
+    const done = await answerStep(stack, client, started, "open-sesame");
     expect(done.AuthenticationResult).toBeDefined();
   });
 
@@ -263,9 +255,7 @@ describe("CUSTOM_AUTH", () => {
     };
     const { stack, client } = await setUp({ handlers: { verifyAuthChallenge: boom } });
     const started = await start(stack, client, "erin@example.com");
-    await expect(
-      answer(stack, client, started.Session, started.ChallengeParameters!.USERNAME!, "x"),
-    ).rejects.toMatchObject({
+    await expect(answerStep(stack, client, started, "x")).rejects.toMatchObject({
       name: "UserLambdaValidationException",
       message: "VerifyAuthChallengeResponse failed with error boom.",
     });
@@ -308,13 +298,7 @@ describe("CUSTOM_AUTH", () => {
     });
     const started = await start(stack, client, "erin@example.com");
     expect(started.ChallengeParameters!.from).toBe("module");
-    const done = await answer(
-      stack,
-      client,
-      started.Session,
-      started.ChallengeParameters!.USERNAME!,
-      "from-a-module",
-    );
+    const done = await answerStep(stack, client, started, "from-a-module");
     expect(done.AuthenticationResult).toBeDefined();
   });
 
