@@ -89,4 +89,17 @@ describe("memoryStore", () => {
     expect(await store.hit("day", t, day)).toEqual({ allowed: true });
     expect(await store.hit("day", t - 1, day)).toEqual({ allowed: true });
   });
+
+  it("keeps the minimum interval when it is longer than the window", async () => {
+    const store = memoryStore();
+    const t = 7_000_000;
+    const rules = { minIntervalMs: 3_600_000, maxPerWindow: 5, windowMs: 60_000 };
+    expect(await store.hit("long", t, rules)).toEqual({ allowed: true });
+    // The first send has left the window but is still within the interval.
+    expect(await store.hit("long", t + 120_000, rules)).toEqual({
+      allowed: false,
+      retryAfterMs: 3_480_000,
+    });
+    expect(await store.hit("long", t + 3_600_000, rules)).toEqual({ allowed: true });
+  });
 });
