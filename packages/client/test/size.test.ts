@@ -4,19 +4,19 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
 
 /**
  * KNOWN GAP, reported in the issue: issue 4's budget for createPasscodeClient
- * with the fetch transport is 3,000 B min+gzip; it measures 5,904 B (6,407 B
+ * with the fetch transport is 3,000 B min+gzip; it measures 5,884 B (6,407 B
  * before snapshot messages became codes and reserved names were left to the
- * service). This ceiling is that size plus ~1.5%, a regression guard, not the
+ * service). This ceiling is that size plus ~1.8%, a regression guard, not the
  * budget.
  *
  * Why the budget is out of reach without dropping behaviour the issue asks
  * for (measured on this bundle): its string literals and regexes alone, most
  * of them the wire protocol (operation, field and header names), the error
  * codes, the Cognito exception names mapped to them, the statuses, the email
- * rules and the username rule's messages, are 4,131 B minified and 1,626 B
+ * rules and the username rule's messages, are 4,147 B minified and 1,640 B
  * gzipped on their own; the code around them (store, transitions, error
  * mapping, validation, token refresh and storage, sign-out, transport) brings
- * the bundle to 5,904 B. Rewrites of single modules for size moved it by
+ * the bundle to 5,884 B. Rewrites of single modules for size moved it by
  * tens of bytes, some up.
  */
 const REGRESSION_CEILING = 5_990;

@@ -19,13 +19,11 @@ describe("server-side rendering safety", () => {
     vi.resetModules();
   });
 
-  it("runs under plain Node with no DOM", () => {
+  it("touches no browser global when imported or created without storage", async () => {
+    // Prepare: plain Node with no DOM (a precondition, not the property under
+    // test), then make any read of a browser global throw.
     expect(typeof (globalThis as { window?: unknown }).window).toBe("undefined");
     expect(typeof (globalThis as { document?: unknown }).document).toBe("undefined");
-  });
-
-  it("touches no browser global when imported or created without storage", async () => {
-    // Prepare: any read of a browser global throws.
     const touched: string[] = [];
     const saved = new Map<string, PropertyDescriptor | undefined>();
     for (const name of BROWSER_GLOBALS) {
