@@ -1,15 +1,11 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  GetUserCommand,
-  GlobalSignOutCommand,
-  InitiateAuthCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
+import { GetUserCommand, GlobalSignOutCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../src/index.js";
 import { claims, sdkClient } from "./support/clients.js";
-import { passcodeSignUpAndSignIn } from "./support/flow.js";
+import { passcodeSignUpAndSignIn, refreshWith } from "./support/flow.js";
 
 let dir: string | undefined;
 let stack: LocalStack | undefined;
@@ -129,13 +125,3 @@ describe("dataDir", () => {
     expect(saved.refreshTokens).toHaveLength(1);
   });
 });
-
-function refreshWith(s: LocalStack, token: string) {
-  return sdkClient(s).send(
-    new InitiateAuthCommand({
-      ClientId: s.clientId,
-      AuthFlow: "REFRESH_TOKEN_AUTH",
-      AuthParameters: { REFRESH_TOKEN: token },
-    }),
-  );
-}

@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { InitiateAuthCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { describe, expect, it } from "vitest";
 import type { LocalStack } from "../src/index.js";
 import { type CliIo, runCli } from "../src/run-cli.js";
 import { PASSWORD, sdkClient } from "./support/clients.js";
-import { passcodeSignUpAndSignIn, startCustomAuth } from "./support/flow.js";
+import { passcodeSignUpAndSignIn, refreshWith, startCustomAuth } from "./support/flow.js";
 
 function fakeIo() {
   const out: string[] = [];
@@ -96,13 +96,7 @@ describe("cognito-passcode-local", () => {
       const port = new URL(before.endpoint).port;
       const after = (await runCli(["--port", port, "--data", dir], second.io)) as LocalStack;
       try {
-        const refreshed = await sdkClient(after).send(
-          new InitiateAuthCommand({
-            ClientId: after.clientId,
-            AuthFlow: "REFRESH_TOKEN_AUTH",
-            AuthParameters: { REFRESH_TOKEN: refreshToken },
-          }),
-        );
+        const refreshed = await refreshWith(after, refreshToken);
         // Assess
         expect(refreshed.AuthenticationResult?.AccessToken).toEqual(expect.any(String));
         expect(second.out.join("")).toContain(`Data folder        ${dir}`);

@@ -6,7 +6,6 @@ import {
   GetTokensFromRefreshTokenCommand,
   GetUserCommand,
   GlobalSignOutCommand,
-  InitiateAuthCommand,
   RevokeTokenCommand,
   UpdateUserAttributesCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
@@ -16,7 +15,7 @@ import { type LocalStack, startLocalStack } from "../src/index.js";
 import { TokenService } from "../src/tokens.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
 import { call, claims, sdkClient } from "./support/clients.js";
-import { signIn, signUpAndSignIn } from "./support/flow.js";
+import { refreshWith as refresh, signIn, signUpAndSignIn } from "./support/flow.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 let stack: LocalStack;
@@ -35,20 +34,6 @@ beforeAll(async () => {
   ]);
 });
 afterAll(() => Promise.all([stack?.stop(), other?.stop()]));
-
-function refresh(
-  s: LocalStack,
-  token: string,
-  flow: "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" = "REFRESH_TOKEN_AUTH",
-) {
-  return sdkClient(s).send(
-    new InitiateAuthCommand({
-      ClientId: s.clientId,
-      AuthFlow: flow,
-      AuthParameters: { REFRESH_TOKEN: token },
-    }),
-  );
-}
 
 function getUser(s: LocalStack, accessToken: string) {
   return sdkClient(s).send(new GetUserCommand({ AccessToken: accessToken }));

@@ -99,3 +99,18 @@ export async function passcodeSignUpAndSignIn(s: LocalStack, email: string, user
   const named = await answerStep(s, client, code, await s.mailbox.latestCode(email));
   return answerStep(s, client, named, username);
 }
+
+/** `InitiateAuth` with REFRESH_TOKEN_AUTH (or its alias REFRESH_TOKEN) for `token`. */
+export function refreshWith(
+  stack: LocalStack,
+  token: string,
+  flow: "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" = "REFRESH_TOKEN_AUTH",
+) {
+  return sdkClient(stack).send(
+    new InitiateAuthCommand({
+      ClientId: stack.clientId,
+      AuthFlow: flow,
+      AuthParameters: { REFRESH_TOKEN: token },
+    }),
+  );
+}
