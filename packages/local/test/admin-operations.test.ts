@@ -4,7 +4,6 @@ import {
   AdminGetUserCommand,
   AdminUpdateUserAttributesCommand,
   ListUsersCommand,
-  SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,8 +11,8 @@ import { CognitoError } from "../src/cognito-error.js";
 import { type LocalStack, startLocalStack } from "../src/index.js";
 import { parseFilter } from "../src/list-users.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
-import { claims, PASSWORD, sdkClient } from "./support/clients.js";
-import { signIn } from "./support/flow.js";
+import { claims, sdkClient } from "./support/clients.js";
+import { signIn, signUp } from "./support/flow.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 let stack: LocalStack;
@@ -22,9 +21,7 @@ beforeAll(async () => {
   stack = await startLocalStack({ handlers: triggers.handlers });
   const client = sdkClient(stack);
   for (const email of ["quinn@example.com", "quincy@example.com", "rose@other.org"]) {
-    await client.send(
-      new SignUpCommand({ ClientId: stack.clientId, Username: email, Password: PASSWORD }),
-    );
+    await signUp(stack, email, client);
   }
 });
 afterAll(() => stack?.stop());
@@ -106,13 +103,7 @@ describe("admin operations", () => {
   });
 
   it("AdminDeleteUser deletes", async () => {
-    await admin().send(
-      new SignUpCommand({
-        ClientId: stack.clientId,
-        Username: "uma@example.com",
-        Password: PASSWORD,
-      }),
-    );
+    await signUp(stack, "uma@example.com");
     await admin().send(
       new AdminDeleteUserCommand({ UserPoolId: stack.userPoolId, Username: "uma@example.com" }),
     );

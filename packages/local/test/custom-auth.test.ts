@@ -1,5 +1,4 @@
 import { fileURLToPath } from "node:url";
-import { SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { parseTriggerError } from "@cognito-passcode/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -10,7 +9,12 @@ import {
 } from "../src/index.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
 import { call, PASSWORD, sdkClient } from "./support/clients.js";
-import { answerChallenge as answer, answerStep, startCustomAuth as start } from "./support/flow.js";
+import {
+  answerChallenge as answer,
+  answerStep,
+  signUp,
+  startCustomAuth as start,
+} from "./support/flow.js";
 
 const HANDLERS = fileURLToPath(new URL("./support/module-handlers.mjs", import.meta.url));
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -27,9 +31,7 @@ async function setUp(options: LocalStackOptions = {}, email = "erin@example.com"
     handlers: { ...triggers.handlers, ...options.handlers },
   });
   const client = sdkClient(stack);
-  await client.send(
-    new SignUpCommand({ ClientId: stack.clientId, Username: email, Password: PASSWORD }),
-  );
+  await signUp(stack, email, client);
   triggers.events.length = 0;
   return { stack, client, events: triggers.events };
 }

@@ -1,8 +1,7 @@
-import { SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack, type TriggerEvent } from "../src/index.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
-import { PASSWORD, sdkClient } from "./support/clients.js";
+import { signUp } from "./support/flow.js";
 
 // PreSignUp that leaves users unconfirmed, so SignUp emails a confirmation code.
 const unconfirmed = () => ({
@@ -18,11 +17,6 @@ beforeAll(async () => {
   ]);
 });
 afterAll(() => Promise.all([a?.stop(), b?.stop()]));
-
-const signUp = (s: LocalStack, email: string) =>
-  sdkClient(s).send(
-    new SignUpCommand({ ClientId: s.clientId, Username: email, Password: PASSWORD }),
-  );
 
 describe("the embedded SES and the mailbox", () => {
   it("shows each stack only its own mail, even with the same recipient", async () => {

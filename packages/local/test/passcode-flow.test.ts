@@ -1,12 +1,9 @@
-import {
-  type CognitoIdentityProviderClient,
-  SignUpCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { parseChallengeParameters, parseTriggerError } from "@cognito-passcode/shared";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../src/index.js";
-import { claims, PASSWORD, sdkClient } from "./support/clients.js";
-import { answerStep as respond, startCustomAuth } from "./support/flow.js";
+import { claims, sdkClient } from "./support/clients.js";
+import { answerStep as respond, signUp, startCustomAuth } from "./support/flow.js";
 
 let stack: LocalStack | undefined;
 afterEach(async () => {
@@ -20,11 +17,9 @@ async function setUp(options: LocalStackOptions = {}) {
 }
 
 async function requestCode(s: LocalStack, client: CognitoIdentityProviderClient, email: string) {
-  await client
-    .send(new SignUpCommand({ ClientId: s.clientId, Username: email, Password: PASSWORD }))
-    .catch((error: Error) => {
-      if (error.name !== "UsernameExistsException") throw error;
-    });
+  await signUp(s, email, client).catch((error: Error) => {
+    if (error.name !== "UsernameExistsException") throw error;
+  });
   return startCustomAuth(s, client, email);
 }
 

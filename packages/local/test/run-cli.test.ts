@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { describe, expect, it } from "vitest";
 import type { LocalStack } from "../src/index.js";
 import { type CliIo, runCli } from "../src/run-cli.js";
-import { PASSWORD, sdkClient } from "./support/clients.js";
-import { passcodeSignUpAndSignIn, refreshWith, startCustomAuth } from "./support/flow.js";
+import { sdkClient } from "./support/clients.js";
+import { passcodeSignUpAndSignIn, refreshWith, signUp, startCustomAuth } from "./support/flow.js";
 
 function fakeIo() {
   const out: string[] = [];
@@ -46,13 +45,7 @@ describe("cognito-passcode-local", () => {
     expect(stack.clientId).toBe("cognitopasscodelocalclient");
     // --no-throttle: two codes in a row go out.
     const client = sdkClient(stack);
-    await client.send(
-      new SignUpCommand({
-        ClientId: stack.clientId,
-        Username: "kai@example.com",
-        Password: PASSWORD,
-      }),
-    );
+    await signUp(stack, "kai@example.com", client);
     for (let i = 0; i < 2; i++) {
       await startCustomAuth(stack, client, "kai@example.com");
     }
@@ -66,13 +59,7 @@ describe("cognito-passcode-local", () => {
     const { io, signals, exit } = fakeIo();
     const stack = (await runCli(["--port", "0", "--code-ttl-seconds", "60"], io)) as LocalStack;
     const client = sdkClient(stack);
-    await client.send(
-      new SignUpCommand({
-        ClientId: stack.clientId,
-        Username: "lee@example.com",
-        Password: PASSWORD,
-      }),
-    );
+    await signUp(stack, "lee@example.com", client);
     const started = await startCustomAuth(stack, client, "lee@example.com");
     const expiresAt = Number(started.ChallengeParameters!.expiresAt);
     expect(expiresAt - stack.clock.now()).toBeLessThanOrEqual(60_000);

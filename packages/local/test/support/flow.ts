@@ -7,6 +7,17 @@ import {
 import type { LocalStack } from "../../src/index.js";
 import { PASSWORD, sdkClient } from "./clients.js";
 
+/** `SignUp` with `email` and a password the default policy accepts. */
+export function signUp(
+  stack: LocalStack,
+  email: string,
+  client: CognitoIdentityProviderClient = sdkClient(stack),
+) {
+  return client.send(
+    new SignUpCommand({ ClientId: stack.clientId, Username: email, Password: PASSWORD }),
+  );
+}
+
 /** SignUp (auto-confirmed by the test triggers), then a CUSTOM_AUTH answered with `answer`. */
 export async function signUpAndSignIn(
   stack: LocalStack,
@@ -14,9 +25,7 @@ export async function signUpAndSignIn(
   email: string,
   answer = "open-sesame",
 ) {
-  await client.send(
-    new SignUpCommand({ ClientId: stack.clientId, Username: email, Password: PASSWORD }),
-  );
+  await signUp(stack, email, client);
   return signIn(stack, client, email, answer);
 }
 
@@ -92,9 +101,7 @@ export async function signIn(
  */
 export async function passcodeSignUpAndSignIn(s: LocalStack, email: string, username: string) {
   const client = sdkClient(s);
-  await client.send(
-    new SignUpCommand({ ClientId: s.clientId, Username: email, Password: PASSWORD }),
-  );
+  await signUp(s, email, client);
   const code = await startCustomAuth(s, client, email);
   const named = await answerStep(s, client, code, await s.mailbox.latestCode(email));
   return answerStep(s, client, named, username);
