@@ -12,6 +12,7 @@ import {
   type Operation,
   type PoolContext,
   type RequestInfo,
+  requireAuthFlow,
   requireClient,
   requireString,
   stringMap,
@@ -59,14 +60,10 @@ export const initiateAuth: Operation = async (pool, input, request) => {
     return refresh(pool, params);
   }
   if (flow !== "CUSTOM_AUTH") {
-    if (!pool.config.explicitAuthFlows.has(`ALLOW_${flow}`)) {
-      throw invalidParameter(`${flow} flow not enabled for this client`);
-    }
+    requireAuthFlow(pool, flow);
     throw invalidParameter(`${flow} is not supported by the local stack (only CUSTOM_AUTH is)`);
   }
-  if (!pool.config.explicitAuthFlows.has("ALLOW_CUSTOM_AUTH")) {
-    throw invalidParameter("CUSTOM_AUTH flow not enabled for this client");
-  }
+  requireAuthFlow(pool, "CUSTOM_AUTH");
   requireCustomAuthTriggers(pool);
   const name = params.USERNAME;
   if (!name) throw invalidParameter("Missing required parameter USERNAME");
@@ -99,9 +96,7 @@ export const respondToAuthChallenge: Operation = async (pool, input, request) =>
   if (session.clientId !== clientId || session.challengeName !== challengeName) {
     throw notAuthorized("Invalid session for the user.");
   }
-  if (!pool.config.explicitAuthFlows.has("ALLOW_CUSTOM_AUTH")) {
-    throw invalidParameter("CUSTOM_AUTH flow not enabled for this client");
-  }
+  requireAuthFlow(pool, "CUSTOM_AUTH");
   const name = responses.USERNAME;
   if (!name) throw invalidParameter("Missing required parameter USERNAME");
   const answer = responses.ANSWER;

@@ -1,6 +1,6 @@
 import type { AuthSessions } from "./auth-sessions.js";
 import type { LocalClock } from "./clock.js";
-import { CognitoError, memberMissing } from "./cognito-error.js";
+import { CognitoError, invalidParameter, memberMissing } from "./cognito-error.js";
 import type { ResolvedConfig } from "./resolve-options.js";
 import type { TokenService } from "./tokens.js";
 import type { TriggerEvent, TriggerRunner } from "./trigger-runner.js";
@@ -56,6 +56,13 @@ export function requireClient(pool: PoolContext, input: Record<string, unknown>)
     );
   }
   return clientId;
+}
+
+/** Checks that the app client allows `flow` (its `ALLOW_<flow>` explicit auth flow). */
+export function requireAuthFlow(pool: PoolContext, flow: string): void {
+  if (!pool.config.explicitAuthFlows.has(`ALLOW_${flow}`)) {
+    throw invalidParameter(`${flow} flow not enabled for this client`);
+  }
 }
 
 /** Checks `UserPoolId` against the stack's pool. */

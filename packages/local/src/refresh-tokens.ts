@@ -1,5 +1,11 @@
 import { invalidParameter } from "./cognito-error.js";
-import { type Operation, type PoolContext, requireClient, requireString } from "./pool.js";
+import {
+  type Operation,
+  type PoolContext,
+  requireAuthFlow,
+  requireClient,
+  requireString,
+} from "./pool.js";
 
 /**
  * `GetTokensFromRefreshToken`, the newer refresh call (Amplify v6 uses it).
@@ -18,9 +24,7 @@ export async function refresh(
   pool: PoolContext,
   params: Record<string, string>,
 ): Promise<Record<string, unknown>> {
-  if (!pool.config.explicitAuthFlows.has("ALLOW_REFRESH_TOKEN_AUTH")) {
-    throw invalidParameter("REFRESH_TOKEN_AUTH flow not enabled for this client");
-  }
+  requireAuthFlow(pool, "REFRESH_TOKEN_AUTH");
   const token = params.REFRESH_TOKEN;
   if (!token) throw invalidParameter("Missing required parameter REFRESH_TOKEN");
   const result = await pool.tokens.refresh(
