@@ -27,6 +27,10 @@ export const invalidParameter = (message: string) =>
 /** Cognito's wording for a failed sign-in, whatever the reason. */
 export const INCORRECT_CREDENTIALS = "Incorrect username or password.";
 
+/** What Cognito answers when a trigger's output is not what it expects. */
+export const invalidLambdaResponse = () =>
+  new CognitoError("InvalidLambdaResponseException", "Unrecognizable lambda output");
+
 /** `UserNotFoundException: User does not exist.` */
 export const userNotFound = () => new CognitoError("UserNotFoundException", "User does not exist.");
 

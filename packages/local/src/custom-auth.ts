@@ -3,6 +3,7 @@ import type { AuthSession, ChallengeResult } from "./auth-sessions.js";
 import {
   CognitoError,
   INCORRECT_CREDENTIALS,
+  invalidLambdaResponse,
   invalidParameter,
   notAuthorized,
   userNotFound,
@@ -185,7 +186,7 @@ async function step(pool: PoolContext, flow: Flow): Promise<StepResult> {
     return issueTokens(pool, user, flow);
   }
   if (decision.challengeName !== "CUSTOM_CHALLENGE") {
-    throw new CognitoError("InvalidLambdaResponseException", "Unrecognizable lambda output");
+    throw invalidLambdaResponse();
   }
   const created = await pool.triggers.invoke(
     "createAuthChallenge",
@@ -289,7 +290,7 @@ function scalarMap(value: unknown): Record<string, string> {
     if (typeof item === "string") out[key] = item;
     else if (typeof item === "number" || typeof item === "boolean") out[key] = String(item);
     else if (item !== null && item !== undefined) {
-      throw new CognitoError("InvalidLambdaResponseException", "Unrecognizable lambda output");
+      throw invalidLambdaResponse();
     }
   }
   return out;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { CognitoError } from "./cognito-error.js";
+import { CognitoError, invalidLambdaResponse } from "./cognito-error.js";
 import { configError } from "./resolve-options.js";
 
 /** The triggers the local stack runs. */
@@ -141,12 +141,12 @@ export class TriggerRunner {
       answered = undefined;
     }
     if (typeof answered !== "object" || answered === null || Array.isArray(answered)) {
-      throw new CognitoError("InvalidLambdaResponseException", "Unrecognizable lambda output");
+      throw invalidLambdaResponse();
     }
     const result = answered as Partial<TriggerEvent>;
     const response = result.response;
     if (typeof response !== "object" || response === null || Array.isArray(response)) {
-      throw new CognitoError("InvalidLambdaResponseException", "Unrecognizable lambda output");
+      throw invalidLambdaResponse();
     }
     return { ...event, response: response as Record<string, unknown> };
   }
