@@ -53,3 +53,41 @@ export function maskEmail(email: string): string {
   if (dot <= 0 || dot === domain.length - 1) return `${local[0]}***@***`;
   return `${local[0]}***@${domain[0]}***${domain.slice(dot)}`;
 }
+
+/** Domains whose mailboxes ignore dots in the local part; the first is the one they fold into. */
+const DOTLESS_DOMAINS = ["gmail.com", "googlemail.com"];
+
+/**
+ * The mailbox an address delivers to, for counting sends: the
+ * {@link normalizeEmail} form with the `+tag` dropped from the local part,
+ * and, for `gmail.com` and `googlemail.com`, the dots dropped and the domain
+ * folded into `gmail.com`. So `Al.Ice+x@GoogleMail.com`, `alice@gmail.com`
+ * and `a.l.i.c.e+y@gmail.com` all give `alice@gmail.com`.
+ *
+ * Every send to an address is a send to its mailbox, so a throttle keyed on
+ * this form also bounds each address. The rules are deliberately broad: on a
+ * provider where `+` is an ordinary character, `a+b@x.com` and `a@x.com`
+ * share one budget, which only makes the throttle stricter. Not an address
+ * to send to: codes go to the address itself. An address whose local part
+ * starts with `+`, or input without `@`, is returned normalised, unchanged.
+ *
+ * @example
+ * ```ts
+ * canonicalMailbox("Bob.Smith+promo@googlemail.com"); // "bobsmith@gmail.com"
+ * canonicalMailbox("bob+promo@example.com");          // "bob@example.com"
+ * ```
+ */
+export function canonicalMailbox(email: string): string {
+  const value = normalizeEmail(email);
+  const at = value.lastIndexOf("@");
+  if (at <= 0) return value;
+  let local = value.slice(0, at);
+  let domain = value.slice(at + 1);
+  const plus = local.indexOf("+");
+  if (plus > 0) local = local.slice(0, plus);
+  if (DOTLESS_DOMAINS.includes(domain)) {
+    domain = DOTLESS_DOMAINS[0]!;
+    local = local.replaceAll(".", "") || local;
+  }
+  return `${local}@${domain}`;
+}

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { isValidCodeFormat, MAX_CODE_LENGTH, MIN_CODE_LENGTH, normalizeCodeInput } from "./code.js";
-export { isValidEmail, maskEmail, normalizeEmail } from "./email.js";
+export { canonicalMailbox, isValidEmail, maskEmail, normalizeEmail } from "./email.js";
 export {
   DEFAULT_ERROR_MESSAGES,
   isPasscodeError,

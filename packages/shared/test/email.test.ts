@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isValidEmail, maskEmail, normalizeEmail } from "../src/index.js";
+import { canonicalMailbox, isValidEmail, maskEmail, normalizeEmail } from "../src/index.js";
 
 describe("normalizeEmail", () => {
   it("trims and lower-cases", () => {
@@ -80,6 +80,58 @@ describe("maskEmail", () => {
         const masked = maskEmail(email);
         expect(masked).toBe(`${l[0]}***@${d1[0]}***.${tld}`);
         expect(masked).toHaveLength(10 + tld.length);
+      }),
+    );
+  });
+});
+
+describe("canonicalMailbox", () => {
+  it.each([
+    ["Alice@Example.com", "alice@example.com"],
+    ["alice+news@example.com", "alice@example.com"],
+    ["alice+a+b@example.com", "alice@example.com"],
+    ["Al.Ice+x@gmail.com", "alice@gmail.com"],
+    ["a.l.i.c.e@GoogleMail.com", "alice@gmail.com"],
+    ["alice+@googlemail.com", "alice@gmail.com"],
+    // Dots are kept for every other domain: they can be different mailboxes there.
+    ["al.ice@example.com", "al.ice@example.com"],
+    ["al.ice@mail.gmail.com", "al.ice@mail.gmail.com"],
+    // Nothing before the `+`: not a tag, left as it is.
+    ["+alice@example.com", "+alice@example.com"],
+    ["not-an-email", "not-an-email"],
+  ])("%s -> %s", (email, mailbox) => {
+    expect(canonicalMailbox(email)).toBe(mailbox);
+  });
+
+  const local = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,20}$/);
+  const tag = fc.stringMatching(/^[a-z0-9._+-]{0,10}$/);
+  const domain = fc.constantFrom("example.com", "gmail.com", "googlemail.com", "mail.example.org");
+
+  it("gives one mailbox for every +tag and case variant, and for Gmail's dots (property)", () => {
+    fc.assert(
+      fc.property(local, domain, tag, fc.array(fc.nat(), { maxLength: 5 }), (l, d, t, dots) => {
+        const base = canonicalMailbox(`${l}@${d}`);
+        const tagged = `${l}+${t}@${d}`.toUpperCase();
+        expect(canonicalMailbox(tagged)).toBe(base);
+        expect(canonicalMailbox(base)).toBe(base);
+        if (d === "gmail.com" || d === "googlemail.com") {
+          let dotted = l;
+          for (const at of dots) {
+            const i = 1 + (at % dotted.length);
+            dotted = `${dotted.slice(0, i)}.${dotted.slice(i)}`;
+          }
+          const other = d === "gmail.com" ? "googlemail.com" : "gmail.com";
+          expect(canonicalMailbox(`${dotted}+${t}@${other}`)).toBe(base);
+        }
+      }),
+    );
+  });
+
+  it("keeps different local parts apart outside Gmail (property)", () => {
+    fc.assert(
+      fc.property(local, local, (a, b) => {
+        fc.pre(a.split("+")[0] !== b.split("+")[0]);
+        expect(canonicalMailbox(`${a}@example.com`)).not.toBe(canonicalMailbox(`${b}@example.com`));
       }),
     );
   });
