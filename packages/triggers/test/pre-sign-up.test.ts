@@ -1,4 +1,5 @@
-import { createPreSignUpHandler } from "@cognito-passcode/triggers";
+import { parseTriggerError } from "@cognito-passcode/shared";
+import { createPreSignUpHandler, memoryStore } from "@cognito-passcode/triggers";
 import { describe, expect, it } from "vitest";
 import { preSignUpEvent } from "./support/events.js";
 
@@ -87,5 +88,72 @@ describe("preSignUp", () => {
     // Assess
     expect(response.autoConfirmUser).toBe(true);
     expect(response.autoVerifyEmail).toBe(false);
+  });
+});
+
+describe("preSignUp and the username attribute", () => {
+  const registry = memoryStore();
+  const withAttribute = (attribute?: string) =>
+    createPreSignUpHandler({
+      email: { from: "no-reply@example.com" },
+      throttle: false,
+      username: { registry, ...(attribute ? { attribute } : {}) },
+      logger: quiet,
+    });
+
+  it.each(["PreSignUp_SignUp", "PreSignUp_AdminCreateUser", "PreSignUp_ExternalProvider"] as const)(
+    "refuses a sign-up that sets custom:username (%s)",
+    async (source) => {
+      // Prepare: `admin` would skip the USERNAME step, the reserved list and the registry
+      const event = preSignUpEvent("mallory@example.com", source);
+      event.request.userAttributes["custom:username"] = "admin";
+      // Act
+      const error = await withAttribute()(event).catch((e: Error) => e);
+      // Assess
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toBe("NOT_AUTHORIZED reason=username-attribute");
+      expect(parseTriggerError(`PreSignUp failed with error ${(error as Error).message}.`)).toEqual(
+        {
+          code: "NOT_AUTHORIZED",
+          details: { reason: "username-attribute" },
+        },
+      );
+    },
+  );
+
+  it("refuses the attribute the triggers are configured with, even when empty, and no other", async () => {
+    // Prepare
+    const handler = withAttribute("custom:handle");
+    const set = (value: string) => {
+      const event = preSignUpEvent("nick@example.com");
+      event.request.userAttributes["custom:handle"] = value;
+      return event;
+    };
+    const literal = preSignUpEvent("nick@example.com");
+    literal.request.userAttributes["custom:username"] = "nick";
+    // Act
+    const refused = await handler(set("admin")).catch((e: Error) => e.message);
+    const empty = await handler(set("")).catch((e: Error) => e.message);
+    const other = await handler(literal);
+    // Assess
+    expect(refused).toBe("NOT_AUTHORIZED reason=username-attribute");
+    expect(empty).toBe("NOT_AUTHORIZED reason=username-attribute");
+    expect(other.response.autoConfirmUser).toBe(true);
+  });
+
+  it("leaves the attribute alone when the username step is off", async () => {
+    // Prepare
+    const handler = createPreSignUpHandler({
+      email: { from: "no-reply@example.com" },
+      throttle: false,
+      username: false,
+      logger: quiet,
+    });
+    const event = preSignUpEvent("olive@example.com");
+    event.request.userAttributes["custom:username"] = "olive";
+    // Act
+    const { response } = await handler(event);
+    // Assess
+    expect(response.autoConfirmUser).toBe(true);
   });
 });
