@@ -24,40 +24,57 @@ export function newSalt(): string {
 }
 
 /**
- * The stored form of a code: SHA-256 over salt, expiry and code, or
- * HMAC-SHA256 keyed with `secret` when one is configured. Binding the expiry
- * means a digest cannot be paired with a later `expiresAt`. A 6-digit code has
- * only a million values, so an unkeyed digest resists casual reading, not a
- * determined brute force: set `codeSecret` to make the digest useless without
- * the key. Either way the digest lives only in Cognito's private session.
+ * The stored form of a code: SHA-256 over salt, expiry, the address it was
+ * sent to and the code, or HMAC-SHA256 keyed with `secret` when one is
+ * configured. Binding the expiry means a digest cannot be paired with a later
+ * `expiresAt`; binding the address means a code proves that one address: a
+ * right code checked against any other address (the user changed their email
+ * after it was sent) does not match. `address` is the normalised address
+ * (`normalizeEmail`), or for the fake path the normalised identifier typed.
+ * A 6-digit code has only a million values, so an unkeyed digest resists
+ * casual reading, not a determined brute force: set `codeSecret` to make the
+ * digest useless without the key. Either way the digest lives only in
+ * Cognito's private session.
  */
 export function digestCode(
   code: string,
   salt: string,
   expiresAt: number,
+  address: string,
   secret: string | undefined,
 ): string {
   const c = crypto();
   const hash = secret === undefined ? c.createHash("sha256") : c.createHmac("sha256", secret);
-  return hash.update(`${salt}.${expiresAt}.${code}`).digest("base64url");
+  // Salt (base64url) and expiry (digits) hold no "\n", and the code is last
+  // and fixed-length digits, so no two inputs share a string.
+  return hash.update(`${salt}\n${expiresAt}\n${address}\n${code}`).digest("base64url");
 }
 
-/** Constant-time check of `answer` against a stored digest. */
+/**
+ * Constant-time check of `answer` against a stored digest, for the address
+ * the code must have been sent to (see {@link digestCode}).
+ */
 export function codeMatchesDigest(
   answer: string,
-  salt: string,
-  expiresAt: number,
-  expectedDigest: string,
+  stored: { salt: string; expiresAt: number; digest: string },
+  address: string,
   secret: string | undefined,
 ): boolean {
-  const actual = Buffer.from(digestCode(answer, salt, expiresAt, secret), "base64url");
-  const expected = Buffer.from(expectedDigest, "base64url");
+  const actual = Buffer.from(
+    digestCode(answer, stored.salt, stored.expiresAt, address, secret),
+    "base64url",
+  );
+  const expected = Buffer.from(stored.digest, "base64url");
   // Both are SHA-256 outputs when well formed; a length mismatch means a
   // corrupt digest, and timingSafeEqual needs equal lengths.
   return actual.length === expected.length && crypto().timingSafeEqual(actual, expected);
 }
 
-/** A short, non-reversible tag for an email in logs and throttle keys. */
+/**
+ * A short, non-reversible tag for an email in logs, throttle keys and the
+ * challenge state (which address a code was sent to): the first 16 base64url
+ * characters (96 bits) of its SHA-256.
+ */
 export function emailTag(normalizedEmail: string): string {
   return crypto().createHash("sha256").update(normalizedEmail).digest("base64url").slice(0, 16);
 }

@@ -1,12 +1,12 @@
 import {
   isValidEmail,
   maskEmail,
-  normalizeEmail,
   type PasscodeStep,
 } from "@cognito-passcode/shared";
 import type { CreateAuthChallengeTriggerEvent } from "aws-lambda";
 import {
   type CodeState,
+  codeAddress,
   codePrivateParameters,
   encodeCodeMetadata,
   type PublicChallengeParameters,
@@ -98,7 +98,8 @@ export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChal
       if (step.action !== "code" || request.challengeName !== "CUSTOM_CHALLENGE") {
         throw new Error(`Create called for ${step.action}/${request.challengeName}`);
       }
-      const email = normalizeEmail(request.userAttributes?.email ?? event.userName ?? "");
+      // The address the code is bound to (Verify and Define recompute it the same way).
+      const email = codeAddress(request.userAttributes, event.userName);
       const code = step.code ?? (await newCode(runtime, event, email, userNotFound));
       response.publicChallengeParameters = {
         step: "CODE",
@@ -147,7 +148,10 @@ async function newCode(
     codeLength: length,
     expiresAt,
     salt,
-    digest: digestCode(code, salt, expiresAt, runtime.codeSecret),
+    // Bound to the address it goes to: Verify and Define refuse it once the
+    // user's email is another address.
+    digest: digestCode(code, salt, expiresAt, email, runtime.codeSecret),
+    emailTag: user,
   };
   if (userNotFound) {
     // Same work, same shape, no email: the caller cannot tell the difference.

@@ -1,4 +1,5 @@
 import type { Context, DefineAuthChallengeTriggerEvent } from "aws-lambda";
+import { codeAddress } from "./challenge-state.js";
 import { nextStep } from "./next-step.js";
 import type { PasscodeTriggersOptions } from "./options.js";
 import {
@@ -33,6 +34,7 @@ export function defineAuthChallengeFrom(runtime: DefineSettings): DefineAuthChal
         runtime,
         request.userAttributes,
         request.userNotFound === true,
+        codeAddress(request.userAttributes, event.userName),
       );
       // A wrong answer to an expired code ends the sign-in rather than asking again.
       if (step.action === "code" && step.code && runtime.now() >= step.code.expiresAt) {

@@ -1,5 +1,6 @@
 import type { DefineAuthChallengeTriggerEvent } from "aws-lambda";
 import { type CodeState, decodeMetadata } from "./challenge-state.js";
+import { emailTag } from "./code.js";
 import type { CodeSettings, UsernameSettings } from "./resolve-options.js";
 
 /** A Cognito session entry, as Define and Create receive it. */
@@ -26,12 +27,19 @@ const fail = (reason: string): NextStep => ({ action: "fail", reason });
  * right), then, after a right code, USERNAME challenges (only the last may be
  * right). Anything else (SRP entries, foreign or missing metadata, a changed
  * code, steps out of order) fails the sign-in.
+ *
+ * `address`, when given, is the address the user's codes are bound to now
+ * (`codeAddress` of the current attributes): a session whose code was sent
+ * to another address fails, at every step, so an email changed after the
+ * code was sent (before the answer, or between a right code and the
+ * USERNAME step) never earns tokens. Define passes it; it costs one SHA-256.
  */
 export function nextStep(
   session: readonly SessionEntry[] | undefined,
   options: { code: CodeSettings; username: UsernameSettings | false },
   userAttributes: Readonly<Record<string, string | undefined>> | undefined,
   userNotFound: boolean,
+  address?: string,
 ): NextStep {
   const codeAttempts = options.code.maxAttempts;
   if (!session?.length) return { action: "code", attemptsLeft: codeAttempts };
@@ -58,6 +66,9 @@ export function nextStep(
       if (entry.challengeResult === true) usernamePassed = true;
       else usernameFailures++;
     }
+  }
+  if (code && address !== undefined && emailTag(address) !== code.emailTag) {
+    return fail("address-changed");
   }
   // Also when the code passed: a right answer after the budget was spent
   // (a session begun under a larger maxAttempts) earns nothing.

@@ -47,11 +47,18 @@ export interface PasscodeTriggers {
   defineAuthChallenge: DefineAuthChallengeHandler;
   /** Create Auth Challenge: emails the code, or builds the next challenge. */
   createAuthChallenge: CreateAuthChallengeHandler;
-  /** Verify Auth Challenge Response: checks a code or claims a username. */
+  /**
+   * Verify Auth Challenge Response: checks a code (bound to the address it was
+   * sent to; marks that address verified) or claims a username.
+   */
   verifyAuthChallenge: VerifyAuthChallengeHandler;
   /** Pre Sign-up: auto-confirms (never auto-verifies), optional domain allow-list. */
   preSignUp: PreSignUpHandler;
-  /** Post Authentication: sets `email_verified=true` once a code proved the mailbox. */
+  /**
+   * Post Authentication: a pass-through, no longer needed (Verify now sets
+   * `email_verified=true`, pinned to the address a code proved). Kept so
+   * deployments that wire it keep working.
+   */
   postAuthentication: PostAuthenticationHandler;
   /**
    * One Lambda for all five triggers: dispatches on `event.triggerSource`

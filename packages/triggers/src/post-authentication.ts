@@ -1,52 +1,38 @@
 import type { PostAuthenticationTriggerEvent } from "aws-lambda";
-import { updateUserAttributes } from "./cognito.js";
 import type { TriggerHandler } from "./define-auth-challenge.js";
 import type { PasscodeTriggersOptions } from "./options.js";
-import {
-  type BaseSettings,
-  type CognitoGetter,
-  resolveBase,
-  resolveCognito,
-} from "./resolve-options.js";
-import { guarded } from "./trigger-errors.js";
+import { type BaseSettings, resolveBase } from "./resolve-options.js";
 
 /** The Post Authentication handler. */
 export type PostAuthenticationHandler = TriggerHandler<PostAuthenticationTriggerEvent>;
 
 /** What PostAuthentication needs from the options. */
-export interface PostAuthenticationSettings extends BaseSettings {
-  cognito$: CognitoGetter;
-}
+export type PostAuthenticationSettings = BaseSettings;
 
-/** Builds PostAuthentication from validated settings. */
+/**
+ * Builds PostAuthentication from validated settings: a pass-through that
+ * returns the event unchanged.
+ */
 export function postAuthenticationFrom(
-  runtime: PostAuthenticationSettings,
+  _runtime: PostAuthenticationSettings,
 ): PostAuthenticationHandler {
-  return (event) =>
-    guarded("PostAuthentication", runtime.logger, async () => {
-      // Sign-in succeeded through the code flow, so the user has just proved
-      // control of the mailbox. This assumes the app client allows only
-      // CUSTOM_AUTH (and refresh), as the design requires: a password flow
-      // would reach this trigger without such proof.
-      if (event.request.userAttributes?.email_verified !== "true") {
-        await updateUserAttributes(runtime.cognito$, event.userPoolId, event.userName, {
-          email_verified: "true",
-        });
-        runtime.logger.info("email verified", {});
-      }
-      return event;
-    });
+  // It used to set email_verified=true here, from whatever email the user had
+  // at the end of the sign-in, which need not be the address the code went
+  // to. Verify now writes it, pinned to the address the code proved.
+  return async (event) => event;
 }
 
 /**
- * Creates the Post Authentication trigger: marks the email verified
- * (`email_verified=true`, with AdminUpdateUserAttributes) after the first
- * successful sign-in, when it is not already. A failed write fails the
- * sign-in with `SERVICE_ERROR` (logged). Validates the options it uses
- * (`cognito`, `logger`, `now`) now.
+ * Creates the Post Authentication trigger. It is a documented pass-through
+ * and no longer needed: it returns the event unchanged and calls nothing.
+ * `email_verified=true` is now written by the Verify trigger on a right code,
+ * pinned to the address that code was sent to (the only place that knows
+ * it). Kept so that deployments wiring it (the CDK construct, the
+ * all-in-one dispatcher) keep working; you may remove the trigger from your
+ * pool. Validates the options it uses (`logger`, `now`) now.
  */
 export function createPostAuthenticationHandler(
   options: PasscodeTriggersOptions,
 ): PostAuthenticationHandler {
-  return postAuthenticationFrom({ ...resolveBase(options), cognito$: resolveCognito(options) });
+  return postAuthenticationFrom(resolveBase(options));
 }

@@ -6,19 +6,23 @@ import {
   validateUsername,
 } from "@cognito-passcode/shared";
 import type { VerifyAuthChallengeResponseTriggerEvent } from "aws-lambda";
-import { codeStateFrom } from "./challenge-state.js";
-import { codeMatchesDigest } from "./code.js";
+import { type CodeState, codeAddress, codeStateFrom } from "./challenge-state.js";
+import { codeMatchesDigest, emailTag } from "./code.js";
 import { updateUserAttributes } from "./cognito.js";
 import type { TriggerHandler } from "./define-auth-challenge.js";
 import type { PasscodeTriggersOptions } from "./options.js";
 import {
   type BaseSettings,
+  type CodeSettings,
   type CognitoGetter,
   resolveBase,
+  resolveCode,
   resolveCodeSecret,
   resolveCognito,
   resolvePolicy,
+  resolveThrottle,
   resolveUsername,
+  type ThrottleSettings,
   type UsernameSettings,
 } from "./resolve-options.js";
 import { describeError, guarded, triggerError } from "./trigger-errors.js";
@@ -32,6 +36,10 @@ export interface VerifySettings extends BaseSettings {
   policy: UsernamePolicy;
   codeSecret?: string;
   cognito$: CognitoGetter;
+  /** `maxAttempts` and `ttlMs` bound the per-code attempt counter. */
+  code: CodeSettings;
+  /** Its store keeps the per-code attempt counter; `false`: no counter. */
+  throttle: ThrottleSettings | false;
 }
 
 /** Builds Verify from validated settings. */
@@ -41,8 +49,9 @@ export function verifyAuthChallengeFrom(runtime: VerifySettings): VerifyAuthChal
       const request = event.request;
       const params = request.privateChallengeParameters ?? {};
       let correct = false;
-      if (params.step === ("CODE" satisfies PasscodeStep)) {
-        correct = checkCode(runtime, params, request.challengeAnswer);
+      const isCode = params.step === ("CODE" satisfies PasscodeStep);
+      if (isCode) {
+        correct = await checkCode(runtime, event);
       } else if (
         params.step === ("USERNAME" satisfies PasscodeStep) &&
         request.userNotFound !== true
@@ -51,17 +60,26 @@ export function verifyAuthChallengeFrom(runtime: VerifySettings): VerifyAuthChal
       }
       // An unknown user's answer is checked like any other (same work) and then refused.
       event.response.answerCorrect = correct && request.userNotFound !== true;
+      if (isCode && event.response.answerCorrect) await markEmailVerified(runtime, event);
       return event;
     });
 }
 
-function checkCode(
+/**
+ * Checks a CODE answer: format, expiry, the address (the code's tag against
+ * the user's current address), the per-code attempt counter, then the digest
+ * (bound to the address) in constant time. An unknown user's answer goes
+ * through the same steps against what was typed.
+ */
+async function checkCode(
   runtime: VerifySettings,
-  params: Record<string, string>,
-  answer: unknown,
-): boolean {
-  const state = codeStateFrom(params.codeLength, params.expiresAt, params.salt, params.digest);
+  event: VerifyAuthChallengeResponseTriggerEvent,
+): Promise<boolean> {
+  const request = event.request;
+  const state = codeStateFrom(request.privateChallengeParameters ?? {});
+  const answer: unknown = request.challengeAnswer;
   const candidate = typeof answer === "string" ? normalizeCodeInput(answer) : "";
+  const address = codeAddress(request.userAttributes, event.userName);
   // Cheapest checks first; the digest compare is constant-time.
   const reason = !state
     ? "bad-parameters"
@@ -69,17 +87,60 @@ function checkCode(
       ? "format"
       : runtime.now() >= state.expiresAt
         ? "expired"
-        : codeMatchesDigest(
-              candidate,
-              state.salt,
-              state.expiresAt,
-              state.digest,
-              runtime.codeSecret,
-            )
-          ? ""
-          : "mismatch";
+        : emailTag(address) !== state.emailTag
+          ? "address-changed"
+          : !(await countAttempt(runtime, state))
+            ? "attempts-exhausted"
+            : codeMatchesDigest(candidate, state, address, runtime.codeSecret)
+              ? ""
+              : "mismatch";
   if (reason) runtime.logger.info("code rejected", { reason });
   return !reason;
+}
+
+/**
+ * Counts one answer against the code's budget in the throttle store, keyed by
+ * the code's salt: at most `code.maxAttempts` answers per code are ever
+ * checked, even when they arrive in parallel on one session (Cognito's
+ * session history, which Define counts, only grows one answer at a time).
+ * One `hit` per answer (with dynamoDbStore, a read and a conditional write);
+ * no counter with `throttle: false`.
+ */
+async function countAttempt(runtime: VerifySettings, state: CodeState): Promise<boolean> {
+  if (!runtime.throttle) return true;
+  const decision = await runtime.throttle.store.hit(`attempt#${state.salt}`, runtime.now(), {
+    minIntervalMs: 0,
+    maxPerWindow: runtime.code.maxAttempts,
+    windowMs: runtime.code.ttlMs,
+  });
+  return decision.allowed;
+}
+
+/**
+ * After a right code: sets `email_verified=true`, when it is not, with one
+ * AdminUpdateUserAttributes that also writes `email` as the value the code
+ * was just checked against. Pinned so: if the user changes their email while
+ * this write is in flight, the write can only put back the proven address,
+ * never mark another one verified. A failed write fails closed
+ * (`SERVICE_ERROR`, no tokens); answering the code again retries it.
+ */
+async function markEmailVerified(
+  runtime: VerifySettings,
+  event: VerifyAuthChallengeResponseTriggerEvent,
+): Promise<void> {
+  const attributes = event.request.userAttributes ?? {};
+  const email = attributes.email;
+  if (attributes.email_verified === "true" || typeof email !== "string") return;
+  try {
+    await updateUserAttributes(runtime.cognito$, event.userPoolId, event.userName, {
+      email,
+      email_verified: "true",
+    });
+  } catch (error) {
+    runtime.logger.error("email_verified write failed", describeError(error));
+    throw triggerError("SERVICE_ERROR", {}, error);
+  }
+  runtime.logger.info("email verified", {});
 }
 
 /**
@@ -132,11 +193,15 @@ async function claimUsername(
 
 /**
  * Creates the Verify Auth Challenge Response trigger: for a CODE challenge it
- * checks the answer's format, the expiry (from the stored timestamp) and the
- * digest (in constant time); for a USERNAME challenge it validates, claims
- * and writes the name. Every answer of an unknown user is refused.
- * Validates the options it uses (`username`, `codeSecret`, `cognito`,
- * `logger`, `now`) now; throws `CONFIGURATION_ERROR` on a bad one.
+ * checks the answer's format, the expiry (from the stored timestamp), that
+ * the user's current email is still the address the code was sent to, the
+ * per-code attempt counter (in the throttle store, when there is one) and
+ * the digest (in constant time); on a right code it marks the email verified
+ * (one AdminUpdateUserAttributes pinned to the proven address). For a
+ * USERNAME challenge it validates, claims and writes the name. Every answer
+ * of an unknown user is refused. Validates the options it uses (`code`,
+ * `username`, `throttle`, `codeSecret`, `cognito`, `logger`, `now`) now;
+ * throws `CONFIGURATION_ERROR` on a bad one, and when `throttle` is left out.
  */
 export function createVerifyAuthChallengeHandler(
   options: PasscodeTriggersOptions,
@@ -147,5 +212,7 @@ export function createVerifyAuthChallengeHandler(
     policy: resolvePolicy(options),
     codeSecret: resolveCodeSecret(options),
     cognito$: resolveCognito(options),
+    code: resolveCode(options),
+    throttle: resolveThrottle(options),
   });
 }

@@ -69,27 +69,35 @@ describe("generateCode", () => {
 });
 
 describe("code digest", () => {
-  it("matches only the same code, salt and expiry", () => {
+  const ADDRESS = "alice@example.com";
+
+  it("matches only the same code, salt, expiry and address", () => {
     // Prepare
     const salt = newSalt();
-    const digest = digestCode("012345", salt, 1000, undefined);
+    const state = {
+      salt,
+      expiresAt: 1000,
+      digest: digestCode("012345", salt, 1000, ADDRESS, undefined),
+    };
     // Act
     const results = [
-      codeMatchesDigest("012345", salt, 1000, digest, undefined),
-      codeMatchesDigest("012346", salt, 1000, digest, undefined),
-      codeMatchesDigest("012345", newSalt(), 1000, digest, undefined),
-      codeMatchesDigest("012345", salt, 1001, digest, undefined),
-      codeMatchesDigest("012345", salt, 1000, digest, "k".repeat(32)),
-      codeMatchesDigest("012345", salt, 1000, "", undefined),
+      codeMatchesDigest("012345", state, ADDRESS, undefined),
+      codeMatchesDigest("012346", state, ADDRESS, undefined),
+      codeMatchesDigest("012345", { ...state, salt: newSalt() }, ADDRESS, undefined),
+      codeMatchesDigest("012345", { ...state, expiresAt: 1001 }, ADDRESS, undefined),
+      codeMatchesDigest("012345", state, "victim@example.org", undefined),
+      codeMatchesDigest("012345", state, "alice@example.co", undefined),
+      codeMatchesDigest("012345", state, ADDRESS, "k".repeat(32)),
+      codeMatchesDigest("012345", { ...state, digest: "" }, ADDRESS, undefined),
     ];
     // Assess
-    expect(results).toEqual([true, false, false, false, false, false]);
+    expect(results).toEqual([true, false, false, false, false, false, false, false]);
   });
 
   it("never contains the code and differs per salt", () => {
     // Prepare
-    const a = digestCode("123456", newSalt(), 1, undefined);
-    const b = digestCode("123456", newSalt(), 1, undefined);
+    const a = digestCode("123456", newSalt(), 1, ADDRESS, undefined);
+    const b = digestCode("123456", newSalt(), 1, ADDRESS, undefined);
     // Act
     // Assess
     expect(a).not.toBe(b);

@@ -1,6 +1,11 @@
 import { createPasscodeTriggers, memoryStore } from "@cognito-passcode/triggers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postAuthenticationEvent, type TestUser, verifyEvent } from "./support/events.js";
+import {
+  createEvent,
+  postAuthenticationEvent,
+  type TestUser,
+  verifyEvent,
+} from "./support/events.js";
 import { type FakeCognito, startFakeCognito } from "./support/fake-cognito.js";
 
 // The real SDK client against a wire-protocol Cognito admin endpoint on
@@ -21,6 +26,12 @@ const user = (): TestUser => ({
   userName: SUB,
   attributes: { sub: SUB, email: "wire@example.com", email_verified: "false" },
 });
+const wireUser = (): TestUser => ({
+  userName: SUB,
+  attributes: { sub: SUB, email: "Wire@Example.com", email_verified: "false" },
+});
+/** Codes the triggers "sent" (the deliver hook), newest last. */
+const sent: string[] = [];
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 function triggers() {
@@ -29,6 +40,10 @@ function triggers() {
     email: { from: "no-reply@example.com" },
     username: { registry },
     throttle: false,
+    deliver: async (message) => {
+      sent.push(/\b(\d{6})\b/.exec(message.text)![1]!);
+    },
+    unknownUserDelayMs: 0,
     cognito: cognito.client,
     logger: quiet,
   });
@@ -36,29 +51,38 @@ function triggers() {
 }
 
 describe("Cognito admin writes through the AWS SDK", () => {
-  it("Verify writes the claimed username, PostAuthentication marks the email verified", async () => {
+  it("Verify marks the email verified (pinned to the checked address) and writes the claimed username", async () => {
     // Prepare
     cognito.reset([
       {
         username: SUB,
-        attributes: { sub: SUB, email: "wire@example.com", email_verified: "false" },
+        attributes: { sub: SUB, email: "Wire@Example.com", email_verified: "false" },
       },
     ]);
-    const { t, registry } = triggers();
-    const event = verifyEvent(user(), { step: "USERNAME" }, "Wire_User");
-    event.userPoolId = cognito.userPoolId;
-    const post = postAuthenticationEvent(user());
+    const { t } = triggers();
+    const issued = await t.createAuthChallenge(createEvent(wireUser(), []));
+    const answer = verifyEvent(
+      wireUser(),
+      issued.response.privateChallengeParameters,
+      sent.at(-1)!,
+    );
+    answer.userPoolId = cognito.userPoolId;
+    const name = verifyEvent(wireUser(), { step: "USERNAME" }, "Wire_User");
+    name.userPoolId = cognito.userPoolId;
+    const post = postAuthenticationEvent(wireUser());
     post.userPoolId = cognito.userPoolId;
     // Act
-    const verified = await t.verifyAuthChallenge(event);
+    const codeOk = await t.verifyAuthChallenge(answer);
+    const nameOk = await t.verifyAuthChallenge(name);
     await t.postAuthentication(post);
     // Assess
-    expect(verified.response.answerCorrect).toBe(true);
+    expect([codeOk.response.answerCorrect, nameOk.response.answerCorrect]).toEqual([true, true]);
     expect(cognito.user(SUB)?.attributes).toMatchObject({
-      "custom:username": "wire_user",
+      email: "Wire@Example.com",
       email_verified: "true",
+      "custom:username": "wire_user",
     });
-    expect(registry.claims.get("wire_user")).toBe(SUB);
+    // One write for the email flag, one for the name; PostAuthentication writes nothing.
     expect(cognito.calls).toEqual(["AdminUpdateUserAttributes", "AdminUpdateUserAttributes"]);
   });
 

@@ -1,7 +1,7 @@
 import { parseTriggerError } from "@cognito-passcode/shared";
 import { createCreateAuthChallengeHandler, memoryStore } from "@cognito-passcode/triggers";
 import { describe, expect, it } from "vitest";
-import { codeMatchesDigest } from "../src/code.js";
+import { codeMatchesDigest, emailTag } from "../src/code.js";
 import { createEvent, knownUser, unknownUser } from "./support/events.js";
 import { harness } from "./support/harness.js";
 
@@ -30,8 +30,10 @@ describe("createAuthChallenge", () => {
     expect(serialized).not.toContain("alice@example.com");
     const p = response.privateChallengeParameters;
     expect(p.step).toBe("CODE");
-    expect(codeMatchesDigest(code, p.salt!, Number(p.expiresAt), p.digest!, undefined)).toBe(true);
-    expect(response.challengeMetadata).toMatch(/^CODE:6:\d+:[\w-]+:[\w-]+$/);
+    const stored = { salt: p.salt!, expiresAt: Number(p.expiresAt), digest: p.digest! };
+    expect(codeMatchesDigest(code, stored, "alice@example.com", undefined)).toBe(true);
+    expect(p.emailTag).toBe(emailTag("alice@example.com"));
+    expect(response.challengeMetadata).toMatch(/^CODE:6:\d+:[\w-]+:[\w-]+:[\w-]{16}$/);
   });
 
   it("reuses the same code after a wrong answer, sends nothing, and counts attempts down", async () => {

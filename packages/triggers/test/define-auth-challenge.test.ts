@@ -1,6 +1,7 @@
-import { createDefineAuthChallengeHandler } from "@cognito-passcode/triggers";
+import { createDefineAuthChallengeHandler, memoryStore } from "@cognito-passcode/triggers";
 import { describe, expect, it } from "vitest";
 import { encodeCodeMetadata } from "../src/challenge-state.js";
+import { emailTag } from "../src/code.js";
 import { defineEvent, knownUser, unknownUser } from "./support/events.js";
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -9,6 +10,8 @@ const code = {
   expiresAt: NOW + 180_000,
   salt: "c2FsdHNhbHRzYWx0c2FsdA",
   digest: "ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGlnZXN0ZGk",
+  // knownUser()'s address: the code was sent to alice@example.com.
+  emailTag: emailTag("alice@example.com"),
 };
 const CODE = encodeCodeMetadata(code);
 const entry = (challengeResult: boolean, challengeMetadata = CODE) => ({
@@ -16,11 +19,8 @@ const entry = (challengeResult: boolean, challengeMetadata = CODE) => ({
   challengeResult,
   challengeMetadata,
 });
-const registry = {
-  claim: async () => "claimed" as const,
-  release: async () => {},
-  ownerOf: async () => undefined,
-};
+// Define never touches the registry; the username step only needs one.
+const registry = memoryStore();
 
 function define(options: { username?: boolean; now?: number; maxAttempts?: number } = {}) {
   return createDefineAuthChallengeHandler({
@@ -105,7 +105,7 @@ describe("defineAuthChallenge", () => {
 
   it("issues tokens after a right code when the user already has a username", async () => {
     // Prepare
-    const event = defineEvent(knownUser("a@example.com", { "custom:username": "alice" }), [
+    const event = defineEvent(knownUser("alice@example.com", { "custom:username": "alice" }), [
       entry(true),
     ]);
     // Act
@@ -131,6 +131,48 @@ describe("defineAuthChallenge", () => {
     expect(exhausted.response).toMatchObject({ failAuthentication: true, issueTokens: false });
   });
 
+  it("fails instead of issuing tokens when the email changed after the code passed", async () => {
+    // Prepare: the code went to alice@example.com; the attribute now names the victim
+    const moved = knownUser("victim@example.org", { "custom:username": "alice" });
+    const handler = define({ username: true });
+    // Act
+    const tokens = await handler(defineEvent(moved, [entry(true)]));
+    const afterName = await handler(
+      defineEvent(knownUser("victim@example.org"), [entry(true), entry(true, "USERNAME")]),
+    );
+    const askName = await handler(defineEvent(knownUser("victim@example.org"), [entry(true)]));
+    const sameAddress = await handler(
+      defineEvent(knownUser("  Alice@EXAMPLE.com", { "custom:username": "alice" }), [entry(true)]),
+    );
+    // Assess
+    for (const { response } of [tokens, afterName, askName]) {
+      expect(response).toMatchObject({ issueTokens: false, failAuthentication: true });
+    }
+    expect(sameAddress.response).toMatchObject({ issueTokens: true, failAuthentication: false });
+  });
+
+  it("fails a code step whose address changed between answers", async () => {
+    // Prepare
+    const event = defineEvent(knownUser("victim@example.org"), [entry(false)]);
+    // Act
+    const { response } = await define()(event);
+    // Assess
+    expect(response).toMatchObject({ issueTokens: false, failAuthentication: true });
+  });
+
+  it("binds an unknown user's code to what was typed, failing only after a right answer", async () => {
+    // Prepare
+    const ghost = unknownUser("Alice@Example.com");
+    // Act
+    const again = await define()(defineEvent(ghost, [entry(false)]));
+    // Assess: same as a known user after a wrong answer (no existence oracle)
+    expect(again.response).toMatchObject({
+      challengeName: "CUSTOM_CHALLENGE",
+      issueTokens: false,
+      failAuthentication: false,
+    });
+  });
+
   it("never issues tokens to an unknown user, even on a forged right answer", async () => {
     // Prepare
     const event = defineEvent(unknownUser(), [entry(true)]);
@@ -150,6 +192,11 @@ describe("defineAuthChallenge", () => {
       [entry(false), entry(true, encodeCodeMetadata({ ...code, expiresAt: NOW + 1 }))],
     ],
     ["a code after a passed code", [entry(true), entry(true)]],
+    ["a code without an address tag", [entry(true, CODE.slice(0, CODE.lastIndexOf(":")))]],
+    [
+      "a code tagged for another address",
+      [entry(true, encodeCodeMetadata({ ...code, emailTag: emailTag("victim@example.org") }))],
+    ],
   ])("fails closed on a session with %s", async (_, session) => {
     // Prepare
     const event = defineEvent(knownUser(), session as never);

@@ -10,7 +10,9 @@ type Action =
   | { t: "start"; unknown: boolean; retries: number }
   | { t: "code"; kind: "right" | "wrong" | "malformed"; retries: number }
   | { t: "name"; name: string; retries: number }
-  | { t: "jump"; ms: number };
+  | { t: "jump"; ms: number }
+  /** The user changes their email attribute (Cognito without required verification). */
+  | { t: "email"; to: "victim" | "own" };
 
 const retries = fc.nat({ max: 2 });
 const action: fc.Arbitrary<Action> = fc.oneof(
@@ -44,6 +46,13 @@ const action: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("email" as const),
+      to: fc.constantFrom("victim" as const, "own" as const),
+    }),
+  },
+  {
     weight: 3,
     arbitrary: fc.record({
       t: fc.constant("jump" as const),
@@ -68,9 +77,10 @@ const config = fc.record({
 
 const KNOWN = "known@example.com";
 const UNKNOWN = "ghost@example.com";
+const VICTIM = "victim@example.org";
 
 describe("sign-in properties (fast-check over Cognito's loop)", () => {
-  it("tokens only after a right code within expiry and attempts, and a valid claimed username; no email for unknown users; no second email from a retry", async () => {
+  it("tokens only after a right code within expiry and attempts, sent to the user's current address, and a valid claimed username; email_verified only for a proven address; no email for unknown users; no second email from a retry", async () => {
     await fc.assert(
       fc.asyncProperty(
         config,
@@ -94,6 +104,8 @@ describe("sign-in properties (fast-check over Cognito's loop)", () => {
           let session:
             | {
                 who: TestUser;
+                /** The address the code went to (the user's email at the start). */
+                sentTo: string;
                 step: "CODE" | "USERNAME";
                 code?: string;
                 expiresAt: number;
@@ -103,21 +115,40 @@ describe("sign-in properties (fast-check over Cognito's loop)", () => {
               }
             | undefined;
 
+          // Addresses a right code was accepted for while the email was that address.
+          const proven = new Set<string>();
+          const assertVerifiedOnlyIfProven = () => {
+            if (user.attributes.email_verified === "true") {
+              expect(proven.has(user.attributes.email!)).toBe(true);
+            }
+          };
+
           // Act and Assess, step by step against the model
           for (const a of actions) {
+            assertVerifiedOnlyIfProven();
             if (a.t === "jump") {
               h.clock.now += a.ms;
               continue;
             }
+            if (a.t === "email") {
+              const to = a.to === "victim" ? VICTIM : KNOWN;
+              if (user.attributes.email !== to) {
+                // As Cognito does when the change applies at once: the new address is unverified.
+                user.attributes.email = to;
+                user.attributes.email_verified = "false";
+              }
+              continue;
+            }
             if (a.t === "start") {
               const who = a.unknown ? ghost : user;
+              const sentTo = user.attributes.email!;
               createRetries = a.retries;
               const before = h.mailbox.length;
               const result = await cognito.initiateAuth(who);
               const sent = h.mailbox.slice(before);
               // Never an email for an unknown user; at most one per start with the
               // throttle on (a retry is refused instead); with it off, retries resend.
-              expect(sent.every((m) => m.to === KNOWN)).toBe(true);
+              expect(sent.every((m) => m.to === sentTo)).toBe(true);
               if (a.unknown) expect(sent).toHaveLength(0);
               else if (cfg.throttleOn) expect(sent.length).toBeLessThanOrEqual(1);
               else expect(sent).toHaveLength(1 + a.retries);
@@ -137,8 +168,9 @@ describe("sign-in properties (fast-check over Cognito's loop)", () => {
                 .parameters;
               session = {
                 who,
+                sentTo,
                 step: "CODE",
-                code: a.unknown ? undefined : h.codeSentTo(KNOWN),
+                code: a.unknown ? undefined : h.codeSentTo(sentTo),
                 expiresAt: Number(parameters.expiresAt),
                 wrong: 0,
                 refused: 0,
@@ -157,11 +189,18 @@ describe("sign-in properties (fast-check over Cognito's loop)", () => {
             const result = await cognito.respond(answer);
             // Answers never send email, retried Creates included.
             expect(h.mailbox.length).toBe(mailBefore);
+            // The email moved away from the address the code went to: no step counts.
+            if (!session.who.notFound && user.attributes.email !== session.sentTo) {
+              expect(result).toEqual({ kind: "failed" });
+              session = undefined;
+              continue;
+            }
 
             if (session.step === "CODE") {
               const right =
                 !session.who.notFound && answer === session.code && h.clock.now < session.expiresAt;
               if (right) {
+                proven.add(session.sentTo);
                 if (session.needsUsername) {
                   expect(result).toMatchObject({
                     kind: "challenge",
@@ -219,7 +258,8 @@ describe("sign-in properties (fast-check over Cognito's loop)", () => {
             expect(validateUsername(name).ok || name === "existing").toBe(true);
             expect(await registry.ownerOf(name)).toBe(user.attributes.sub);
           }
-          expect(h.mailbox.every((m) => m.to === KNOWN)).toBe(true);
+          assertVerifiedOnlyIfProven();
+          expect(h.mailbox.every((m) => m.to === KNOWN || m.to === VICTIM)).toBe(true);
         },
       ),
       { numRuns: 300 },

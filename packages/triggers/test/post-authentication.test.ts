@@ -1,49 +1,39 @@
+import { createPostAuthenticationHandler } from "@cognito-passcode/triggers";
 import { describe, expect, it } from "vitest";
 import { knownUser, postAuthenticationEvent } from "./support/events.js";
 import { harness } from "./support/harness.js";
 
 describe("postAuthentication", () => {
-  it("sets email_verified=true with AdminUpdateUserAttributes when it was not", async () => {
-    // Prepare
-    const user = knownUser("alice@example.com");
+  it("writes nothing: Verify marks the email verified, pinned to the address the code proved", async () => {
+    // Prepare: an unverified user whose email is not the one any code went to
+    const user = knownUser("victim@example.org");
     const h = harness({ users: [user] });
+    const event = postAuthenticationEvent(user);
     // Act
-    await h.triggers.postAuthentication(postAuthenticationEvent(user));
-    // Assess
-    expect(h.cognito.calls).toEqual([
-      {
-        UserPoolId: "eu-west-1_Ab12Cd34E",
-        Username: user.userName,
-        attributes: { email_verified: "true" },
-      },
-    ]);
-    expect(user.attributes.email_verified).toBe("true");
-  });
-
-  it("does nothing when the email is already verified", async () => {
-    // Prepare
-    const user = knownUser("alice@example.com", { email_verified: "true" });
-    const h = harness({ users: [user] });
-    // Act
-    const event = await h.triggers.postAuthentication(postAuthenticationEvent(user));
+    const returned = await h.triggers.postAuthentication(event);
     // Assess
     expect(h.cognito.calls).toHaveLength(0);
-    expect(event.response).toEqual({});
+    expect(user.attributes.email_verified).toBe("false");
+    expect(returned).toBe(event);
+    expect(returned.response).toEqual({});
   });
 
-  it("fails with SERVICE_ERROR (logged) when Cognito refuses the write", async () => {
+  it("stays a working factory and dispatcher entry, and needs no Cognito client", async () => {
     // Prepare
-    const user = knownUser("alice@example.com");
+    const user = knownUser();
     const h = harness({ users: [user] });
     h.cognito.failNextCalls(1);
+    const standalone = createPostAuthenticationHandler({
+      email: { from: "no-reply@example.com" },
+      throttle: false,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
     // Act
-    const error = await h.triggers
-      .postAuthentication(postAuthenticationEvent(user))
-      .catch((e: Error) => e);
+    const viaDispatcher = await h.triggers.handler(postAuthenticationEvent(user));
+    const alone = await standalone(postAuthenticationEvent(user));
     // Assess
-    expect((error as Error).message).toBe("SERVICE_ERROR");
-    expect(
-      h.logs.some((l) => l.level === "error" && l.fields?.errorName === "TooManyRequestsException"),
-    ).toBe(true);
+    expect(viaDispatcher.response).toEqual({});
+    expect(alone.response).toEqual({});
+    expect(h.cognito.calls).toHaveLength(0);
   });
 });

@@ -125,9 +125,14 @@ describe("options validation", () => {
       configError(() => createCreateAuthChallengeHandler({ email: { from: "x" }, throttle: false }))
         .field,
       configError(() => createVerifyAuthChallengeHandler({ ...valid, codeSecret: "x" })).field,
+      // Verify counts answers per code in the throttle store: it needs `code` and `throttle` too.
+      configError(() => createVerifyAuthChallengeHandler(badCode)).field,
+      configError(() =>
+        createVerifyAuthChallengeHandler({ email: valid.email } as PasscodeTriggersOptions),
+      ).field,
       configError(() => createPreSignUpHandler({ ...valid, signUp: { allowedEmailDomains: [] } }))
         .field,
-      configError(() => createPostAuthenticationHandler({ ...valid, cognito: {} as never })).field,
+      configError(() => createPostAuthenticationHandler({ ...valid, now: 5 as never })).field,
     ];
     // Assess
     expect(fields).toEqual([
@@ -135,8 +140,10 @@ describe("options validation", () => {
       "code.length",
       "email.from",
       "codeSecret",
+      "code.length",
+      "throttle",
       "signUp.allowedEmailDomains",
-      "cognito",
+      "now",
     ]);
   });
 

@@ -1,5 +1,13 @@
-import { createVerifyAuthChallengeHandler, memoryStore } from "@cognito-passcode/triggers";
-import { describe, expect, it } from "vitest";
+import { normalizeEmail } from "@cognito-passcode/shared";
+import {
+  createVerifyAuthChallengeHandler,
+  dynamoDbStore,
+  memoryStore,
+  type ThrottleRules,
+} from "@cognito-passcode/triggers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { emailTag } from "../src/code.js";
+import { type DynaliteTable, startDynaliteTable } from "./support/dynalite-table.js";
 import {
   createEvent,
   knownUser,
@@ -13,7 +21,7 @@ async function issue(h: ReturnType<typeof harness>, user: TestUser) {
   const { response } = await h.triggers.createAuthChallenge(createEvent(user, []));
   return {
     params: response.privateChallengeParameters,
-    code: h.codeSentTo(user.attributes.email ?? ""),
+    code: h.codeSentTo(normalizeEmail(user.attributes.email ?? "")),
   };
 }
 
@@ -141,6 +149,234 @@ describe("verifyAuthChallenge: CODE", () => {
     const logged = JSON.stringify(h.logs);
     expect(logged).not.toContain(code!);
     expect(logged).not.toContain("654321");
+  });
+});
+
+describe("verifyAuthChallenge: CODE bound to the address it was sent to", () => {
+  it("refuses the right code once the user's email is another address, and logs no address", async () => {
+    // Prepare: the code went to mallory, who then changes the email to the victim's
+    const user = knownUser("mallory@example.com");
+    const h = harness({ users: [user] });
+    const { params, code } = await issue(h, user);
+    // Act
+    user.attributes.email = "victim@example.org";
+    const changed = await verify(h, user, params, code!);
+    user.attributes.email = "Mallory@Example.COM";
+    const sameAddress = await verify(h, user, params, code!);
+    // Assess
+    expect(changed).toBe(false);
+    expect(sameAddress).toBe(true);
+    expect(h.logs).toContainEqual({
+      level: "info",
+      message: "code rejected",
+      fields: { reason: "address-changed" },
+    });
+    expect(JSON.stringify(h.logs)).not.toMatch(/victim|mallory/i);
+    expect(h.cognito.calls.map((c) => c.attributes.email)).toEqual(["Mallory@Example.COM"]);
+  });
+
+  it("covers the address in the digest: a state re-tagged for the victim still refuses", async () => {
+    // Prepare
+    const user = knownUser("mallory@example.com");
+    const h = harness({ users: [user] });
+    const { params, code } = await issue(h, user);
+    const victim = "victim@example.org";
+    // Act
+    user.attributes.email = victim;
+    const retagged = await verify(h, user, { ...params, emailTag: emailTag(victim) }, code!);
+    const untagged = await verify(h, user, { ...params, emailTag: "" }, code!);
+    // Assess
+    expect([retagged, untagged]).toEqual([false, false]);
+    expect(h.cognito.calls).toHaveLength(0);
+    expect(user.attributes.email_verified).toBe("false");
+  });
+
+  it("binds an unknown user's fake code to what was typed, and refuses it anyway", async () => {
+    // Prepare
+    const h = harness({ throttle: { store: memoryStore() } });
+    const ghost = unknownUser("Eve@Example.com");
+    const { response } = await h.triggers.createAuthChallenge(createEvent(ghost, []));
+    // Act
+    const answer = await verify(h, ghost, response.privateChallengeParameters, "123456");
+    // Assess
+    expect(answer).toBe(false);
+    expect(response.privateChallengeParameters.emailTag).toBe(emailTag("eve@example.com"));
+    expect(h.cognito.calls).toHaveLength(0);
+  });
+});
+
+describe("verifyAuthChallenge: email_verified", () => {
+  it("marks the email verified on a right code with one write pinned to the address it checked", async () => {
+    // Prepare
+    const user = knownUser("Alice@Example.com");
+    const h = harness({ users: [user] });
+    const { params, code } = await issue(h, user);
+    // Act
+    const ok = await verify(h, user, params, code!);
+    const again = await verify(h, user, params, code!);
+    // Assess
+    expect([ok, again]).toEqual([true, true]);
+    expect(h.cognito.calls).toEqual([
+      {
+        UserPoolId: "eu-west-1_Ab12Cd34E",
+        Username: user.userName,
+        attributes: { email: "Alice@Example.com", email_verified: "true" },
+      },
+    ]);
+    expect(user.attributes.email_verified).toBe("true");
+  });
+
+  it("writes nothing on a wrong, expired or malformed answer, or for an unknown user", async () => {
+    // Prepare
+    const user = knownUser();
+    const h = harness({ users: [user] });
+    const { params, code } = await issue(h, user);
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+    const ghost = unknownUser("ghost@example.com");
+    const fake = await h.triggers.createAuthChallenge(createEvent(ghost, []));
+    // Act
+    await verify(h, user, params, wrong);
+    await verify(h, user, params, "12ab");
+    await verify(h, ghost, fake.response.privateChallengeParameters, code!);
+    h.clock.now = Number(params.expiresAt);
+    await verify(h, user, params, code!);
+    // Assess
+    expect(h.cognito.calls).toHaveLength(0);
+    expect(user.attributes.email_verified).toBe("false");
+  });
+
+  it("fails closed with SERVICE_ERROR when the write fails, and a retry writes it", async () => {
+    // Prepare
+    const user = knownUser();
+    const h = harness({ users: [user] });
+    const { params, code } = await issue(h, user);
+    h.cognito.failNextCalls(1);
+    // Act
+    const error = await h.triggers
+      .verifyAuthChallenge(verifyEvent(user, params, code!))
+      .catch((e: Error) => e);
+    const retried = await verify(h, user, params, code!);
+    // Assess
+    expect((error as Error).message).toBe("SERVICE_ERROR");
+    expect(retried).toBe(true);
+    expect(user.attributes.email_verified).toBe("true");
+  });
+});
+
+describe("verifyAuthChallenge: per-code attempt counter", () => {
+  it("of 10 parallel answers to one challenge, checks at most maxAttempts", async () => {
+    // Prepare
+    const user = knownUser();
+    const h = harness({ users: [user], throttle: { store: memoryStore() } });
+    const { params, code } = await issue(h, user);
+    // Act: every one of them the right code, all on the same private parameters
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => verify(h, user, params, code!)),
+    );
+    // Assess
+    expect(answers.filter(Boolean)).toHaveLength(3);
+    expect(
+      h.logs.filter(
+        (l) => l.message === "code rejected" && l.fields?.reason === "attempts-exhausted",
+      ),
+    ).toHaveLength(7);
+  });
+
+  it("refuses the right code after maxAttempts wrong answers sent in parallel", async () => {
+    // Prepare
+    const user = knownUser();
+    const h = harness({
+      users: [user],
+      code: { maxAttempts: 2 },
+      throttle: { store: memoryStore() },
+    });
+    const { params, code } = await issue(h, user);
+    const wrong = (i: number) => String((Number(code) + i) % 1_000_000).padStart(6, "0");
+    // Act
+    const guesses = await Promise.all([1, 2].map((i) => verify(h, user, params, wrong(i))));
+    const right = await verify(h, user, params, code!);
+    // Assess
+    expect(guesses).toEqual([false, false]);
+    expect(right).toBe(false);
+    expect(user.attributes.email_verified).toBe("false");
+  });
+
+  it("counts an unknown user's answers on the same key shape (same work), and none with throttle off", async () => {
+    // Prepare
+    const keys: string[] = [];
+    const inner = memoryStore();
+    const store = {
+      ...inner,
+      hit: (key: string, now: number, rules: ThrottleRules) => {
+        keys.push(key);
+        return inner.hit(key, now, rules);
+      },
+    };
+    const user = knownUser();
+    const ghost = unknownUser("ghost@example.com");
+    const h = harness({ users: [user], throttle: { store } });
+    const off = harness({ users: [user] });
+    const real = await h.triggers.createAuthChallenge(createEvent(user, []));
+    const fake = await h.triggers.createAuthChallenge(createEvent(ghost, []));
+    const offIssued = await off.triggers.createAuthChallenge(createEvent(user, []));
+    keys.length = 0;
+    // Act
+    await verify(h, user, real.response.privateChallengeParameters, "000000");
+    await verify(h, ghost, fake.response.privateChallengeParameters, "000000");
+    await verify(off, user, offIssued.response.privateChallengeParameters, "000000");
+    // Assess
+    expect(keys).toEqual([
+      `attempt#${real.response.privateChallengeParameters.salt}`,
+      `attempt#${fake.response.privateChallengeParameters.salt}`,
+    ]);
+  });
+});
+
+describe("verifyAuthChallenge: per-code attempt counter on dynamoDbStore (dynalite)", () => {
+  let table: DynaliteTable;
+  beforeAll(async () => {
+    table = await startDynaliteTable();
+  });
+  afterAll(async () => {
+    await table?.stop();
+  });
+
+  it("costs one GetItem and one PutItem per answer, one GetItem once the budget is spent; 10 parallel answers check at most 3", async () => {
+    // Prepare: count the DynamoDB operations the store sends
+    const operations: string[] = [];
+    table.client.middlewareStack.add(
+      (next, context) => (args) => {
+        operations.push(String(context.commandName));
+        return next(args);
+      },
+      { step: "initialize", name: "countOperations" },
+    );
+    const store = dynamoDbStore({ tableName: table.tableName, client: table.client });
+    const user = knownUser();
+    const h = harness({ users: [user], throttle: { store } });
+    const first = await issue(h, user);
+    const wrong = (i: number) => String((Number(first.code) + i) % 1_000_000).padStart(6, "0");
+    operations.length = 0;
+    // Act: three wrong answers, then the right one, one after the other
+    const perAnswer: string[][] = [];
+    for (const answer of [wrong(1), wrong(2), wrong(3), first.code!]) {
+      const before = operations.length;
+      await verify(h, user, first.params, answer);
+      perAnswer.push(operations.slice(before));
+    }
+    h.clock.now += 60_000;
+    const second = await issue(h, user);
+    const parallel = await Promise.all(
+      Array.from({ length: 10 }, () => verify(h, user, second.params, second.code!)),
+    );
+    // Assess
+    expect(perAnswer).toEqual([
+      ["GetItemCommand", "PutItemCommand"],
+      ["GetItemCommand", "PutItemCommand"],
+      ["GetItemCommand", "PutItemCommand"],
+      ["GetItemCommand"],
+    ]);
+    expect(parallel.filter(Boolean)).toHaveLength(3);
   });
 });
 
