@@ -67,7 +67,11 @@ export async function buildDefaultTriggers(
 /**
  * Re-claims the usernames of users kept in `dataDir`: the registry lives in
  * the in-memory dynalite, so after a restart it starts empty while the users'
- * `custom:username` attributes survive.
+ * `custom:username` attributes survive. Each claim writes both records
+ * (`username#<name>` and `owner#<sub>`), so the rebuilt registry keeps the
+ * same rules as the live one; should the saved users break them (two users
+ * with one name), the first user loaded keeps the name and the claim of the
+ * other answers `taken` and is skipped.
  */
 export async function reclaimUsernames(
   options: PasscodeTriggersOptions,

@@ -1,11 +1,19 @@
 import type { AddressInfo } from "node:net";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
+import { startTransactionFront } from "./dynamodb-transactions.js";
 import { lazyClient } from "./lazy-client.js";
 import { closeServer, urlHost } from "./net.js";
 
-/** The embedded dynalite, in memory, with the passcode table created. */
+/**
+ * The embedded dynalite, in memory, with the passcode table created, behind
+ * the transaction front ({@link startTransactionFront}): dynalite has no
+ * `TransactWriteItems`, which the username registry needs, so the front adds
+ * it by serialising every request. `endpoint` is the front's; dynalite's own
+ * port is not handed out.
+ */
 export interface EmbeddedDynamoDb {
+  /** The front's endpoint, for any DynamoDB client. */
   endpoint: string;
   client: DynamoDBClient;
   tableName: string;
@@ -15,7 +23,7 @@ export interface EmbeddedDynamoDb {
 /** The table the stack creates: partition key `pk` (string), TTL on `ttl` (not enforced by dynalite). */
 export const TABLE_NAME = "cognito-passcode";
 
-/** Starts dynalite on `host`, port 0, and creates the passcode table. */
+/** Starts dynalite and its transaction front on `host`, port 0, and creates the passcode table. */
 export async function startEmbeddedDynamoDb(
   host: string,
   region: string,
@@ -29,7 +37,14 @@ export async function startEmbeddedDynamoDb(
     });
   });
   const { port } = server.address() as AddressInfo;
-  const endpoint = `http://${urlHost(host)}:${port}`;
+  let front: Awaited<ReturnType<typeof startTransactionFront>>;
+  try {
+    front = await startTransactionFront(`http://${urlHost(host)}:${port}`, host);
+  } catch (error) {
+    await closeServer(server);
+    throw error;
+  }
+  const endpoint = front.endpoint;
   const client = lazyClient<DynamoDBClient>(async () => {
     const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
     return new DynamoDBClient({
@@ -41,6 +56,7 @@ export async function startEmbeddedDynamoDb(
   try {
     await createTable(endpoint, region);
   } catch (error) {
+    await front.stop();
     await closeServer(server);
     throw error;
   }
@@ -50,6 +66,7 @@ export async function startEmbeddedDynamoDb(
     tableName: TABLE_NAME,
     async stop() {
       client.destroy();
+      await front.stop();
       await closeServer(server);
     },
   };

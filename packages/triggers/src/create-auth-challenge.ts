@@ -1,4 +1,5 @@
 import {
+  canonicalMailbox,
   isValidEmail,
   maskEmail,
   type PasscodeStep,
@@ -22,7 +23,9 @@ import {
   type BaseSettings,
   type CodeSettings,
   type EmailSettings,
+  inAllowedDomains,
   type PolicyBounds,
+  resolveAllowedDomains,
   resolveBase,
   resolveCode,
   resolveCodeSecret,
@@ -52,6 +55,60 @@ export interface CreateSettings extends BaseSettings {
   email: EmailSettings;
   throttle: ThrottleSettings | false;
   codeSecret?: string;
+  allowedEmailDomains?: ReadonlySet<string>;
+}
+
+/** Who a new code is for, and whether it is emailed. */
+interface Recipient {
+  /** The user's current email, normalised; for a user that does not exist, what was typed. */
+  email: string;
+  /** Only an existing user whose current email is valid and in the allowed domains gets an email. */
+  deliver: boolean;
+  /** What the challenge shows: the masked address, or a placeholder shaped like one. */
+  masked: string;
+  /** The throttle key's part: a tag of the canonical mailbox (of the identifier, if no address). */
+  mailbox: string;
+}
+
+const LETTERS = "abcdefghijklmnopqrstuvwxyz";
+const TLDS = ["com", "com", "com", "com", "net", "org", "io", "de"];
+
+/**
+ * The masked-email placeholder for an identifier that is not an address (a
+ * UUID typed as USERNAME, a user without a valid email): `x***@y***.tld`,
+ * drawn from an HMAC of the identifier, so it looks like a real mask and
+ * stays the same for the same identifier. Keyed with `codeSecret` when set
+ * (the same on every Lambda instance); otherwise with a random key drawn once
+ * per handler instance, so the placeholder for one identifier can differ
+ * between instances (set `codeSecret` to make it stable everywhere).
+ */
+function placeholderMasker(secret: string | undefined): (identifier: string) => string {
+  let key: string | Buffer | undefined = secret;
+  return (identifier) => {
+    const crypto = process.getBuiltinModule("node:crypto");
+    key ??= crypto.randomBytes(32);
+    const h = crypto.createHmac("sha256", key).update(`placeholder:${identifier}`).digest();
+    return `${LETTERS[h[0]! % 26]}***@${LETTERS[h[1]! % 26]}***.${TLDS[h[2]! % TLDS.length]}`;
+  };
+}
+
+function recipientOf(
+  runtime: CreateSettings,
+  event: CreateAuthChallengeTriggerEvent,
+  userNotFound: boolean,
+  placeholder: (identifier: string) => string,
+): Recipient {
+  // The address the code is bound to (Verify and Define recompute it the same
+  // way): an existing user's current email, or what was typed for one that
+  // does not exist (Cognito passes it no attributes).
+  const email = codeAddress(event.request.userAttributes, event.userName);
+  const valid = isValidEmail(email);
+  return {
+    email,
+    deliver: !userNotFound && valid && inAllowedDomains(email, runtime.allowedEmailDomains),
+    masked: valid ? maskEmail(email) : placeholder(email),
+    mailbox: emailTag(valid ? canonicalMailbox(email) : email),
+  };
 }
 
 /**
@@ -73,6 +130,7 @@ export interface CreateSettings extends BaseSettings {
  *   the retry's answer).
  */
 export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChallengeHandler {
+  const placeholder = placeholderMasker(runtime.codeSecret);
   return (event) =>
     guarded("CreateAuthChallenge", runtime.logger, async () => {
       const request = event.request;
@@ -98,15 +156,16 @@ export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChal
       if (step.action !== "code" || request.challengeName !== "CUSTOM_CHALLENGE") {
         throw new Error(`Create called for ${step.action}/${request.challengeName}`);
       }
-      // The address the code is bound to (Verify and Define recompute it the same way).
-      const email = codeAddress(request.userAttributes, event.userName);
-      const code = step.code ?? (await newCode(runtime, event, email, userNotFound));
+      // Everyone but an existing user with an allowed, valid email takes the
+      // fake path: the same challenge, throttle and delay, and no email.
+      const recipient = recipientOf(runtime, event, userNotFound, placeholder);
+      const code = step.code ?? (await newCode(runtime, event, recipient));
       response.publicChallengeParameters = {
         step: "CODE",
         codeLength: String(code.codeLength),
         expiresAt: String(code.expiresAt),
         attemptsLeft: String(step.attemptsLeft),
-        email: maskEmail(email),
+        email: recipient.masked,
       } satisfies PublicChallengeParameters;
       response.privateChallengeParameters = codePrivateParameters(code);
       response.challengeMetadata = encodeCodeMetadata(code);
@@ -114,18 +173,20 @@ export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChal
     });
 }
 
-/** Throttle, draw, digest and send (or, for an unknown user, wait as long). */
+/** Throttle, draw, digest and send (or, on the fake path, wait as long). */
 async function newCode(
   runtime: CreateSettings,
   event: CreateAuthChallengeTriggerEvent,
-  email: string,
-  userNotFound: boolean,
+  recipient: Recipient,
 ): Promise<CodeState> {
+  const email = recipient.email;
   const user = emailTag(email);
-  if (!isValidEmail(email)) throw triggerError("INVALID_EMAIL", { reason: "format" });
   if (runtime.throttle) {
     const { store, rules, day } = runtime.throttle;
-    const key = `email#${user}`;
+    // One budget per mailbox: every send to an address is a send to its
+    // mailbox, so this key bounds each address too (plus-tags, case and
+    // Gmail dots cannot multiply the codes one inbox receives).
+    const key = `email#${recipient.mailbox}`;
     const now = runtime.now();
     const enforce = (decision: ThrottleDecision, limit: "window" | "day"): void => {
       if (decision.allowed) return;
@@ -149,16 +210,20 @@ async function newCode(
     expiresAt,
     salt,
     // Bound to the address it goes to: Verify and Define refuse it once the
-    // user's email is another address.
+    // user's email is another address (codeAddress; recipient.email is that).
     digest: digestCode(code, salt, expiresAt, email, runtime.codeSecret),
     emailTag: user,
   };
-  if (userNotFound) {
+  if (!recipient.deliver) {
     // Same work, same shape, no email: the caller cannot tell the difference.
+    // No code was sent, so the digest becomes random bytes of the same length,
+    // which no answer can match (Verify and Define refuse this path as well).
     const delay = runtime.email.unknownUserDelay();
     if (delay > 0) await sleep(delay);
-    runtime.logger.info("code issued", { user, userNotFound: true });
-    return state;
+    runtime.logger.info("code issued", { user, delivered: false });
+    const bytes = Buffer.from(state.digest, "base64url").length;
+    const random = process.getBuiltinModule("node:crypto").randomBytes(bytes);
+    return { ...state, digest: random.toString("base64url") };
   }
   const started = Date.now();
   try {
@@ -201,8 +266,20 @@ async function newCode(
  * throttle, draws a code, emails it and returns the CODE challenge; after a
  * wrong answer it returns the same code's challenge again (no email); after a
  * right code it returns the USERNAME challenge when that step is on.
+ *
+ * Only an existing user whose current email is valid and, with
+ * `signUp.allowedEmailDomains`, on an allowed domain gets an email. Everyone
+ * else (an unknown user, an identifier that is not an address such as a
+ * UUID, an account whose email moved outside the allowed domains) takes the
+ * fake path: the same challenge (the masked address, or for a non-address a
+ * placeholder shaped like one, derived with an HMAC keyed by `codeSecret`,
+ * else by a random key per instance), the same throttle hits and about the
+ * same delay, no email, and a digest no answer matches. The throttle counts
+ * per canonical mailbox (`canonicalMailbox`: case, `+tag` and Gmail dots
+ * folded), for known and unknown addresses alike.
+ *
  * Validates the options it uses (`email`, `code`, `username`, `throttle`,
- * `codeSecret`, `ses`, `deliver`, `logger`, `now`) now; throws
+ * `codeSecret`, `signUp`, `ses`, `deliver`, `logger`, `now`) now; throws
  * `CONFIGURATION_ERROR` on a bad one, and when `throttle` is left out (pass a
  * store, or `false` to send without a throttle).
  *
@@ -227,5 +304,6 @@ export function createCreateAuthChallengeHandler(
     email: resolveEmail(options),
     throttle: resolveThrottle(options),
     codeSecret: resolveCodeSecret(options),
+    allowedEmailDomains: resolveAllowedDomains(options),
   });
 }

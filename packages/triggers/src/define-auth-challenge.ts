@@ -5,6 +5,7 @@ import type { PasscodeTriggersOptions } from "./options.js";
 import {
   type BaseSettings,
   type CodeSettings,
+  resolveAllowedDomains,
   resolveBase,
   resolveCode,
   resolveUsername,
@@ -22,6 +23,7 @@ export type DefineAuthChallengeHandler = TriggerHandler<DefineAuthChallengeTrigg
 export interface DefineSettings extends BaseSettings {
   code: CodeSettings;
   username: UsernameSettings | false;
+  allowedEmailDomains?: ReadonlySet<string>;
 }
 
 /** Builds Define from validated settings. */
@@ -81,5 +83,6 @@ export function createDefineAuthChallengeHandler(
     ...resolveBase(options),
     code: resolveCode(options),
     username: resolveUsername(options),
+    allowedEmailDomains: resolveAllowedDomains(options),
   });
 }

@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
-import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type {
+  AttributeValue,
+  CancellationReason,
+  DynamoDBClient,
+  TransactWriteItem,
+} from "@aws-sdk/client-dynamodb";
 import { PasscodeError } from "@cognito-passcode/shared";
 import { fail, once } from "./resolve-options.js";
 import type { PasscodeStore, ThrottleRules } from "./store.js";
@@ -34,12 +39,23 @@ const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_
 
 /**
  * The username registry and the send throttle on one DynamoDB table, with
- * conditional writes so that Lambdas racing each other cannot both win.
+ * conditional writes and transactions so that Lambdas racing each other
+ * cannot both win. The Lambda role needs `dynamodb:GetItem`, `PutItem`,
+ * `UpdateItem` and `DeleteItem` on the table (a transaction is authorised
+ * per action); the orphan sweep also needs `dynamodb:Scan`.
  *
  * Items (every `pk` starts with `keyPrefix`):
- * - a username claim: `pk = "username#<normalised name>"`, `owner` (the
- *   user's `sub`), `createdAt` (epoch ms). No `ttl`: claims are permanent
- *   until released.
+ * - a username claim, two items written together: `pk =
+ *   "username#<normalised name>"` with `owner` (the user's `sub`), and `pk =
+ *   "owner#<sub>"` with `username` (the normalised name); both with
+ *   `createdAt` (epoch ms) and no `ttl`: claims are permanent until released.
+ *   `claim`, `release` and `move` are each one `TransactWriteItems` whose
+ *   conditions keep the two items inverse maps (one owner per name, one name
+ *   per owner), so sessions and Lambdas racing each other cannot break
+ *   either rule. A claim costs one transaction of two writes (4 write
+ *   units); a transaction cancelled by a concurrent one on the same items
+ *   (`TransactionConflict`) is retried. `claims()` is a full table Scan, for
+ *   the occasional orphan sweep, never for a sign-in.
  * - a throttle counter: `pk = "throttle#<SHA-256 hex of the key>"`, `sends`
  *   (list of send times, epoch ms, ascending), `version`, `ttl`. Create keeps
  *   two per address (the short window and the daily cap), keyed by a tag of
@@ -98,38 +114,149 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
     return { sdk, client: given ?? new sdk.DynamoDBClient({}) };
   });
 
-  const usernameKey = (username: string) => ({
+  const usernameKey = (username: string): Item => ({
     pk: { S: `${keyPrefix}username#${requireText("username", username)}` },
   });
+  const ownerKey = (owner: string): Item => ({
+    pk: { S: `${keyPrefix}owner#${requireText("owner", owner)}` },
+  });
 
-  return {
-    async claim(username, owner) {
-      const Key = usernameKey(username);
-      requireText("owner", owner);
-      const { sdk, client } = await connect();
+  /**
+   * One TransactWriteItems. Resolves `undefined` when it was applied, or the
+   * cancellation reasons when a condition failed. DynamoDB also cancels a
+   * transaction that races another one on the same items
+   * (`TransactionConflict`, nothing written); that is retried after a short,
+   * random pause.
+   */
+  const transact = async (
+    items: TransactWriteItem[],
+  ): Promise<CancellationReason[] | undefined> => {
+    const { sdk, client } = await connect();
+    for (let attempt = 0; attempt < TRANSACTION_ATTEMPTS; attempt++) {
       try {
-        // An update, not a put: a re-claim by the owner keeps the first createdAt.
-        await client.send(
-          new sdk.UpdateItemCommand({
-            TableName: tableName,
-            Key,
-            UpdateExpression: "SET #owner = :owner, #createdAt = if_not_exists(#createdAt, :now)",
-            ConditionExpression: "attribute_not_exists(pk) OR #owner = :owner",
-            ExpressionAttributeNames: { "#owner": "owner", "#createdAt": "createdAt" },
-            ExpressionAttributeValues: { ":owner": { S: owner }, ":now": { N: `${Date.now()}` } },
-          }),
-        );
-        return "claimed";
+        await client.send(new sdk.TransactWriteItemsCommand({ TransactItems: items }));
+        return undefined;
       } catch (error) {
-        if (isConditionFailure(error)) return "taken";
-        throw error;
+        const reasons = cancellationReasons(error);
+        if (!reasons) throw error;
+        if (reasons.some((r) => r.Code === "ConditionalCheckFailed")) return reasons;
+        if (!reasons.some((r) => r.Code === "TransactionConflict")) throw error;
+        await new Promise((resolve) =>
+          setTimeout(resolve, 10 + Math.random() * 40 * (attempt + 1)),
+        );
       }
+    }
+    throw new PasscodeError(
+      "SERVICE_ERROR",
+      "Username registry: too many concurrent writes to one name or owner",
+    );
+  };
+
+  const claimWrite = (username: string, owner: string, now: string): TransactWriteItem => ({
+    // An update, not a put: a re-claim by the owner keeps the first createdAt.
+    Update: {
+      TableName: tableName,
+      Key: usernameKey(username),
+      UpdateExpression: "SET #owner = :owner, #createdAt = if_not_exists(#createdAt, :now)",
+      ConditionExpression: "attribute_not_exists(pk) OR #owner = :owner",
+      ExpressionAttributeNames: { "#owner": "owner", "#createdAt": "createdAt" },
+      ExpressionAttributeValues: { ":owner": { S: owner }, ":now": { N: now } },
+    },
+  });
+  const ownerWrite = (
+    owner: string,
+    to: string,
+    now: string,
+    from?: string,
+  ): TransactWriteItem => ({
+    Update: {
+      TableName: tableName,
+      Key: ownerKey(owner),
+      UpdateExpression: "SET #username = :to, #createdAt = if_not_exists(#createdAt, :now)",
+      ConditionExpression:
+        from === undefined
+          ? "attribute_not_exists(pk) OR #username = :to"
+          : "attribute_not_exists(pk) OR #username IN (:from, :to)",
+      ExpressionAttributeNames: { "#username": "username", "#createdAt": "createdAt" },
+      ExpressionAttributeValues: {
+        ":to": { S: to },
+        ":now": { N: now },
+        ...(from === undefined ? {} : { ":from": { S: from } }),
+      },
+      // The failed item comes back with the cancellation: the name the owner holds.
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    },
+  });
+
+  const getAttribute = async (Key: Item, name: string): Promise<string | undefined> => {
+    const { sdk, client } = await connect();
+    const { Item } = await client.send(
+      new sdk.GetItemCommand({
+        TableName: tableName,
+        Key,
+        ConsistentRead: true,
+        ProjectionExpression: "#name",
+        ExpressionAttributeNames: { "#name": name },
+      }),
+    );
+    return Item?.[name]?.S;
+  };
+
+  const ownsOther = async (reason: CancellationReason, owner: string) => {
+    const held = reason.Item?.username?.S ?? (await store.usernameOf(owner));
+    return held === undefined ? undefined : ({ status: "owns-other", username: held } as const);
+  };
+
+  const store: PasscodeStore = {
+    async claim(username, owner) {
+      usernameKey(username);
+      ownerKey(owner);
+      for (let attempt = 0; attempt < TRANSACTION_ATTEMPTS; attempt++) {
+        const now = `${Date.now()}`;
+        const reasons = await transact([
+          claimWrite(username, owner, now),
+          ownerWrite(owner, username, now),
+        ]);
+        if (!reasons) return { status: "claimed", username };
+        if (failed(reasons[1])) {
+          const result = await ownsOther(reasons[1]!, owner);
+          // Released in between: try again.
+          if (result) return result;
+          continue;
+        }
+        return { status: "taken" };
+      }
+      throw new PasscodeError("SERVICE_ERROR", "Username registry: the owner's name kept changing");
     },
 
     async release(username, owner) {
       const Key = usernameKey(username);
-      requireText("owner", owner);
+      const ownerRecord = ownerKey(owner);
       const { sdk, client } = await connect();
+      const reasons = await transact([
+        {
+          Delete: {
+            TableName: tableName,
+            Key,
+            ConditionExpression: "#owner = :owner",
+            ExpressionAttributeNames: { "#owner": "owner" },
+            ExpressionAttributeValues: { ":owner": { S: owner } },
+          },
+        },
+        {
+          Delete: {
+            TableName: tableName,
+            Key: ownerRecord,
+            ConditionExpression: "attribute_not_exists(pk) OR #username = :username",
+            ExpressionAttributeNames: { "#username": "username" },
+            ExpressionAttributeValues: { ":username": { S: username } },
+          },
+        },
+      ]);
+      // Not held, or held by someone else: releasing is a no-op by contract.
+      if (!reasons || failed(reasons[0])) return;
+      // The owner record names another name: this claim predates owner
+      // records (an older version of this store), so it goes alone.
       try {
         await client.send(
           new sdk.DeleteItemCommand({
@@ -141,24 +268,69 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
           }),
         );
       } catch (error) {
-        // Not held, or held by someone else: releasing is a no-op by contract.
         if (!isConditionFailure(error)) throw error;
       }
     },
 
     async ownerOf(username) {
-      const Key = usernameKey(username);
+      return getAttribute(usernameKey(username), "owner");
+    },
+
+    async usernameOf(owner) {
+      return getAttribute(ownerKey(owner), "username");
+    },
+
+    async move(owner, from, to) {
+      if (from === to) return store.claim(to, owner);
+      const fromKey = usernameKey(from);
+      usernameKey(to);
+      ownerKey(owner);
+      const now = `${Date.now()}`;
+      const reasons = await transact([
+        {
+          Delete: {
+            TableName: tableName,
+            Key: fromKey,
+            ConditionExpression: "attribute_not_exists(pk) OR #owner = :owner",
+            ExpressionAttributeNames: { "#owner": "owner" },
+            ExpressionAttributeValues: { ":owner": { S: owner } },
+          },
+        },
+        claimWrite(to, owner, now),
+        ownerWrite(owner, to, now, from),
+      ]);
+      if (!reasons) return { status: "claimed", username: to };
+      if (failed(reasons[2])) {
+        return (await ownsOther(reasons[2]!, owner)) ?? store.move(owner, from, to);
+      }
+      if (failed(reasons[1])) return { status: "taken" };
+      // Someone else holds `from`: it is not the owner's to delete.
+      return store.claim(to, owner);
+    },
+
+    async *claims() {
       const { sdk, client } = await connect();
-      const { Item } = await client.send(
-        new sdk.GetItemCommand({
-          TableName: tableName,
-          Key,
-          ConsistentRead: true,
-          ProjectionExpression: "#owner",
-          ExpressionAttributeNames: { "#owner": "owner" },
-        }),
-      );
-      return Item?.owner?.S;
+      const prefix = `${keyPrefix}username#`;
+      let ExclusiveStartKey: Item | undefined;
+      do {
+        const page = await client.send(
+          new sdk.ScanCommand({
+            TableName: tableName,
+            ConsistentRead: true,
+            FilterExpression: "begins_with(pk, :prefix)",
+            ProjectionExpression: "pk, #owner",
+            ExpressionAttributeNames: { "#owner": "owner" },
+            ExpressionAttributeValues: { ":prefix": { S: prefix } },
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const pk = item.pk?.S;
+          const owner = item.owner?.S;
+          if (pk?.startsWith(prefix) && owner) yield { username: pk.slice(prefix.length), owner };
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
     },
 
     async hit(key, nowMs, rules) {
@@ -214,6 +386,24 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
       );
     },
   };
+  return store;
+}
+
+/** How often a write that lost a transaction race is tried in all. */
+const TRANSACTION_ATTEMPTS = 8;
+
+function failed(reason: CancellationReason | undefined): boolean {
+  return reason?.Code === "ConditionalCheckFailed";
+}
+
+function cancellationReasons(error: unknown): CancellationReason[] | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { name, CancellationReasons } = error as {
+    name?: unknown;
+    CancellationReasons?: unknown;
+  };
+  if (name !== "TransactionCanceledException") return undefined;
+  return Array.isArray(CancellationReasons) ? (CancellationReasons as CancellationReason[]) : [];
 }
 
 function readSends(item: Item | undefined): number[] {

@@ -1,7 +1,7 @@
 import type { DefineAuthChallengeTriggerEvent } from "aws-lambda";
 import { type CodeState, decodeMetadata } from "./challenge-state.js";
 import { emailTag } from "./code.js";
-import type { CodeSettings, UsernameSettings } from "./resolve-options.js";
+import { type CodeSettings, inAllowedDomains, type UsernameSettings } from "./resolve-options.js";
 
 /** A Cognito session entry, as Define and Create receive it. */
 export type SessionEntry = DefineAuthChallengeTriggerEvent["request"]["session"][number];
@@ -36,7 +36,11 @@ const fail = (reason: string): NextStep => ({ action: "fail", reason });
  */
 export function nextStep(
   session: readonly SessionEntry[] | undefined,
-  options: { code: CodeSettings; username: UsernameSettings | false },
+  options: {
+    code: CodeSettings;
+    username: UsernameSettings | false;
+    allowedEmailDomains?: ReadonlySet<string>;
+  },
   userAttributes: Readonly<Record<string, string | undefined>> | undefined,
   userNotFound: boolean,
   address?: string,
@@ -77,6 +81,10 @@ export function nextStep(
   if (!codePassed) return { action: "code", code, attemptsLeft: codeAttemptsLeft };
   // Verify refuses every answer of an unknown user; this is defence in depth.
   if (userNotFound) return fail("user-not-found");
+  // Create sends nothing outside the allowed domains and Verify refuses there; also defence in depth.
+  if (!inAllowedDomains(userAttributes?.email ?? "", options.allowedEmailDomains)) {
+    return fail("email-not-allowed");
+  }
   const username = options.username;
   if (!username) return usernameAnswers ? fail("username-off") : { action: "issueTokens" };
   if (usernamePassed) return { action: "issueTokens" };

@@ -46,25 +46,26 @@ export interface RenameUsernameResult {
 }
 
 /**
- * Renames a user: moves the registry claim and the username attribute
- * together, so the attribute always names a claim its user holds.
+ * Renames a user: moves the registry claim (both records, `username#` and
+ * `owner#`, in one atomic `move`) and then the username attribute, so the
+ * user holds one name at every moment.
  *
  * Order: validate the new name; read the user (`AdminGetUser`) for its `sub`
- * and current name; claim the new name for the `sub` (someone else holds it
- * -> `USERNAME_UNAVAILABLE`, nothing changed); write the attribute
- * (`AdminUpdateUserAttributes`; if that fails and a fresh `AdminGetUser`
- * confirms the attribute does not name the new claim, the claim is released;
- * either way the error is rethrown); release the old claim.
+ * and current attribute; ask the registry which name the `sub` holds (the
+ * registry is the source of truth; the attribute stands in for a claim made
+ * before owner records existed); `move` it to the new name (someone else
+ * holds it -> `USERNAME_UNAVAILABLE`, nothing changed; a user with no name
+ * simply claims it); write the attribute (`AdminUpdateUserAttributes`; if
+ * that fails and a fresh `AdminGetUser` confirms the attribute does not name
+ * the new claim, the claim is moved back; either way the error is rethrown).
  *
- * A crash between steps never leaves an attribute without its claim. It can
- * leave an extra claim held by the same user: after the claim and before the
- * attribute write (the user keeps the old name, the new one is reserved for
- * them), or after the attribute write and before the old claim's release
- * (the old name stays reserved for them). Running the same rename again
- * finishes the first case; `registry.release(oldName, sub)` frees the second.
- * If only the final release fails, this throws a `SERVICE_ERROR` whose
- * details name the old claim (`oldUsername`, `sub`), after the rename itself
- * took effect.
+ * Crash analysis: the registry changes in one step, so it never holds two
+ * names for the user nor a half-moved claim. A crash after the move and
+ * before the attribute write leaves the attribute naming the old name while
+ * the registry has already given it up: the user's tokens show the old name,
+ * and another user could claim it meanwhile. Running the same rename again
+ * finishes it (the move is then a no-op and the attribute is written). The
+ * window is one Cognito call long; run renames where a failure is retried.
  *
  * Errors from Cognito (e.g. `UserNotFoundException`) are rethrown as they are.
  *
@@ -101,12 +102,22 @@ export async function renameUsername(
   if (!sub || !user.Username) {
     throw new PasscodeError("SERVICE_ERROR", "AdminGetUser returned a user without a sub");
   }
-  const oldUsername = attributeValue(user.UserAttributes, attribute);
+  const attributeName = attributeValue(user.UserAttributes, attribute);
+  const oldUsername = (await registry.usernameOf(sub)) ?? attributeName;
 
-  if ((await registry.claim(newUsername, sub)) === "taken") {
+  const moved = oldUsername
+    ? await registry.move(sub, oldUsername, newUsername)
+    : await registry.claim(newUsername, sub);
+  if (moved.status === "taken") {
     throw new PasscodeError("USERNAME_UNAVAILABLE", "another user holds that username");
   }
-  if (oldUsername === newUsername) return { username: newUsername };
+  if (moved.status === "owns-other") {
+    // The user's name changed between the read and the move (another rename).
+    throw new PasscodeError("SERVICE_ERROR", "the user's username changed during the rename", {
+      details: { sub },
+    });
+  }
+  if (attributeName === newUsername) return { username: newUsername };
 
   try {
     await cognito.send(
@@ -117,27 +128,21 @@ export async function renameUsername(
       }),
     );
   } catch (error) {
-    // Give the new claim back only once Cognito confirms the attribute does
+    // Give the new name back only once Cognito confirms the attribute does
     // not name it: a write that took effect but whose answer was lost (a
     // timeout) must keep its claim, or another user could take the name.
     const after = await cognito
       .send(new sdk.AdminGetUserCommand({ UserPoolId: userPoolId, Username: user.Username }))
       .then((u) => attributeValue(u.UserAttributes, attribute))
       .catch(() => newUsername);
-    if (after !== newUsername) await registry.release(newUsername, sub).catch(() => undefined);
-    throw error;
-  }
-
-  if (oldUsername) {
-    try {
-      await registry.release(oldUsername, sub);
-    } catch (cause) {
-      throw new PasscodeError(
-        "SERVICE_ERROR",
-        `Renamed to ${newUsername}, but the old claim could not be released`,
-        { cause, details: { oldUsername, sub } },
-      );
+    if (after !== newUsername) {
+      const undo =
+        oldUsername && oldUsername !== newUsername
+          ? registry.move(sub, newUsername, oldUsername)
+          : registry.release(newUsername, sub);
+      await Promise.resolve(undo).catch(() => undefined);
     }
+    throw error;
   }
   return { username: newUsername };
 }
@@ -154,9 +159,10 @@ function checkOptions(options: RenameUsernameOptions) {
   if (
     typeof registry?.claim !== "function" ||
     typeof registry.release !== "function" ||
-    typeof registry.ownerOf !== "function"
+    typeof registry.usernameOf !== "function" ||
+    typeof registry.move !== "function"
   ) {
-    fail("registry", "must be a UsernameRegistry (claim, release, ownerOf)");
+    fail("registry", "must be a UsernameRegistry (claim, release, usernameOf, move)");
   }
   if (typeof attribute !== "string" || attribute.length === 0 || attribute.length > 32) {
     fail("attribute", "must be an attribute name such as custom:username");

@@ -279,6 +279,19 @@ export function resolveAllowedDomains(
   return new Set(domains.map(normalizeEmail));
 }
 
+/**
+ * True when `email` may receive a code under `signUp.allowedEmailDomains`:
+ * always when no list is set; otherwise only a valid address whose domain is
+ * on the list (exact, lower-case). Create sends, Verify accepts and Define
+ * issues tokens only for such an address, so an account that moved its email
+ * out of the allowed domains cannot sign in.
+ */
+export function inAllowedDomains(email: string, domains: ReadonlySet<string> | undefined): boolean {
+  if (!domains) return true;
+  const value = normalizeEmail(email);
+  return isValidEmail(value) && domains.has(value.slice(value.lastIndexOf("@") + 1));
+}
+
 /** The Cognito client and module, loaded and built once, on first use. */
 export type CognitoGetter = () => Promise<{
   client: CognitoIdentityProviderClient;

@@ -1,19 +1,57 @@
 /**
- * Where the username registry keeps its claims. `dynamoDbStore` implements it
- * with conditional writes; any implementation must make `claim` atomic.
+ * The answer of {@link UsernameRegistry.claim} and {@link UsernameRegistry.move}.
+ *
+ * - `claimed`: the owner now holds `username` (newly, or it already did).
+ * - `taken`: another owner holds the name; nothing changed.
+ * - `owns-other`: the owner already holds a different name, returned in
+ *   `username`; nothing changed. An owner holds at most one name, ever.
+ */
+export type ClaimResult =
+  | { status: "claimed"; username: string }
+  | { status: "taken" }
+  | { status: "owns-other"; username: string };
+
+/**
+ * Where usernames are claimed. Two records per claim, kept as inverse maps:
+ * `username#<name>` names its owner (the user's `sub`) and `owner#<sub>`
+ * names the owner's one name. A name has at most one owner and an owner at
+ * most one name; every write changes both records in one atomic step.
+ * `dynamoDbStore` implements it with DynamoDB transactions, `memoryStore` in
+ * memory; any implementation must keep both rules under concurrency.
  */
 export interface UsernameRegistry {
   /**
-   * Claims `username` (already normalised) for `owner` (the user's `sub`).
-   * Atomic: of many concurrent claims for one name by different owners,
-   * exactly one returns `"claimed"`. Idempotent: a claim by the current owner
-   * returns `"claimed"` again.
+   * Claims `username` (already normalised) for `owner` (the user's `sub`):
+   * one atomic write of both records, which succeeds only when the name is
+   * free or already this owner's, and the owner holds no name or this one.
+   * Of many concurrent claims for one name, at most one owner wins; of many
+   * concurrent claims by one owner for different names, at most one name is
+   * claimed and the others answer `owns-other` with it. Idempotent: a claim
+   * of the name the owner holds answers `claimed` again. When both rules are
+   * broken, `owns-other` wins.
    */
-  claim(username: string, owner: string): Promise<"claimed" | "taken">;
-  /** Releases `username` if, and only if, `owner` holds it. */
+  claim(username: string, owner: string): Promise<ClaimResult>;
+  /** Releases `username` (both records) if, and only if, `owner` holds it; otherwise does nothing. */
   release(username: string, owner: string): Promise<void>;
   /** Who holds `username`, if anyone. */
   ownerOf(username: string): Promise<string | undefined>;
+  /** The one name `owner` holds, if any. */
+  usernameOf(owner: string): Promise<string | undefined>;
+  /**
+   * Renames in one atomic write: `owner` ends up holding `to` and no longer
+   * `from`. `taken` when another owner holds `to`; `owns-other` when the
+   * owner holds a name that is neither `from` nor `to`; nothing changes in
+   * either case. `from` is deleted only if `owner` holds it, so a move by an
+   * owner who holds nothing is a claim of `to`; `from === to` is a claim.
+   */
+  move(owner: string, from: string, to: string): Promise<ClaimResult>;
+  /**
+   * Every claim, in no particular order (for the orphan sweep,
+   * `releaseOrphanedUsernames`). Not a snapshot: claims made or released
+   * while iterating may or may not appear. In `dynamoDbStore` this is a full
+   * table Scan (every item is read and billed, throttle counters included).
+   */
+  claims(): AsyncIterable<{ username: string; owner: string }>;
 }
 
 /** The send throttle's rules, in milliseconds. */

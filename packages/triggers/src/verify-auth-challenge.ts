@@ -15,6 +15,8 @@ import {
   type BaseSettings,
   type CodeSettings,
   type CognitoGetter,
+  inAllowedDomains,
+  resolveAllowedDomains,
   resolveBase,
   resolveCode,
   resolveCodeSecret,
@@ -36,6 +38,7 @@ export interface VerifySettings extends BaseSettings {
   policy: UsernamePolicy;
   codeSecret?: string;
   cognito$: CognitoGetter;
+  allowedEmailDomains?: ReadonlySet<string>;
   /** `maxAttempts` and `ttlMs` bound the per-code attempt counter. */
   code: CodeSettings;
   /** Its store keeps the per-code attempt counter; `false`: no counter. */
@@ -48,18 +51,24 @@ export function verifyAuthChallengeFrom(runtime: VerifySettings): VerifyAuthChal
     guarded("VerifyAuthChallenge", runtime.logger, async () => {
       const request = event.request;
       const params = request.privateChallengeParameters ?? {};
+      // Create sends nothing outside signUp.allowedEmailDomains: refuse every answer there.
+      const allowed = inAllowedDomains(
+        request.userAttributes?.email ?? "",
+        runtime.allowedEmailDomains,
+      );
       let correct = false;
       const isCode = params.step === ("CODE" satisfies PasscodeStep);
       if (isCode) {
         correct = await checkCode(runtime, event);
       } else if (
         params.step === ("USERNAME" satisfies PasscodeStep) &&
-        request.userNotFound !== true
+        request.userNotFound !== true &&
+        allowed
       ) {
         correct = await claimUsername(runtime, event);
       }
       // An unknown user's answer is checked like any other (same work) and then refused.
-      event.response.answerCorrect = correct && request.userNotFound !== true;
+      event.response.answerCorrect = correct && allowed && request.userNotFound !== true;
       if (isCode && event.response.answerCorrect) await markEmailVerified(runtime, event);
       return event;
     });
@@ -212,6 +221,7 @@ export function createVerifyAuthChallengeHandler(
     policy: resolvePolicy(options),
     codeSecret: resolveCodeSecret(options),
     cognito$: resolveCognito(options),
+    allowedEmailDomains: resolveAllowedDomains(options),
     code: resolveCode(options),
     throttle: resolveThrottle(options),
   });

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { isPasscodeError } from "@cognito-passcode/shared";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoDbStore } from "../src/dynamodb-store.js";
 import type { PasscodeStore, ThrottleDecision, ThrottleRules } from "../src/store.js";
 import { type DynaliteTable, startDynaliteTable } from "./support/dynalite-table.js";
+import { describeRegistryContract } from "./support/registry-contract.js";
 
 let table: DynaliteTable;
 let store: PasscodeStore;
@@ -69,56 +70,45 @@ describe("dynamoDbStore options", () => {
   });
 });
 
-describe("username registry", () => {
-  it("lets exactly one of 50 concurrent owners claim a name", async () => {
-    // Prepare
-    const name = fresh("racer");
-    const owners = Array.from({ length: 50 }, (_, i) => `sub-${i}`);
-    // Act
-    const results = await Promise.all(owners.map((owner) => store.claim(name, owner)));
-    // Assess
-    const winners = owners.filter((_, i) => results[i] === "claimed");
-    expect(winners).toHaveLength(1);
-    expect(results.filter((r) => r === "taken")).toHaveLength(49);
-    expect(await store.ownerOf(name)).toBe(winners[0]);
-  });
+describeRegistryContract(
+  "dynamoDbStore",
+  // A fresh key prefix each time: an empty registry on the shared table.
+  () =>
+    dynamoDbStore({
+      tableName: table.tableName,
+      client: table.client,
+      keyPrefix: fresh("r") + "/",
+    }),
+  { sequential: 25, concurrent: 15 },
+);
 
-  it("treats a re-claim by the owner as idempotent and keeps createdAt", async () => {
+describe("username registry items", () => {
+  it("writes username#<name> and owner#<sub> together and keeps the first createdAt", async () => {
+    // Prepare
     const name = fresh("alice");
-    expect(await store.claim(name, "sub-a")).toBe("claimed");
+    // Act
+    expect(await store.claim(name, "sub-a")).toEqual({ status: "claimed", username: name });
     const first = await getItem(`username#${name}`);
-    expect(first?.createdAt?.N).toMatch(/^\d+$/);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(await store.claim(name, "sub-a")).toBe("claimed");
     const again = await Promise.all([store.claim(name, "sub-a"), store.claim(name, "sub-a")]);
-    expect(again).toEqual(["claimed", "claimed"]);
-    expect(await store.claim(name, "sub-b")).toBe("taken");
+    // Assess
+    expect(again.map((r) => r.status)).toEqual(["claimed", "claimed"]);
+    expect(first?.createdAt?.N).toMatch(/^\d+$/);
     const later = await getItem(`username#${name}`);
     expect(later?.owner?.S).toBe("sub-a");
     expect(later?.createdAt?.N).toBe(first?.createdAt?.N);
     expect(later?.ttl).toBeUndefined();
+    const owner = await getItem("owner#sub-a");
+    expect(owner?.username?.S).toBe(name);
+    expect(owner?.ttl).toBeUndefined();
+    await store.release(name, "sub-a");
+    expect(await getItem(`username#${name}`)).toBeUndefined();
+    expect(await getItem("owner#sub-a")).toBeUndefined();
   });
 
-  it("ignores a release by someone who does not hold the name", async () => {
-    const name = fresh("bob");
-    await store.claim(name, "sub-bob");
-    await store.release(name, "sub-mallory");
-    expect(await store.ownerOf(name)).toBe("sub-bob");
-    expect(await store.claim(name, "sub-mallory")).toBe("taken");
-  });
-
-  it("frees a name released by its owner for someone else", async () => {
-    const name = fresh("carol");
-    await store.claim(name, "sub-carol");
-    await store.release(name, "sub-carol");
-    expect(await store.ownerOf(name)).toBeUndefined();
-    await store.release(name, "sub-carol"); // releasing again is a no-op
-    expect(await store.claim(name, "sub-dave")).toBe("claimed");
-    expect(await store.ownerOf(name)).toBe("sub-dave");
-  });
-
-  it("answers ownerOf with undefined for a name nobody holds", async () => {
+  it("answers ownerOf and usernameOf with undefined for what nobody holds", async () => {
     expect(await store.ownerOf(fresh("nobody"))).toBeUndefined();
+    expect(await store.usernameOf(fresh("sub-nobody"))).toBeUndefined();
   });
 
   it("keeps stores with different key prefixes apart on one table", async () => {
@@ -133,11 +123,60 @@ describe("username registry", () => {
       client: table.client,
       keyPrefix: "b/",
     });
-    expect(await poolA.claim(name, "sub-1")).toBe("claimed");
-    expect(await poolB.claim(name, "sub-2")).toBe("claimed");
+    expect((await poolA.claim(name, "sub-1")).status).toBe("claimed");
+    expect((await poolB.claim(name, "sub-2")).status).toBe("claimed");
     expect(await poolA.ownerOf(name)).toBe("sub-1");
     expect(await poolB.ownerOf(name)).toBe("sub-2");
     expect((await getItem(`a/username#${name}`))?.owner?.S).toBe("sub-1");
+    expect((await getItem("a/owner#sub-1"))?.username?.S).toBe(name);
+    const listed: string[] = [];
+    for await (const claim of poolA.claims()) listed.push(`${claim.username}=${claim.owner}`);
+    expect(listed).toContain(`${name}=sub-1`);
+    expect(listed).not.toContain(`${name}=sub-2`);
+  });
+
+  it("walks every claim across Scan pages, skipping throttle counters", async () => {
+    // Prepare: enough items (with padding) to span several 1 MB Scan pages.
+    const prefix = `${fresh("pages")}/`;
+    const paged = dynamoDbStore({
+      tableName: table.tableName,
+      client: table.client,
+      keyPrefix: prefix,
+    });
+    const padding = "x".repeat(300_000);
+    for (let i = 0; i < 8; i++) {
+      await table.client.send(
+        new PutItemCommand({
+          TableName: table.tableName,
+          Item: { pk: { S: `${prefix}throttle#pad${i}` }, padding: { S: padding } },
+        }),
+      );
+    }
+    const names = Array.from({ length: 30 }, (_, i) => `paged_${i}`);
+    for (const [i, name] of names.entries()) await paged.claim(name, `sub-${i}`);
+    // Act
+    const seen: string[] = [];
+    for await (const claim of paged.claims()) seen.push(claim.username);
+    // Assess
+    expect(seen.sort()).toEqual([...names].sort());
+  });
+
+  it("releases a claim made before owner records existed, leaving the owner's one name", async () => {
+    // Prepare: a user with two username items (made by the old store) and one owner record.
+    const [old, kept] = [fresh("legacy"), fresh("kept")];
+    await table.client.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: { pk: { S: `username#${old}` }, owner: { S: "sub-legacy" }, createdAt: { N: "1" } },
+      }),
+    );
+    expect((await store.claim(kept, "sub-legacy")).status).toBe("claimed");
+    // Act
+    await store.release(old, "sub-legacy");
+    // Assess
+    expect(await store.ownerOf(old)).toBeUndefined();
+    expect(await store.usernameOf("sub-legacy")).toBe(kept);
+    expect(await store.ownerOf(kept)).toBe("sub-legacy");
   });
 });
 

@@ -1,35 +1,28 @@
 import { memoryStore } from "@cognito-passcode/triggers";
 import { describe, expect, it } from "vitest";
+import { describeRegistryContract } from "./support/registry-contract.js";
+
+describeRegistryContract("memoryStore", memoryStore);
 
 const rules = { minIntervalMs: 30_000, maxPerWindow: 3, windowMs: 600_000 };
 
 describe("memoryStore", () => {
-  it("lets exactly one of many concurrent claims win, and is idempotent for the owner", async () => {
+  it("keeps names and owners as inverse views of the claims", async () => {
     // Prepare
     const store = memoryStore();
     // Act
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => store.claim("alice", `owner-${i}`)),
-    );
-    const winner = results.indexOf("claimed");
-    const again = await store.claim("alice", `owner-${winner}`);
-    // Assess
-    expect(results.filter((r) => r === "claimed")).toHaveLength(1);
-    expect(again).toBe("claimed");
-    expect(await store.ownerOf("alice")).toBe(`owner-${winner}`);
-  });
-
-  it("releases only for the owner", async () => {
-    // Prepare
-    const store = memoryStore();
+    await store.claim("alice", "a");
     await store.claim("bob", "b");
-    // Act
-    await store.release("bob", "mallory");
-    const kept = await store.ownerOf("bob");
-    await store.release("bob", "b");
+    await store.move("a", "alice", "ally");
     // Assess
-    expect(kept).toBe("b");
-    expect(await store.ownerOf("bob")).toBeUndefined();
+    expect([...store.names]).toEqual([
+      ["bob", "b"],
+      ["ally", "a"],
+    ]);
+    expect([...store.owners]).toEqual([
+      ["a", "ally"],
+      ["b", "bob"],
+    ]);
   });
 
   it("enforces the minimum interval and the window, with retryAfterMs", async () => {

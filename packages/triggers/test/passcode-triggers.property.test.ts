@@ -234,7 +234,11 @@ describe("sign-in properties (fast-check over Cognito's loop)", () => {
             // USERNAME step
             const valid = validateUsername(answer);
             const owner = valid.ok ? await registry.ownerOf(valid.username) : undefined;
-            const accepted = valid.ok && (owner === undefined || owner === user.attributes.sub);
+            // A user who already owns a name finishes with it, whatever valid name they typed.
+            const held = await registry.usernameOf(user.attributes.sub!);
+            const accepted =
+              valid.ok &&
+              (held !== undefined || owner === undefined || owner === user.attributes.sub);
             if (accepted) {
               expect(result).toEqual({ kind: "tokens" });
               session = undefined;
@@ -257,7 +261,12 @@ describe("sign-in properties (fast-check over Cognito's loop)", () => {
           if (name !== undefined) {
             expect(validateUsername(name).ok || name === "existing").toBe(true);
             expect(await registry.ownerOf(name)).toBe(user.attributes.sub);
+            // At most one username per user, ever: the one the registry holds for the sub.
+            expect(await registry.usernameOf(user.attributes.sub!)).toBe(name);
           }
+          expect(
+            [...registry.names.values()].filter((o) => o === user.attributes.sub).length,
+          ).toBeLessThanOrEqual(1);
           assertVerifiedOnlyIfProven();
           expect(h.mailbox.every((m) => m.to === KNOWN || m.to === VICTIM)).toBe(true);
         },

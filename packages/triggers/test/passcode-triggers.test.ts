@@ -116,7 +116,7 @@ describe("the sign-in loop (Cognito driver)", () => {
     });
     expect(done).toEqual({ kind: "tokens" });
     expect(alice.attributes["custom:username"]).toBe("alice_1");
-    expect(registry.claims.get("alice_1")).toBe(alice.attributes.sub);
+    expect(registry.names.get("alice_1")).toBe(alice.attributes.sub);
     expect(secondSignIn).toEqual({ kind: "tokens" });
   });
 

@@ -56,7 +56,15 @@ describe("renameUsername", () => {
     expect(usernameOf(ALICE)).toBe("alice_2");
     expect(await registry.ownerOf("alice_2")).toBe(ALICE);
     expect(await registry.ownerOf("alice")).toBeUndefined();
-    expect(await registry.claim("alice", BOB)).toBe("claimed");
+    expect(await registry.usernameOf(ALICE)).toBe("alice_2");
+    // One name per user: the old one is not Alice's to take back, and is free for Bob's
+    // successor (Bob already owns "bob", so he gets that name back instead).
+    expect(await registry.claim("alice", ALICE)).toEqual({
+      status: "owns-other",
+      username: "alice_2",
+    });
+    expect(await registry.claim("alice", BOB)).toEqual({ status: "owns-other", username: "bob" });
+    expect((await registry.claim("alice", NEWBIE)).status).toBe("claimed");
   });
 
   it("finds the user by an alias such as the email", async () => {
@@ -138,6 +146,7 @@ describe("renameUsername", () => {
     expect(usernameOf(ALICE)).toBe("alice");
     expect(await registry.ownerOf("alice_2")).toBeUndefined();
     expect(await registry.ownerOf("alice")).toBe(ALICE);
+    expect(await registry.usernameOf(ALICE)).toBe("alice");
     // The same rename succeeds once Cognito recovers.
     await renameUsername(options, { username: ALICE, newUsername: "alice_2" });
     expect(usernameOf(ALICE)).toBe("alice_2");
@@ -165,7 +174,7 @@ describe("renameUsername", () => {
     expect(error).toMatchObject({ name: "TimeoutError" });
     expect(usernameOf(ALICE)).toBe("alice_2");
     expect(await registry.ownerOf("alice_2")).toBe(ALICE);
-    expect(await registry.claim("alice_2", BOB)).toBe("taken");
+    expect(await registry.claim("alice_2", NEWBIE)).toEqual({ status: "taken" });
   });
 
   it("releases the new claim when the pool refuses the attribute", async () => {
@@ -178,38 +187,32 @@ describe("renameUsername", () => {
   });
 
   it("finishes a rename a crash left half done", async () => {
-    // A crash after the claim, before the attribute write.
-    await registry.claim("alice_2", ALICE);
+    // A crash after the move, before the attribute write.
+    await registry.move(ALICE, "alice", "alice_2");
     await renameUsername(options, { username: ALICE, newUsername: "alice_2" });
     expect(usernameOf(ALICE)).toBe("alice_2");
     expect(await registry.ownerOf("alice")).toBeUndefined();
+    expect(await registry.usernameOf(ALICE)).toBe("alice_2");
   });
 
-  it("says which old claim is left over when only its release fails", async () => {
-    // Prepare: the real registry, except that releasing "alice" fails once.
+  it("changes nothing when the move fails: both records move in one step or not at all", async () => {
+    // Prepare: the real registry, except that its move fails.
     const flaky: PasscodeStore = {
       ...registry,
-      claim: (name, owner) => registry.claim(name, owner),
-      ownerOf: (name) => registry.ownerOf(name),
-      hit: (key, now, rules) => registry.hit(key, now, rules),
-      release: (name, owner) =>
-        name === "alice"
-          ? Promise.reject(new Error("ProvisionedThroughputExceededException"))
-          : registry.release(name, owner),
+      move: () => Promise.reject(new Error("ProvisionedThroughputExceededException")),
     };
     // Act
     const error = await renameUsername(
       { ...options, registry: flaky },
       { username: ALICE, newUsername: "alice_2" },
     ).catch((e: unknown) => e);
-    // Assess: the rename took effect; the old claim is named for clean-up.
-    expect(error).toMatchObject({
-      code: "SERVICE_ERROR",
-      details: { oldUsername: "alice", sub: ALICE },
-    });
-    expect(usernameOf(ALICE)).toBe("alice_2");
-    expect(await registry.ownerOf("alice_2")).toBe(ALICE);
+    // Assess
+    expect(error).toMatchObject({ message: "ProvisionedThroughputExceededException" });
+    expect(usernameOf(ALICE)).toBe("alice");
     expect(await registry.ownerOf("alice")).toBe(ALICE);
+    expect(await registry.ownerOf("alice_2")).toBeUndefined();
+    expect(await registry.usernameOf(ALICE)).toBe("alice");
+    expect(cognito.calls).not.toContain("AdminUpdateUserAttributes");
   });
 
   it("treats a rename to the current name as done and keeps the claim", async () => {

@@ -392,7 +392,7 @@ describe("verifyAuthChallenge: USERNAME", () => {
     const ok = await verify(h, user, USERNAME, "  Alice_1 ");
     // Assess
     expect(ok).toBe(true);
-    expect(registry.claims.get("alice_1")).toBe(user.attributes.sub);
+    expect(registry.names.get("alice_1")).toBe(user.attributes.sub);
     expect(h.cognito.calls).toEqual([
       {
         UserPoolId: "eu-west-1_Ab12Cd34E",
@@ -416,7 +416,7 @@ describe("verifyAuthChallenge: USERNAME", () => {
     );
     // Assess
     expect(answers.every((a) => a === false)).toBe(true);
-    expect(registry.claims.size).toBe(0);
+    expect(registry.names.size).toBe(0);
     expect(h.cognito.calls).toHaveLength(0);
   });
 
@@ -431,7 +431,7 @@ describe("verifyAuthChallenge: USERNAME", () => {
     const lost = await verify(h, second, USERNAME, "ALICE");
     // Assess
     expect([won, lost]).toEqual([true, false]);
-    expect(registry.claims.get("alice")).toBe(first.attributes.sub);
+    expect(registry.names.get("alice")).toBe(first.attributes.sub);
     expect(second.attributes["custom:username"]).toBeUndefined();
   });
 
@@ -455,11 +455,47 @@ describe("verifyAuthChallenge: USERNAME", () => {
     const first = await verify(h, user, USERNAME, "alice");
     const second = await verify(h, user, USERNAME, "bob");
     const same = await verify(h, user, USERNAME, "Alice");
-    // Assess
-    expect([first, second, same]).toEqual([true, false, true]);
+    // Assess: the later sessions finish with the one name the user owns
+    expect([first, second, same]).toEqual([true, true, true]);
     expect(user.attributes["custom:username"]).toBe("alice");
-    expect(registry.claims.has("bob")).toBe(false);
-    expect(h.cognito.calls).toHaveLength(2);
+    expect(registry.names.has("bob")).toBe(false);
+    expect(h.cognito.calls).toHaveLength(1);
+  });
+
+  it("gives 5 sessions parked at the USERNAME step and answered at once one name between them", async () => {
+    // Prepare: five events built before any answer, so none sees an attribute
+    const user = knownUser();
+    const registry = memoryStore();
+    const h = harness({ users: [user], username: { registry } });
+    const names = ["alpha", "bravo", "charlie", "delta", "echo"];
+    const events = names.map((name) => verifyEvent(user, USERNAME, name));
+    // Act
+    const answers = await Promise.all(events.map((e) => h.triggers.verifyAuthChallenge(e)));
+    // Assess
+    expect(answers.map((e) => e.response.answerCorrect)).toEqual(names.map(() => true));
+    const owned = registry.owners.get(user.attributes.sub!);
+    expect(names).toContain(owned);
+    expect([...registry.names]).toEqual([[owned, user.attributes.sub]]);
+    const written = h.cognito.calls.map(
+      (c) => (c as { attributes: Record<string, string> }).attributes,
+    );
+    expect(written.every((a) => a["custom:username"] === owned)).toBe(true);
+    expect(user.attributes["custom:username"]).toBe(owned);
+  });
+
+  it("converges a user with a name written but no owner record (an older registry) on that name", async () => {
+    // Prepare: the attribute is set, the registry holds the name but no owner record
+    const user = knownUser();
+    user.attributes["custom:username"] = "alice";
+    const registry = memoryStore();
+    const h = harness({ users: [user], username: { registry } });
+    // Act
+    const answer = await verify(h, user, USERNAME, "bob");
+    // Assess
+    expect(answer).toBe(true);
+    expect(registry.owners.get(user.attributes.sub!)).toBe("alice");
+    expect(registry.names.has("bob")).toBe(false);
+    expect(h.cognito.calls).toHaveLength(0);
   });
 
   it("fails closed with SERVICE_ERROR when the attribute write fails, keeping the claim for a retry", async () => {
@@ -476,7 +512,7 @@ describe("verifyAuthChallenge: USERNAME", () => {
     // Assess
     expect((error as Error).message).toBe("SERVICE_ERROR");
     expect(retry).toBe(true);
-    expect(registry.claims.get("alice")).toBe(user.attributes.sub);
+    expect(registry.names.get("alice")).toBe(user.attributes.sub);
     expect(user.attributes["custom:username"]).toBe("alice");
   });
 

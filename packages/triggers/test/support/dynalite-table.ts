@@ -6,6 +6,8 @@ import {
   ScanCommand,
 } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
+// The local stack's transaction front: dynalite has no TransactWriteItems.
+import { startTransactionFront } from "../../../local/src/dynamodb-transactions.js";
 
 /** A dynalite server in this process with the cognito-passcode table created. */
 export interface DynaliteTable {
@@ -20,8 +22,9 @@ export interface DynaliteTable {
 }
 
 /**
- * Starts dynalite on 127.0.0.1 (port 0) and creates the table the design
- * names: partition key `pk` (string), no sort key.
+ * Starts dynalite on 127.0.0.1 (port 0) behind the local stack's transaction
+ * front (which adds `TransactWriteItems` by serialising every request), and
+ * creates the table the design names: partition key `pk` (string), no sort key.
  */
 export async function startDynaliteTable(tableName = "cognito-passcode"): Promise<DynaliteTable> {
   const server = dynalite({ createTableMs: 0 });
@@ -30,7 +33,8 @@ export async function startDynaliteTable(tableName = "cognito-passcode"): Promis
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const front = await startTransactionFront(`http://127.0.0.1:${port}`, "127.0.0.1");
+  const endpoint = front.endpoint;
   const client = new DynamoDBClient({
     endpoint,
     region: "us-east-1",
@@ -62,6 +66,7 @@ export async function startDynaliteTable(tableName = "cognito-passcode"): Promis
     },
     async stop() {
       client.destroy();
+      await front.stop();
       await new Promise<void>((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),
       );

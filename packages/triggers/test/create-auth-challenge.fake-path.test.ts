@@ -1,0 +1,415 @@
+import {
+  memoryStore,
+  type PasscodeTriggersOptions,
+  type ThrottleRules,
+  type ThrottleStore,
+} from "@cognito-passcode/triggers";
+import type { CreateAuthChallengeTriggerEvent } from "aws-lambda";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  createEvent,
+  defineEvent,
+  knownUser,
+  type TestUser,
+  unknownUser,
+  verifyEvent,
+} from "./support/events.js";
+import { harness } from "./support/harness.js";
+
+// Who gets an email: only an existing user whose current email is valid and
+// inside signUp.allowedEmailDomains. Everyone else takes the fake path, which
+// a caller cannot tell from a real send: same challenge, same throttle, no email.
+
+const ALLOWED = ["example.com"];
+/** What a real mask looks like: one character, `***@`, one character, `***.<tld>`. */
+const MASK = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]\*\*\*@[a-z0-9]\*\*\*\.[a-z]{2,63}$/;
+const UUID = "5b0e3a7c-9d41-4c2e-8f6a-1e2d3c4b5a69";
+
+/** A known user whose email is `email`, signed in by its sub (as Cognito resolves a sub). */
+const bySub = (email: string): TestUser => knownUser(email);
+/** What Cognito hands Create for a USERNAME that is no user: what was typed, no attributes. */
+const ghost = (typed: string): TestUser => unknownUser(typed);
+
+/** A throttle store that records every hit and answers with a memoryStore. */
+function recordingStore() {
+  const inner = memoryStore();
+  const hits: { key: string; rules: ThrottleRules }[] = [];
+  const store: ThrottleStore = {
+    hit(key, nowMs, rules) {
+      hits.push({ key, rules });
+      return inner.hit(key, nowMs, rules);
+    },
+  };
+  return { store, hits };
+}
+
+async function create(h: ReturnType<typeof harness>, who: TestUser) {
+  return h.triggers.createAuthChallenge(createEvent(who, []));
+}
+
+/** Keys and value formats, not values: what a caller could compare across identifiers. */
+function shape(response: CreateAuthChallengeTriggerEvent["response"]) {
+  const p = response.publicChallengeParameters;
+  return {
+    publicKeys: Object.keys(p).sort(),
+    step: p.step,
+    codeLength: p.codeLength,
+    expiresAt: p.expiresAt,
+    attemptsLeft: p.attemptsLeft,
+    emailLooksMasked: MASK.test(p.email ?? ""),
+    privateKeys: Object.keys(response.privateChallengeParameters).sort(),
+    privateLengths: Object.entries(response.privateChallengeParameters)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, value]) => `${key}:${value.length}`),
+    metadataLength: response.challengeMetadata.length,
+  };
+}
+
+describe("createAuthChallenge: the fake path", () => {
+  it("gives a UUID-shaped USERNAME that is no user a CODE challenge with a placeholder mask, never INVALID_EMAIL", async () => {
+    // Prepare
+    const h = harness();
+    // Act
+    const real = await create(h, bySub("alice@example.com"));
+    const unknown = await create(h, ghost(UUID)).catch((e: Error) => e);
+    // Assess
+    expect(unknown).not.toBeInstanceOf(Error);
+    const fake = (unknown as CreateAuthChallengeTriggerEvent).response;
+    expect(shape(fake)).toEqual(shape(real.response));
+    expect(fake.publicChallengeParameters.email).toMatch(MASK);
+    expect(h.mailbox.map((m) => m.to)).toEqual(["alice@example.com"]);
+  });
+
+  it("never answers INVALID_EMAIL, whatever was typed", async () => {
+    // Prepare
+    const h = harness();
+    const typed = ["not-an-email", "Google_1234567890", "alice@localhost", "\u212Alice@korp.com"];
+    // Act
+    const outcomes = await Promise.all(
+      typed.map((t) =>
+        create(h, ghost(t)).then(
+          (e) => e.response.publicChallengeParameters.email,
+          (e: Error) => e.message,
+        ),
+      ),
+    );
+    // Assess
+    for (const masked of outcomes) expect(masked).toMatch(MASK);
+    expect(h.mailbox).toHaveLength(0);
+  });
+
+  it("derives the placeholder with a keyed hash: stable per identifier, and across instances with codeSecret", async () => {
+    // Prepare
+    const codeSecret = "k".repeat(32);
+    const one = harness({ codeSecret });
+    const two = harness({ codeSecret });
+    const other = harness({ codeSecret: "o".repeat(32) });
+    const mask = async (h: ReturnType<typeof harness>, typed: string) =>
+      (await create(h, ghost(typed))).response.publicChallengeParameters.email;
+    // Act
+    const first = await mask(one, UUID);
+    const again = await mask(one, UUID.toUpperCase());
+    const elsewhere = await mask(two, UUID);
+    const differentKey = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => mask(other, `${UUID.slice(0, -1)}${i}`)),
+    );
+    const manyIds = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => mask(one, `${UUID.slice(0, -1)}${i}`)),
+    );
+    // Assess
+    expect(again).toBe(first);
+    expect(elsewhere).toBe(first);
+    // Not a constant: eight identifiers under one key, or one set under another key, differ.
+    expect(new Set(manyIds).size).toBeGreaterThan(1);
+    expect(differentKey).not.toEqual(manyIds);
+  });
+
+  it("without codeSecret, keeps the placeholder stable within one handler instance", async () => {
+    // Prepare
+    const h = harness();
+    // Act
+    const first = await create(h, ghost(UUID));
+    const second = await create(h, ghost(UUID));
+    // Assess
+    expect(second.response.publicChallengeParameters.email).toBe(
+      first.response.publicChallengeParameters.email,
+    );
+  });
+
+  it("sends nothing to a user whose email moved outside allowedEmailDomains, and answers exactly as for an unknown user", async () => {
+    // Prepare
+    const h = harness({ signUp: { allowedEmailDomains: ALLOWED } });
+    const moved = bySub("mallory@elsewhere.example");
+    // Act
+    const forMoved = await create(h, moved);
+    const forUnknown = await create(h, ghost("mallory@elsewhere.example"));
+    const forInside = await create(h, bySub("olga@example.com"));
+    // Assess
+    expect(h.mailbox.map((m) => m.to)).toEqual(["olga@example.com"]);
+    expect(forMoved.response.publicChallengeParameters).toEqual(
+      forUnknown.response.publicChallengeParameters,
+    );
+    expect(shape(forMoved.response)).toEqual(shape(forInside.response));
+  });
+
+  it("sends nothing to an existing user whose email is missing or invalid", async () => {
+    // Prepare
+    const h = harness();
+    const noEmail = knownUser("x");
+    delete noEmail.attributes.email;
+    // Act
+    const a = await create(h, noEmail);
+    const b = await create(h, knownUser("al ice@example.com"));
+    // Assess
+    expect(a.response.publicChallengeParameters.email).toMatch(MASK);
+    expect(b.response.publicChallengeParameters.email).toMatch(MASK);
+    expect(h.mailbox).toHaveLength(0);
+  });
+
+  it("waits the unknown-user delay on the outside-domain path", async () => {
+    // Prepare
+    const h = harness({ unknownUserDelayMs: 80, signUp: { allowedEmailDomains: ALLOWED } });
+    // Act
+    const started = performance.now();
+    await create(h, bySub("nina@elsewhere.example"));
+    const elapsed = performance.now() - started;
+    // Assess: ±25 % jitter around 80 ms
+    expect(elapsed).toBeGreaterThanOrEqual(59);
+    expect(elapsed).toBeLessThan(1000);
+  });
+
+  it("makes the same throttle calls on every path as a real send", async () => {
+    // Prepare
+    const run = async (who: TestUser) => {
+      const { store, hits } = recordingStore();
+      const h = harness({ throttle: { store }, signUp: { allowedEmailDomains: ALLOWED } });
+      await create(h, who);
+      return hits;
+    };
+    // Act
+    const real = await run(bySub("pia@example.com"));
+    const unknown = await run(ghost("pia@example.com"));
+    const outside = await run(bySub("pia@elsewhere.example"));
+    const unknownOutside = await run(ghost("pia@elsewhere.example"));
+    const uuid = await run(ghost(UUID));
+    // Assess
+    expect(real).toHaveLength(2);
+    expect(unknown).toEqual(real);
+    expect(outside).toEqual(unknownOutside);
+    for (const hits of [outside, uuid]) {
+      expect(hits.map((x) => x.rules)).toEqual(real.map((x) => x.rules));
+      expect(hits.map((x) => x.key.replace(/#[\w-]{16}/, "#<tag>"))).toEqual(
+        real.map((x) => x.key.replace(/#[\w-]{16}/, "#<tag>")),
+      );
+    }
+  });
+
+  it("throttles an unknown UUID and an outside-domain user like anyone else", async () => {
+    // Prepare
+    const throttle = { store: memoryStore(), minIntervalSeconds: 30 };
+    const h = harness({ throttle, signUp: { allowedEmailDomains: ALLOWED } });
+    // Act
+    const outcomes: string[] = [];
+    for (const who of [ghost(UUID), ghost(UUID), bySub("q@elsewhere.example")]) {
+      outcomes.push(
+        await create(h, who).then(
+          () => "challenge",
+          (e: Error) => e.message,
+        ),
+      );
+    }
+    const again = await create(h, ghost("Q@elsewhere.example")).catch((e: Error) => e.message);
+    // Assess
+    expect(outcomes).toEqual(["challenge", "THROTTLED retryAfterMs=30000", "challenge"]);
+    expect(again).toBe("THROTTLED retryAfterMs=30000");
+  });
+
+  it("gives unknown users, unknown UUIDs and outside-domain users a real user's challenge shape (property)", async () => {
+    const local = fc
+      .array(fc.stringMatching(/^[a-z0-9_-]{1,6}$/), { minLength: 1, maxLength: 3 })
+      .map((parts) => parts.join("."));
+    const label = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,10}[a-z0-9]$/);
+    const tld = fc.constantFrom("com", "org", "io", "net");
+    await fc.assert(
+      fc.asyncProperty(
+        local,
+        label,
+        tld,
+        fc.uuid(),
+        fc.boolean(),
+        fc.option(fc.constant("s".repeat(32)), { nil: undefined }),
+        async (l, d, t, uuid, throttled, codeSecret) => {
+          // Prepare
+          const options: Partial<PasscodeTriggersOptions> = {
+            signUp: { allowedEmailDomains: ALLOWED },
+            ...(throttled ? { throttle: { store: memoryStore() } } : {}),
+            ...(codeSecret ? { codeSecret } : {}),
+          };
+          const h = harness(options);
+          const outside = `${l}@${d}.${t}`;
+          fc.pre(outside.endsWith("@example.com") === false);
+          // Act
+          const real = await create(h, bySub(`${l}@example.com`));
+          const others = [
+            await create(h, ghost(`${l}x@example.com`)),
+            await create(h, ghost(uuid)),
+            await create(h, bySub(outside)),
+            await create(h, ghost(`${l}y@${d}.${t}`)),
+          ];
+          // Assess
+          expect(shape(real.response).emailLooksMasked).toBe(true);
+          for (const other of others) expect(shape(other.response)).toEqual(shape(real.response));
+          expect(h.mailbox.map((m) => m.to)).toEqual([`${l}@example.com`]);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("createAuthChallenge: one mailbox, one throttle", () => {
+  it("counts +tag, case and Gmail-dot variants of one mailbox against one budget", async () => {
+    // Prepare
+    const throttle = { store: memoryStore(), minIntervalSeconds: 0, maxPerWindow: 2 };
+    const h = harness({ throttle });
+    const variants = [
+      knownUser("rita@gmail.com"),
+      knownUser("Rita+1@gmail.com"),
+      ghost("r.i.t.a+2@googlemail.com"),
+      knownUser("ri.ta@gmail.com"),
+    ];
+    // Act
+    const outcomes: string[] = [];
+    for (const who of variants) {
+      outcomes.push(
+        await create(h, who).then(
+          () => "challenge",
+          (e: Error) => e.message,
+        ),
+      );
+    }
+    // Assess
+    expect(outcomes).toEqual([
+      "challenge",
+      "challenge",
+      "THROTTLED retryAfterMs=900000",
+      "THROTTLED retryAfterMs=900000",
+    ]);
+    expect(h.mailbox.map((m) => m.to)).toEqual(["rita@gmail.com", "rita+1@gmail.com"]);
+  });
+
+  it("keeps different mailboxes apart (dots matter outside Gmail)", async () => {
+    // Prepare
+    const throttle = { store: memoryStore(), minIntervalSeconds: 30 };
+    const h = harness({ throttle });
+    // Act
+    const outcomes: string[] = [];
+    for (const email of ["s.am@example.com", "sam@example.com", "sam+x@example.com"]) {
+      outcomes.push(
+        await create(h, knownUser(email)).then(
+          () => "challenge",
+          (e: Error) => e.message,
+        ),
+      );
+    }
+    // Assess
+    expect(outcomes).toEqual(["challenge", "challenge", "THROTTLED retryAfterMs=30000"]);
+  });
+
+  it("lets no more than maxPerWindow codes reach one mailbox in a window, whatever mix of variants (property)", async () => {
+    const tag = fc.stringMatching(/^[a-z0-9]{0,6}$/);
+    const variant = fc.record({
+      tag: fc.option(tag, { nil: undefined }),
+      // Distinct positions inside `tomas`, so no two dots touch.
+      dots: fc.subarray([4, 3, 2, 1]),
+      googlemail: fc.boolean(),
+      upper: fc.boolean(),
+      known: fc.boolean(),
+      advanceMs: fc.oneof(fc.nat({ max: 5_000 }), fc.integer({ min: 60_000, max: 400_000 })),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom(60, 300, 900),
+        fc.array(variant, { minLength: 1, maxLength: 30 }),
+        async (maxPerWindow, windowSeconds, requests) => {
+          // Prepare
+          const h = harness({
+            throttle: { store: memoryStore(), minIntervalSeconds: 0, maxPerWindow, windowSeconds },
+          });
+          const delivered: number[] = [];
+          // Act
+          for (const r of requests) {
+            h.clock.now += r.advanceMs;
+            let local = "tomas";
+            for (const at of r.dots) local = `${local.slice(0, at)}.${local.slice(at)}`;
+            let email = `${local}${r.tag === undefined ? "" : `+${r.tag}`}@${r.googlemail ? "googlemail" : "gmail"}.com`;
+            if (r.upper) email = email.toUpperCase();
+            const before = h.mailbox.length;
+            const outcome = await create(h, r.known ? knownUser(email) : ghost(email)).then(
+              () => "challenge",
+              (e: Error) => e.message,
+            );
+            if (outcome !== "challenge") expect(outcome).toMatch(/^THROTTLED retryAfterMs=\d+$/);
+            if (h.mailbox.length > before) delivered.push(h.clock.now);
+          }
+          // Assess: the busiest window of delivered codes
+          const windowMs = windowSeconds * 1000;
+          let most = 0;
+          for (let i = 0, j = 0; i < delivered.length; i++) {
+            while (delivered[i]! - delivered[j]! >= windowMs) j++;
+            most = Math.max(most, i - j + 1);
+          }
+          expect(most).toBeLessThanOrEqual(maxPerWindow);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe("Verify and Define on the fake path", () => {
+  it("Verify refuses a right code once the user's domain is no longer allowed", async () => {
+    // Prepare: a code sent while example.com was allowed, checked by triggers that no longer allow it
+    const codeSecret = "c".repeat(32);
+    const user = bySub("uma@example.com");
+    const users = [user];
+    const before = harness({ codeSecret, users, signUp: { allowedEmailDomains: ["example.com"] } });
+    const after = harness({ codeSecret, users, signUp: { allowedEmailDomains: ["example.org"] } });
+    const { response } = await create(before, user);
+    const code = before.codeSentTo("uma@example.com")!;
+    // Act
+    const accepted = await before.triggers.verifyAuthChallenge(
+      verifyEvent(user, response.privateChallengeParameters, code),
+    );
+    const refused = await after.triggers.verifyAuthChallenge(
+      verifyEvent(user, response.privateChallengeParameters, code),
+    );
+    // Assess
+    expect(accepted.response.answerCorrect).toBe(true);
+    expect(refused.response.answerCorrect).toBe(false);
+  });
+
+  it("Define fails a session whose code passed for a user outside the allowed domains", async () => {
+    // Prepare
+    const h = harness({ signUp: { allowedEmailDomains: ALLOWED } });
+    const inside = bySub("vic@example.com");
+    const { response } = await create(h, inside);
+    const passed = [
+      {
+        challengeName: "CUSTOM_CHALLENGE" as const,
+        challengeResult: true,
+        challengeMetadata: response.challengeMetadata,
+      },
+    ];
+    // Act
+    const forInside = await h.triggers.defineAuthChallenge(defineEvent(inside, passed));
+    const forOutside = await h.triggers.defineAuthChallenge(
+      defineEvent(bySub("vic@elsewhere.example"), passed),
+    );
+    // Assess
+    expect(forInside.response.issueTokens).toBe(true);
+    expect(forOutside.response).toMatchObject({ issueTokens: false, failAuthentication: true });
+  });
+});

@@ -1,0 +1,229 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { memoryStore } from "../../src/memory-store.js";
+import type { ClaimResult, UsernameRegistry } from "../../src/store.js";
+
+/**
+ * The username registry's rules, run against any implementation: one owner
+ * per name, one name per owner, under races and random interleavings.
+ * `fresh()` must return an empty registry each time.
+ */
+export function describeRegistryContract(
+  label: string,
+  fresh: () => UsernameRegistry,
+  runs = { sequential: 60, concurrent: 40 },
+): void {
+  describe(`${label}: the username registry contract`, () => {
+    it("claims a free name, and again idempotently for its owner", async () => {
+      const registry = fresh();
+      expect(await registry.claim("alice", "sub-a")).toEqual({
+        status: "claimed",
+        username: "alice",
+      });
+      expect(await registry.claim("alice", "sub-a")).toEqual({
+        status: "claimed",
+        username: "alice",
+      });
+      expect(await registry.claim("alice", "sub-b")).toEqual({ status: "taken" });
+      expect(await registry.ownerOf("alice")).toBe("sub-a");
+      expect(await registry.usernameOf("sub-a")).toBe("alice");
+      expect(await registry.usernameOf("sub-b")).toBeUndefined();
+    });
+
+    it("never gives one owner a second name", async () => {
+      // Prepare
+      const registry = fresh();
+      await registry.claim("alice", "sub-a");
+      // Act
+      const second = await registry.claim("alice_2", "sub-a");
+      // Assess
+      expect(second).toEqual({ status: "owns-other", username: "alice" });
+      expect(await registry.ownerOf("alice_2")).toBeUndefined();
+      expect(await registry.usernameOf("sub-a")).toBe("alice");
+    });
+
+    it("answers owns-other when the owner holds a name and the wanted one is taken", async () => {
+      const registry = fresh();
+      await registry.claim("alice", "sub-a");
+      await registry.claim("bob", "sub-b");
+      expect(await registry.claim("bob", "sub-a")).toEqual({
+        status: "owns-other",
+        username: "alice",
+      });
+    });
+
+    it("lets one of 20 racing sessions of one user claim a name; the rest get that name", async () => {
+      // Prepare
+      const registry = fresh();
+      const names = Array.from({ length: 20 }, (_, i) => `name_${i}`);
+      // Act
+      const results = await Promise.all(names.map((name) => registry.claim(name, "sub-racer")));
+      // Assess
+      const claimed = results.filter((r) => r.status === "claimed");
+      expect(claimed).toHaveLength(1);
+      const winner = (claimed[0] as { username: string }).username;
+      expect(results.filter((r) => r.status === "owns-other")).toEqual(
+        Array.from({ length: 19 }, () => ({ status: "owns-other", username: winner })),
+      );
+      const owners = await Promise.all(names.map((name) => registry.ownerOf(name)));
+      expect(owners.filter((owner) => owner !== undefined)).toEqual(["sub-racer"]);
+      expect(await registry.usernameOf("sub-racer")).toBe(winner);
+    });
+
+    it("lets one of 20 racing users claim one name", async () => {
+      // Prepare
+      const registry = fresh();
+      const owners = Array.from({ length: 20 }, (_, i) => `sub-${i}`);
+      // Act
+      const results = await Promise.all(owners.map((owner) => registry.claim("popular", owner)));
+      // Assess
+      const winners = owners.filter((_, i) => results[i]!.status === "claimed");
+      expect(winners).toHaveLength(1);
+      expect(results.filter((r) => r.status === "taken")).toHaveLength(19);
+      expect(await registry.ownerOf("popular")).toBe(winners[0]);
+      const names = await Promise.all(owners.map((owner) => registry.usernameOf(owner)));
+      expect(names.filter((name) => name !== undefined)).toEqual(["popular"]);
+    });
+
+    it("releases both records, and only for the owner", async () => {
+      const registry = fresh();
+      await registry.claim("bob", "sub-b");
+      await registry.release("bob", "sub-mallory");
+      expect(await registry.ownerOf("bob")).toBe("sub-b");
+      await registry.release("bob", "sub-b");
+      expect(await registry.ownerOf("bob")).toBeUndefined();
+      expect(await registry.usernameOf("sub-b")).toBeUndefined();
+      await registry.release("bob", "sub-b"); // a no-op
+      // The name is free for someone else, and its old owner may claim another.
+      expect((await registry.claim("bob", "sub-c")).status).toBe("claimed");
+      expect((await registry.claim("robert", "sub-b")).status).toBe("claimed");
+    });
+
+    it("moves a name atomically: to taken -> nothing changes; otherwise both records move", async () => {
+      const registry = fresh();
+      await registry.claim("alice", "sub-a");
+      await registry.claim("bob", "sub-b");
+      expect(await registry.move("sub-a", "alice", "bob")).toEqual({ status: "taken" });
+      expect(await registry.move("sub-a", "nobody", "ally")).toEqual({
+        status: "owns-other",
+        username: "alice",
+      });
+      expect(await registry.ownerOf("alice")).toBe("sub-a");
+      expect(await registry.move("sub-a", "alice", "ally")).toEqual({
+        status: "claimed",
+        username: "ally",
+      });
+      expect(await registry.ownerOf("alice")).toBeUndefined();
+      expect(await registry.ownerOf("ally")).toBe("sub-a");
+      expect(await registry.usernameOf("sub-a")).toBe("ally");
+      // Repeating a finished move is harmless; a move by an owner with no name is a claim.
+      expect((await registry.move("sub-a", "alice", "ally")).status).toBe("claimed");
+      expect(await registry.move("sub-new", "ghost", "newbie")).toEqual({
+        status: "claimed",
+        username: "newbie",
+      });
+      expect(await registry.move("sub-new", "newbie", "newbie")).toEqual({
+        status: "claimed",
+        username: "newbie",
+      });
+    });
+
+    it("lists every claim", async () => {
+      const registry = fresh();
+      await registry.claim("alice", "sub-a");
+      await registry.claim("bob", "sub-b");
+      await registry.claim("carol", "sub-c");
+      await registry.release("carol", "sub-c");
+      const seen: { username: string; owner: string }[] = [];
+      for await (const claim of registry.claims()) seen.push(claim);
+      expect(seen.sort((x, y) => x.username.localeCompare(y.username))).toEqual([
+        { username: "alice", owner: "sub-a" },
+        { username: "bob", owner: "sub-b" },
+      ]);
+    });
+
+    const OWNERS = ["sub-a", "sub-b", "sub-c"];
+    const NAMES = ["ann", "ben", "cat", "dan"];
+    const operation = fc.oneof(
+      fc.record({
+        op: fc.constant("claim" as const),
+        owner: fc.constantFrom(...OWNERS),
+        name: fc.constantFrom(...NAMES),
+      }),
+      fc.record({
+        op: fc.constant("release" as const),
+        owner: fc.constantFrom(...OWNERS),
+        name: fc.constantFrom(...NAMES),
+      }),
+      fc.record({
+        op: fc.constant("move" as const),
+        owner: fc.constantFrom(...OWNERS),
+        name: fc.constantFrom(...NAMES),
+        to: fc.constantFrom(...NAMES),
+      }),
+    );
+    type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never;
+    const run = (registry: UsernameRegistry, o: Operation): Promise<ClaimResult | undefined> =>
+      o.op === "claim"
+        ? registry.claim(o.name, o.owner)
+        : o.op === "release"
+          ? registry.release(o.name, o.owner).then(() => undefined)
+          : registry.move(o.owner, o.name, o.to);
+
+    /** username -> owner and owner -> username are inverse maps (a bijection between their keys). */
+    async function expectInverseMaps(registry: UsernameRegistry): Promise<void> {
+      for (const name of NAMES) {
+        const owner = await registry.ownerOf(name);
+        if (owner !== undefined) expect(await registry.usernameOf(owner)).toBe(name);
+      }
+      for (const owner of OWNERS) {
+        const name = await registry.usernameOf(owner);
+        if (name !== undefined) expect(await registry.ownerOf(name)).toBe(owner);
+      }
+    }
+
+    it("makes the same decisions as the reference (memoryStore) over random sequences", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 20 }), async (ops) => {
+          const registry = fresh();
+          const model = memoryStore();
+          for (const o of ops) {
+            expect(await run(registry, o)).toEqual(await run(model, o));
+            await expectInverseMaps(registry);
+          }
+        }),
+        { numRuns: runs.sequential },
+      );
+    });
+
+    it("keeps the two maps inverse under random concurrent interleavings", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(operation, { minLength: 1, maxLength: 6 }), {
+            minLength: 1,
+            maxLength: 6,
+          }),
+          async (batches) => {
+            const registry = fresh();
+            for (const batch of batches) {
+              const results = await Promise.all(batch.map((o) => run(registry, o)));
+              await expectInverseMaps(registry);
+              // Without releases or moves in the batch, no two owners were told they hold one name.
+              if (batch.some((o) => o.op !== "claim")) continue;
+              const holders = new Map<string, Set<string>>();
+              batch.forEach((o, i) => {
+                const r = results[i];
+                if (r?.status !== "claimed") return;
+                const set = holders.get(r.username) ?? new Set<string>();
+                set.add(o.owner);
+                holders.set(r.username, set);
+              });
+              for (const set of holders.values()) expect(set.size).toBe(1);
+            }
+          },
+        ),
+        { numRuns: runs.concurrent },
+      );
+    });
+  });
+}
