@@ -154,8 +154,16 @@ async function markEmailVerified(
 
 /**
  * Validates the name, claims it for the user's `sub`, then writes it to the
- * username attribute. The claim is idempotent for its owner, so a retried
- * Verify (or the user trying the same name again) succeeds.
+ * username attribute. A user owns at most one name, ever: the registry
+ * claims `username#<name>` and `owner#<sub>` in one atomic write, so of many
+ * sessions parked at the USERNAME step and answered at once, one claims its
+ * name and the others (`owns-other`) finish with that same name: the
+ * attribute is written with it and the answer is accepted, whatever name
+ * they asked for. A user whose attribute is already set can only end with
+ * it (it is claimed again, which also adds the owner record to a claim made
+ * before owner records existed). A name another user holds is refused. The
+ * claim is idempotent for its owner, so a retried Verify (or the user trying
+ * the same name again) succeeds.
  */
 async function claimUsername(
   runtime: VerifySettings,
@@ -163,27 +171,32 @@ async function claimUsername(
 ): Promise<boolean> {
   const options = runtime.username;
   if (!options) return false;
-  const validation = validateUsername(event.request.challengeAnswer, runtime.policy);
   const owner = event.request.userAttributes?.sub;
-  // Write-once: a second session that reached the USERNAME step before the
-  // first one answered must not replace the name (only its retry may repeat it).
-  const current = event.request.userAttributes?.[options.attribute];
+  const current = event.request.userAttributes?.[options.attribute] || undefined;
+  const validation = current
+    ? ({ ok: true, username: current } as const)
+    : validateUsername(event.request.challengeAnswer, runtime.policy);
+  const result =
+    validation.ok && owner ? await options.registry.claim(validation.username, owner) : undefined;
   const reason = !validation.ok
     ? validation.reason
     : !owner
       ? "no-sub"
-      : current && current !== validation.username
-        ? "already-set"
-        : (await options.registry.claim(validation.username, owner)) !== "claimed"
-          ? "USERNAME_UNAVAILABLE"
-          : "";
-  if (!validation.ok || reason) {
+      : result?.status === "taken"
+        ? "USERNAME_UNAVAILABLE"
+        : "";
+  if (!result || result.status === "taken") {
     runtime.logger.info("username rejected", { reason });
     return false;
   }
+  const username = result.username;
+  if (username === current) {
+    runtime.logger.info("username kept", { outcome: result.status });
+    return true;
+  }
   try {
     await updateUserAttributes(runtime.cognito$, event.userPoolId, event.userName, {
-      [options.attribute]: validation.username,
+      [options.attribute]: username,
     });
   } catch (error) {
     // Fail closed: no tokens without the attribute. The claim is kept, not
@@ -191,12 +204,12 @@ async function claimUsername(
     // again (now or at the next sign-in) re-claims it idempotently and
     // retries the write. Releasing here could race a concurrent retry of this
     // Verify that already wrote the attribute and leave a name without its
-    // claim. If the user picks another name instead, the first claim stays
-    // held by them until an admin (renameUsername) releases it.
+    // claim. If the user answers another name instead, the registry answers
+    // `owns-other` with this one, which is written then.
     runtime.logger.error("username write failed", describeError(error));
     throw triggerError("SERVICE_ERROR", {}, error);
   }
-  runtime.logger.info("username claimed", {});
+  runtime.logger.info("username claimed", { outcome: result.status });
   return true;
 }
 
