@@ -71,9 +71,15 @@ export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterM
  * Where the send throttle counts sends. `hit` both checks and records, in one
  * atomic step, so two concurrent requests cannot both slip under the limit.
  *
- * Create makes up to two hits per code, on two keys for one address: the
- * short window on `email#<tag>`, then, only if that allowed the send, the
- * daily cap on `email#<tag>#day` with a 24-hour window and no interval. Keys
+ * Create makes up to two hits per code request, on two keys for one
+ * mailbox: the short window on `email#<tag>`, then, only if that allowed the
+ * send, the daily cap on `email#<tag>#day` with a 24-hour window and no
+ * interval. `<tag>` is a hash of the canonical mailbox (`canonicalMailbox`
+ * from `@cognito-passcode/shared`: lower-case, `+tag` dropped, dots dropped
+ * and `googlemail.com` folded for Gmail), so every variant of one inbox
+ * shares one budget; a send to an address is a send to its mailbox, so this
+ * bounds each address too. The same hits are made on the fake path (unknown
+ * users, non-email identifiers, addresses outside the allowed domains). Keys
  * are opaque: count each one apart.
  */
 export interface ThrottleStore {
