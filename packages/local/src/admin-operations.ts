@@ -1,11 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
-import {
-  attributeList,
-  checkEmailUsername,
-  isEmailChange,
-  parseSettableAttributes,
-} from "./attributes.js";
+import { attributeList, checkEmailUsername, parseSettableAttributes } from "./attributes.js";
 import { CognitoError, invalidParameter, userNotFound } from "./cognito-error.js";
+import { applyAttributeChanges } from "./email-verification.js";
 import {
   clientMetadata,
   type Operation,
@@ -111,15 +107,16 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
   return { User: userType(user) };
 };
 
-/** `AdminUpdateUserAttributes`: any attribute but `sub`. */
+/**
+ * `AdminUpdateUserAttributes`: any attribute but `sub`, whatever the app
+ * client's WriteAttributes. `email` with `email_verified=true` applies at once;
+ * without it, a verified email's change is held pending like a user's.
+ */
 export const adminUpdateUserAttributes: Operation = async (pool, input, request) => {
   admin(pool, input, request);
   const user = findUser(pool, input);
   const changes = parseSettableAttributes(input, pool.knownAttributes);
-  if (isEmailChange(pool.users, user, changes.email)) {
-    if (changes.email_verified === undefined) changes.email_verified = "false";
-  }
-  pool.users.update(user, (u) => Object.assign(u.attributes, changes), pool.clock.now());
+  await applyAttributeChanges(pool, user, changes, false);
   return {};
 };
 

@@ -1,4 +1,4 @@
-import { CognitoError, invalidParameter } from "./cognito-error.js";
+import { CognitoError, invalidParameter, notAuthorized } from "./cognito-error.js";
 import type { LocalUser, UserStore } from "./users.js";
 
 /** Cognito's `AttributeType`. */
@@ -53,6 +53,19 @@ export function parseAttributes(
     }
   }
   return out;
+}
+
+/**
+ * Checks that the app client may write every attribute in `names` (its
+ * WriteAttributes), as Cognito does on SignUp and UpdateUserAttributes:
+ * `NotAuthorizedException: A client attempted to write unauthorized attribute`.
+ */
+export function checkWritable(names: Iterable<string>, writable: ReadonlySet<string>): void {
+  for (const name of names) {
+    if (!writable.has(name)) {
+      throw notAuthorized("A client attempted to write unauthorized attribute");
+    }
+  }
 }
 
 const EMAIL_USERNAME = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;

@@ -15,9 +15,11 @@ import { confirmSignUp, signUp } from "./sign-up.js";
 import {
   deleteUser,
   getUser,
+  getUserAttributeVerificationCode,
   globalSignOut,
   revokeToken,
   updateUserAttributes,
+  verifyUserAttribute,
 } from "./user-operations.js";
 
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";
@@ -30,6 +32,8 @@ const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   RespondToAuthChallenge: respondToAuthChallenge,
   GetUser: getUser,
   UpdateUserAttributes: updateUserAttributes,
+  GetUserAttributeVerificationCode: getUserAttributeVerificationCode,
+  VerifyUserAttribute: verifyUserAttribute,
   DeleteUser: deleteUser,
   GlobalSignOut: globalSignOut,
   RevokeToken: revokeToken,

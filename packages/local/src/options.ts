@@ -38,6 +38,17 @@ export interface LocalPoolSettings {
    * @default ["email"]
    */
   autoVerifiedAttributes?: readonly "email"[];
+  /**
+   * Cognito's `UserAttributeUpdateSettings.AttributesRequireVerificationBeforeUpdate`.
+   * With `["email"]`, a change of a verified email (UpdateUserAttributes, or
+   * AdminUpdateUserAttributes without `email_verified=true`) keeps the old
+   * address in force and holds the new one pending: a code goes to the new
+   * address, and VerifyUserAttribute with that code applies it. `[]` applies
+   * every change at once and marks the new address unverified, as a pool
+   * without the setting does (keep it for testing the library's own defences).
+   * @default ["email"]
+   */
+  attributesRequireVerificationBeforeUpdate?: readonly "email"[];
 }
 
 /** App-client settings the local stack emulates (names as in `CreateUserPoolClient`). */
@@ -49,8 +60,12 @@ export interface LocalClientSettings {
   /** Attributes the client may read (GetUser, the ID token). @default every attribute */
   readAttributes?: readonly string[];
   /**
-   * Attributes the client may write with UpdateUserAttributes.
-   * @default every standard attribute except the `*_verified` flags, and every custom attribute except `custom:username`
+   * Attributes the client may write with SignUp (`UserAttributes`) and
+   * UpdateUserAttributes; anything else is refused with Cognito's
+   * `NotAuthorizedException: A client attempted to write unauthorized attribute`.
+   * Admin operations are not limited by it. Leave the username attribute out:
+   * only the Verify trigger may write it.
+   * @default every standard attribute except `sub` and the `*_verified` flags, and every custom attribute except the one the triggers hold the username in (`triggers.username.attribute`, `custom:username` unless configured)
    */
   writeAttributes?: readonly string[];
   /** Lifetime of a sign-in session, 3 to 15 minutes. @default 3 */

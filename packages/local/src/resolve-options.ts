@@ -46,6 +46,10 @@ export interface ResolvedConfig {
   customAttributes: readonly string[];
   passwordPolicy: Required<PasswordPolicy>;
   autoVerifyEmail: boolean;
+  /** `pool.attributesRequireVerificationBeforeUpdate` includes `"email"`. */
+  emailRequiresVerificationBeforeUpdate: boolean;
+  /** The attribute the triggers hold the username in, which no app client may write by default. */
+  usernameAttribute: string;
   explicitAuthFlows: ReadonlySet<string>;
   preventUserExistenceErrors: boolean;
   readAttributes: ReadonlySet<string>;
@@ -97,6 +101,21 @@ function stringList(field: string, value: unknown): string[] | undefined {
 const MINUTE = 60_000;
 const NOOP = () => {};
 
+/**
+ * The attribute the triggers hold the username in: `triggers.username.attribute`,
+ * else `custom:username` (also when `triggers.username` is `false`, so the
+ * default app client still cannot write the attribute the library would use).
+ */
+function usernameAttributeOf(triggers: LocalStackOptions["triggers"]): string {
+  const step = triggers?.username;
+  const attribute = step ? (step as { attribute?: unknown }).attribute : undefined;
+  if (attribute === undefined) return "custom:username";
+  if (typeof attribute !== "string" || attribute.length === 0) {
+    throw configError("triggers.username.attribute", "must be a non-empty string");
+  }
+  return attribute;
+}
+
 /** Fills the defaults of {@link LocalStackOptions} and checks every field once. */
 export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig {
   if (typeof options !== "object" || options === null) {
@@ -141,8 +160,22 @@ export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig 
   if (verified.some((name) => name !== "email")) {
     throw configError("pool.autoVerifiedAttributes", 'may only contain "email"');
   }
+  const beforeUpdate = stringList(
+    "pool.attributesRequireVerificationBeforeUpdate",
+    pool.attributesRequireVerificationBeforeUpdate,
+  ) ?? ["email"];
+  if (beforeUpdate.some((name) => name !== "email")) {
+    throw configError("pool.attributesRequireVerificationBeforeUpdate", 'may only contain "email"');
+  }
 
   const allAttributes = new Set([...STANDARD_ATTRIBUTES, ...customAttributes]);
+  const usernameAttribute = usernameAttributeOf(options.triggers);
+  if (!allAttributes.has(usernameAttribute) && usernameAttribute !== "custom:username") {
+    throw configError(
+      "triggers.username.attribute",
+      `names ${JSON.stringify(usernameAttribute)}, which is not in the pool schema (add it to pool.customAttributes)`,
+    );
+  }
   const client = options.client ?? {};
   const flows = stringList("client.explicitAuthFlows", client.explicitAuthFlows) ?? [
     "ALLOW_CUSTOM_AUTH",
@@ -177,7 +210,7 @@ export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig 
     throw configError("client.writeAttributes", "cannot include sub");
   }
   const defaultWrite = [...allAttributes].filter(
-    (name) => name !== "sub" && !VERIFIED_FLAGS.has(name) && name !== "custom:username",
+    (name) => name !== "sub" && !VERIFIED_FLAGS.has(name) && name !== usernameAttribute,
   );
   // Cognito always lets a client read `sub`, whatever ReadAttributes says.
   const readAttributes = new Set([...(readList ?? allAttributes), "sub"]);
@@ -209,6 +242,8 @@ export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig 
     customAttributes,
     passwordPolicy,
     autoVerifyEmail: verified.includes("email"),
+    emailRequiresVerificationBeforeUpdate: beforeUpdate.includes("email"),
+    usernameAttribute,
     explicitAuthFlows: new Set(flows),
     preventUserExistenceErrors: prevent === "ENABLED",
     readAttributes,

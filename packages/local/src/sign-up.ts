@@ -1,6 +1,6 @@
 import { createHash, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
 import { maskEmail } from "@cognito-passcode/shared";
-import { checkEmailUsername, parseSettableAttributes } from "./attributes.js";
+import { checkEmailUsername, checkWritable, parseSettableAttributes } from "./attributes.js";
 import { CognitoError, notAuthorized, userNotFound } from "./cognito-error.js";
 import {
   clientMetadata,
@@ -24,6 +24,9 @@ export const signUp: Operation = async (pool, input, request) => {
   checkEmailUsername(username);
   checkPassword(pool, password);
   const attributes = parseSettableAttributes(input, pool.knownAttributes);
+  // Before PreSignUp, as Cognito: an attribute the client may not write (the
+  // username attribute, email_verified) refuses the whole call.
+  checkWritable(Object.keys(attributes), pool.config.writeAttributes);
   attributes.email = username;
   // A user cannot declare their own email verified; only PreSignUp or a code can.
   delete attributes.email_verified;

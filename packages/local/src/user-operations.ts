@@ -1,6 +1,11 @@
-import { maskEmail } from "@cognito-passcode/shared";
-import { attributeList, isEmailChange, parseAttributes } from "./attributes.js";
+import { attributeList, checkWritable, parseAttributes } from "./attributes.js";
 import { notAuthorized, userNotFound } from "./cognito-error.js";
+import {
+  applyAttributeChanges,
+  requireEmailAttribute,
+  sendEmailVerificationCode,
+  verifyEmailCode,
+} from "./email-verification.js";
 import { type Operation, type PoolContext, requireClient, requireString } from "./pool.js";
 import type { LocalUser } from "./users.js";
 
@@ -26,28 +31,33 @@ export const getUser: Operation = async (pool, input) => {
   };
 };
 
-/** `UpdateUserAttributes`: only the attributes the app client may write. */
+/**
+ * `UpdateUserAttributes`: only the attributes the app client may write. A new
+ * email is held pending or applied unverified (see `applyAttributeChanges`).
+ */
 export const updateUserAttributes: Operation = async (pool, input) => {
   const { user } = await currentUser(pool, input);
   const changes = parseAttributes(input.UserAttributes, "userAttributes", pool.knownAttributes);
-  for (const name of Object.keys(changes)) {
-    if (!pool.config.writeAttributes.has(name)) {
-      throw notAuthorized("A client attempted to write unauthorized attribute");
-    }
-  }
-  const details: Record<string, string>[] = [];
-  const newEmail = changes.email;
-  if (isEmailChange(pool.users, user, newEmail)) {
-    // A new email is unverified until confirmed (VerifyUserAttribute is not emulated).
-    changes.email_verified = "false";
-    details.push({
-      Destination: maskEmail(newEmail),
-      DeliveryMedium: "EMAIL",
-      AttributeName: "email",
-    });
-  }
-  pool.users.update(user, (u) => Object.assign(u.attributes, changes), pool.clock.now());
+  checkWritable(Object.keys(changes), pool.config.writeAttributes);
+  const details = await applyAttributeChanges(pool, user, changes, true);
   return details.length > 0 ? { CodeDeliveryDetailsList: details } : {};
+};
+
+/** `GetUserAttributeVerificationCode`: emails a code to the pending email, else the current one. */
+export const getUserAttributeVerificationCode: Operation = async (pool, input) => {
+  const { user } = await currentUser(pool, input);
+  requireEmailAttribute(requireString(input, "AttributeName"));
+  const address = user.pendingEmail ?? user.attributes.email;
+  if (address === undefined) throw notAuthorized("User has no email attribute.");
+  return { CodeDeliveryDetails: await sendEmailVerificationCode(pool, user, address) };
+};
+
+/** `VerifyUserAttribute`: a right code verifies the address it was sent to and applies a pending one. */
+export const verifyUserAttribute: Operation = async (pool, input) => {
+  const { user } = await currentUser(pool, input);
+  requireEmailAttribute(requireString(input, "AttributeName"));
+  verifyEmailCode(pool, user, requireString(input, "Code"));
+  return {};
 };
 
 /** `DeleteUser`: the user deletes themself. */

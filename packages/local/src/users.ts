@@ -18,6 +18,26 @@ export interface LocalUser {
   updatedAt: number;
   /** SignUp's confirmation code digest and its expiry, while UNCONFIRMED. */
   confirmation?: { code: string; expiresAt: number } | undefined;
+  /**
+   * A new email held until it is verified (AttributesRequireVerificationBeforeUpdate):
+   * the `email` attribute keeps the old address meanwhile. Not an attribute, not
+   * indexed: nobody signs in with it or sees it in GetUser or the ID token.
+   */
+  pendingEmail?: string | undefined;
+  /** The outstanding email verification code: its digest, the address it was sent to, expiry and wrong tries. */
+  emailVerification?: EmailVerification | undefined;
+}
+
+/** An email verification code as the stack keeps it (never the code itself). */
+export interface EmailVerification {
+  /** SHA-256 of the address (lower-cased) and the code: the code proves only that address. */
+  digest: string;
+  /** The address the code was sent to. */
+  address: string;
+  /** Epoch ms. */
+  expiresAt: number;
+  /** Wrong answers so far. */
+  failures: number;
 }
 
 /**

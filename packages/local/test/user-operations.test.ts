@@ -90,7 +90,10 @@ describe("user operations and the app client's attribute permissions", () => {
   });
 
   it("marks a changed email unverified and refuses an email another user has", async () => {
-    const { stack, client, tokens } = await setUp();
+    // Without the AttributesRequireVerificationBeforeUpdate emulation the change applies at once.
+    const { stack, client, tokens } = await setUp({
+      pool: { attributesRequireVerificationBeforeUpdate: [] },
+    });
     await client.send(
       new SignUpCommand({
         ClientId: stack.clientId,

@@ -1,0 +1,503 @@
+import {
+  AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
+  CognitoIdentityProviderClient,
+  GetUserAttributeVerificationCodeCommand,
+  GetUserCommand,
+  ListUsersCommand,
+  SignUpCommand,
+  UpdateUserAttributesCommand,
+  VerifyUserAttributeCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { parseChallengeParameters } from "@cognito-passcode/shared";
+import {
+  CognitoAccessToken,
+  CognitoIdToken,
+  CognitoRefreshToken,
+  CognitoUser,
+  CognitoUserAttribute,
+  CognitoUserPool,
+  CognitoUserSession,
+} from "amazon-cognito-identity-js";
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type LocalStack,
+  type LocalStackOptions,
+  startLocalStack,
+  type TriggerEvent,
+} from "../src/index.js";
+import { resolveOptions } from "../src/resolve-options.js";
+import { secretWordTriggers } from "./support/challenge-triggers.js";
+import { claims, PASSWORD, sdkClient } from "./support/clients.js";
+import { answerStep, signIn, signUp, startCustomAuth } from "./support/flow.js";
+
+const UNAUTHORIZED = {
+  name: "NotAuthorizedException",
+  message: "A client attempted to write unauthorized attribute",
+};
+
+let stack: LocalStack | undefined;
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+/** A PostAuthentication that changes nothing (else the stack's default one would run). */
+const keepAttributes = async (event: TriggerEvent) => event;
+
+/**
+ * The secret-word triggers, with a PreSignUp that confirms the user and
+ * verifies the email, and a PostAuthentication that leaves attributes alone:
+ * only the stack itself changes email and email_verified here.
+ */
+function verifiedSignUpTriggers() {
+  const triggers = secretWordTriggers();
+  return {
+    events: triggers.events,
+    handlers: {
+      ...triggers.handlers,
+      postAuthentication: keepAttributes,
+      preSignUp: async (event: TriggerEvent) => {
+        triggers.events.push({ trigger: "preSignUp", event: structuredClone(event) });
+        event.response.autoConfirmUser = true;
+        event.response.autoVerifyEmail = true;
+        return event;
+      },
+    },
+  };
+}
+
+async function start(options: LocalStackOptions = {}) {
+  const triggers = verifiedSignUpTriggers();
+  stack = await startLocalStack({ handlers: triggers.handlers, ...options });
+  return { stack, client: sdkClient(stack), events: triggers.events };
+}
+
+function signUpWith(s: LocalStack, email: string, attributes: Record<string, string>) {
+  return sdkClient(s).send(
+    new SignUpCommand({
+      ClientId: s.clientId,
+      Username: email,
+      Password: PASSWORD,
+      UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+    }),
+  );
+}
+
+function update(s: LocalStack, token: string, attributes: Record<string, string>) {
+  return sdkClient(s).send(
+    new UpdateUserAttributesCommand({
+      AccessToken: token,
+      UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+    }),
+  );
+}
+
+/** An SDK client signing with the stack's admin credentials. */
+function adminClient(s: LocalStack) {
+  return new CognitoIdentityProviderClient({
+    endpoint: s.endpoint,
+    region: s.region,
+    // A copy: the SDK marks the credentials object it is given, and the stack's is frozen.
+    credentials: { ...s.credentials },
+    maxAttempts: 1,
+  });
+}
+
+function adminUpdate(s: LocalStack, username: string, attributes: Record<string, string>) {
+  return adminClient(s).send(
+    new AdminUpdateUserAttributesCommand({
+      UserPoolId: s.userPoolId,
+      Username: username,
+      UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+    }),
+  );
+}
+
+async function userAttributes(s: LocalStack, accessToken: string) {
+  const user = await sdkClient(s).send(new GetUserCommand({ AccessToken: accessToken }));
+  return Object.fromEntries(user.UserAttributes!.map((a) => [a.Name, a.Value]));
+}
+
+async function adminAttributes(s: LocalStack, username: string) {
+  const user = await adminClient(s).send(
+    new AdminGetUserCommand({ UserPoolId: s.userPoolId, Username: username }),
+  );
+  return Object.fromEntries(user.UserAttributes!.map((a) => [a.Name, a.Value]));
+}
+
+async function userCount(s: LocalStack) {
+  const { Users } = await adminClient(s).send(new ListUsersCommand({ UserPoolId: s.userPoolId }));
+  return Users?.length ?? 0;
+}
+
+/** amazon-cognito-identity-js's user pool on the stack. */
+function identityJsPool(s: LocalStack) {
+  return new CognitoUserPool({
+    UserPoolId: s.userPoolId,
+    ClientId: s.clientId,
+    endpoint: s.endpoint,
+  });
+}
+
+/** amazon-cognito-identity-js's CognitoUser holding `tokens`, as an app rebuilds it from storage. */
+function identityJsUser(s: LocalStack, tokens: { IdToken?: string; AccessToken?: string }) {
+  const pool = identityJsPool(s);
+  const idToken = new CognitoIdToken({ IdToken: tokens.IdToken! });
+  const user = new CognitoUser({
+    Username: String(idToken.decodePayload()["cognito:username"]),
+    Pool: pool,
+  });
+  user.setSignInUserSession(
+    new CognitoUserSession({
+      IdToken: idToken,
+      AccessToken: new CognitoAccessToken({ AccessToken: tokens.AccessToken! }),
+      RefreshToken: new CognitoRefreshToken({ RefreshToken: "" }),
+    }),
+  );
+  return user;
+}
+
+describe("WriteAttributes: nobody writes the username attribute but the Verify trigger", () => {
+  it("refuses SignUp with custom:username before PreSignUp runs, and creates nobody", async () => {
+    // Prepare
+    const { stack, events } = await start();
+    // Act
+    const attempt = signUpWith(stack, "mallory@example.com", { "custom:username": "admin" });
+    // Assess
+    await expect(attempt).rejects.toMatchObject(UNAUTHORIZED);
+    expect(events.filter((e) => e.trigger === "preSignUp")).toHaveLength(0);
+    expect(await userCount(stack)).toBe(0);
+    // The address is still free: the refused call created nothing.
+    await signUp(stack, "mallory@example.com");
+    expect(await userCount(stack)).toBe(1);
+  });
+
+  it("refuses the attribute the triggers are configured with, not only custom:username", async () => {
+    // Prepare
+    const { stack } = await start({
+      pool: { customAttributes: ["handle", "team"] },
+      triggers: { username: { attribute: "custom:handle" } } as LocalStackOptions["triggers"],
+    });
+    // Act and assess: amazon-cognito-identity-js's signUp, as an app would call it
+    const pool = identityJsPool(stack);
+    const refused = await new Promise<unknown>((resolve) => {
+      pool.signUp(
+        "mallory@example.com",
+        PASSWORD,
+        [new CognitoUserAttribute({ Name: "custom:handle", Value: "admin" })],
+        [],
+        (error) => resolve(error),
+      );
+    });
+    expect(refused).toMatchObject({ code: UNAUTHORIZED.name, message: UNAUTHORIZED.message });
+    expect(await userCount(stack)).toBe(0);
+    // Every other custom attribute stays writable by default.
+    await signUpWith(stack, "nina@example.com", { "custom:team": "blue" });
+    const tokens = await signIn(stack, sdkClient(stack), "nina@example.com");
+    expect(claims(tokens.IdToken!)["custom:team"]).toBe("blue");
+    await expect(
+      update(stack, tokens.AccessToken!, { "custom:handle": "admin" }),
+    ).rejects.toMatchObject(UNAUTHORIZED);
+    await update(stack, tokens.AccessToken!, { "custom:team": "red" });
+    expect(await userAttributes(stack, tokens.AccessToken!)).not.toHaveProperty("custom:handle");
+  });
+
+  it("refuses SignUp that declares its own email_verified", async () => {
+    const { stack } = await start();
+    await expect(
+      signUpWith(stack, "vic@example.com", { email_verified: "true" }),
+    ).rejects.toMatchObject(UNAUTHORIZED);
+    expect(await userCount(stack)).toBe(0);
+  });
+
+  it("checks SignUp against an explicit client.writeAttributes too", async () => {
+    const { stack } = await start({ client: { writeAttributes: ["name"] } });
+    await expect(signUpWith(stack, "wes@example.com", { nickname: "w" })).rejects.toMatchObject(
+      UNAUTHORIZED,
+    );
+    await signUpWith(stack, "wes@example.com", { name: "Wes" });
+    expect(await userCount(stack)).toBe(1);
+  });
+
+  it("lets admin operations write the username attribute (AdminUpdateUserAttributes is not limited)", async () => {
+    const { stack, client } = await start();
+    await signUp(stack, "ada@example.com", client);
+    await adminUpdate(stack, "ada@example.com", { "custom:username": "ada" });
+    expect(await adminAttributes(stack, "ada@example.com")).toMatchObject({
+      "custom:username": "ada",
+    });
+  });
+
+  it("never lets the default WriteAttributes hold the username attribute, a *_verified flag or sub", () => {
+    const name = fc.stringMatching(/^[A-Za-z0-9_]{1,20}$/);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(name, { minLength: 1, maxLength: 8 }),
+        fc.nat(),
+        (custom, pick) => {
+          const attribute = `custom:${custom[pick % custom.length]}`;
+          const config = resolveOptions({
+            pool: { customAttributes: custom },
+            triggers: { username: { attribute } } as LocalStackOptions["triggers"],
+          });
+          expect(config.writeAttributes.has(attribute)).toBe(false);
+          for (const flag of ["email_verified", "phone_number_verified", "sub"]) {
+            expect(config.writeAttributes.has(flag)).toBe(false);
+          }
+          for (const other of custom.map((n) => `custom:${n}`)) {
+            if (other !== attribute) expect(config.writeAttributes.has(other)).toBe(true);
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe("AttributesRequireVerificationBeforeUpdate (email), emulated by default", () => {
+  async function signedIn(options: LocalStackOptions = {}) {
+    const { stack, client } = await start(options);
+    await signUp(stack, "olga@example.com", client);
+    const tokens = await signIn(stack, client, "olga@example.com");
+    return { stack, client, tokens };
+  }
+
+  it("keeps a verified email in force and holds the new one pending until VerifyUserAttribute", async () => {
+    // Prepare
+    const { stack, client, tokens } = await signedIn();
+    // Act
+    const result = await update(stack, tokens.AccessToken!, { email: "victim@example.com" });
+    // Assess: the old address still holds, verified; the new one got a code
+    expect(result.CodeDeliveryDetailsList).toEqual([
+      { Destination: "v***@e***.com", DeliveryMedium: "EMAIL", AttributeName: "email" },
+    ]);
+    expect(await userAttributes(stack, tokens.AccessToken!)).toMatchObject({
+      email: "olga@example.com",
+      email_verified: "true",
+    });
+    const again = await signIn(stack, client, "olga@example.com");
+    expect(claims(again.IdToken!)).toMatchObject({
+      email: "olga@example.com",
+      email_verified: true,
+    });
+    expect(stack.mailbox.messages("victim@example.com")).toHaveLength(1);
+    // The pending address is nobody's sign-in name yet.
+    await expect(signUp(stack, "victim@example.com")).resolves.toBeDefined();
+  });
+
+  it("VerifyUserAttribute with the code sent to the new address applies it; a wrong code does not", async () => {
+    // Prepare
+    const { stack, client, tokens } = await signedIn();
+    await update(stack, tokens.AccessToken!, { email: "olga.new@example.com" });
+    const code = await stack.mailbox.latestCode("olga.new@example.com");
+    const wrong = code === "000000" ? "111111" : "000000";
+    // Act and assess
+    await expect(
+      client.send(
+        new VerifyUserAttributeCommand({
+          AccessToken: tokens.AccessToken!,
+          AttributeName: "email",
+          Code: wrong,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "CodeMismatchException" });
+    expect(await userAttributes(stack, tokens.AccessToken!)).toMatchObject({
+      email: "olga@example.com",
+    });
+    // amazon-cognito-identity-js's verifyAttribute, as an app calls it
+    const user = identityJsUser(stack, tokens);
+    await new Promise<void>((resolve, reject) => {
+      user.verifyAttribute("email", code, {
+        onSuccess: () => resolve(),
+        onFailure: reject,
+      });
+    });
+    expect(await userAttributes(stack, tokens.AccessToken!)).toMatchObject({
+      email: "olga.new@example.com",
+      email_verified: "true",
+    });
+    const renamed = await signIn(stack, client, "olga.new@example.com");
+    expect(claims(renamed.IdToken!).email).toBe("olga.new@example.com");
+    // The old address names nobody any more.
+    await expect(adminAttributes(stack, "olga@example.com")).rejects.toMatchObject({
+      name: "UserNotFoundException",
+    });
+    // The code is single-use.
+    await expect(
+      client.send(
+        new VerifyUserAttributeCommand({
+          AccessToken: tokens.AccessToken!,
+          AttributeName: "email",
+          Code: code,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: expect.stringMatching(/CodeMismatch|ExpiredCode/) });
+  });
+
+  it("a code proves only the address it was sent to: a later pending change voids it", async () => {
+    const { stack, client, tokens } = await signedIn();
+    await update(stack, tokens.AccessToken!, { email: "first@example.com" });
+    const firstCode = await stack.mailbox.latestCode("first@example.com");
+    await update(stack, tokens.AccessToken!, { email: "second@example.com" });
+    const secondCode = await stack.mailbox.latestCode("second@example.com");
+    if (firstCode !== secondCode) {
+      await expect(
+        client.send(
+          new VerifyUserAttributeCommand({
+            AccessToken: tokens.AccessToken!,
+            AttributeName: "email",
+            Code: firstCode,
+          }),
+        ),
+      ).rejects.toMatchObject({ name: "CodeMismatchException" });
+    }
+    await client.send(
+      new VerifyUserAttributeCommand({
+        AccessToken: tokens.AccessToken!,
+        AttributeName: "email",
+        Code: secondCode,
+      }),
+    );
+    expect(await userAttributes(stack, tokens.AccessToken!)).toMatchObject({
+      email: "second@example.com",
+      email_verified: "true",
+    });
+  });
+
+  it("GetUserAttributeVerificationCode resends to the pending address", async () => {
+    const { stack, client, tokens } = await signedIn();
+    await update(stack, tokens.AccessToken!, { email: "pending@example.com" });
+    const resent = await client.send(
+      new GetUserAttributeVerificationCodeCommand({
+        AccessToken: tokens.AccessToken!,
+        AttributeName: "email",
+      }),
+    );
+    expect(resent.CodeDeliveryDetails).toEqual({
+      Destination: "p***@e***.com",
+      DeliveryMedium: "EMAIL",
+      AttributeName: "email",
+    });
+    expect(stack.mailbox.messages("pending@example.com")).toHaveLength(2);
+    expect(stack.mailbox.messages("olga@example.com")).toHaveLength(0);
+    await client.send(
+      new VerifyUserAttributeCommand({
+        AccessToken: tokens.AccessToken!,
+        AttributeName: "email",
+        Code: await stack.mailbox.latestCode("pending@example.com"),
+      }),
+    );
+    expect((await userAttributes(stack, tokens.AccessToken!)).email).toBe("pending@example.com");
+  });
+
+  it("applies a change at once, unverified, when the current email is not verified", async () => {
+    // Prepare: secret-word PreSignUp confirms without verifying the email
+    stack = await startLocalStack({
+      handlers: { ...secretWordTriggers().handlers, postAuthentication: keepAttributes },
+    });
+    const client = sdkClient(stack);
+    await signUp(stack, "ulla@example.com", client);
+    const tokens = await signIn(stack, client, "ulla@example.com");
+    // Act
+    await update(stack, tokens.AccessToken!, { email: "ulla2@example.com" });
+    // Assess
+    expect(await userAttributes(stack, tokens.AccessToken!)).toMatchObject({
+      email: "ulla2@example.com",
+      email_verified: "false",
+    });
+    await client.send(
+      new VerifyUserAttributeCommand({
+        AccessToken: tokens.AccessToken!,
+        AttributeName: "email",
+        Code: await stack.mailbox.latestCode("ulla2@example.com"),
+      }),
+    );
+    expect((await userAttributes(stack, tokens.AccessToken!)).email_verified).toBe("true");
+  });
+
+  it("with attributesRequireVerificationBeforeUpdate: [] applies the change at once, unverified", async () => {
+    const { stack, client, tokens } = await signedIn({
+      pool: { attributesRequireVerificationBeforeUpdate: [] },
+    });
+    await update(stack, tokens.AccessToken!, { email: "victim@example.com" });
+    expect(await userAttributes(stack, tokens.AccessToken!)).toMatchObject({
+      email: "victim@example.com",
+      email_verified: "false",
+    });
+    const again = await signIn(stack, client, "victim@example.com");
+    expect(claims(again.IdToken!)).toMatchObject({
+      email: "victim@example.com",
+      email_verified: false,
+    });
+  });
+
+  it("AdminUpdateUserAttributes with email and email_verified=true applies at once (the Verify trigger's pinned write)", async () => {
+    const { stack, tokens } = await signedIn();
+    const username = String(claims(tokens.IdToken!)["cognito:username"]);
+    await adminUpdate(stack, username, {
+      email: "proven@example.com",
+      email_verified: "true",
+    });
+    expect(await adminAttributes(stack, username)).toMatchObject({
+      email: "proven@example.com",
+      email_verified: "true",
+    });
+    expect(stack.mailbox.messages("proven@example.com")).toHaveLength(0);
+  });
+
+  it("AdminUpdateUserAttributes of a verified email without email_verified=true is held pending", async () => {
+    const { stack, tokens } = await signedIn();
+    const username = String(claims(tokens.IdToken!)["cognito:username"]);
+    await adminUpdate(stack, username, { email: "later@example.com" });
+    expect(await adminAttributes(stack, username)).toMatchObject({
+      email: "olga@example.com",
+      email_verified: "true",
+    });
+    await sdkClient(stack).send(
+      new VerifyUserAttributeCommand({
+        AccessToken: tokens.AccessToken!,
+        AttributeName: "email",
+        Code: await stack.mailbox.latestCode("later@example.com"),
+      }),
+    );
+    expect(await adminAttributes(stack, username)).toMatchObject({
+      email: "later@example.com",
+      email_verified: "true",
+    });
+  });
+});
+
+describe("the issue's takeover, end to end with the passcode triggers", () => {
+  it("an email changed mid sign-in never reaches the ID token as verified", async () => {
+    // Prepare: the attacker signs up and in with their own inbox
+    stack = await startLocalStack({ triggers: { throttle: false, username: false } });
+    const client = sdkClient(stack);
+    await signUp(stack, "attacker@example.com", client);
+    const first = await startCustomAuth(stack, client, "attacker@example.com");
+    const signedIn = await answerStep(
+      stack,
+      client,
+      first,
+      await stack.mailbox.latestCode("attacker@example.com"),
+    );
+    const accessToken = signedIn.AuthenticationResult!.AccessToken!;
+    // Act: start a sign-in (code to the attacker), move the email to the victim's, answer
+    const second = await startCustomAuth(stack, client, "attacker@example.com");
+    expect(parseChallengeParameters(second.ChallengeParameters)?.step).toBe("CODE");
+    const code = await stack.mailbox.latestCode("attacker@example.com");
+    await update(stack, accessToken, { email: "victim@example.com" });
+    const done = await answerStep(stack, client, second, code);
+    // Assess: the change is pending, so the code still proves the attacker's own address
+    expect(claims(done.AuthenticationResult!.IdToken!)).toMatchObject({
+      email: "attacker@example.com",
+      email_verified: true,
+    });
+    expect(await userAttributes(stack, accessToken)).toMatchObject({
+      email: "attacker@example.com",
+      email_verified: "true",
+    });
+    // The victim got a verification code the attacker cannot read, and nothing else.
+    expect(stack.mailbox.messages("victim@example.com")).toHaveLength(1);
+  });
+});
