@@ -173,6 +173,39 @@ describe("the daily cap's throttle key", () => {
   });
 });
 
+describe("the throttle keys on the canonical mailbox", () => {
+  it("stores every +tag, case and Gmail-dot variant of one inbox under the same two items", async () => {
+    // Prepare
+    const keyPrefix = `mailbox-key-${++unique}/`;
+    const store = dynamoDbStore({ tableName: table.tableName, client: table.client, keyPrefix });
+    const h = harness({ throttle: { store, minIntervalSeconds: 0, maxPerDay: 3 } });
+    const variants = [
+      knownUser("Kim.Lee@gmail.com"),
+      unknownUser("kimlee+promo@googlemail.com"),
+      knownUser("k.i.m.l.e.e+x@gmail.com"),
+      knownUser("kimlee+y@gmail.com"),
+    ];
+    // Act
+    const outcomes: string[] = [];
+    for (const who of variants) {
+      h.clock.now += HOUR;
+      outcomes.push(await request(h, who));
+    }
+    // Assess
+    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+    const key = `email#${emailTag("kimlee@gmail.com")}`;
+    const items = (await table.scan()).filter((item) => item.pk?.S?.startsWith(keyPrefix));
+    expect(items.map((item) => item.pk?.S).sort()).toEqual(
+      [
+        `${keyPrefix}throttle#${sha256(key)}`,
+        `${keyPrefix}throttle#${sha256(`${key}#day`)}`,
+      ].sort(),
+    );
+    expect(outcomes).toEqual(["sent", "sent", "sent", `THROTTLED retryAfterMs=${DAY - 3 * HOUR}`]);
+    expect(h.mailbox.map((m) => m.to)).toEqual(["kim.lee@gmail.com", "k.i.m.l.e.e+x@gmail.com"]);
+  });
+});
+
 /** The most sends in any half-open window of `length` ms, over ascending times. */
 function busiest(times: readonly number[], length: number): number {
   let most = 0;
