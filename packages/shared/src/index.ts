@@ -29,8 +29,10 @@ export { formatTriggerError, parseTriggerError, type TriggerErrorInfo } from "./
 export {
   checkUsername,
   DEFAULT_RESERVED_USERNAMES,
+  DEFAULT_STAFF_WORDS,
   DEFAULT_USERNAME_POLICY,
   normalizeUsername,
+  type ReservedUsernames,
   resolveUsernamePolicy,
   type UsernamePolicy,
   type UsernamePolicyOptions,
@@ -38,3 +40,4 @@ export {
   type UsernameValidation,
   validateUsername,
 } from "./username.js";
+export { usernameSkeleton } from "./username-skeleton.js";

@@ -1,4 +1,5 @@
 import { PasscodeError } from "./errors.js";
+import { reservedUsernameMatcher, usernameSkeleton } from "./username-skeleton.js";
 
 /**
  * Names refused by the default policy: roles, system words and names people
@@ -17,6 +18,23 @@ export const DEFAULT_RESERVED_USERNAMES: readonly string[] = /* @__PURE__ */ Obj
   ).split(" "),
 );
 
+/**
+ * Words no username may contain, even disguised: `the_admin`, `support_team`
+ * and `m0derator42` read as staff. Compared as parts of the name's
+ * {@link usernameSkeleton}, so each one also refuses every ordinary word that
+ * contains it (`administer`, `insecurity`, `unofficial`, `flagstaff`); the
+ * list is short for that reason.
+ */
+export const DEFAULT_STAFF_WORDS: readonly string[] = /* @__PURE__ */ Object.freeze([
+  "admin",
+  "support",
+  "official",
+  "moderator",
+  "staff",
+  "security",
+  "helpdesk",
+]);
+
 /** Options for the username policy; every field has a default. */
 export interface UsernamePolicyOptions {
   /**
@@ -30,18 +48,47 @@ export interface UsernamePolicyOptions {
    */
   maxLength?: number;
   /**
-   * Names to refuse, compared after normalisation. Replaces the default list;
-   * spread {@link DEFAULT_RESERVED_USERNAMES} to extend it instead.
+   * Names to refuse, and every name that reads as one of them: compared on
+   * the {@link usernameSkeleton} (`adrnin`, `adm1n` and `admin_2` are all
+   * `admin`). Replaces the default list; spread
+   * {@link DEFAULT_RESERVED_USERNAMES} to extend it instead.
    * @default DEFAULT_RESERVED_USERNAMES
    */
   reserved?: readonly string[];
+  /**
+   * Words no name may contain, compared on the {@link usernameSkeleton}:
+   * `support` refuses `support_team`, `the5upport` and `supporter`. Each word
+   * needs a skeleton of at least 3 letters. Replaces the default list; `[]`
+   * turns the check off. Only the service holds it: the browser client never
+   * sees it (a refused name comes back as `USERNAME_UNAVAILABLE`).
+   * @default DEFAULT_STAFF_WORDS
+   */
+  staffWords?: readonly string[];
 }
 
 /** A complete username policy, as {@link resolveUsernamePolicy} returns it. */
 export interface UsernamePolicy {
   readonly minLength: number;
   readonly maxLength: number;
+  /** The reserved names as configured, normalised. */
   readonly reserved: ReadonlySet<string>;
+  /** The staff words, as skeletons ({@link usernameSkeleton}). */
+  readonly staffWords: readonly string[];
+  /**
+   * The reserved check {@link validateUsername} runs on a normalised name:
+   * `true` when it reads as a reserved name or contains a staff word, on the
+   * {@link usernameSkeleton}.
+   */
+  readonly isReserved: (username: string) => boolean;
+}
+
+/**
+ * What {@link checkUsername} asks whether a normalised name is reserved:
+ * a `Set` of normalised names (exact match), or
+ * `{ has: policy.isReserved }` for the policy's look-alike check.
+ */
+export interface ReservedUsernames {
+  has(username: string): boolean;
 }
 
 /** Why {@link validateUsername} refused a name. */
@@ -92,24 +139,45 @@ export function resolveUsernamePolicy(
     minLength,
     MAX_POLICY_LENGTH,
   );
-  const reservedList = options.reserved ?? DEFAULT_RESERVED_USERNAMES;
-  if (!Array.isArray(reservedList) || reservedList.some((name) => typeof name !== "string")) {
+  const reservedList = checkStrings(
+    `${fieldPrefix}reserved`,
+    options.reserved ?? DEFAULT_RESERVED_USERNAMES,
+  );
+  const staffList = checkStrings(
+    `${fieldPrefix}staffWords`,
+    options.staffWords ?? DEFAULT_STAFF_WORDS,
+  );
+  const staffWords = staffList.map(usernameSkeleton);
+  if (staffWords.some((word) => word.length < 3)) {
+    // A one- or two-letter word would refuse a large share of all names.
     throw new PasscodeError(
       "CONFIGURATION_ERROR",
-      `${fieldPrefix}reserved must be a string array`,
-      {
-        details: { field: `${fieldPrefix}reserved` },
-      },
+      `${fieldPrefix}staffWords must each read as at least 3 letters`,
+      { details: { field: `${fieldPrefix}staffWords` } },
     );
   }
   return Object.freeze({
     minLength,
     maxLength,
     reserved: new Set(reservedList.map((name) => normalizeUsername(name))),
+    staffWords: Object.freeze(staffWords),
+    isReserved: reservedUsernameMatcher(reservedList, staffList),
   });
 }
 
-/** The default policy: 3 to 30 characters and {@link DEFAULT_RESERVED_USERNAMES}. */
+function checkStrings(field: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || value.some((entry) => typeof entry !== "string")) {
+    throw new PasscodeError("CONFIGURATION_ERROR", `${field} must be a string array`, {
+      details: { field },
+    });
+  }
+  return value;
+}
+
+/**
+ * The default policy: 3 to 30 characters, {@link DEFAULT_RESERVED_USERNAMES}
+ * and {@link DEFAULT_STAFF_WORDS}, both compared on look-alike skeletons.
+ */
 export const DEFAULT_USERNAME_POLICY: UsernamePolicy = /* @__PURE__ */ resolveUsernamePolicy();
 
 /**
@@ -122,14 +190,16 @@ export function normalizeUsername(input: string): string {
 }
 
 function isPolicy(value: UsernamePolicy | UsernamePolicyOptions): value is UsernamePolicy {
-  return (value as UsernamePolicy).reserved instanceof Set;
+  return typeof (value as UsernamePolicy).isReserved === "function";
 }
 
 /**
  * Checks a username against the policy, on its normalised form: only `a-z`,
  * `0-9` and `_`, starting with a letter, within the length bounds, not
  * reserved. Non-ASCII letters are refused rather than transliterated, which
- * shuts out look-alike (homoglyph) names. The Verify trigger calls this with
+ * shuts out look-alike (homoglyph) names; ASCII look-alikes of reserved names
+ * (`adrnin`, `supp0rt`) and names containing a staff word (`the_admin`) are
+ * refused as `RESERVED` (see {@link usernameSkeleton}). The Verify trigger calls this with
  * its configured policy; the browser client calls {@link checkUsername}, the
  * function this one runs, with the bounds the service sent.
  *
@@ -144,7 +214,7 @@ export function validateUsername(
   policy: UsernamePolicy | UsernamePolicyOptions = DEFAULT_USERNAME_POLICY,
 ): UsernameValidation {
   const rules = isPolicy(policy) ? policy : resolveUsernamePolicy(policy);
-  return checkUsername(input, rules.minLength, rules.maxLength, rules.reserved);
+  return checkUsername(input, rules.minLength, rules.maxLength, { has: rules.isReserved });
 }
 
 const refuse = (reason: UsernameRejection, message: string): UsernameValidation => ({
@@ -155,8 +225,9 @@ const refuse = (reason: UsernameRejection, message: string): UsernameValidation 
 
 /**
  * The rule behind {@link validateUsername}, without policy resolution: the
- * bounds are taken as given, and only names in `reserved` (normalised form)
- * are refused as reserved. The browser client calls it with the bounds from
+ * bounds are taken as given, and only names `reserved.has` (normalised form)
+ * are refused as reserved: a `Set` matches exactly, `{ has: policy.isReserved }`
+ * matches look-alikes and staff words. The browser client calls it with the bounds from
  * the `USERNAME` challenge and no reserved list: the service's list may not be
  * the default one, so the service alone refuses reserved names (they come back
  * as `USERNAME_UNAVAILABLE`). Small on purpose: it is in every browser bundle.
@@ -167,7 +238,7 @@ export function checkUsername(
   input: unknown,
   minLength: number,
   maxLength: number,
-  reserved?: ReadonlySet<string>,
+  reserved?: ReservedUsernames,
 ): UsernameValidation {
   if (
     !(Number.isInteger(minLength) && Number.isInteger(maxLength)) ||
