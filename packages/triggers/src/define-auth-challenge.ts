@@ -61,7 +61,8 @@ export function defineAuthChallengeFrom(runtime: DefineSettings): DefineAuthChal
 /**
  * Creates the Define Auth Challenge trigger: it reads Cognito's session and
  * decides the next step (a CODE challenge, a USERNAME challenge, tokens, or
- * failure). Validates the options it uses (`code`, `username`, `logger`, `now`) now;
+ * failure). It fails the sign-in, at any step, once the user's email is no
+ * longer the address the session's code was sent to. Validates the options it uses (`code`, `username`, `logger`, `now`) now;
  * throws `CONFIGURATION_ERROR` on a bad one.
  *
  * @example

@@ -55,7 +55,10 @@ export interface CodeOptions {
    */
   ttlSeconds?: number;
   /**
-   * Answers allowed per code, an integer from 1 to 10.
+   * Answers allowed per code, an integer from 1 to 10. Define counts them in
+   * Cognito's session; with a throttle store, Verify also counts them per
+   * code in the store, so answers sent in parallel on one session cannot be
+   * checked more than this many times.
    * @default 3
    */
   maxAttempts?: number;
@@ -149,9 +152,11 @@ export interface PasscodeTriggersOptions {
   /**
    * The per-email send throttle, or `false` to send without one. Required, so
    * that no deployment runs unthrottled by omission: leaving it out throws
-   * `CONFIGURATION_ERROR` from `createPasscodeTriggers` and
-   * `createCreateAuthChallengeHandler`. Pass `false` only where nothing can
-   * flood a mailbox (tests, local tools); production wants a store.
+   * `CONFIGURATION_ERROR` from `createPasscodeTriggers`,
+   * `createCreateAuthChallengeHandler` and `createVerifyAuthChallengeHandler`.
+   * Verify keeps each code's attempt counter in the same store (one hit per
+   * answer). Pass `false` only where nothing can flood a mailbox or answer in
+   * parallel (tests, local tools); production wants a store.
    * @example `throttle: { store: dynamoDbStore({ tableName }) }`
    */
   throttle: ThrottleOptions | false;
