@@ -8,11 +8,11 @@ import {
 } from "@cognito-passcode/shared";
 import { type ErrorContext, errorType, mapError, snapshotError } from "./errors.js";
 import { createFetchTransport } from "./fetch-transport.js";
-import { decodeJwtPayload } from "./jwt.js";
 import { type PasscodeEvent, transition } from "./machine.js";
 import { checkClientOptions, type PasscodeClientOptions } from "./options.js";
 import { randomPassword } from "./password.js";
 import { createTokenStore, text } from "./storage.js";
+import { checkTokens } from "./tokens.js";
 import type { AuthStep, TransportTokens } from "./transport.js";
 import type {
   PasscodeClient,
@@ -131,31 +131,33 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     known: { refreshToken?: string; email?: string; username?: string },
   ): Promise<void> {
     let tokens = issued;
-    let refreshToken = issued.refreshToken ?? known.refreshToken;
+    let checked: ReturnType<typeof checkTokens>;
+    try {
+      checked = checkTokens(tokens);
+    } catch {
+      // Whatever the transport: tokens Cognito would never issue are neither held nor stored.
+      return void broken();
+    }
+    let refreshToken = tokens.refreshToken ?? known.refreshToken;
     if (!refreshToken) return void broken();
-    let claims = decodeJwtPayload(tokens.idToken) ?? {};
     // Tokens issued right after the username step may predate the attribute: refresh once.
-    if (known.username && !text(claims[usernameAttribute])) {
+    if (known.username && !text(checked.claims[usernameAttribute])) {
       try {
-        tokens = await transport.refresh({ refreshToken });
-        refreshToken = tokens.refreshToken ?? refreshToken;
-        claims = decodeJwtPayload(tokens.idToken) ?? {};
+        const again = await transport.refresh({ refreshToken });
+        checked = checkTokens(again);
+        tokens = again;
+        refreshToken = again.refreshToken ?? refreshToken;
       } catch {
         // Keep the first tokens; the username we sent was accepted.
       }
       if (!live()) return;
     }
+    const { claims, lifetime } = checked;
     const user: PasscodeUser = {
-      sub: text(claims.sub) ?? "",
+      sub: claims.sub as string,
       email: text(claims.email) ?? known.email ?? "",
       username: text(claims[usernameAttribute]) ?? known.username ?? null,
     };
-    // ExpiresIn is the access token's lifetime; the ID token may be set to expire sooner.
-    let lifetime = tokens.expiresIn;
-    const { iat, exp } = claims;
-    if (typeof iat === "number" && typeof exp === "number" && exp > iat) {
-      lifetime = Math.min(lifetime, exp - iat);
-    }
     const next: Held = {
       refreshToken,
       tokens: Object.freeze({
@@ -224,6 +226,8 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     let issued: TransportTokens;
     try {
       issued = await transport.refresh({ refreshToken });
+      // A malformed answer fails like any other refresh (SERVICE_ERROR), not as a sign-in would.
+      checkTokens(issued);
     } catch (error) {
       if (!live()) return;
       const mapped = mapError(error, { step: "refresh" });

@@ -4,10 +4,10 @@ import {
   CognitoUser,
   CognitoUserAttribute,
   type CognitoUserPool,
-  type CognitoUserSession,
   type ICognitoStorage,
 } from "amazon-cognito-identity-js";
 import { configurationError } from "./options.js";
+import { tokensFrom } from "./tokens.js";
 import type { AuthStep, Transport, TransportTokens } from "./transport.js";
 
 /** Options for {@link createCognitoIdentityJsTransport}. */
@@ -23,15 +23,26 @@ export interface CognitoIdentityJsTransportOptions {
 
 /**
  * Members amazon-cognito-identity-js 5.x and 6.x have but do not declare: the
- * challenge session, and its HTTP client for the two calls it only offers
- * bound to its own token cache (RevokeToken, GlobalSignOut).
+ * challenge session, and its HTTP client (for the two calls it only offers
+ * bound to its own token cache, RevokeToken and GlobalSignOut, and to read
+ * Cognito's answers before the library does).
  */
 interface Undeclared {
   Session: string | null;
   client: {
-    request(operation: string, params: object, callback: (err: unknown) => void): void;
+    request(
+      operation: string,
+      params: object,
+      callback: (
+        err: unknown,
+        data?: { ChallengeName?: string; Session?: string; AuthenticationResult?: unknown },
+      ) => void,
+    ): void;
   };
 }
+
+/** A CognitoUser as the transport uses it: the tokens it last accepted in `issued`. */
+type User = CognitoUser & Undeclared & { issued?: TransportTokens };
 
 function memoryStorage(): ICognitoStorage {
   const items = new Map<string, string>();
@@ -40,17 +51,6 @@ function memoryStorage(): ICognitoStorage {
     setItem: (key, value) => void items.set(key, value),
     removeItem: (key) => void items.delete(key),
     clear: () => items.clear(),
-  };
-}
-
-function tokensOf(session: CognitoUserSession): TransportTokens {
-  const access = session.getAccessToken();
-  const refreshToken = session.getRefreshToken()?.getToken();
-  return {
-    idToken: session.getIdToken().getJwtToken(),
-    accessToken: access.getJwtToken(),
-    expiresIn: Math.max(1, access.getExpiration() - access.getIssuedAt()),
-    ...(refreshToken ? { refreshToken } : {}),
   };
 }
 
@@ -80,32 +80,57 @@ export function createCognitoIdentityJsTransport(
   if (!pool || typeof pool.getClientId !== "function") {
     throw configurationError("userPool", "must be a CognitoUserPool");
   }
+  /**
+   * A CognitoUser whose sign-in and refresh answers go through `tokensFrom`
+   * before the library reads them, as the fetch transport's do: what passes
+   * is kept in `issued` (the library never sees `ExpiresIn`); a malformed
+   * answer fails with a `SERVICE_ERROR` `PasscodeError`, not retried, instead
+   * of a TypeError from inside the library, which reads as a network failure.
+   */
   const user = (username: string, session?: string) => {
-    const u = new CognitoUser({ Username: username, Pool: pool, Storage: memoryStorage() });
+    const u = new CognitoUser({ Username: username, Pool: pool, Storage: memoryStorage() }) as User;
     u.setAuthenticationFlowType("CUSTOM_AUTH");
-    if (session) (u as unknown as Undeclared).Session = session;
+    if (session) u.Session = session;
+    const { client } = u;
+    if (typeof client?.request !== "function") {
+      throw configurationError("userPool", "needs amazon-cognito-identity-js 5.x or 6.x");
+    }
+    u.client = Object.assign(Object.create(client), {
+      request: ((operation, params, callback) =>
+        client.request(operation, params, (err, data) => {
+          if (
+            !err &&
+            /^(InitiateAuth|RespondToAuthChallenge)$/.test(operation) &&
+            // The fetch transport's rule: a challenge needs its session, anything else is tokens.
+            !(data?.ChallengeName === "CUSTOM_CHALLENGE" && data.Session)
+          ) {
+            try {
+              u.issued = tokensFrom(data?.AuthenticationResult);
+            } catch (error) {
+              return callback(Object.assign(error as Error, { nonRetryable: true }));
+            }
+          }
+          callback(err, data);
+        })) satisfies Undeclared["client"]["request"],
+    });
     return u;
   };
-  const probe = user("") as unknown as Undeclared;
-  if (typeof probe.client?.request !== "function") {
-    throw configurationError("userPool", "needs amazon-cognito-identity-js 5.x or 6.x");
-  }
+  const probe = user("");
 
   const request = (operation: string, params: object) =>
     new Promise<void>((resolve, reject) =>
       probe.client.request(operation, params, (err) => (err ? reject(err) : resolve())),
     );
 
-  const auth = (u: CognitoUser, send: (callbacks: object) => void) =>
+  const auth = (u: User, send: (callbacks: object) => void) =>
     new Promise<AuthStep>((resolve, reject) =>
       send({
-        onSuccess: (session: CognitoUserSession) =>
-          resolve({ type: "tokens", tokens: tokensOf(session) }),
+        onSuccess: () => resolve({ type: "tokens", tokens: u.issued! }),
         onFailure: reject,
         customChallenge: (parameters: Record<string, string>) =>
           resolve({
             type: "challenge",
-            session: (u as unknown as Undeclared).Session ?? "",
+            session: u.Session ?? "",
             parameters: parameters ?? {},
           }),
       }),
@@ -132,14 +157,14 @@ export function createCognitoIdentityJsTransport(
       const u = user(username, session);
       return auth(u, (callbacks) => u.sendCustomChallengeAnswer(answer, callbacks as never));
     },
-    refresh: ({ refreshToken }) =>
-      new Promise<TransportTokens>((resolve, reject) =>
-        user("").refreshSession(
-          new CognitoRefreshToken({ RefreshToken: refreshToken }),
-          (err: unknown, session: CognitoUserSession | null) =>
-            err || !session ? reject(err ?? new Error("no session")) : resolve(tokensOf(session)),
+    refresh({ refreshToken }) {
+      const u = user("");
+      return new Promise<TransportTokens>((resolve, reject) =>
+        u.refreshSession(new CognitoRefreshToken({ RefreshToken: refreshToken }), (err: unknown) =>
+          err || !u.issued ? reject(err ?? new Error("no session")) : resolve(u.issued),
         ),
-      ),
+      );
+    },
     revokeToken: ({ refreshToken }) =>
       request("RevokeToken", { Token: refreshToken, ClientId: pool.getClientId() }),
     globalSignOut: ({ accessToken }) => request("GlobalSignOut", { AccessToken: accessToken }),

@@ -1,5 +1,6 @@
 import { checkClientId, configurationError } from "./options.js";
-import type { AuthStep, Transport, TransportTokens } from "./transport.js";
+import { tokensFrom } from "./tokens.js";
+import type { AuthStep, Transport } from "./transport.js";
 
 /** Options for {@link createFetchTransport}. */
 export interface FetchTransportOptions {
@@ -20,12 +21,7 @@ interface AuthResponse {
   ChallengeName?: string;
   Session?: string;
   ChallengeParameters?: Record<string, string>;
-  AuthenticationResult?: {
-    IdToken?: string;
-    AccessToken?: string;
-    RefreshToken?: string;
-    ExpiresIn?: number;
-  };
+  AuthenticationResult?: unknown;
 }
 
 /** Resolves where requests go, validating `region` / `endpoint`. */
@@ -46,23 +42,11 @@ export function resolveEndpoint(options: { region?: unknown; endpoint?: unknown 
   return endpoint;
 }
 
-function tokens(result: AuthResponse["AuthenticationResult"]): TransportTokens {
-  if (!result?.IdToken || !result.AccessToken || !(Number(result.ExpiresIn) > 0)) {
-    throw Object.assign(new Error("Cognito returned no tokens"), { name: "InvalidResponse" });
-  }
-  return {
-    idToken: result.IdToken,
-    accessToken: result.AccessToken,
-    expiresIn: Number(result.ExpiresIn),
-    ...(result.RefreshToken && { refreshToken: result.RefreshToken }),
-  };
-}
-
 function authStep(data: AuthResponse): AuthStep {
   if (data.ChallengeName === "CUSTOM_CHALLENGE" && data.Session) {
     return { type: "challenge", session: data.Session, parameters: data.ChallengeParameters ?? {} };
   }
-  return { type: "tokens", tokens: tokens(data.AuthenticationResult) };
+  return { type: "tokens", tokens: tokensFrom(data.AuthenticationResult) };
 }
 
 /**
@@ -137,7 +121,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         AuthFlow: "REFRESH_TOKEN_AUTH",
         AuthParameters: { REFRESH_TOKEN: refreshToken },
       });
-      return tokens(data.AuthenticationResult);
+      return tokensFrom(data.AuthenticationResult);
     },
     async revokeToken({ refreshToken }) {
       await call("RevokeToken", { Token: refreshToken });

@@ -90,7 +90,8 @@ describe("createFetchTransport over real HTTP", () => {
       res.writeHead(200).end(JSON.stringify({ AuthenticationResult: { IdToken: "a" } }));
     const transport = createFetchTransport({ clientId: "client1", endpoint });
     await expect(transport.refresh({ refreshToken: "x" })).rejects.toMatchObject({
-      name: "InvalidResponse",
+      name: "PasscodeError",
+      code: "SERVICE_ERROR",
     });
   });
 

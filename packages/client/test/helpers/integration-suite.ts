@@ -29,6 +29,8 @@ export function integrationSuite(kind: TransportKind): void {
     // Operations sent to the stack, in order, and a switch to fail the next N fetches.
     let ops: string[] = [];
     let failNext = 0;
+    // Rewrites the body of the stack's next token answers (a proxy corrupting one field).
+    let corrupt: ((body: string) => string) | undefined;
     const unique = (tag: string) => `${tag}${Date.now().toString(36)}${++serial}`;
     const email = (tag: string) => `${unique(tag)}@example.com`;
 
@@ -42,7 +44,13 @@ export function integrationSuite(kind: TransportKind): void {
           throw new TypeError("fetch failed");
         }
       }
-      return realFetch(input, init);
+      const response = await realFetch(input, init);
+      if (!corrupt || !url.startsWith(stack.endpoint)) return response;
+      const body = await response.text();
+      return new Response(body.includes("AuthenticationResult") ? corrupt(body) : body, {
+        status: response.status,
+        headers: response.headers,
+      });
     };
 
     beforeAll(async () => {
@@ -57,6 +65,7 @@ export function integrationSuite(kind: TransportKind): void {
     afterEach(() => {
       ops = [];
       failNext = 0;
+      corrupt = undefined;
     });
 
     function transport(on: LocalStack = stack): Transport {
@@ -348,6 +357,55 @@ export function integrationSuite(kind: TransportKind): void {
       expect(await settled(next)).toMatchObject({ status: "signedIn", user: { email: address } });
       // The first refresh failed at fetch; the retry, a second later, got through.
       expect(ops).toEqual(["InitiateAuth", "InitiateAuth"]);
+    });
+
+    // The stack's real answer with `ExpiresIn` (3600) turned into 1e309, which parses to Infinity.
+    const infiniteLifetime = (body: string) => body.replace(/"ExpiresIn":\d+/, '"ExpiresIn":1e309');
+
+    it("refuses a sign-in whose answer has a corrupted ExpiresIn: SERVICE_ERROR, nothing held or stored", async () => {
+      // Prepare
+      const storage = memoryStorage();
+      const address = email("corrupt");
+      await newUser(address);
+      pastThrottle();
+      const c = client({ autoSignUp: false, storage });
+      await settled(c);
+      expect((await c.requestCode(address)).status).toBe("awaitingCode");
+      const code = await stack.mailbox.latestCode(address);
+      corrupt = infiniteLifetime;
+      // Act
+      const after = await c.submitCode(code);
+      // Assess
+      expect(after).toMatchObject({ status: "awaitingCode", error: { code: "SERVICE_ERROR" } });
+      expect(await c.getTokens()).toBeNull();
+      expect(storage.items.size).toBe(0);
+      // The same user signs in once the answers are whole again.
+      corrupt = undefined;
+      pastThrottle();
+      await c.resendCode();
+      expect((await c.submitCode(await stack.mailbox.latestCode(address))).status).toBe("signedIn");
+    });
+
+    it("keeps the session as for any failed refresh when a refresh answer has a corrupted ExpiresIn", async () => {
+      // Prepare
+      const storage = memoryStorage();
+      const c = await newUser(email("corruptrefresh"), unique("corrupt_"), { storage });
+      const before = await c.getTokens();
+      const stored = [...storage.items.values()];
+      stack.clock.advance(60 * 60_000 - 30_000);
+      corrupt = infiniteLifetime;
+      // Act
+      const during = await c.getTokens();
+      // Assess
+      expect(ops.at(-1)).toBe("InitiateAuth");
+      expect(during).toEqual(before);
+      expect(c.getSnapshot()).toMatchObject({
+        status: "signedIn",
+        error: { code: "SERVICE_ERROR" },
+      });
+      expect([...storage.items.values()]).toEqual(stored);
+      stack.clock.advance(60_000);
+      expect(await c.getTokens()).toBeNull();
     });
 
     it("reports CONFIGURATION_ERROR on signOut when the app client has token revocation off", async () => {
