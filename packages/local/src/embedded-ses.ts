@@ -4,6 +4,7 @@ import type { SESClient } from "@aws-sdk/client-ses";
 import { maskEmail, normalizeEmail } from "@cognito-passcode/shared";
 import sesServer from "aws-ses-v2-local";
 import * as sesStore from "aws-ses-v2-local/dist/store.js";
+import { guardServer } from "./host-check.js";
 import { lazyClient } from "./lazy-client.js";
 import { closeServer, urlHost } from "./net.js";
 
@@ -46,13 +47,17 @@ const CODE = /(?<![\d])(\d{6,10})(?![\d])/;
 /**
  * Starts aws-ses-v2-local on `host`, port 0. Its store is global to the
  * process, so the mailbox only shows messages whose ids this stack's SES client
- * got back: two stacks in one process never see each other's mail.
+ * got back: two stacks in one process never see each other's mail. Its web
+ * inbox and API show every code, so a guard answers 403 before it to a request
+ * whose `Host` is not a loopback name (DNS rebinding) or whose `Origin` is not
+ * the inbox's own (a cross-site POST such as `/clear-store`).
  */
 export async function startEmbeddedSes(host: string, region: string): Promise<EmbeddedSes> {
   // aws-ses-v2-local is CommonJS: Node's ESM loader hands its whole exports object as the default.
   const start = ((sesServer as unknown as { default?: typeof sesServer }).default ??
     sesServer) as typeof sesServer;
   const server: Server = await start({ host, port: 0 });
+  guardServer(server, host);
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://${urlHost(host)}:${port}`;
   const ids = new Set<string>();

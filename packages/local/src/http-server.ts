@@ -6,8 +6,10 @@ import {
   adminGetUser,
   adminUpdateUserAttributes,
 } from "./admin-operations.js";
+import { verifyAdminSignature } from "./admin-signature.js";
 import { CognitoError } from "./cognito-error.js";
 import { initiateAuth, respondToAuthChallenge } from "./custom-auth.js";
+import { isAllowedHost } from "./host-check.js";
 import { listUsers } from "./list-users.js";
 import type { Operation, PoolContext } from "./pool.js";
 import { getTokensFromRefreshToken } from "./refresh-tokens.js";
@@ -48,8 +50,16 @@ const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
 /** The operations the local stack answers, by name. */
 export const SUPPORTED_OPERATIONS: readonly string[] = Object.freeze(Object.keys(OPERATIONS));
 
+/**
+ * The operations Cognito authorizes with IAM, so callers sign them with SigV4
+ * (every `Admin*` operation, and `ListUsers`); the others are public and go
+ * unsigned from browsers.
+ */
+export const SIGNED_OPERATIONS: ReadonlySet<string> = new Set(
+  SUPPORTED_OPERATIONS.filter((name) => name.startsWith("Admin") || name === "ListUsers"),
+);
+
 const CORS_HEADERS = {
-  "Access-Control-Allow-Origin": "*",
   "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
   "Access-Control-Allow-Headers":
     "x-amz-target, content-type, x-amz-user-agent, authorization, amz-sdk-invocation-id, amz-sdk-request, amz-sdk-retry, x-amz-date, x-amz-security-token, x-amz-content-sha256, cache-control",
@@ -60,19 +70,49 @@ const CORS_HEADERS = {
 /** Extra GET documents (JWKS, OpenID configuration) keyed by path. */
 export type Documents = (path: string) => Record<string, unknown> | undefined;
 
+/** The CORS headers for `origin` when the stack is configured to answer it, else none. */
+type CorsHeaders = Record<string, string>;
+
 /**
- * The Cognito endpoint: `POST /` with `X-Amz-Target`, CORS for browsers, and
- * the GET documents under the issuer.
+ * The Cognito endpoint: `POST /` with `X-Amz-Target`, CORS for the configured
+ * origins, and the GET documents under the issuer. Refuses (403) a request
+ * whose `Host` is not a loopback name or whose `Origin` is not configured, and
+ * checks the SigV4 signature of the operations Cognito signs with IAM.
  */
 export function createCognitoServer(pool: PoolContext, documents: Documents): Server {
   const server = createServer((req, res) => {
-    handle(pool, documents, req, res).catch((error: unknown) => {
+    const origin = header(req, "origin");
+    if (
+      !isAllowedHost(req.headers.host, pool.config.host) ||
+      (origin !== undefined && !pool.config.corsOrigins.has(origin))
+    ) {
+      // Grant nothing: a rebound name or a foreign page learns only "403".
+      req.resume();
+      const message = isAllowedHost(req.headers.host, pool.config.host)
+        ? "Origin not allowed: start the local stack with --cors-origin <origin> (cors.origins) to let a page call it"
+        : "Host not allowed: the local stack only answers loopback host names";
+      send(
+        res,
+        { Vary: "Origin" },
+        403,
+        { __type: "AccessDeniedException", message },
+        "AccessDeniedException",
+        message,
+      );
+      return;
+    }
+    const cors: CorsHeaders =
+      origin === undefined
+        ? { Vary: "Origin" }
+        : { ...CORS_HEADERS, "Access-Control-Allow-Origin": origin, Vary: "Origin" };
+    handle(pool, documents, req, res, cors).catch((error: unknown) => {
       pool.config.logger.error("unhandled error in the Cognito endpoint", {
         error: (error as Error)?.message,
       });
       if (!res.headersSent) {
         send(
           res,
+          cors,
           500,
           { __type: "InternalErrorException", message: "Internal error" },
           "InternalErrorException",
@@ -91,13 +131,15 @@ async function handle(
   documents: Documents,
   req: IncomingMessage,
   res: ServerResponse,
+  cors: CorsHeaders,
 ): Promise<void> {
   if (req.method === "OPTIONS") {
-    // Echo what the browser asks for: SDKs add amz-sdk-* headers over time.
+    // Echo what an allowed page asks for: SDKs add amz-sdk-* headers over time.
     const asked = req.headers["access-control-request-headers"];
+    const granted = "Access-Control-Allow-Origin" in cors;
     res.writeHead(204, {
-      ...CORS_HEADERS,
-      ...(typeof asked === "string" ? { "Access-Control-Allow-Headers": asked } : {}),
+      ...cors,
+      ...(granted && typeof asked === "string" ? { "Access-Control-Allow-Headers": asked } : {}),
       "Content-Length": "0",
     });
     res.end();
@@ -109,7 +151,7 @@ async function handle(
     if (doc) {
       const body = JSON.stringify(doc);
       res.writeHead(200, {
-        ...CORS_HEADERS,
+        ...cors,
         "Content-Type": "application/json",
         "Content-Length": Buffer.byteLength(body),
         "Cache-Control": "no-store",
@@ -117,12 +159,12 @@ async function handle(
       res.end(req.method === "HEAD" ? undefined : body);
       return;
     }
-    res.writeHead(404, { ...CORS_HEADERS, "Content-Type": "text/plain" });
+    res.writeHead(404, { ...cors, "Content-Type": "text/plain" });
     res.end("Not found");
     return;
   }
   if (req.method !== "POST" || path !== "/") {
-    send(res, 404, { __type: "UnknownOperationException" }, "UnknownOperationException");
+    send(res, cors, 404, { __type: "UnknownOperationException" }, "UnknownOperationException");
     return;
   }
 
@@ -130,6 +172,7 @@ async function handle(
   if (body === undefined) {
     send(
       res,
+      cors,
       413,
       { __type: "RequestEntityTooLargeException", message: "Request is too large" },
       "RequestEntityTooLargeException",
@@ -143,11 +186,27 @@ async function handle(
     // Observed from Cognito (a Coral JSON service) for an operation it does not know.
     send(
       res,
+      cors,
       400,
       { __type: "com.amazon.coral.service#UnknownOperationException" },
       "UnknownOperationException",
     );
     return;
+  }
+  if (SIGNED_OPERATIONS.has(name)) {
+    try {
+      await verifyAdminSignature(
+        { method: req.method, url: req.url ?? "/", headers: req.headers, body },
+        pool.config.credentials,
+        pool.config.region,
+      );
+    } catch (error) {
+      if (!(error instanceof CognitoError)) throw error;
+      const { status, type, message } = error;
+      send(res, cors, status, { __type: type, message }, type, message);
+      pool.config.logger.debug(`${name} ${status} ${type}`);
+      return;
+    }
   }
   let input: unknown;
   try {
@@ -158,6 +217,7 @@ async function handle(
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     send(
       res,
+      cors,
       400,
       { __type: "com.amazon.coral.service#SerializationException" },
       "SerializationException",
@@ -170,12 +230,13 @@ async function handle(
       authorization: header(req, "authorization"),
       userAgent: header(req, "x-amz-user-agent") ?? header(req, "user-agent"),
     });
-    send(res, 200, output);
+    send(res, cors, 200, output);
     pool.config.logger.debug(`${name} 200`, { ms: Date.now() - started });
   } catch (error) {
     if (error instanceof CognitoError) {
       send(
         res,
+        cors,
         error.status,
         { __type: error.type, message: error.message },
         error.type,
@@ -189,6 +250,7 @@ async function handle(
     pool.config.logger.error(`${name} failed`, { error: (error as Error)?.message });
     send(
       res,
+      cors,
       500,
       { __type: "InternalErrorException", message: "Internal error" },
       "InternalErrorException",
@@ -203,6 +265,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function send(
   res: ServerResponse,
+  cors: CorsHeaders,
   status: number,
   payload: Record<string, unknown>,
   errorType?: string,
@@ -210,7 +273,7 @@ function send(
 ): void {
   const body = JSON.stringify(payload);
   const headers: Record<string, string | number> = {
-    ...CORS_HEADERS,
+    ...cors,
     "Content-Type": "application/x-amz-json-1.1",
     "Content-Length": Buffer.byteLength(body),
     "x-amzn-RequestId": randomUUID(),

@@ -80,21 +80,57 @@ export interface LocalClientSettings {
   enableTokenRevocation?: boolean;
 }
 
+/** Which browser pages may call the Cognito endpoint (CORS). */
+export interface LocalCorsSettings {
+  /**
+   * Origins (`scheme://host[:port]`, e.g. `http://localhost:5173`) whose pages
+   * may call the endpoint from a browser. Each is answered with its own
+   * `Access-Control-Allow-Origin`, never `*`; a request or preflight from any
+   * other origin is refused with 403 and no CORS headers. Requests without an
+   * `Origin` header (the AWS SDK in Node, curl) are not affected.
+   * @default [] (no browser page may call the stack)
+   */
+  origins?: readonly string[];
+}
+
+/** AWS credentials: the only ones the stack accepts on the operations Cognito signs with IAM. */
+export interface LocalStackCredentials {
+  /** 16 to 128 letters, digits or `_`. */
+  accessKeyId: string;
+  /** At least 16 characters. */
+  secretAccessKey: string;
+}
+
 /** One replacement trigger: an in-process function, or `"path/to/module.js#exportName"`. */
 export type LocalTriggerHandlerOption = TriggerHandler | string;
 
 /** Options of {@link startLocalStack}; every field has a default. */
 export interface LocalStackOptions {
-  /** Port of the Cognito endpoint; `0` picks a free one. @default 0 */
+  /** Port of the Cognito endpoint; `0` picks a free one. @default 0; with `dataDir`, the port the folder's last run used when it is free (the issuer contains it) */
   port?: number;
   /** Interface every server listens on. @default "127.0.0.1" */
   host?: string;
   /** @default "us-east-1" */
   region?: string;
-  /** @default an AWS-shaped id, `${region}_` and 9 random letters and digits */
+  /** @default an AWS-shaped id, `${region}_` and 9 random letters and digits; with `dataDir`, the one kept in the folder */
   userPoolId?: string;
-  /** @default 26 random lower-case letters and digits */
+  /** @default 26 random lower-case letters and digits; with `dataDir`, the one kept in the folder */
   clientId?: string;
+  /**
+   * Which browser pages may call the Cognito endpoint. Every server of the
+   * stack also refuses (403) a request whose `Host` is not a loopback name
+   * (`localhost`, `*.localhost`, `127.0.0.1`, `[::1]`) or the `host` it listens
+   * on, which defeats DNS rebinding.
+   * @default { origins: [] }
+   */
+  cors?: LocalCorsSettings;
+  /**
+   * The credentials admin operations (`Admin*`, `ListUsers`) must be signed
+   * with (AWS Signature Version 4, service `cognito-idp`, the stack's region);
+   * `stack.credentials` holds them. Give them to the AWS SDK as usual.
+   * @default drawn at random per start (`LOCAL` and 15 letters and digits, a 40-character secret); with `dataDir`, kept in the folder
+   */
+  credentials?: LocalStackCredentials;
   /** User-pool settings. */
   pool?: LocalPoolSettings;
   /** App-client settings. */

@@ -1,6 +1,11 @@
 import { randomInt } from "node:crypto";
 import { PasscodeError } from "@cognito-passcode/shared";
-import type { LocalStackLogger, LocalStackOptions, PasswordPolicy } from "./options.js";
+import type {
+  LocalStackCredentials,
+  LocalStackLogger,
+  LocalStackOptions,
+  PasswordPolicy,
+} from "./options.js";
 
 /** Attributes every pool has (the OIDC standard set Cognito supports, plus its own). */
 export const STANDARD_ATTRIBUTES: readonly string[] = Object.freeze([
@@ -60,6 +65,10 @@ export interface ResolvedConfig {
   refreshTokenValidityMs: number;
   enableTokenRevocation: boolean;
   triggerTimeoutMs: number;
+  /** Origins answered with CORS headers (exact `scheme://host[:port]`). */
+  corsOrigins: ReadonlySet<string>;
+  /** The only credentials admin operations may be signed with. */
+  credentials: Readonly<LocalStackCredentials>;
   dataDir: string | undefined;
   baseNow: () => number;
   logger: Required<LocalStackLogger>;
@@ -114,6 +123,62 @@ function usernameAttributeOf(triggers: LocalStackOptions["triggers"]): string {
     throw configError("triggers.username.attribute", "must be a non-empty string");
   }
   return attribute;
+}
+
+/** `cors.origins`, each checked to be a bare `http(s)://host[:port]` origin. */
+function corsOrigins(cors: LocalStackOptions["cors"]): Set<string> {
+  if (cors !== undefined && (typeof cors !== "object" || cors === null)) {
+    throw configError("cors", "must be an object");
+  }
+  const origins = new Set<string>();
+  for (const origin of stringList("cors.origins", cors?.origins) ?? []) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw configError(
+        "cors.origins",
+        `has ${JSON.stringify(origin)}, which is not an origin like http://localhost:5173 (scheme, host and port only, lower case, no path)`,
+      );
+    }
+    origins.add(origin);
+  }
+  return origins;
+}
+
+/** `credentials`, or a fresh random pair: `LOCAL` and 15 letters and digits, a 40-character secret. */
+export function resolveCredentials(
+  credentials: LocalStackOptions["credentials"],
+): LocalStackCredentials {
+  if (credentials === undefined) {
+    const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    const secret = `${upper}abcdefghijklmnopqrstuvwxyz+/`;
+    return {
+      accessKeyId: `LOCAL${randomString(upper, 15)}`,
+      secretAccessKey: randomString(secret, 40),
+    };
+  }
+  if (typeof credentials !== "object" || credentials === null) {
+    throw configError("credentials", "must be { accessKeyId, secretAccessKey }");
+  }
+  const { accessKeyId, secretAccessKey } = credentials;
+  if (typeof accessKeyId !== "string" || !/^\w{16,128}$/.test(accessKeyId)) {
+    throw configError("credentials.accessKeyId", "must be 16 to 128 letters, digits or _");
+  }
+  if (
+    typeof secretAccessKey !== "string" ||
+    secretAccessKey.length < 16 ||
+    /[^\x21-\x7e]/.test(secretAccessKey)
+  ) {
+    throw configError(
+      "credentials.secretAccessKey",
+      "must be at least 16 printable characters without spaces",
+    );
+  }
+  return { accessKeyId, secretAccessKey };
 }
 
 /** Fills the defaults of {@link LocalStackOptions} and checks every field once. */
@@ -266,6 +331,8 @@ export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig 
       ) * MINUTE,
     enableTokenRevocation: bool("client.enableTokenRevocation", client.enableTokenRevocation, true),
     triggerTimeoutMs: intIn("triggerTimeoutMs", options.triggerTimeoutMs, 5000, 1, 900_000),
+    corsOrigins: corsOrigins(options.cors),
+    credentials: resolveCredentials(options.credentials),
     dataDir,
     baseNow: options.now ?? Date.now,
     logger: {

@@ -9,9 +9,10 @@ import { type Mailbox, startEmbeddedSes } from "./embedded-ses.js";
 import { createCognitoServer } from "./http-server.js";
 import { lazyClient } from "./lazy-client.js";
 import { closeServer, urlHost } from "./net.js";
-import type { LocalStackOptions } from "./options.js";
+import type { LocalStackCredentials, LocalStackOptions } from "./options.js";
 import type { PoolContext } from "./pool.js";
 import { configError, resolveOptions, STANDARD_ATTRIBUTES } from "./resolve-options.js";
+import { readStackIdentity, writeStackIdentity } from "./stack-identity.js";
 import { TokenService } from "./tokens.js";
 import {
   COGNITO_TRIGGER_NAMES,
@@ -30,6 +31,13 @@ export interface LocalStack {
   readonly userPoolId: string;
   /** The one app client's id. */
   readonly clientId: string;
+  /**
+   * The credentials admin operations (`Admin*`, `ListUsers`) must be signed
+   * with: give them to the AWS SDK (`new CognitoIdentityProviderClient({ endpoint,
+   * region, credentials: stack.credentials })`). Random per start unless set in
+   * the options or kept in `dataDir`.
+   */
+  readonly credentials: Readonly<LocalStackCredentials>;
   /** The token issuer, `<endpoint>/<userPoolId>`. */
   readonly issuer: string;
   /** `<issuer>/.well-known/jwks.json`. */
@@ -66,7 +74,17 @@ const CONFIRMATION_SENDER = "no-reply@verificationemail.com";
  * ```
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const config = resolveOptions(options);
+  // dataDir keeps the ids, the credentials and the port: a restart is the same pool to clients.
+  const kept =
+    typeof options.dataDir === "string" && options.dataDir.length > 0
+      ? await readStackIdentity(options.dataDir)
+      : {};
+  const config = resolveOptions({
+    ...options,
+    userPoolId: options.userPoolId ?? kept.userPoolId,
+    clientId: options.clientId ?? kept.clientId,
+    credentials: options.credentials ?? kept.credentials,
+  });
   const clock = createClock(config.baseNow);
   const { logger } = config;
 
@@ -159,13 +177,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       return undefined;
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(config.port, config.host, () => {
-        server.off("error", reject);
-        resolve();
+    const listen = (port: number) =>
+      new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, config.host, () => {
+          server.off("error", reject);
+          resolve();
+        });
       });
-    });
+    const keptPort = options.port === undefined ? kept.port : undefined;
+    if (keptPort) {
+      await listen(keptPort).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== "EADDRINUSE") throw error;
+        logger.warn(`port ${keptPort} of the last run is taken; tokens it issued name it`);
+        await listen(0);
+      });
+    } else {
+      await listen(config.port);
+    }
     stops.push(() => closeServer(server));
     const { port } = server.address() as AddressInfo;
     const endpoint = `http://${urlHost(config.host)}:${port}`;
@@ -178,7 +207,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return new CognitoIdentityProviderClient({
         endpoint,
         region: config.region,
-        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+        credentials: { ...config.credentials },
       });
     });
     stops.push(async () => cognito.destroy());
@@ -214,12 +243,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     );
 
+    if (config.dataDir) {
+      await writeStackIdentity(config.dataDir, {
+        userPoolId: config.userPoolId,
+        clientId: config.clientId,
+        credentials: config.credentials,
+        port,
+      });
+    }
+
     let stopping: Promise<void> | undefined;
     const stack: LocalStack = {
       endpoint,
       region: config.region,
       userPoolId: config.userPoolId,
       clientId: config.clientId,
+      credentials: { ...config.credentials },
       issuer,
       jwksUrl: `${issuer}/.well-known/jwks.json`,
       sesEndpoint: ses.endpoint,

@@ -4,14 +4,19 @@ import { type LocalStack, SUPPORTED_OPERATIONS, startLocalStack } from "../src/i
 import { secretWordTriggers } from "./support/challenge-triggers.js";
 import { call, sdkClient } from "./support/clients.js";
 
+const PAGE = "http://localhost:5173";
+
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({ handlers: secretWordTriggers().handlers });
+  stack = await startLocalStack({
+    handlers: secretWordTriggers().handlers,
+    cors: { origins: [PAGE] },
+  });
 });
 afterAll(() => stack?.stop());
 
 describe("the Cognito JSON protocol", () => {
-  it("answers a CORS preflight for the headers browser SDKs send", async () => {
+  it("answers a CORS preflight from a configured origin for the headers browser SDKs send", async () => {
     // Prepare
     const asked =
       "content-type,x-amz-target,x-amz-user-agent,amz-sdk-invocation-id,amz-sdk-request";
@@ -19,20 +24,23 @@ describe("the Cognito JSON protocol", () => {
     const response = await fetch(`${stack.endpoint}/`, {
       method: "OPTIONS",
       headers: {
-        Origin: "http://localhost:5173",
+        Origin: PAGE,
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": asked,
       },
     });
     // Assess
     expect(response.status).toBe(204);
-    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    expect(response.headers.get("access-control-allow-origin")).toBe(PAGE);
     expect(response.headers.get("access-control-allow-headers")).toBe(asked);
     expect(response.headers.get("access-control-allow-methods")).toContain("POST");
   });
 
   it("lists the required headers when the preflight names none", async () => {
-    const response = await fetch(`${stack.endpoint}/`, { method: "OPTIONS" });
+    const response = await fetch(`${stack.endpoint}/`, {
+      method: "OPTIONS",
+      headers: { Origin: PAGE, "Access-Control-Request-Method": "POST" },
+    });
     const allowed = response.headers.get("access-control-allow-headers") ?? "";
     for (const name of [
       "x-amz-target",
@@ -50,15 +58,20 @@ describe("the Cognito JSON protocol", () => {
   });
 
   it("answers with Cognito's content type, a request id and CORS exposure", async () => {
-    const { status, headers } = await call(stack, "InitiateAuth", {
-      ClientId: stack.clientId,
-      AuthFlow: "CUSTOM_AUTH",
-      AuthParameters: { USERNAME: "nobody@example.com" },
-    });
+    const { status, headers } = await call(
+      stack,
+      "InitiateAuth",
+      {
+        ClientId: stack.clientId,
+        AuthFlow: "CUSTOM_AUTH",
+        AuthParameters: { USERNAME: "nobody@example.com" },
+      },
+      { Origin: PAGE },
+    );
     expect(status).toBe(200);
     expect(headers.get("content-type")).toBe("application/x-amz-json-1.1");
     expect(headers.get("x-amzn-requestid")).toMatch(/^[0-9a-f-]{36}$/);
-    expect(headers.get("access-control-allow-origin")).toBe("*");
+    expect(headers.get("access-control-allow-origin")).toBe(PAGE);
     const exposed = headers.get("access-control-expose-headers") ?? "";
     expect(exposed).toContain("x-amzn-requestid");
     expect(exposed).toContain("x-amzn-errortype");
@@ -112,7 +125,7 @@ describe("the Cognito JSON protocol", () => {
     });
   });
 
-  it("refuses an unsigned admin call and accepts any SigV4 signature", async () => {
+  it("refuses an unsigned admin call and a signature by other credentials, and serves stack.credentials", async () => {
     // Prepare
     const unsigned = await call(stack, "AdminGetUser", {
       UserPoolId: stack.userPoolId,
@@ -133,7 +146,7 @@ describe("the Cognito JSON protocol", () => {
     );
     // Assess
     expect(unsigned.body.__type).toBe("MissingAuthenticationTokenException");
-    expect(badlySigned.body.__type).toBe("UserNotFoundException");
+    expect(badlySigned.body.__type).toBe("UnrecognizedClientException");
     await expect(signed).rejects.toMatchObject({
       name: "UserNotFoundException",
       message: "User does not exist.",

@@ -1,12 +1,12 @@
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import type { LocalStack } from "../../src/index.js";
 
-/** A real AWS SDK v3 client pointed at the stack, with dummy credentials (admin calls are signed with them). */
+/** A real AWS SDK v3 client pointed at the stack, with the stack's credentials (admin calls are signed with them). */
 export function sdkClient(stack: LocalStack): CognitoIdentityProviderClient {
   return new CognitoIdentityProviderClient({
     endpoint: stack.endpoint,
     region: stack.region,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    credentials: stack.credentials,
     maxAttempts: 1,
   });
 }

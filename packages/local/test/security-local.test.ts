@@ -1,0 +1,525 @@
+import { createHash, randomBytes } from "node:crypto";
+import { request as httpRequest } from "node:http";
+import {
+  AdminCreateUserCommand,
+  AdminDeleteUserCommand,
+  AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
+  CognitoIdentityProviderClient,
+  ListUsersCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { AuthenticationDetails, CognitoUser, CognitoUserPool } from "amazon-cognito-identity-js";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NodeSha256, verifyAdminSignature } from "../src/admin-signature.js";
+import { type LocalStack, startLocalStack } from "../src/index.js";
+import { call, sdkClient } from "./support/clients.js";
+
+// The attacks these tests replay come from a web page open in the developer's
+// browser (any origin, or a DNS-rebound name pointing at 127.0.0.1) and from
+// anyone who can reach the port without the credentials the stack printed.
+
+const PAGE = "http://localhost:5173";
+const EVIL = "https://evil.example";
+
+let stack: LocalStack;
+beforeAll(async () => {
+  stack = await startLocalStack({ cors: { origins: [PAGE] }, triggers: { throttle: false } });
+});
+afterAll(() => stack?.stop());
+
+/** One raw HTTP exchange with full control of the headers (fetch will not set Host). */
+function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: options.method ?? "GET", headers: options.headers });
+    req.on("response", (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
+interface SignedCall {
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** An admin call signed with @smithy/signature-v4, as the AWS SDK signs it. */
+async function signedCall(
+  operation: string,
+  input: Record<string, unknown>,
+  options: {
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    signingDate?: Date;
+    region?: string;
+    service?: string;
+  } = {},
+): Promise<SignedCall> {
+  const url = new URL(stack.endpoint);
+  const body = Buffer.from(JSON.stringify(input));
+  const signer = new SignatureV4({
+    credentials: options.credentials ?? stack.credentials,
+    region: options.region ?? stack.region,
+    service: options.service ?? "cognito-idp",
+    sha256: NodeSha256,
+  });
+  const signed = await signer.sign(
+    {
+      method: "POST",
+      protocol: "http:",
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: "/",
+      query: {},
+      headers: {
+        host: url.host,
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
+      },
+      body,
+    } as unknown as Parameters<SignatureV4["sign"]>[0],
+    { signingDate: options.signingDate ?? new Date() },
+  );
+  return { url: `${stack.endpoint}/`, headers: signed.headers as Record<string, string>, body };
+}
+
+async function send(signed: SignedCall) {
+  const response = await raw(signed.url, {
+    method: "POST",
+    headers: signed.headers,
+    body: signed.body,
+  });
+  return { status: response.status, body: JSON.parse(response.body) as Record<string, unknown> };
+}
+
+const getUser = (username: string) => ({ UserPoolId: stack.userPoolId, Username: username });
+
+describe("CORS on the Cognito endpoint", () => {
+  it("grants nothing to a page from another origin and refuses its preflight", async () => {
+    // Act
+    const preflight = await fetch(`${stack.endpoint}/`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: EVIL,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-amz-target",
+      },
+    });
+    const post = await call(stack, "ListUsers", { UserPoolId: stack.userPoolId }, { Origin: EVIL });
+    // Assess
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    expect(preflight.headers.get("access-control-allow-headers")).toBeNull();
+    expect(post.status).toBe(403);
+    expect(post.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("never answers with a wildcard, for any origin but the configured one", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.webUrl().map((url) => new URL(url).origin),
+        async (origin) => {
+          fc.pre(origin !== PAGE);
+          const response = await fetch(`${stack.endpoint}/`, {
+            method: "OPTIONS",
+            headers: { Origin: origin, "Access-Control-Request-Method": "POST" },
+          });
+          expect(response.status).toBe(403);
+          expect(response.headers.get("access-control-allow-origin")).toBeNull();
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it("answers the configured origin with that origin, not *", async () => {
+    const asked = "content-type,x-amz-target,x-amz-user-agent";
+    const preflight = await fetch(`${stack.endpoint}/`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: PAGE,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": asked,
+      },
+    });
+    const post = await call(
+      stack,
+      "InitiateAuth",
+      {
+        ClientId: stack.clientId,
+        AuthFlow: "CUSTOM_AUTH",
+        AuthParameters: { USERNAME: "nobody@example.com" },
+      },
+      { Origin: PAGE },
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(PAGE);
+    expect(preflight.headers.get("access-control-allow-headers")).toBe(asked);
+    expect(preflight.headers.get("vary")).toContain("Origin");
+    expect(post.status).toBe(200);
+    expect(post.headers.get("access-control-allow-origin")).toBe(PAGE);
+  });
+
+  it("still serves requests without an Origin (SDKs, curl)", async () => {
+    const { status, headers } = await call(stack, "InitiateAuth", {
+      ClientId: stack.clientId,
+      AuthFlow: "CUSTOM_AUTH",
+      AuthParameters: { USERNAME: "nobody@example.com" },
+    });
+    expect(status).toBe(200);
+    expect(headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
+
+describe("Host check (DNS rebinding)", () => {
+  const initiate = JSON.stringify({
+    ClientId: "x",
+    AuthFlow: "CUSTOM_AUTH",
+    AuthParameters: { USERNAME: "a@example.com" },
+  });
+  const post = (host: string) =>
+    raw(`${stack.endpoint}/`, {
+      method: "POST",
+      headers: {
+        Host: host,
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
+      },
+      body: initiate,
+    });
+
+  it("refuses a request whose Host is not a loopback name, on the endpoint", async () => {
+    const port = new URL(stack.endpoint).port;
+    const rebound = await post(`evil.example:${port}`);
+    const jwks = await raw(stack.jwksUrl, { headers: { Host: "evil.example" } });
+    expect(rebound.status).toBe(403);
+    expect(jwks.status).toBe(403);
+    expect(rebound.body).not.toContain("ResourceNotFoundException");
+  });
+
+  it("refuses a request whose Host is not a loopback name, on the inbox", async () => {
+    // Prepare: a mail in the inbox
+    await stack.mailbox.clear();
+    const port = new URL(stack.sesEndpoint).port;
+    // Act
+    const store = await raw(`${stack.sesEndpoint}/store`, {
+      headers: { Host: `evil.example:${port}` },
+    });
+    const page = await raw(`${stack.sesEndpoint}/`, { headers: { Host: "evil.example" } });
+    const clear = await raw(`${stack.sesEndpoint}/clear-store`, {
+      method: "POST",
+      headers: { Host: "rebind.attacker.test" },
+    });
+    // Assess
+    for (const response of [store, page, clear]) {
+      expect(response.status).toBe(403);
+      expect(response.body).not.toContain("emails");
+    }
+  });
+
+  it("refuses a cross-site POST to the inbox even with a loopback Host", async () => {
+    const clear = await raw(`${stack.sesEndpoint}/clear-store`, {
+      method: "POST",
+      headers: { Origin: EVIL },
+    });
+    expect(clear.status).toBe(403);
+  });
+
+  it("refuses every non-loopback name on both servers", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.domain().filter((d) => !/(^|\.)localhost$/i.test(d)),
+        fc.boolean(),
+        async (domain, inbox) => {
+          const response = inbox
+            ? await raw(`${stack.sesEndpoint}/store`, { headers: { Host: domain } })
+            : await post(domain);
+          expect(response.status).toBe(403);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it("serves loopback names: localhost, 127.0.0.1, [::1], *.localhost", async () => {
+    const port = new URL(stack.endpoint).port;
+    const sesPort = new URL(stack.sesEndpoint).port;
+    for (const host of ["localhost", "127.0.0.1", "[::1]", "app.localhost", "LOCALHOST"]) {
+      expect((await post(`${host}:${port}`)).status).toBe(400); // no such client: past the check
+      expect(
+        (await raw(`${stack.sesEndpoint}/store`, { headers: { Host: `${host}:${sesPort}` } }))
+          .status,
+      ).toBe(200);
+    }
+  });
+});
+
+describe("SigV4 on admin operations", () => {
+  it("refuses a forged AWS4-HMAC-SHA256 header", async () => {
+    // Prepare: the shape of a signature, with the stack's own access key id
+    const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
+    const anyKey = await call(
+      stack,
+      "ListUsers",
+      { UserPoolId: stack.userPoolId },
+      {
+        Authorization:
+          "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/cognito-idp/aws4_request, SignedHeaders=host, Signature=00",
+      },
+    );
+    expect(anyKey.status).toBe(400);
+    expect(anyKey.body.__type).toBe("UnrecognizedClientException");
+    // Act
+    const forged = await call(
+      stack,
+      "ListUsers",
+      { UserPoolId: stack.userPoolId },
+      {
+        "X-Amz-Date": date,
+        Authorization: `AWS4-HMAC-SHA256 Credential=${stack.credentials.accessKeyId}/${date.slice(0, 8)}/${stack.region}/cognito-idp/aws4_request, SignedHeaders=host;x-amz-date, Signature=${"0".repeat(64)}`,
+      },
+    );
+
+    // Assess
+    expect(forged.status).toBe(400);
+    expect(forged.body.__type).toBe("InvalidSignatureException");
+    expect(forged.body).not.toHaveProperty("Users");
+  });
+
+  it("refuses a call without a signature", async () => {
+    const unsigned = await call(stack, "AdminDeleteUser", getUser("x@example.com"));
+    expect(unsigned.body.__type).toBe("MissingAuthenticationTokenException");
+  });
+
+  it("refuses other credentials: an unknown key, or the right key with the wrong secret", async () => {
+    const other = new CognitoIdentityProviderClient({
+      endpoint: stack.endpoint,
+      region: stack.region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      maxAttempts: 1,
+    });
+    const wrongSecret = await send(
+      await signedCall(
+        "ListUsers",
+        { UserPoolId: stack.userPoolId },
+        {
+          credentials: {
+            accessKeyId: stack.credentials.accessKeyId,
+            secretAccessKey: randomBytes(30).toString("base64"),
+          },
+        },
+      ),
+    );
+    await expect(
+      other.send(new ListUsersCommand({ UserPoolId: stack.userPoolId })),
+    ).rejects.toMatchObject({
+      name: "UnrecognizedClientException",
+      message: "The security token included in the request is invalid.",
+    });
+    expect(wrongSecret).toEqual({
+      status: 400,
+      body: {
+        __type: "InvalidSignatureException",
+        message: expect.stringContaining("does not match"),
+      },
+    });
+    other.destroy();
+  });
+
+  it("refuses a signature older or newer than 15 minutes", async () => {
+    const input = { UserPoolId: stack.userPoolId };
+    const stale = await send(
+      await signedCall("ListUsers", input, { signingDate: new Date(Date.now() - 16 * 60_000) }),
+    );
+    const future = await send(
+      await signedCall("ListUsers", input, { signingDate: new Date(Date.now() + 16 * 60_000) }),
+    );
+    const fresh = await send(
+      await signedCall("ListUsers", input, { signingDate: new Date(Date.now() - 60_000) }),
+    );
+    expect(stale.body.__type).toBe("InvalidSignatureException");
+    expect(String(stale.body.message)).toMatch(/^Signature expired: /);
+    expect(future.body.__type).toBe("InvalidSignatureException");
+    expect(fresh.status).toBe(200);
+  });
+
+  it("refuses a signature scoped to another region or service", async () => {
+    const input = { UserPoolId: stack.userPoolId };
+    const region = await send(await signedCall("ListUsers", input, { region: "eu-west-1" }));
+    const service = await send(await signedCall("ListUsers", input, { service: "dynamodb" }));
+    expect(region.body.__type).toBe("InvalidSignatureException");
+    expect(service.body.__type).toBe("InvalidSignatureException");
+  });
+
+  it("refuses a tampered body", async () => {
+    // Prepare: sign a harmless read, then swap in a delete
+    const signed = await signedCall("AdminGetUser", getUser("victim@example.com"));
+    const tampered = JSON.stringify(getUser("attack@example.com"));
+    // Act
+    const response = await send({ ...signed, body: Buffer.from(tampered) });
+    // Assess
+    expect(tampered.length).toBe(signed.body.length);
+    expect(response.body.__type).toBe("InvalidSignatureException");
+  });
+
+  it("refuses a declared payload hash that is not the body's", async () => {
+    const signed = await signedCall("ListUsers", { UserPoolId: stack.userPoolId });
+    const other = Buffer.from(JSON.stringify({ UserPoolId: stack.userPoolId, Limit: 1 }));
+    const response = await send({
+      ...signed,
+      headers: {
+        ...signed.headers,
+        "x-amz-content-sha256": createHash("sha256").update(signed.body).digest("hex"),
+      },
+      body: other,
+    });
+    expect(response.body.__type).toBe("InvalidSignatureException");
+  });
+
+  it("serves every admin operation to the AWS SDK signing with stack.credentials", async () => {
+    const admin = sdkClient(stack);
+    const email = "signed@example.com";
+    await admin.send(new AdminCreateUserCommand({ ...getUser(email), MessageAction: "SUPPRESS" }));
+    await admin.send(
+      new AdminUpdateUserAttributesCommand({
+        ...getUser(email),
+        UserAttributes: [{ Name: "name", Value: "Signed" }],
+      }),
+    );
+    const user = await admin.send(new AdminGetUserCommand(getUser(email)));
+    const listed = await admin.send(
+      new ListUsersCommand({ UserPoolId: stack.userPoolId, Filter: `email = "${email}"` }),
+    );
+    await admin.send(new AdminDeleteUserCommand(getUser(email)));
+    expect(user.UserAttributes).toContainEqual({ Name: "name", Value: "Signed" });
+    expect(listed.Users).toHaveLength(1);
+    expect(stack.credentials.accessKeyId).toMatch(/^LOCAL[A-Z0-9]{15}$/);
+  });
+
+  it("keeps public operations unsigned: InitiateAuth from amazon-cognito-identity-js", async () => {
+    const pool = new CognitoUserPool({
+      UserPoolId: stack.userPoolId,
+      ClientId: stack.clientId,
+      endpoint: `${stack.endpoint}/`,
+    });
+    const user = new CognitoUser({ Username: "public@example.com", Pool: pool });
+    user.setAuthenticationFlowType("CUSTOM_AUTH");
+    const challenge = await new Promise<Record<string, string>>((resolve, reject) => {
+      user.initiateAuth(new AuthenticationDetails({ Username: "public@example.com" }), {
+        onSuccess: () => reject(new Error("tokens without a code")),
+        onFailure: reject,
+        customChallenge: resolve,
+      });
+    });
+    expect(challenge.step).toBe("CODE");
+  });
+});
+
+describe("every one-byte change to a signed request breaks the signature", () => {
+  const credentials = {
+    accessKeyId: "LOCALTESTKEY00000001",
+    secretAccessKey: "a-secret-that-only-this-test-knows",
+  };
+  const NOW = Date.UTC(2026, 11, 5, 12, 0, 0);
+  const signed = async (body: Buffer) => {
+    const signer = new SignatureV4({
+      credentials,
+      region: "us-east-1",
+      service: "cognito-idp",
+      sha256: NodeSha256,
+    });
+    const out = await signer.sign(
+      {
+        method: "POST",
+        protocol: "http:",
+        hostname: "127.0.0.1",
+        port: 4567,
+        path: "/",
+        query: {},
+        headers: {
+          host: "127.0.0.1:4567",
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": "AWSCognitoIdentityProviderService.AdminDeleteUser",
+        },
+        body,
+      } as unknown as Parameters<SignatureV4["sign"]>[0],
+      { signingDate: new Date(NOW) },
+    );
+    return out.headers as Record<string, string>;
+  };
+  const verify = (headers: Record<string, string>, body: Buffer) =>
+    verifyAdminSignature(
+      { method: "POST", url: "/", headers, body },
+      credentials,
+      "us-east-1",
+      NOW,
+    );
+
+  it("holds for the body and for each signed header", async () => {
+    const signedNames = ["host", "content-type", "x-amz-target", "x-amz-date"];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ UserPoolId: fc.string(), Username: fc.emailAddress() }),
+        fc.constantFrom("body", ...signedNames),
+        fc.nat(),
+        fc.integer({ min: 0x21, max: 0x7e }),
+        async (input, where, at, byte) => {
+          const body = Buffer.from(JSON.stringify(input));
+          const headers = await signed(body);
+          await verify(headers, body); // the untouched request passes
+          if (where === "body") {
+            const changed = Buffer.from(body);
+            const i = at % changed.length;
+            changed[i] = changed[i]! ^ ((byte % 255) + 1);
+            await expect(verify(headers, changed)).rejects.toMatchObject({ name: "CognitoError" });
+          } else {
+            const value = headers[where]!;
+            const i = at % value.length;
+            fc.pre(value.charCodeAt(i) !== byte);
+            const changed = value.slice(0, i) + String.fromCharCode(byte) + value.slice(i + 1);
+            await expect(verify({ ...headers, [where]: changed }, body)).rejects.toMatchObject({
+              name: "CognitoError",
+            });
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("holds end to end: a tampered body never reaches the operation", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), fc.integer({ min: 1, max: 255 }), async (at, xor) => {
+        const call = await signedCall("AdminGetUser", getUser("nobody@example.com"));
+        const body = Buffer.from(call.body);
+        body[at % body.length] = body[at % body.length]! ^ xor;
+        const response = await send({ ...call, body }).catch(() => ({
+          status: 0,
+          body: {} as Record<string, unknown>,
+        }));
+        expect(response.status).not.toBe(200);
+        expect(response.body.__type).not.toBe("UserNotFoundException");
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
