@@ -8,12 +8,15 @@ Starts a local Cognito user pool that runs the cognito-passcode triggers,
 with SES (web inbox) and DynamoDB embedded.
 
 Options:
-  --port <n>               Cognito endpoint port (0 picks a free one)   [8790]
+  --port <n>               Cognito endpoint port             [a free one; --data: the last one]
   --host <addr>            Interface to listen on                       [127.0.0.1]
   --region <region>                                                     [us-east-1]
-  --user-pool-id <id>                                                   [<region>_localpool]
-  --client-id <id>                                                      [cognitopasscodelocalclient]
-  --data <dir>             Keep users, refresh tokens and the signing key in <dir>
+  --user-pool-id <id>                                  [random; --data: the kept one]
+  --client-id <id>                                     [random; --data: the kept one]
+  --cors-origin <origin>   Let pages from <origin> (e.g. http://localhost:5173)
+                           call the endpoint; repeat for more            [none]
+  --data <dir>             Keep users, refresh tokens, the signing key, the ids,
+                           the port and the admin credentials in <dir>
   --no-throttle            Turn the send throttle off
   --code-ttl-seconds <n>   Code lifetime, 60 to 900                     [180]
   --verbose                Log every request
@@ -55,7 +58,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<LocalS
 }
 
 async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | undefined> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       // `pnpm local -- --port 0` passes the `--` through; ignore it.
@@ -66,6 +69,7 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
         region: { type: "string" },
         "user-pool-id": { type: "string" },
         "client-id": { type: "string" },
+        "cors-origin": { type: "string", multiple: true },
         data: { type: "string" },
         "no-throttle": { type: "boolean" },
         "code-ttl-seconds": { type: "string" },
@@ -88,13 +92,18 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
   if (ttl !== undefined) triggers.code = { ttlSeconds: ttl };
   const write = (level: string) => (message: string, data?: Record<string, unknown>) =>
     io.stderr(`[${level}] ${message}${data ? ` ${JSON.stringify(data)}` : ""}\n`);
+  const port = int("port", values.port as string | undefined);
+  const userPoolId = values["user-pool-id"] as string | undefined;
+  const clientId = values["client-id"] as string | undefined;
+  const origins = (values["cors-origin"] as string[] | undefined) ?? [];
   const started = performance.now();
   const stack = await startLocalStack({
-    port: int("port", values.port as string | undefined) ?? 8790,
+    ...(port !== undefined ? { port } : {}),
     host: (values.host as string | undefined) ?? "127.0.0.1",
     region,
-    userPoolId: (values["user-pool-id"] as string | undefined) ?? `${region}_localpool`,
-    clientId: (values["client-id"] as string | undefined) ?? "cognitopasscodelocalclient",
+    ...(userPoolId ? { userPoolId } : {}),
+    ...(clientId ? { clientId } : {}),
+    cors: { origins },
     ...(values.data ? { dataDir: values.data as string } : {}),
     triggers,
     logger: {
@@ -115,6 +124,14 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
       `  Issuer             ${stack.issuer}`,
       `  JWKS               ${stack.jwksUrl}`,
       `  Web inbox (SES)    ${stack.sesEndpoint}/`,
+      "",
+      "  Admin calls (Admin*, ListUsers) must be signed (SigV4) with:",
+      `  Access key id      ${stack.credentials.accessKeyId}`,
+      `  Secret access key  ${stack.credentials.secretAccessKey}`,
+      "",
+      origins.length > 0
+        ? `  CORS origins       ${origins.join(", ")}`
+        : "  CORS origins       none (use --cors-origin <origin> to let a web page call the endpoint)",
       `  DynamoDB           ${stack.dynamoDbEndpoint} (table ${stack.tableName})`,
       values.data
         ? `  Data folder        ${values.data}`

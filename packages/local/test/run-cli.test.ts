@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -29,7 +29,7 @@ describe("cognito-passcode-local", () => {
     // Prepare
     const { io, out, signals, exit } = fakeIo();
     // Act
-    const stack = (await runCli(["--port", "0", "--no-throttle"], io)) as LocalStack;
+    const stack = (await runCli(["--no-throttle"], io)) as LocalStack;
     // Assess
     const printed = out.join("");
     for (const line of [
@@ -38,11 +38,11 @@ describe("cognito-passcode-local", () => {
       stack.clientId,
       `${stack.sesEndpoint}/`,
       stack.jwksUrl,
+      `Access key id      ${stack.credentials.accessKeyId}`,
+      `Secret access key  ${stack.credentials.secretAccessKey}`,
     ]) {
       expect(printed).toContain(line);
     }
-    expect(stack.userPoolId).toBe("us-east-1_localpool");
-    expect(stack.clientId).toBe("cognitopasscodelocalclient");
     // --no-throttle: two codes in a row go out.
     const client = sdkClient(stack);
     await signUp(stack, "kai@example.com", client);
@@ -53,6 +53,59 @@ describe("cognito-passcode-local", () => {
     signals.get("SIGINT")!();
     expect(await exit).toBe(0);
     await expect(fetch(`${stack.endpoint}/health`)).rejects.toThrow();
+  });
+
+  it("draws the port, the ids and the admin credentials at random per start", async () => {
+    // Act: two stacks side by side, no options
+    const first = fakeIo();
+    const second = fakeIo();
+    const a = (await runCli([], first.io)) as LocalStack;
+    const b = (await runCli([], second.io)) as LocalStack;
+    try {
+      // Assess: nothing a page on the web could guess, and no fixed port
+      expect(new URL(a.endpoint).port).not.toBe("8790");
+      expect(a.endpoint).not.toBe(b.endpoint);
+      expect(a.userPoolId).not.toBe(b.userPoolId);
+      expect(a.clientId).not.toBe(b.clientId);
+      expect(a.userPoolId).not.toBe("us-east-1_localpool");
+      expect(a.credentials.accessKeyId).toMatch(/^LOCAL[A-Z0-9]{15}$/);
+      expect(a.credentials.secretAccessKey).toHaveLength(40);
+      expect(a.credentials.accessKeyId).not.toBe(b.credentials.accessKeyId);
+      expect(a.credentials.secretAccessKey).not.toBe(b.credentials.secretAccessKey);
+    } finally {
+      first.signals.get("SIGTERM")!();
+      second.signals.get("SIGTERM")!();
+      expect(await first.exit).toBe(0);
+      expect(await second.exit).toBe(0);
+    }
+  });
+
+  it("answers the --cors-origin origins (repeatable) and no other", async () => {
+    const { io, out, signals, exit } = fakeIo();
+    const origins = ["http://localhost:5173", "http://127.0.0.1:3000"];
+    const stack = (await runCli(
+      ["--cors-origin", origins[0]!, "--cors-origin", origins[1]!],
+      io,
+    )) as LocalStack;
+    try {
+      const preflight = (origin: string) =>
+        fetch(`${stack.endpoint}/`, {
+          method: "OPTIONS",
+          headers: { Origin: origin, "Access-Control-Request-Method": "POST" },
+        });
+      for (const origin of origins) {
+        const response = await preflight(origin);
+        expect(response.status).toBe(204);
+        expect(response.headers.get("access-control-allow-origin")).toBe(origin);
+      }
+      const other = await preflight("http://localhost:8080");
+      expect(other.status).toBe(403);
+      expect(other.headers.get("access-control-allow-origin")).toBeNull();
+      expect(out.join("")).toContain(`CORS origins       ${origins.join(", ")}`);
+    } finally {
+      signals.get("SIGTERM")!();
+      expect(await exit).toBe(0);
+    }
   });
 
   it("applies --code-ttl-seconds", async () => {
@@ -68,24 +121,28 @@ describe("cognito-passcode-local", () => {
     expect(await exit).toBe(0);
   });
 
-  it("--data: a refresh token issued before a restart still refreshes after it", async () => {
+  it("--data: the same pool after a restart: port, ids, credentials, and refresh tokens", async () => {
     // Prepare: sign in, then stop with SIGINT
     const dir = await mkdtemp(join(tmpdir(), "cognito-passcode-local-cli-"));
     try {
       const first = fakeIo();
-      const before = (await runCli(["--port", "0", "--data", dir], first.io)) as LocalStack;
+      const before = (await runCli(["--data", dir], first.io)) as LocalStack;
       const signedIn = await passcodeSignUpAndSignIn(before, "mae@example.com", "mae");
       const refreshToken = signedIn.AuthenticationResult!.RefreshToken!;
       first.signals.get("SIGINT")!();
       expect(await first.exit).toBe(0);
       // Act: start again on the same folder and port
       const second = fakeIo();
-      const port = new URL(before.endpoint).port;
-      const after = (await runCli(["--port", port, "--data", dir], second.io)) as LocalStack;
+      const after = (await runCli(["--data", dir], second.io)) as LocalStack;
       try {
         const refreshed = await refreshWith(after, refreshToken);
         // Assess
         expect(refreshed.AuthenticationResult?.AccessToken).toEqual(expect.any(String));
+        expect(after.endpoint).toBe(before.endpoint);
+        expect([after.userPoolId, after.clientId]).toEqual([before.userPoolId, before.clientId]);
+        expect(after.credentials).toEqual(before.credentials);
+        const mode = (await stat(join(dir, "stack.json"))).mode & 0o777;
+        expect(mode).toBe(0o600);
         expect(second.out.join("")).toContain(`Data folder        ${dir}`);
       } finally {
         second.signals.get("SIGTERM")!();
