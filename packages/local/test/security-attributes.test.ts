@@ -468,6 +468,100 @@ describe("AttributesRequireVerificationBeforeUpdate (email), emulated by default
   });
 });
 
+describe("properties against a running stack", () => {
+  it("SignUp succeeds exactly when every attribute it writes is in WriteAttributes; a refusal creates nobody", async () => {
+    // Prepare
+    const { stack } = await start({ pool: { customAttributes: ["username", "team"] } });
+    const candidates = ["name", "locale", "custom:team", "custom:username", "email_verified"];
+    let run = 0;
+    // Act and assess
+    await fc.assert(
+      fc.asyncProperty(fc.subarray(candidates), async (names) => {
+        const email = `p${run++}@example.com`;
+        const before = await userCount(stack);
+        const values = names.map((n) => [n, n === "email_verified" ? "true" : "x"]);
+        const attempt = signUpWith(stack, email, Object.fromEntries(values));
+        const forbidden = names.some((n) => n === "custom:username" || n === "email_verified");
+        if (forbidden) {
+          await expect(attempt).rejects.toMatchObject(UNAUTHORIZED);
+          expect(await userCount(stack)).toBe(before);
+        } else {
+          await attempt;
+          expect(await userCount(stack)).toBe(before + 1);
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("whatever users and admins do, email_verified=true names only an address a code was entered for or an admin pinned", async () => {
+    // Prepare
+    const { stack, client } = await start();
+    type Step =
+      | { kind: "update"; to: number }
+      | { kind: "verify"; from: number }
+      | { kind: "wrong" }
+      | { kind: "resend" }
+      | { kind: "pin"; to: number };
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant("update" as const), to: fc.nat(3) }),
+      fc.record({ kind: fc.constant("verify" as const), from: fc.nat(3) }),
+      fc.constant({ kind: "wrong" as const }),
+      fc.constant({ kind: "resend" as const }),
+      fc.record({ kind: fc.constant("pin" as const), to: fc.nat(3) }),
+    );
+    let run = 0;
+    // Act and assess
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 8 }), async (steps: Step[]) => {
+        const domain = `run${run++}.example.com`;
+        const address = (i: number) => `${["orig", "a", "b", "c"][i]}@${domain}`;
+        await signUp(stack, address(0), client);
+        const tokens = await signIn(stack, client, address(0));
+        const username = String(claims(tokens.IdToken!)["cognito:username"]);
+        const proven = new Set([address(0)]);
+        for (const s of steps) {
+          if (s.kind === "update") {
+            await update(stack, tokens.AccessToken!, { email: address(s.to) });
+          } else if (s.kind === "pin") {
+            await adminUpdate(stack, username, { email: address(s.to), email_verified: "true" });
+            proven.add(address(s.to));
+          } else if (s.kind === "resend") {
+            await client.send(
+              new GetUserAttributeVerificationCodeCommand({
+                AccessToken: tokens.AccessToken!,
+                AttributeName: "email",
+              }),
+            );
+          } else {
+            const from = s.kind === "verify" ? address(s.from) : undefined;
+            const code = from
+              ? await stack.mailbox.latestCode(from).catch(() => undefined)
+              : "000000";
+            if (code === undefined) continue;
+            const verified = await client
+              .send(
+                new VerifyUserAttributeCommand({
+                  AccessToken: tokens.AccessToken!,
+                  AttributeName: "email",
+                  Code: code,
+                }),
+              )
+              .then(
+                () => true,
+                () => false,
+              );
+            if (verified && from) proven.add(from);
+          }
+          const now = await userAttributes(stack, tokens.AccessToken!);
+          if (now.email_verified === "true") expect(proven).toContain(now.email);
+        }
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
+
 describe("the issue's takeover, end to end with the passcode triggers", () => {
   it("an email changed mid sign-in never reaches the ID token as verified", async () => {
     // Prepare: the attacker signs up and in with their own inbox
