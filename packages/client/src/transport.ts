@@ -1,4 +1,8 @@
-/** Tokens as Cognito issues them. */
+/**
+ * Tokens as Cognito issues them. The client accepts nothing else (see
+ * `checkTokens` in tokens.ts): a transport that resolves with other values
+ * gets `SERVICE_ERROR`, on sign-in and on refresh alike.
+ */
 export interface TransportTokens {
   /** The ID token (JWT). */
   readonly idToken: string;
@@ -6,7 +10,7 @@ export interface TransportTokens {
   readonly accessToken: string;
   /** The refresh token; absent on a refresh that does not rotate it. */
   readonly refreshToken?: string;
-  /** Lifetime of the access and ID tokens, in seconds. */
+  /** `ExpiresIn`: the access token's lifetime in seconds, a number from 300 to 86,400 (Cognito's bounds). */
   readonly expiresIn: number;
 }
 
