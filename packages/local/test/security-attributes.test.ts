@@ -468,6 +468,116 @@ describe("AttributesRequireVerificationBeforeUpdate (email), emulated by default
   });
 });
 
+describe("the options", () => {
+  it("default to the emulation on and refuse what Cognito would not accept", () => {
+    expect(resolveOptions().emailRequiresVerificationBeforeUpdate).toBe(true);
+    expect(
+      resolveOptions({ pool: { attributesRequireVerificationBeforeUpdate: [] } })
+        .emailRequiresVerificationBeforeUpdate,
+    ).toBe(false);
+    const refused = (options: LocalStackOptions, field: string) =>
+      expect(() => resolveOptions(options)).toThrow(
+        expect.objectContaining({ code: "CONFIGURATION_ERROR", details: { field } }),
+      );
+    refused(
+      {
+        pool: {
+          attributesRequireVerificationBeforeUpdate: ["phone_number"] as unknown as "email"[],
+        },
+      },
+      "pool.attributesRequireVerificationBeforeUpdate",
+    );
+    refused(
+      { triggers: { username: { attribute: "custom:handle" } } as LocalStackOptions["triggers"] },
+      "triggers.username.attribute",
+    );
+    refused(
+      { triggers: { username: { attribute: 7 } } as unknown as LocalStackOptions["triggers"] },
+      "triggers.username.attribute",
+    );
+    // `username: false` still keeps custom:username out of the default WriteAttributes.
+    expect(
+      resolveOptions({ triggers: { username: false } }).writeAttributes.has("custom:username"),
+    ).toBe(false);
+  });
+
+  it("VerifyUserAttribute checks its members against the service model", async () => {
+    const { stack, client } = await start();
+    await signUp(stack, "mo@example.com", client);
+    const tokens = await signIn(stack, client, "mo@example.com");
+    const verify = (AttributeName: string, Code: string) =>
+      client.send(
+        new VerifyUserAttributeCommand({ AccessToken: tokens.AccessToken!, AttributeName, Code }),
+      );
+    await expect(verify("email", "12 34")).rejects.toMatchObject({
+      name: "InvalidParameterException",
+    });
+    await expect(verify("phone_number", "123456")).rejects.toMatchObject({
+      name: "InvalidParameterException",
+    });
+    await expect(verify("email", "123456")).rejects.toMatchObject({
+      name: "CodeMismatchException",
+    });
+    await expect(
+      client.send(
+        new VerifyUserAttributeCommand({
+          AccessToken: "not-a-token",
+          AttributeName: "email",
+          Code: "1",
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "NotAuthorizedException" });
+  });
+
+  it("a verification code expires after 24 hours", async () => {
+    const { stack, client } = await start();
+    await signUp(stack, "lu@example.com", client);
+    const tokens = await signIn(stack, client, "lu@example.com");
+    await update(stack, tokens.AccessToken!, { email: "lu2@example.com" });
+    const code = await stack.mailbox.latestCode("lu2@example.com");
+    stack.clock.advance(24 * 60 * 60 * 1000);
+    // The access token expired too; a fresh sign-in gets a new one.
+    const fresh = await signIn(stack, client, "lu@example.com");
+    await expect(
+      client.send(
+        new VerifyUserAttributeCommand({
+          AccessToken: fresh.AccessToken!,
+          AttributeName: "email",
+          Code: code,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "ExpiredCodeException" });
+    expect((await userAttributes(stack, fresh.AccessToken!)).email).toBe("lu@example.com");
+  });
+
+  it("forgets a code after five wrong answers", async () => {
+    const { stack, client, tokens } = await (async () => {
+      const started = await start();
+      await signUp(started.stack, "kai@example.com", started.client);
+      return {
+        ...started,
+        tokens: await signIn(started.stack, started.client, "kai@example.com"),
+      };
+    })();
+    await update(stack, tokens.AccessToken!, { email: "kai2@example.com" });
+    const code = await stack.mailbox.latestCode("kai2@example.com");
+    const wrong = code === "000000" ? "111111" : "000000";
+    const verify = (Code: string) =>
+      client.send(
+        new VerifyUserAttributeCommand({
+          AccessToken: tokens.AccessToken!,
+          AttributeName: "email",
+          Code,
+        }),
+      );
+    for (let i = 0; i < 5; i++) {
+      await expect(verify(wrong)).rejects.toMatchObject({ name: "CodeMismatchException" });
+    }
+    await expect(verify(code)).rejects.toMatchObject({ name: "CodeMismatchException" });
+    expect((await userAttributes(stack, tokens.AccessToken!)).email).toBe("kai@example.com");
+  });
+});
+
 describe("properties against a running stack", () => {
   it("SignUp succeeds exactly when every attribute it writes is in WriteAttributes; a refusal creates nobody", async () => {
     // Prepare
