@@ -8,7 +8,12 @@ import {
   type UsernamePolicy,
 } from "@cognito-passcode/shared";
 import { consoleJsonLogger, type PasscodeLogger } from "./logger.js";
-import type { DeliverEmail, EmailOptions, PasscodeTriggersOptions } from "./options.js";
+import type {
+  DeliverEmail,
+  EmailOptions,
+  PasscodeTriggersOptions,
+  ThrottleOptions,
+} from "./options.js";
 import type { ThrottleRules, ThrottleStore, UsernameRegistry } from "./store.js";
 
 // Each handler factory validates, once, the parts of the options it uses;
@@ -229,8 +234,14 @@ export interface ThrottleSettings {
   day: ThrottleRules;
 }
 
-/** Validates `throttle`, which must be given: omitting it fails closed rather than sending unthrottled. */
-export function resolveThrottle(options: PasscodeTriggersOptions): ThrottleSettings | false {
+/**
+ * Validates that `throttle` is given (a store, or an explicit `false`) and its
+ * store: all Verify needs for its per-code attempt counter, so a Verify-only
+ * bundle leaves out the send rules.
+ */
+export function resolveThrottleStore(
+  options: PasscodeTriggersOptions,
+): { store: ThrottleStore } | false {
   const throttle = options.throttle;
   if (throttle === undefined) {
     fail("throttle", "is required: pass { store: dynamoDbStore(...) }, or false for no throttle");
@@ -238,8 +249,16 @@ export function resolveThrottle(options: PasscodeTriggersOptions): ThrottleSetti
   if (throttle === false) return false;
   obj("throttle", throttle);
   fn("throttle.store", throttle.store ?? 0, "hit");
+  return { store: throttle.store };
+}
+
+/** Validates `throttle`, which must be given: omitting it fails closed rather than sending unthrottled. */
+export function resolveThrottle(options: PasscodeTriggersOptions): ThrottleSettings | false {
+  const resolved = resolveThrottleStore(options);
+  if (!resolved) return false;
+  const throttle = options.throttle as ThrottleOptions;
   return {
-    store: throttle.store,
+    store: resolved.store,
     rules: {
       minIntervalMs:
         int("throttle.minIntervalSeconds", throttle.minIntervalSeconds, 30, 0, 3600) * 1000,
@@ -280,16 +299,19 @@ export function resolveAllowedDomains(
 }
 
 /**
- * True when `email` may receive a code under `signUp.allowedEmailDomains`:
- * always when no list is set; otherwise only a valid address whose domain is
- * on the list (exact, lower-case). Create sends, Verify accepts and Define
- * issues tokens only for such an address, so an account that moved its email
- * out of the allowed domains cannot sign in.
+ * True when `email` is inside `signUp.allowedEmailDomains`: always when no
+ * list is set; otherwise only when its domain (after the last `@`, with a
+ * local part before it) is on the list (exact, lower-case). Create sends,
+ * Verify accepts and Define issues tokens only inside the list, so an account
+ * that moved its email out of the allowed domains cannot sign in. It does not
+ * validate the address (Create checks that with `isValidEmail` before
+ * sending), which keeps the validator out of Define's and Verify's bundles.
  */
 export function inAllowedDomains(email: string, domains: ReadonlySet<string> | undefined): boolean {
   if (!domains) return true;
   const value = normalizeEmail(email);
-  return isValidEmail(value) && domains.has(value.slice(value.lastIndexOf("@") + 1));
+  const at = value.lastIndexOf("@");
+  return at > 0 && domains.has(value.slice(at + 1));
 }
 
 /** The Cognito client and module, loaded and built once, on first use. */

@@ -22,11 +22,11 @@ import {
   resolveCodeSecret,
   resolveCognito,
   resolvePolicy,
-  resolveThrottle,
+  resolveThrottleStore,
   resolveUsername,
-  type ThrottleSettings,
   type UsernameSettings,
 } from "./resolve-options.js";
+import type { ThrottleStore } from "./store.js";
 import { describeError, guarded, triggerError } from "./trigger-errors.js";
 
 /** The Verify Auth Challenge Response handler. */
@@ -42,7 +42,7 @@ export interface VerifySettings extends BaseSettings {
   /** `maxAttempts` and `ttlMs` bound the per-code attempt counter. */
   code: CodeSettings;
   /** Its store keeps the per-code attempt counter; `false`: no counter. */
-  throttle: ThrottleSettings | false;
+  throttle: { store: ThrottleStore } | false;
 }
 
 /** Builds Verify from validated settings. */
@@ -236,6 +236,6 @@ export function createVerifyAuthChallengeHandler(
     cognito$: resolveCognito(options),
     allowedEmailDomains: resolveAllowedDomains(options),
     code: resolveCode(options),
-    throttle: resolveThrottle(options),
+    throttle: resolveThrottleStore(options),
   });
 }
