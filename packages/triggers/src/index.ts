@@ -41,12 +41,18 @@ export {
 } from "./post-authentication.js";
 export { createPreSignUpHandler, type PreSignUpHandler } from "./pre-sign-up.js";
 export {
+  type ReleaseOrphanedUsernamesOptions,
+  type ReleaseOrphanedUsernamesResult,
+  releaseOrphanedUsernames,
+} from "./release-orphaned-usernames.js";
+export {
   type RenameUsernameOptions,
   type RenameUsernameRequest,
   type RenameUsernameResult,
   renameUsername,
 } from "./rename-username.js";
 export type {
+  ClaimResult,
   PasscodeStore,
   ThrottleDecision,
   ThrottleRules,

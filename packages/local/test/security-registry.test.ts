@@ -1,0 +1,166 @@
+import {
+  AdminDeleteUserCommand,
+  CognitoIdentityProviderClient,
+  DeleteUserCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { dynamoDbStore, releaseOrphanedUsernames } from "@cognito-passcode/triggers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, startLocalStack } from "../src/index.js";
+import { claims, sdkClient } from "./support/clients.js";
+import { answerStep, passcodeSignUpAndSignIn, signUp, startCustomAuth } from "./support/flow.js";
+
+let stack: LocalStack;
+let dynamo: DynamoDBClient;
+
+beforeAll(async () => {
+  // No throttle: one user opens several sessions back to back.
+  stack = await startLocalStack({ port: 0, triggers: { throttle: false } });
+  dynamo = new DynamoDBClient({
+    endpoint: stack.dynamoDbEndpoint,
+    region: stack.region,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+});
+
+afterAll(async () => {
+  dynamo?.destroy();
+  await stack?.stop();
+});
+
+/** The registry the stack's Verify trigger claims names in. */
+const registry = () => dynamoDbStore({ tableName: stack.tableName, client: dynamo });
+
+/** Signs up `email` and signs in through the code and USERNAME steps; returns the ID token's claims. */
+async function newUserNamed(email: string, username: string) {
+  const done = await passcodeSignUpAndSignIn(stack, email, username);
+  const idToken = done.AuthenticationResult?.IdToken;
+  expect(idToken).toBeDefined();
+  const token = claims(idToken!);
+  return {
+    sub: token.sub as string,
+    username: token["custom:username"],
+    accessToken: done.AuthenticationResult!.AccessToken!,
+  };
+}
+
+describe("local stack: a user owns at most one username (the registry transaction end to end)", () => {
+  it("gives 5 sessions parked at the USERNAME step and answered at once one name between them", async () => {
+    // Prepare: one user, five sessions, each past its code and waiting for a name
+    const client = sdkClient(stack);
+    const email = "parker@example.com";
+    await signUp(stack, email, client);
+    const parked = [];
+    for (let i = 0; i < 5; i++) {
+      const started = await startCustomAuth(stack, client, email);
+      const code = await stack.mailbox.latestCode(email);
+      const named = await answerStep(stack, client, started, code);
+      expect(named.ChallengeParameters?.step).toBe("USERNAME");
+      parked.push(named);
+    }
+    const names = ["parker_a", "parker_b", "parker_c", "parker_d", "parker_e"];
+    // Act
+    const answers = await Promise.all(
+      parked.map((session, i) => answerStep(stack, client, session, names[i]!)),
+    );
+    // Assess: every session ends with tokens naming the same one username
+    const tokens = answers.map((a) => claims(a.AuthenticationResult!.IdToken!));
+    const usernames = new Set(tokens.map((t) => t["custom:username"]));
+    expect(usernames.size).toBe(1);
+    const [owned] = [...usernames] as string[];
+    expect(names).toContain(owned);
+    const sub = tokens[0]!.sub as string;
+    expect(await registry().usernameOf(sub)).toBe(owned);
+    const owners = await Promise.all(names.map((name) => registry().ownerOf(name)));
+    expect(owners.filter((o) => o !== undefined)).toEqual([sub]);
+  });
+
+  it("refuses a name another user holds", async () => {
+    await newUserNamed("first@example.com", "first_name");
+    const second = await passcodeSignUpAndSignIn(stack, "second@example.com", "first_name");
+    expect(second.ChallengeParameters).toMatchObject({ step: "USERNAME", rejected: "true" });
+  });
+});
+
+describe("local stack: names outlive their users until the orphan sweep", () => {
+  const sweep = (options: { dryRun?: boolean; cognito?: CognitoIdentityProviderClient } = {}) =>
+    releaseOrphanedUsernames({
+      cognito: options.cognito ?? sdkClient(stack),
+      userPoolId: stack.userPoolId,
+      registry: registry(),
+      ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
+    });
+
+  it("releases the name of a user who deleted themself (DeleteUser); a new account can then claim it", async () => {
+    // Prepare
+    const gone = await newUserNamed("leaver@example.com", "leaver");
+    const kept = await newUserNamed("stayer@example.com", "stayer");
+    await sdkClient(stack).send(new DeleteUserCommand({ AccessToken: gone.accessToken }));
+    // The name is still held: the same person signing up again cannot take it.
+    const blocked = await passcodeSignUpAndSignIn(stack, "leaver@example.com", "leaver");
+    expect(blocked.ChallengeParameters).toMatchObject({ step: "USERNAME", rejected: "true" });
+    expect(await registry().ownerOf("leaver")).toBe(gone.sub);
+    // Act: a dry run counts, the real run releases
+    const counted = await sweep({ dryRun: true });
+    const stillHeld = await registry().ownerOf("leaver");
+    const swept = await sweep();
+    // Assess
+    expect(counted).toMatchObject({ orphaned: 1, released: 0, failed: 0 });
+    expect(stillHeld).toBe(gone.sub);
+    expect(swept).toMatchObject({ orphaned: 1, released: 1, failed: 0 });
+    expect(swept.scanned).toBeGreaterThanOrEqual(2);
+    expect(await registry().ownerOf("leaver")).toBeUndefined();
+    expect(await registry().usernameOf(gone.sub)).toBeUndefined();
+    expect(await registry().ownerOf("stayer")).toBe(kept.sub);
+    // The re-created account (a new sub) now claims the name.
+    const again = await answerStep(stack, sdkClient(stack), blocked, "leaver");
+    const reborn = claims(again.AuthenticationResult!.IdToken!);
+    expect(reborn["custom:username"]).toBe("leaver");
+    expect(reborn.sub).not.toBe(gone.sub);
+    expect(await registry().ownerOf("leaver")).toBe(reborn.sub);
+  });
+
+  it("releases the name of a user an admin deleted (AdminDeleteUser), and keeps a live user's", async () => {
+    // Prepare
+    const removed = await newUserNamed("removed@example.com", "removed");
+    const live = await newUserNamed("live@example.com", "live_one");
+    await sdkClient(stack).send(
+      new AdminDeleteUserCommand({ UserPoolId: stack.userPoolId, Username: removed.sub }),
+    );
+    // Act
+    const swept = await sweep();
+    // Assess
+    expect(swept).toMatchObject({ released: 1, failed: 0 });
+    expect(await registry().ownerOf("removed")).toBeUndefined();
+    expect(await registry().ownerOf("live_one")).toBe(live.sub);
+    const taken = await newUserNamed("successor@example.com", "removed");
+    expect(taken.username).toBe("removed");
+  });
+
+  it("fails closed: when Cognito refuses the question, no claim is released", async () => {
+    // Prepare: a deleted user's name, and a client whose admin calls the stack refuses
+    const gone = await newUserNamed("orphan@example.com", "orphan");
+    await sdkClient(stack).send(
+      new AdminDeleteUserCommand({ UserPoolId: stack.userPoolId, Username: gone.sub }),
+    );
+    const unsigned = new CognitoIdentityProviderClient({
+      endpoint: stack.endpoint,
+      region: stack.region,
+      credentials: { accessKeyId: "wrong", secretAccessKey: "wrong" },
+      maxAttempts: 1,
+    });
+    // Act
+    const refused = await sweep({ cognito: unsigned });
+    const wrongPool = await releaseOrphanedUsernames({
+      cognito: sdkClient(stack),
+      userPoolId: "us-east-1_NoSuchPool",
+      registry: registry(),
+    });
+    // Assess
+    expect(refused.released).toBe(0);
+    expect(refused.failed).toBe(refused.scanned);
+    expect(wrongPool).toMatchObject({ released: 0, failed: wrongPool.scanned });
+    expect(await registry().ownerOf("orphan")).toBe(gone.sub);
+    unsigned.destroy();
+  });
+});

@@ -1,0 +1,115 @@
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { fail } from "./resolve-options.js";
+import type { UsernameRegistry } from "./store.js";
+
+/** Options for {@link releaseOrphanedUsernames}. */
+export interface ReleaseOrphanedUsernamesOptions {
+  /** A client allowed `cognito-idp:ListUsers` on the pool. */
+  cognito: CognitoIdentityProviderClient;
+  /** The user pool's id, e.g. `eu-west-1_AbCdEf123`. */
+  userPoolId: string;
+  /** The registry the Verify trigger claims names in (the same table and key prefix). */
+  registry: UsernameRegistry;
+  /**
+   * Count the orphaned claims without releasing them.
+   * @default false
+   */
+  dryRun?: boolean;
+}
+
+/** What {@link releaseOrphanedUsernames} found and did. */
+export interface ReleaseOrphanedUsernamesResult {
+  /** Claims looked at. */
+  scanned: number;
+  /** Claims whose owner no longer exists in the pool. */
+  orphaned: number;
+  /** Orphaned claims released (0 on a dry run). */
+  released: number;
+  /**
+   * Claims skipped because Cognito or the registry answered with an error:
+   * they are kept, and the next run looks at them again. Alarm on this.
+   */
+  failed: number;
+}
+
+/**
+ * Releases the usernames whose owner no longer exists: after `DeleteUser` or
+ * `AdminDeleteUser` the registry still holds the user's name (Cognito runs no
+ * trigger on deletion), so nobody, the same person included, could take it.
+ * Walks `registry.claims()`, asks Cognito for each owner (`ListUsers` with
+ * `Filter: sub = "<sub>"`, one call per claim; a disabled or unconfirmed user
+ * still exists and keeps its name), and releases the claims whose owner is
+ * gone. A claim is released only on Cognito's clear answer that no user has
+ * that `sub`; any error keeps the claim (fail closed) and counts in `failed`.
+ * The release itself is conditioned on the owner still holding the name, so a
+ * name released and claimed again meanwhile is left alone.
+ *
+ * A re-created account gets a new `sub`, so it holds nothing the old account
+ * owned: the old name stays reserved until this sweep releases it, and then
+ * anyone may claim it.
+ *
+ * Cost: one full registry scan (a DynamoDB Scan of the table for
+ * `dynamoDbStore`) and one `ListUsers` per claim; Cognito's ListUsers quota is
+ * shared with the pool's other user reads, so run it rarely (daily) and off
+ * peak. IAM: `cognito-idp:ListUsers` on the pool; `dynamodb:Scan`,
+ * `dynamodb:DeleteItem` and `dynamodb:GetItem` on the table.
+ *
+ * @example
+ * ```ts
+ * // A Lambda on an EventBridge schedule (rate(1 day)):
+ * const cognito = new CognitoIdentityProviderClient({});
+ * const registry = dynamoDbStore({ tableName: "passcode" });
+ * export const handler = () =>
+ *   releaseOrphanedUsernames({ cognito, userPoolId: "eu-west-1_AbCdEf123", registry });
+ * ```
+ */
+export async function releaseOrphanedUsernames(
+  options: ReleaseOrphanedUsernamesOptions,
+): Promise<ReleaseOrphanedUsernamesResult> {
+  const { cognito, userPoolId, registry, dryRun } = checkOptions(options);
+  const sdk = await import("@aws-sdk/client-cognito-identity-provider");
+  const result: ReleaseOrphanedUsernamesResult = {
+    scanned: 0,
+    orphaned: 0,
+    released: 0,
+    failed: 0,
+  };
+  for await (const { username, owner } of registry.claims()) {
+    result.scanned++;
+    try {
+      const { Users } = await cognito.send(
+        new sdk.ListUsersCommand({
+          UserPoolId: userPoolId,
+          Filter: `sub = "${owner.replace(/[\\"]/g, "\\$&")}"`,
+          Limit: 1,
+          AttributesToGet: ["sub"],
+        }),
+      );
+      // Only an answer that is an empty list means "no such user".
+      if (!Array.isArray(Users) || Users.length > 0) continue;
+      result.orphaned++;
+      if (dryRun) continue;
+      await registry.release(username, owner);
+      result.released++;
+    } catch {
+      result.failed++;
+    }
+  }
+  return result;
+}
+
+function checkOptions(options: ReleaseOrphanedUsernamesOptions) {
+  if (typeof options !== "object" || options === null) fail("options", "must be an object");
+  const { cognito, userPoolId, registry, dryRun = false } = options;
+  if (typeof (cognito as { send?: unknown } | undefined)?.send !== "function") {
+    fail("cognito", "must be a CognitoIdentityProviderClient");
+  }
+  if (typeof userPoolId !== "string" || !/^[\w-]+_[0-9a-zA-Z]+$/.test(userPoolId)) {
+    fail("userPoolId", "must be a user pool id such as eu-west-1_AbCdEf123");
+  }
+  if (typeof registry?.claims !== "function" || typeof registry.release !== "function") {
+    fail("registry", "must be a UsernameRegistry (claims, release)");
+  }
+  if (typeof dryRun !== "boolean") fail("dryRun", "must be a boolean");
+  return { cognito, userPoolId, registry, dryRun };
+}
