@@ -139,12 +139,44 @@ function securityHeaders(connectOrigin) {
   };
 }
 
-/** A small static server for the built pages, plus `config.json` for each. */
-function createPageServer(config) {
-  const headers = securityHeaders(new URL(config.endpoint).origin);
-  const body = JSON.stringify(config);
+/**
+ * True when a `Host` header names loopback (`localhost`, `*.localhost`,
+ * `127.x.y.z`, `[::1]`): a page served under any other name could be a DNS
+ * rebinding of 127.0.0.1 by another site. Same rule as the local stack's.
+ */
+export function isLoopbackHost(header) {
+  if (typeof header !== "string") return false;
+  const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::\d{1,5})?$/i.exec(header.trim());
+  if (!match) return false;
+  const name = (match[1] ?? match[2]).toLowerCase().replace(/\.$/, "");
+  return (
+    name === "localhost" ||
+    name.endsWith(".localhost") ||
+    name === "::1" ||
+    /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(name)
+  );
+}
+
+/**
+ * A small static server for the built pages, plus `config.json` for each.
+ * `getConfig()` is read per request (the stack starts after the server has its
+ * port, so the page's origin can be given to the stack's CORS).
+ */
+function createPageServer(getConfig) {
   return createServer(async (req, res) => {
     try {
+      if (!isLoopbackHost(req.headers.host)) {
+        res.writeHead(403, { "content-type": "text/plain; charset=utf-8" });
+        res.end("Forbidden: the demo only answers loopback host names.\n");
+        return;
+      }
+      const config = getConfig();
+      if (!config) {
+        res.writeHead(503, { "retry-after": "1" }).end();
+        return;
+      }
+      const headers = securityHeaders(new URL(config.endpoint).origin);
+      const body = JSON.stringify(config);
       const url = new URL(req.url ?? "/", "http://localhost");
       if (req.method !== "GET" && req.method !== "HEAD") {
         res.writeHead(405, { allow: "GET, HEAD" }).end();
@@ -199,32 +231,53 @@ function listen(server, port, host) {
 }
 
 /**
- * Starts the local stack and the page server (both on `host`), and returns
+ * Starts the page server and the local stack (both on `host`), and returns
  * their URLs and a `stop()` that closes both. `stack` options go to
- * `startLocalStack` as they are (`triggers`, `now`, ...). Needs `buildAll()` first.
+ * `startLocalStack` as they are (`triggers`, `now`, ...); the page's origin
+ * (`http://<host>:<port>` and `http://localhost:<port>`) is added to
+ * `cors.origins`, so the page, and only the page, may call the stack.
+ * Needs `buildAll()` first.
  */
 export async function startDemo({ port = 0, host = "127.0.0.1", stack: stackOptions = {} } = {}) {
   const local = await import(pathToFileURL(join(ROOT, "packages/local/dist/index.js")).href);
-  const stack = await local.startLocalStack({ port: 0, host, ...stackOptions });
-  const config = {
+  let config;
+  const server = createPageServer(() => config);
+  let pagePort;
+  try {
+    pagePort = await listen(server, port, host);
+  } catch (error) {
+    if (error?.code !== "EADDRINUSE" || port === 0) throw error;
+    // The preferred port is taken (another demo?): take any free one.
+    pagePort = await listen(server, 0, host);
+  }
+  const origin = `http://${host}:${pagePort}`;
+  let stack;
+  try {
+    stack = await local.startLocalStack({
+      port: 0,
+      host,
+      ...stackOptions,
+      cors: {
+        origins: [
+          ...new Set([
+            ...(stackOptions.cors?.origins ?? []),
+            origin,
+            `http://localhost:${pagePort}`,
+          ]),
+        ],
+      },
+    });
+  } catch (error) {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(() => done()));
+    throw error;
+  }
+  config = {
     endpoint: stack.endpoint,
     region: stack.region,
     clientId: stack.clientId,
     inboxUrl: stack.sesEndpoint,
   };
-  const server = createPageServer(config);
-  let pagePort;
-  try {
-    pagePort = await listen(server, port, host);
-  } catch (error) {
-    if (error?.code !== "EADDRINUSE" || port === 0) {
-      await stack.stop();
-      throw error;
-    }
-    // The preferred port is taken (another demo?): take any free one.
-    pagePort = await listen(server, 0, host);
-  }
-  const origin = `http://${host}:${pagePort}`;
   let stopped;
   return {
     loginUrl: `${origin}/`,
