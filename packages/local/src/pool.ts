@@ -73,7 +73,11 @@ export function requirePool(pool: PoolContext, input: Record<string, unknown>): 
   }
 }
 
-/** Admin operations need a SigV4 `Authorization` header; the signature itself is not checked. */
+/**
+ * Admin operations need a SigV4 `Authorization` header. The HTTP layer has
+ * already verified the signature (see `verifyAdminSignature`) before any
+ * operation in `SIGNED_OPERATIONS` runs; this is the operations' own guard.
+ */
 export function requireSigV4(request: RequestInfo): void {
   if (!request.authorization) {
     throw new CognitoError("MissingAuthenticationTokenException", "Missing Authentication Token");
