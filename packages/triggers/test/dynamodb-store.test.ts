@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import { GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+} from "@aws-sdk/client-dynamodb";
 import { isPasscodeError } from "@cognito-passcode/shared";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -159,6 +165,47 @@ describe("username registry items", () => {
     for await (const claim of paged.claims()) seen.push(claim.username);
     // Assess
     expect(seen.sort()).toEqual([...names].sort());
+  });
+
+  it("retries a transaction DynamoDB cancelled for a conflict, and passes other cancellations on", async () => {
+    // Prepare: real DynamoDB cancels racing transactions on one item with
+    // TransactionConflict (nothing written); the emulator never does, so it is injected.
+    let conflicts = 2;
+    const cancel = (code: string) =>
+      new TransactionCanceledException({
+        message: `Transaction cancelled [${code}, None]`,
+        $metadata: {},
+        CancellationReasons: [{ Code: code }, { Code: "None" }],
+      });
+    const conflicted = {
+      send(command: unknown) {
+        if (command instanceof TransactWriteItemsCommand && conflicts > 0) {
+          conflicts--;
+          return Promise.reject(cancel("TransactionConflict"));
+        }
+        return table.client.send(command as never);
+      },
+    } as DynamoDBClient;
+    const throttled = {
+      send: (command: unknown) =>
+        command instanceof TransactWriteItemsCommand
+          ? Promise.reject(cancel("ThrottlingError"))
+          : table.client.send(command as never),
+    } as DynamoDBClient;
+    const name = fresh("conflict");
+    // Act
+    const claimed = await dynamoDbStore({ tableName: table.tableName, client: conflicted }).claim(
+      name,
+      "sub-conflict",
+    );
+    const error = await dynamoDbStore({ tableName: table.tableName, client: throttled })
+      .claim(fresh("throttled"), "sub-throttled")
+      .catch((e: unknown) => e);
+    // Assess
+    expect(claimed).toEqual({ status: "claimed", username: name });
+    expect(conflicts).toBe(0);
+    expect(await store.ownerOf(name)).toBe("sub-conflict");
+    expect(error).toMatchObject({ name: "TransactionCanceledException" });
   });
 
   it("releases a claim made before owner records existed, leaving the owner's one name", async () => {
