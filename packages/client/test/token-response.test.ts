@@ -103,6 +103,15 @@ function resultText(raw: RawResult): string {
   return `{${fields.map(([k, v]) => `${json(k)}:${v}`).join(",")}}`;
 }
 
+/** A CODE challenge's public parameters. */
+const codeParameters = {
+  step: "CODE",
+  codeLength: "6",
+  expiresAt: String(START + 180_000),
+  attemptsLeft: "3",
+  email: "a***@e***.com",
+};
+
 /**
  * A fake Cognito endpoint behind `fetch`: CUSTOM_AUTH gets a CODE challenge,
  * the code answer gets `signIn`, REFRESH_TOKEN_AUTH gets `refresh`, others `{}`.
@@ -122,13 +131,7 @@ function fakeCognito() {
       text = json({
         ChallengeName: "CUSTOM_CHALLENGE",
         Session: "session-1",
-        ChallengeParameters: {
-          step: "CODE",
-          codeLength: "6",
-          expiresAt: String(START + 180_000),
-          attemptsLeft: "3",
-          email: "a***@e***.com",
-        },
+        ChallengeParameters: codeParameters,
       });
     } else if (op === "RespondToAuthChallenge") {
       text = answers.signInBody ?? body(answers.signIn);
@@ -227,7 +230,7 @@ describe.each<Kind>(["fetch", "cognito-identity-js"])(
         const ctx = setup(kind);
         ctx.cognito.answers.signInBody = json({
           ...answer,
-          ChallengeParameters: { step: "CODE", codeLength: "6", attemptsLeft: "2" },
+          ChallengeParameters: codeParameters,
         });
         const after = await signInWith(ctx, undefined);
         expect(after.status).not.toBe("signedIn");
