@@ -14,6 +14,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeSha256, verifyAdminSignature } from "../src/admin-signature.js";
 import { type LocalStack, startLocalStack } from "../src/index.js";
+import { resolveOptions } from "../src/resolve-options.js";
 import { call, sdkClient } from "./support/clients.js";
 
 // The attacks these tests replay come from a web page open in the developer's
@@ -521,5 +522,46 @@ describe("every one-byte change to a signed request breaks the signature", () =>
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+describe("options", () => {
+  it.each([
+    ["*"],
+    ["null"],
+    ["http://localhost:5173/"],
+    ["http://localhost:5173/app"],
+    ["HTTP://LOCALHOST:5173"],
+    ["file:///tmp/page.html"],
+    ["localhost:5173"],
+  ])("refuses cors.origins %j: only exact origins, never a wildcard", (origin) => {
+    expect(() => resolveOptions({ cors: { origins: [origin] } })).toThrow(
+      expect.objectContaining({ code: "CONFIGURATION_ERROR", details: { field: "cors.origins" } }),
+    );
+  });
+
+  it("refuses weak or malformed credentials", () => {
+    for (const credentials of [
+      { accessKeyId: "local", secretAccessKey: "local-secret-long-enough" },
+      { accessKeyId: "LOCALKEY0000000001", secretAccessKey: "short" },
+      { accessKeyId: "LOCALKEY0000000001", secretAccessKey: "has spaces in the secret" },
+    ]) {
+      expect(() => resolveOptions({ credentials })).toThrow(
+        expect.objectContaining({ code: "CONFIGURATION_ERROR" }),
+      );
+    }
+  });
+
+  it("draws new credentials for every stack and accepts given ones", () => {
+    const a = resolveOptions().credentials;
+    const b = resolveOptions().credentials;
+    const given = {
+      accessKeyId: "LOCALFIXEDFORCI00001",
+      secretAccessKey: "a-ci-secret-of-some-length",
+    };
+    expect(a.accessKeyId).not.toBe(b.accessKeyId);
+    expect(a.secretAccessKey).not.toBe(b.secretAccessKey);
+    expect(a.secretAccessKey).toMatch(/^[A-Za-z0-9+/]{40}$/);
+    expect(resolveOptions({ credentials: given }).credentials).toEqual(given);
   });
 });
