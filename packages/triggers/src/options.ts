@@ -93,8 +93,10 @@ export interface UsernameOptions {
   /** Where claims live; `dynamoDbStore(...)` or `memoryStore()`. */
   registry: UsernameRegistry;
   /**
-   * The user attribute that holds the normalised username. Leave it out of
-   * the app client's WriteAttributes so users cannot change it themselves.
+   * The user attribute that holds the normalised username. Only Verify writes
+   * it: leave it out of the app client's WriteAttributes so users cannot set
+   * or change it themselves; PreSignUp also refuses a sign-up, admin create or
+   * federated sign-in that carries it (`NOT_AUTHORIZED reason=username-attribute`).
    * @default "custom:username"
    */
   attribute?: string;
@@ -162,13 +164,23 @@ export interface PasscodeTriggersOptions {
   throttle: ThrottleOptions | false;
   /** Sign-up rules for the PreSignUp trigger. */
   signUp?: {
-    /** Only these email domains may sign up (compared lower-case, exact). */
+    /**
+     * Only these email domains may sign up (compared lower-case, exact), and
+     * sign in: Create sends no code to a user whose current email is outside
+     * them (the caller sees what an unknown user sees), Verify refuses every
+     * answer and Define fails the sign-in.
+     */
     allowedEmailDomains?: readonly string[];
   };
   /**
    * A secret (at least 32 characters) that keys the stored code digest with
    * HMAC-SHA256. Recommended: without it the digest is a salted SHA-256, and a
    * 6-digit code can be brute-forced by anyone who reads the private session.
+   * It also keys the placeholder masked email Create shows for an identifier
+   * that is not an address (a UUID typed as USERNAME), so the placeholder is
+   * the same on every Lambda instance; without it each instance draws a
+   * random key, and the placeholder for one identifier can differ between
+   * instances.
    */
   codeSecret?: string;
   /** An SES client to send with. Built once, on first send, when neither this nor `deliver` is given. */
@@ -188,8 +200,9 @@ export interface PasscodeTriggersOptions {
    */
   logger?: PasscodeLogger;
   /**
-   * Mean delay, in milliseconds (0 to 5000), spent on an unknown user's Create
-   * in place of sending an email, jittered by ±25 %.
+   * Mean delay, in milliseconds (0 to 5000), spent on Create's fake path (an
+   * unknown user, an identifier that is not an address, an email outside
+   * `signUp.allowedEmailDomains`) in place of sending an email, jittered by ±25 %.
    * @default the running mean of this instance's real sends, starting at 150 ms
    */
   unknownUserDelayMs?: number;
