@@ -58,9 +58,10 @@ const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_
  *   the occasional orphan sweep, never for a sign-in.
  * - a throttle counter: `pk = "throttle#<SHA-256 hex of the key>"`, `sends`
  *   (list of send times, epoch ms, ascending), `version`, `ttl`. Create keeps
- *   two per address (the short window and the daily cap), keyed by a tag of
- *   the normalised email; the key is hashed again so no raw address or tag
- *   lands in the table. This is pseudonymisation, not anonymity: someone who
+ *   two per mailbox (the short window and the daily cap), keyed by a tag of
+ *   the canonical mailbox, and Verify one per code (its attempt counter,
+ *   keyed by the code's salt, gone after the code's lifetime); the key is
+ *   hashed again so no raw address or tag lands in the table. This is pseudonymisation, not anonymity: someone who
  *   can read the table and guesses an address can hash it and find its items.
  *
  * The throttle is a sliding window: a send at `now` is allowed when the last

@@ -79,8 +79,13 @@ export type ThrottleDecision = { allowed: true } | { allowed: false; retryAfterM
  * and `googlemail.com` folded for Gmail), so every variant of one inbox
  * shares one budget; a send to an address is a send to its mailbox, so this
  * bounds each address too. The same hits are made on the fake path (unknown
- * users, non-email identifiers, addresses outside the allowed domains). Keys
- * are opaque: count each one apart.
+ * users, non-email identifiers, addresses outside the allowed domains).
+ *
+ * Verify makes one hit per answer it is about to check, on the code's own
+ * attempt counter `attempt#<salt>` (`maxPerWindow` = `code.maxAttempts`,
+ * the code's lifetime as window, no interval), and refuses the answer when
+ * the hit is refused; unknown users' answers make the same hit. Keys are
+ * opaque: count each one apart.
  */
 export interface ThrottleStore {
   /** Records a send to `key` at `nowMs` if the rules allow it; otherwise says when to retry. */
