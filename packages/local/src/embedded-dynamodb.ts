@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { startTransactionFront } from "./dynamodb-transactions.js";
+import { guardServer } from "./host-check.js";
 import { lazyClient } from "./lazy-client.js";
 import { closeServer, urlHost } from "./net.js";
 
@@ -29,6 +30,8 @@ export async function startEmbeddedDynamoDb(
   region: string,
 ): Promise<EmbeddedDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // dynalite answers any Origin with `Access-Control-Allow-Origin: *`: keep browser pages out.
+  guardServer(server, host);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, host, () => {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { request as httpRequest } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
@@ -13,6 +14,7 @@ import { AuthenticationDetails, CognitoUser, CognitoUserPool } from "amazon-cogn
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeSha256, verifyAdminSignature } from "../src/admin-signature.js";
+import { guardServer } from "../src/host-check.js";
 import { type LocalStack, startLocalStack } from "../src/index.js";
 import { resolveOptions } from "../src/resolve-options.js";
 import { call, sdkClient } from "./support/clients.js";
@@ -563,5 +565,38 @@ describe("options", () => {
     expect(a.secretAccessKey).not.toBe(b.secretAccessKey);
     expect(a.secretAccessKey).toMatch(/^[A-Za-z0-9+/]{40}$/);
     expect(resolveOptions({ credentials: given }).credentials).toEqual(given);
+  });
+});
+
+describe("guardServer (in front of the inbox and dynalite)", () => {
+  it("lets through loopback requests without an Origin or with the server's own, and nothing else", async () => {
+    // Prepare: a server that would answer anything, as dynalite does (CORS *)
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "Access-Control-Allow-Origin": "*" }).end("data");
+    });
+    guardServer(server, "127.0.0.1");
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}/`;
+    try {
+      // Act
+      const plain = await raw(url);
+      const own = await raw(url, {
+        method: "POST",
+        headers: { Origin: `http://127.0.0.1:${port}` },
+      });
+      const foreign = await raw(url, { method: "POST", headers: { Origin: EVIL } });
+      const otherLocal = await raw(url, { headers: { Origin: "http://localhost:3000" } });
+      const rebound = await raw(url, { headers: { Host: `rebind.test:${port}` } });
+      // Assess
+      expect([plain.status, own.status]).toEqual([200, 200]);
+      for (const refused of [foreign, otherLocal, rebound]) {
+        expect(refused.status).toBe(403);
+        expect(refused.body).not.toContain("data");
+        expect(refused.headers["access-control-allow-origin"]).toBeUndefined();
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
