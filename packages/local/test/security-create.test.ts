@@ -6,6 +6,7 @@ import {
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { canonicalMailbox, parseTriggerError } from "@cognito-passcode/shared";
+import type { ThrottleOptions } from "@cognito-passcode/triggers";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LocalStack, type LocalStackOptions, startLocalStack } from "../src/index.js";
 import { PASSWORD, sdkClient } from "./support/clients.js";
@@ -25,6 +26,12 @@ async function setUp(options: LocalStackOptions = {}) {
   stack = await startLocalStack(options);
   return { stack, client: sdkClient(stack) };
 }
+
+/**
+ * Throttle rules over the stack's own store: the stack merges `triggers.throttle`
+ * field by field over `{ store }`, though `Partial<PasscodeTriggersOptions>` is shallow.
+ */
+const throttleRules = (rules: Omit<ThrottleOptions, "store">) => rules as ThrottleOptions;
 
 const MASK = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]\*\*\*@[a-z0-9]\*\*\*\.[a-z]{2,63}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -87,7 +94,7 @@ describe("who gets an email (local stack, AWS SDK v3)", () => {
       // Two requests for one address in a row: no minimum interval between them.
       triggers: {
         signUp: { allowedEmailDomains: ["example.com"] },
-        throttle: { minIntervalSeconds: 0 },
+        throttle: throttleRules({ minIntervalSeconds: 0 }),
       },
     });
     await signUp(stack, "sam@example.com", client);
@@ -151,7 +158,7 @@ describe("one mailbox, one throttle (local stack, AWS SDK v3)", () => {
     // Prepare: no minimum interval, so only the window limits
     const maxPerWindow = 5;
     const { stack, client } = await setUp({
-      triggers: { throttle: { minIntervalSeconds: 0, maxPerWindow } },
+      triggers: { throttle: throttleRules({ minIntervalSeconds: 0, maxPerWindow }) },
     });
     const variants = Array.from({ length: 21 }, (_, i) =>
       i % 3 === 0
@@ -180,7 +187,7 @@ describe("one mailbox, one throttle (local stack, AWS SDK v3)", () => {
   it("counts an unknown +tag variant against the same mailbox as the real one", async () => {
     // Prepare
     const { stack, client } = await setUp({
-      triggers: { throttle: { minIntervalSeconds: 60 } },
+      triggers: { throttle: throttleRules({ minIntervalSeconds: 60 }) },
     });
     await signUp(stack, "uma@example.com", client);
     // Act
