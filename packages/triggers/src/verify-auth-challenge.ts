@@ -131,7 +131,7 @@ async function countAttempt(runtime: VerifySettings, state: CodeState): Promise<
  * was just checked against. Pinned so: if the user changes their email while
  * this write is in flight, the write can only put back the proven address,
  * never mark another one verified. A failed write fails closed
- * (`SERVICE_ERROR`, no tokens); answering the code again retries it.
+ * (`SERVICE_ERROR`, no tokens); the next right code (a new sign-in) retries it.
  */
 async function markEmailVerified(
   runtime: VerifySettings,
