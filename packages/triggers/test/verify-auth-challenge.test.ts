@@ -5,6 +5,7 @@ import {
   memoryStore,
   type ThrottleRules,
 } from "@cognito-passcode/triggers";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailTag } from "../src/code.js";
 import { type DynaliteTable, startDynaliteTable } from "./support/dynalite-table.js";
@@ -280,6 +281,36 @@ describe("verifyAuthChallenge: per-code attempt counter", () => {
         (l) => l.message === "code rejected" && l.fields?.reason === "attempts-exhausted",
       ),
     ).toHaveLength(7);
+  });
+
+  it("never checks more than maxAttempts answers of one code, whatever arrives in parallel (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }),
+        async (maxAttempts, rightOrWrong) => {
+          // Prepare
+          const user = knownUser();
+          const h = harness({
+            users: [user],
+            code: { maxAttempts },
+            throttle: { store: memoryStore() },
+          });
+          const { params, code } = await issue(h, user);
+          const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+          // Act
+          const answers = await Promise.all(
+            rightOrWrong.map((right) => verify(h, user, params, right ? code! : wrong)),
+          );
+          // Assess: accepted plus refused-as-mismatch is what reached the digest
+          const mismatches = h.logs.filter((l) => l.fields?.reason === "mismatch").length;
+          const accepted = answers.filter(Boolean).length;
+          expect(accepted + mismatches).toBe(Math.min(maxAttempts, rightOrWrong.length));
+          expect(accepted).toBeLessThanOrEqual(rightOrWrong.filter(Boolean).length);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it("refuses the right code after maxAttempts wrong answers sent in parallel", async () => {
