@@ -184,6 +184,30 @@ describe("one mailbox, one throttle (local stack, AWS SDK v3)", () => {
     }
   });
 
+  it("delivers at most maxPerWindow codes when the 21 variants are requested all at once", async () => {
+    // Prepare
+    const maxPerWindow = 5;
+    const { stack, client } = await setUp({
+      triggers: { throttle: throttleRules({ minIntervalSeconds: 0, maxPerWindow }) },
+    });
+    const variants = Array.from({ length: 21 }, (_, i) =>
+      i % 2 ? `Vera+${i}@example.com` : `vera+${i}@EXAMPLE.com`,
+    );
+    for (const email of variants) await signUp(stack, email, client);
+    // Act
+    const outcomes = await Promise.all(variants.map((email) => attempt(stack, client, email)));
+    // Assess
+    const delivered = stack.mailbox
+      .messages()
+      .filter((m) => m.to.some((to) => canonicalMailbox(to) === "vera@example.com"));
+    expect(delivered.length).toBeLessThanOrEqual(maxPerWindow);
+    expect(delivered.length).toBeGreaterThan(0);
+    expect(outcomes.filter((o) => !o.error)).toHaveLength(delivered.length);
+    for (const { error } of outcomes.filter((o) => o.error)) {
+      expect(parseTriggerError(error!.message)?.code).toBe("THROTTLED");
+    }
+  });
+
   it("counts an unknown +tag variant against the same mailbox as the real one", async () => {
     // Prepare
     const { stack, client } = await setUp({
