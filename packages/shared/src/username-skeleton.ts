@@ -50,62 +50,34 @@ function letters(name: string): string {
     .replace(/i/g, "l");
 }
 
+const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
+
 /**
  * Whether some reading of `name` (output of {@link letters}) spells `word` (a
  * skeleton): each digit read as its letter or as nothing, `r`+`n` as `m` and
  * `v`+`v` as `w` (also with digits between them, read as nothing), any other
  * letter as itself. With `anywhere`, `word` may be any part of the reading;
- * otherwise all of it.
- *
- * Runs the reading as a state machine over `name`, one character at a time,
- * in `rows` (at least `6 * (word.length + 1)` bytes, reused between calls):
- * row S says the characters so far can read as `word`'s first `j` letters;
- * rows M and W that they end half-way through an `rn` or a `vv` standing for
- * `word[j]`. Linear in each length, no backtracking.
+ * otherwise all of it. A depth-first search that tries each (position in
+ * `name`, letters of `word` spelled) at most once: linear in each length.
  */
-function spells(name: string, word: string, anywhere: boolean, rows: Uint8Array): boolean {
-  const size = word.length + 1;
-  let cur = 0;
-  let next = 3 * size;
-  rows.fill(0, 0, 6 * size);
-  rows[0] = 1;
-  for (let p = 0; p < name.length; p++) {
-    if (anywhere) {
-      if (rows[cur + word.length]) return true;
-      // A staff word may start after any prefix of the name.
-      rows[cur] = 1;
-    }
+function spells(name: string, word: string, anywhere: boolean): boolean {
+  const tried = new Set<number>();
+  const from = (p: number, j: number): boolean => {
+    // Digits after the whole word read as nothing.
+    if (j === word.length) return anywhere || /^\d*$/.test(name.slice(p));
+    const key = p * (word.length + 1) + j;
+    if (p === name.length || tried.has(key)) return false;
+    tried.add(key);
     const c = name[p] as string;
-    const digit = c >= "0" && c <= "9";
-    const letter = digit ? DIGIT_LETTERS[c] : c;
-    rows.fill(0, next, next + 3 * size);
-    let alive = anywhere;
-    for (let j = 0; j < size; j++) {
-      const spelled = rows[cur + j];
-      const inM = rows[cur + size + j];
-      const inW = rows[cur + 2 * size + j];
-      if (digit) {
-        // An inserted digit reads as nothing, even inside an `rn` or a `vv`.
-        if (spelled) rows[next + j] = 1;
-        if (inM) rows[next + size + j] = 1;
-        if (inW) rows[next + 2 * size + j] = 1;
-        alive ||= !!(spelled || inM || inW);
-      } else if ((c === "n" && inM) || (c === "v" && inW)) {
-        rows[next + j + 1] = 1;
-        alive = true;
-      }
-      if (!spelled || j === word.length) continue;
-      const wanted = word[j];
-      if (wanted === letter) rows[next + j + 1] = 1;
-      else if (wanted === "m" && c === "r") rows[next + size + j] = 1;
-      else if (wanted === "w" && c === "v") rows[next + 2 * size + j] = 1;
-      else continue;
-      alive = true;
-    }
-    if (!alive) return false;
-    [cur, next] = [next, cur];
-  }
-  return rows[cur + word.length] === 1;
+    if (isDigit(c) && from(p + 1, j)) return true;
+    if ((isDigit(c) ? DIGIT_LETTERS[c] : c) === word[j]) return from(p + 1, j + 1);
+    const second = c === "r" && word[j] === "m" ? "n" : c === "v" && word[j] === "w" ? "v" : "";
+    let q = p + 1;
+    while (second && isDigit(name[q])) q++;
+    return second !== "" && name[q] === second && from(q + 1, j + 1);
+  };
+  for (let p = 0; p < (anywhere ? name.length : 1); p++) if (from(p, 0)) return true;
+  return false;
 }
 
 /**
@@ -122,13 +94,11 @@ export function reservedUsernameMatcher(
 ): (username: string) => boolean {
   const names = [...new Set([...reserved].map(usernameSkeleton))].filter(Boolean);
   const words = [...new Set([...staffWords].map(usernameSkeleton))].filter(Boolean);
-  const longest = Math.max(0, ...names.map((word) => word.length), ...words.map((w) => w.length));
   return (username) => {
     const name = letters(username);
-    const rows = new Uint8Array(6 * (longest + 1));
     return (
-      names.some((word) => spells(name, word, false, rows)) ||
-      words.some((word) => spells(name, word, true, rows))
+      names.some((word) => spells(name, word, false)) ||
+      words.some((word) => spells(name, word, true))
     );
   };
 }
