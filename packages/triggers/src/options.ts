@@ -100,7 +100,12 @@ export interface UsernameOptions {
    * @default "custom:username"
    */
   attribute?: string;
-  /** Length bounds and reserved names; the browser client must use the same. */
+  /**
+   * Length bounds, reserved names and staff words (look-alikes of both are
+   * refused too; see `UsernamePolicyOptions`). The browser client checks the
+   * bounds it reads from the challenge; reserved names and staff words stay
+   * here, and a refused name reaches it as `USERNAME_UNAVAILABLE`.
+   */
   policy?: UsernamePolicyOptions;
   /**
    * Username answers allowed per sign-in, an integer from 1 to 20.
