@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   AdminDeleteUserCommand,
   CognitoIdentityProviderClient,
@@ -79,6 +82,39 @@ describe("local stack: a user owns at most one username (the registry transactio
     await newUserNamed("first@example.com", "first_name");
     const second = await passcodeSignUpAndSignIn(stack, "second@example.com", "first_name");
     expect(second.ChallengeParameters).toMatchObject({ step: "USERNAME", rejected: "true" });
+  });
+});
+
+describe("local stack: the registry rebuilt from saved users (dataDir)", () => {
+  it("writes both records for each user on restart, so a restored user still owns one name", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "cognito-passcode-registry-"));
+    let saved: LocalStack | undefined = await startLocalStack({ port: 0, dataDir: dir });
+    let client: DynamoDBClient | undefined;
+    try {
+      const done = await passcodeSignUpAndSignIn(saved, "kept@example.com", "kept_name");
+      const sub = claims(done.AuthenticationResult!.IdToken!).sub as string;
+      await saved.stop();
+      // Act
+      saved = await startLocalStack({ port: 0, dataDir: dir });
+      client = new DynamoDBClient({
+        endpoint: saved.dynamoDbEndpoint,
+        region: saved.region,
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      });
+      const rebuilt = dynamoDbStore({ tableName: saved.tableName, client });
+      // Assess
+      expect(await rebuilt.ownerOf("kept_name")).toBe(sub);
+      expect(await rebuilt.usernameOf(sub)).toBe("kept_name");
+      expect(await rebuilt.claim("another_name", sub)).toEqual({
+        status: "owns-other",
+        username: "kept_name",
+      });
+    } finally {
+      client?.destroy();
+      await saved?.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
