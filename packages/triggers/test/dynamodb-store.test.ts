@@ -83,7 +83,7 @@ describeRegistryContract(
     dynamoDbStore({
       tableName: table.tableName,
       client: table.client,
-      keyPrefix: fresh("r") + "/",
+      keyPrefix: `${fresh("r")}/`,
     }),
   { sequential: 25, concurrent: 15 },
 );
