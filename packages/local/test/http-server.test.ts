@@ -190,6 +190,8 @@ describe("the Cognito JSON protocol", () => {
         "RespondToAuthChallenge",
         "GetUser",
         "UpdateUserAttributes",
+        "GetUserAttributeVerificationCode",
+        "VerifyUserAttribute",
         "DeleteUser",
         "GlobalSignOut",
         "RevokeToken",
