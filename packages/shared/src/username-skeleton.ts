@@ -26,7 +26,7 @@ const DIGIT_LETTERS: Readonly<Record<string, string>> = {
  * A name matches a reserved name when some reading of it has that name's
  * skeleton, not only its own skeleton: a digit may be a look-alike letter or
  * an inserted one (`supp0rt1` reads as `support`), and `rn`/`vv` may also be
- * read as written. See {@link reservedUsernameMatcher}.
+ * read as written (the username policy's `isReserved` does that).
  *
  * @example
  * ```ts
@@ -86,7 +86,7 @@ function spells(name: string, word: string, anywhere: boolean): boolean {
  * {@link usernameSkeleton}. So `adrnin`, `adm1n` and `admin_2` are `admin`,
  * `supp0rt` is `support`, and with the staff word `support`, `support_team`
  * and `the5upport` are refused too. Entries whose skeleton is empty are
- * ignored. Runs on the normalised name {@link validateUsername} checks.
+ * ignored. Runs on the normalised name `validateUsername` checks.
  */
 export function reservedUsernameMatcher(
   reserved: Iterable<string>,
