@@ -15,6 +15,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeSha256, verifyAdminSignature } from "../src/admin-signature.js";
 import { guardServer } from "../src/host-check.js";
+import { SIGNED_OPERATIONS, SUPPORTED_OPERATIONS } from "../src/http-server.js";
 import { type LocalStack, startLocalStack } from "../src/index.js";
 import { resolveOptions } from "../src/resolve-options.js";
 import { call, sdkClient } from "./support/clients.js";
@@ -306,6 +307,37 @@ describe("SigV4 on admin operations", () => {
     expect(forged.status).toBe(400);
     expect(forged.body.__type).toBe("InvalidSignatureException");
     expect(forged.body).not.toHaveProperty("Users");
+  });
+
+  it("signs every Admin* operation and ListUsers, and refuses each one forged or unsigned", async () => {
+    // Prepare
+    const expected = SUPPORTED_OPERATIONS.filter(
+      (name) => name.startsWith("Admin") || name === "ListUsers",
+    );
+    // Act + Assess
+    expect([...SIGNED_OPERATIONS].sort()).toEqual(expected.sort());
+    expect(expected).toEqual(
+      expect.arrayContaining([
+        "AdminCreateUser",
+        "AdminDeleteUser",
+        "AdminGetUser",
+        "AdminUpdateUserAttributes",
+        "ListUsers",
+      ]),
+    );
+    for (const operation of SIGNED_OPERATIONS) {
+      const input = { UserPoolId: stack.userPoolId, Username: "x@example.com" };
+      const signed = await signedCall(operation, input, {
+        credentials: {
+          ...stack.credentials,
+          secretAccessKey: `${stack.credentials.secretAccessKey}x`,
+        },
+      });
+      expect((await send(signed)).body.__type).toBe("InvalidSignatureException");
+      expect((await call(stack, operation, input)).body.__type).toBe(
+        "MissingAuthenticationTokenException",
+      );
+    }
   });
 
   it("refuses a call without a signature", async () => {
