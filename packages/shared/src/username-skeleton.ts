@@ -20,8 +20,8 @@ const DIGIT_LETTERS: Readonly<Record<string, string>> = {
  * The confusable skeleton of a username, the form reserved names and staff
  * words are compared on: normalised (NFKC, lower-case), everything but `a-z`
  * and `0-9` dropped (so `_`), `i` read as `l` (`I`, `l` and `1` look alike),
- * `rn` as `m`, `vv` as `w`, then `0 1 3 4 5 7` as `o l e a s t` and any other
- * digit dropped.
+ * `0 1 3 4 5 7` read as `o l e a s t` and any other digit dropped, then `rn`
+ * read as `m` and `vv` as `w`.
  *
  * A name matches a reserved name when some reading of it has that name's
  * skeleton, not only its own skeleton: a digit may be a look-alike letter or
@@ -34,10 +34,11 @@ const DIGIT_LETTERS: Readonly<Record<string, string>> = {
  * ```
  */
 export function usernameSkeleton(name: string): string {
+  // Digits first, so an `rn` or `vv` with a dropped digit between still folds.
   return letters(name)
+    .replace(/\d/g, (digit) => DIGIT_LETTERS[digit] ?? "")
     .replace(/rn/g, "m")
-    .replace(/vv/g, "w")
-    .replace(/\d/g, (digit) => DIGIT_LETTERS[digit] ?? "");
+    .replace(/vv/g, "w");
 }
 
 /** Normalised, `a-z0-9` only, `i` read as `l`: both sides of every comparison start here. */

@@ -202,9 +202,9 @@ function referenceSkeleton(entry: string): string {
   return normalizeUsername(entry)
     .replace(/[^a-z0-9]/g, "")
     .replaceAll("i", "l")
+    .replace(/\d/g, (d) => LOOK_ALIKE_DIGITS[d] ?? "")
     .replaceAll("rn", "m")
-    .replaceAll("vv", "w")
-    .replace(/\d/g, (d) => LOOK_ALIKE_DIGITS[d] ?? "");
+    .replaceAll("vv", "w");
 }
 
 const RESERVED_SKELETONS = new Set(DEFAULT_RESERVED_USERNAMES.map(referenceSkeleton));
@@ -366,6 +366,9 @@ describe("reserved names resist look-alikes (issue 10, point 8)", () => {
     );
     expect(usernameSkeleton("Adrn1n_2")).toBe("admln");
     expect(usernameSkeleton("Supp0rt")).toBe(usernameSkeleton("support"));
+    // A custom reserved name with a dropped digit inside `rn` still folds.
+    expect(usernameSkeleton("r2n")).toBe("m");
+    expect(validateUsername("xrnx", { reserved: ["xr2nx"] })).toMatchObject({ reason: "RESERVED" });
   });
 
   it("refuses exactly what the reference reader refuses, and accepts every other valid name (property)", () => {
