@@ -119,11 +119,15 @@ describe("local stack: the registry rebuilt from saved users (dataDir)", () => {
 });
 
 describe("local stack: names outlive their users until the orphan sweep", () => {
-  const sweep = (options: { dryRun?: boolean; cognito?: CognitoIdentityProviderClient } = {}) =>
+  // The claims here are seconds old: no grace period, unless a test asks for it.
+  const sweep = (
+    options: { dryRun?: boolean; cognito?: CognitoIdentityProviderClient; minAgeMs?: number } = {},
+  ) =>
     releaseOrphanedUsernames({
       cognito: options.cognito ?? sdkClient(stack),
       userPoolId: stack.userPoolId,
       registry: registry(),
+      minAgeMs: options.minAgeMs ?? 0,
       ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
     });
 
@@ -173,6 +177,29 @@ describe("local stack: names outlive their users until the orphan sweep", () => 
     expect(taken.username).toBe("removed");
   });
 
+  it("leaves claims younger than minAgeMs (an hour by default) alone, asking Cognito nothing", async () => {
+    // Prepare: a user claims a name and is deleted at once
+    const gone = await newUserNamed("brief@example.com", "brief_stay");
+    await sdkClient(stack).send(
+      new AdminDeleteUserCommand({ UserPoolId: stack.userPoolId, Username: gone.sub }),
+    );
+    const options = {
+      cognito: sdkClient(stack),
+      userPoolId: stack.userPoolId,
+      registry: registry(),
+    };
+    // Act
+    const young = await releaseOrphanedUsernames(options);
+    const stillHeld = await registry().ownerOf("brief_stay");
+    const later = await releaseOrphanedUsernames({ ...options, now: () => Date.now() + 3_600_000 });
+    // Assess
+    expect(young).toMatchObject({ orphaned: 0, released: 0, failed: 0 });
+    expect(young.recent).toBe(young.scanned);
+    expect(stillHeld).toBe(gone.sub);
+    expect(later).toMatchObject({ recent: 0, released: 1, failed: 0 });
+    expect(await registry().ownerOf("brief_stay")).toBeUndefined();
+  });
+
   it("fails closed: when Cognito refuses the question, no claim is released", async () => {
     // Prepare: a deleted user's name, and a client whose admin calls the stack refuses
     const gone = await newUserNamed("orphan@example.com", "orphan");
@@ -191,6 +218,7 @@ describe("local stack: names outlive their users until the orphan sweep", () => 
       cognito: sdkClient(stack),
       userPoolId: "us-east-1_NoSuchPool",
       registry: registry(),
+      minAgeMs: 0,
     });
     // Assess
     expect(refused.released).toBe(0);

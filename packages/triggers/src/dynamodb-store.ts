@@ -319,8 +319,8 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
             TableName: tableName,
             ConsistentRead: true,
             FilterExpression: "begins_with(pk, :prefix)",
-            ProjectionExpression: "pk, #owner",
-            ExpressionAttributeNames: { "#owner": "owner" },
+            ProjectionExpression: "pk, #owner, #createdAt",
+            ExpressionAttributeNames: { "#owner": "owner", "#createdAt": "createdAt" },
             ExpressionAttributeValues: { ":prefix": { S: prefix } },
             ExclusiveStartKey,
           }),
@@ -328,7 +328,13 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
         for (const item of page.Items ?? []) {
           const pk = item.pk?.S;
           const owner = item.owner?.S;
-          if (pk?.startsWith(prefix) && owner) yield { username: pk.slice(prefix.length), owner };
+          if (!pk?.startsWith(prefix) || !owner) continue;
+          const createdAt = Number(item.createdAt?.N);
+          yield {
+            username: pk.slice(prefix.length),
+            owner,
+            ...(Number.isFinite(createdAt) ? { createdAt } : {}),
+          };
         }
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);

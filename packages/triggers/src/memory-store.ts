@@ -20,9 +20,11 @@ export interface MemoryStore extends PasscodeStore {
 export function memoryStore(): MemoryStore {
   const names = new Map<string, string>();
   const owners = new Map<string, string>();
+  const claimedAt = new Map<string, number>();
   const sends = new Map<string, number[]>();
 
   const take = (username: string, owner: string): ClaimResult => {
+    if (names.get(username) !== owner) claimedAt.set(username, Date.now());
     names.set(username, owner);
     owners.set(owner, username);
     return { status: "claimed", username };
@@ -41,6 +43,7 @@ export function memoryStore(): MemoryStore {
     async release(username, owner) {
       if (names.get(username) !== owner) return;
       names.delete(username);
+      claimedAt.delete(username);
       if (owners.get(owner) === username) owners.delete(owner);
     },
     async ownerOf(username) {
@@ -56,12 +59,17 @@ export function memoryStore(): MemoryStore {
       }
       const holder = names.get(to);
       if (holder !== undefined && holder !== owner) return { status: "taken" };
-      if (from !== to && names.get(from) === owner) names.delete(from);
+      if (from !== to && names.get(from) === owner) {
+        names.delete(from);
+        claimedAt.delete(from);
+      }
       return take(to, owner);
     },
     async *claims() {
       // A copy, so claims released while iterating do not upset the walk.
-      for (const [username, owner] of [...names]) yield { username, owner };
+      for (const [username, owner] of [...names]) {
+        yield { username, owner, createdAt: claimedAt.get(username) };
+      }
     },
     async hit(key: string, nowMs: number, rules: ThrottleRules): Promise<ThrottleDecision> {
       // dynamoDbStore's rule, on times kept in memory.

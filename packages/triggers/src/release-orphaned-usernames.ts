@@ -15,12 +15,27 @@ export interface ReleaseOrphanedUsernamesOptions {
    * @default false
    */
   dryRun?: boolean;
+  /**
+   * Claims younger than this are left alone without asking Cognito, so a
+   * user created moments ago whom `ListUsers` may not list yet never loses
+   * the name they just claimed. A deleted user's name stays reserved at
+   * least this long. 0 to 30 days.
+   * @default 3_600_000 (one hour)
+   */
+  minAgeMs?: number;
+  /**
+   * The clock the claims' ages are measured with, epoch ms.
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 /** What {@link releaseOrphanedUsernames} found and did. */
 export interface ReleaseOrphanedUsernamesResult {
   /** Claims looked at. */
   scanned: number;
+  /** Claims younger than `minAgeMs`, kept without asking Cognito. */
+  recent: number;
   /** Claims whose owner no longer exists in the pool. */
   orphaned: number;
   /** Orphaned claims released (0 on a dry run). */
@@ -40,7 +55,8 @@ export interface ReleaseOrphanedUsernamesResult {
  * `Filter: sub = "<sub>"`, one call per claim; a disabled or unconfirmed user
  * still exists and keeps its name), and releases the claims whose owner is
  * gone. A claim is released only on Cognito's clear answer that no user has
- * that `sub`; any error keeps the claim (fail closed) and counts in `failed`.
+ * that `sub`, and only once it is older than `minAgeMs` (an hour by default);
+ * any error keeps the claim (fail closed) and counts in `failed`.
  * The release itself is conditioned on the owner still holding the name, so a
  * name released and claimed again meanwhile is left alone.
  *
@@ -66,16 +82,21 @@ export interface ReleaseOrphanedUsernamesResult {
 export async function releaseOrphanedUsernames(
   options: ReleaseOrphanedUsernamesOptions,
 ): Promise<ReleaseOrphanedUsernamesResult> {
-  const { cognito, userPoolId, registry, dryRun } = checkOptions(options);
+  const { cognito, userPoolId, registry, dryRun, minAgeMs, now } = checkOptions(options);
   const sdk = await import("@aws-sdk/client-cognito-identity-provider");
   const result: ReleaseOrphanedUsernamesResult = {
     scanned: 0,
+    recent: 0,
     orphaned: 0,
     released: 0,
     failed: 0,
   };
-  for await (const { username, owner } of registry.claims()) {
+  for await (const { username, owner, createdAt } of registry.claims()) {
     result.scanned++;
+    if (createdAt !== undefined && now() - createdAt < minAgeMs) {
+      result.recent++;
+      continue;
+    }
     try {
       const { Users } = await cognito.send(
         new sdk.ListUsersCommand({
@@ -100,7 +121,14 @@ export async function releaseOrphanedUsernames(
 
 function checkOptions(options: ReleaseOrphanedUsernamesOptions) {
   if (typeof options !== "object" || options === null) fail("options", "must be an object");
-  const { cognito, userPoolId, registry, dryRun = false } = options;
+  const {
+    cognito,
+    userPoolId,
+    registry,
+    dryRun = false,
+    minAgeMs = 3_600_000,
+    now = Date.now,
+  } = options;
   if (typeof (cognito as { send?: unknown } | undefined)?.send !== "function") {
     fail("cognito", "must be a CognitoIdentityProviderClient");
   }
@@ -111,5 +139,9 @@ function checkOptions(options: ReleaseOrphanedUsernamesOptions) {
     fail("registry", "must be a UsernameRegistry (claims, release)");
   }
   if (typeof dryRun !== "boolean") fail("dryRun", "must be a boolean");
-  return { cognito, userPoolId, registry, dryRun };
+  if (!Number.isSafeInteger(minAgeMs) || minAgeMs < 0 || minAgeMs > 30 * 86_400_000) {
+    fail("minAgeMs", "must be an integer from 0 to 30 days in milliseconds");
+  }
+  if (typeof now !== "function") fail("now", "must be a function returning epoch milliseconds");
+  return { cognito, userPoolId, registry, dryRun, minAgeMs, now };
 }

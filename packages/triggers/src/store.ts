@@ -50,8 +50,10 @@ export interface UsernameRegistry {
    * `releaseOrphanedUsernames`). Not a snapshot: claims made or released
    * while iterating may or may not appear. In `dynamoDbStore` this is a full
    * table Scan (every item is read and billed, throttle counters included).
+   * `createdAt` (epoch ms) is when the owner first claimed the name, where
+   * the store knows it.
    */
-  claims(): AsyncIterable<{ username: string; owner: string }>;
+  claims(): AsyncIterable<{ username: string; owner: string; createdAt?: number }>;
 }
 
 /** The send throttle's rules, in milliseconds. */

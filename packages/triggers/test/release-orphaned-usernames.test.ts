@@ -22,6 +22,9 @@ describe("releaseOrphanedUsernames options", () => {
       [{ userPoolId: "not a pool" }, "userPoolId"],
       [{ registry: { release: async () => {} } }, "registry"],
       [{ dryRun: "yes" }, "dryRun"],
+      [{ minAgeMs: -1 }, "minAgeMs"],
+      [{ minAgeMs: 31 * 86_400_000 }, "minAgeMs"],
+      [{ now: 5 }, "now"],
     ];
     for (const [override, field] of cases) {
       const error = await releaseOrphanedUsernames({ ...valid, ...override } as never).catch(
@@ -42,6 +45,7 @@ describe("releaseOrphanedUsernames options", () => {
     } as never;
     expect(await releaseOrphanedUsernames({ ...valid, cognito })).toEqual({
       scanned: 0,
+      recent: 0,
       orphaned: 0,
       released: 0,
       failed: 0,

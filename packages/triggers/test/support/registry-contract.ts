@@ -128,14 +128,21 @@ export function describeRegistryContract(
       });
     });
 
-    it("lists every claim", async () => {
+    it("lists every claim, with when it was made where the store knows it", async () => {
+      const before = Date.now();
       const registry = fresh();
       await registry.claim("alice", "sub-a");
       await registry.claim("bob", "sub-b");
       await registry.claim("carol", "sub-c");
       await registry.release("carol", "sub-c");
       const seen: { username: string; owner: string }[] = [];
-      for await (const claim of registry.claims()) seen.push(claim);
+      for await (const { username, owner, createdAt } of registry.claims()) {
+        seen.push({ username, owner });
+        if (createdAt !== undefined) {
+          expect(createdAt).toBeGreaterThanOrEqual(before);
+          expect(createdAt).toBeLessThanOrEqual(Date.now());
+        }
+      }
       expect(seen.sort((x, y) => x.username.localeCompare(y.username))).toEqual([
         { username: "alice", owner: "sub-a" },
         { username: "bob", owner: "sub-b" },
