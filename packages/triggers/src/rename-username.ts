@@ -57,7 +57,10 @@ export interface RenameUsernameResult {
  * holds it -> `USERNAME_UNAVAILABLE`, nothing changed; a user with no name
  * simply claims it); write the attribute (`AdminUpdateUserAttributes`; if
  * that fails and a fresh `AdminGetUser` confirms the attribute does not name
- * the new claim, the claim is moved back; either way the error is rethrown).
+ * the new claim, the claim is moved back, or released for a user who had no
+ * name; should the old name have been taken meanwhile, the user keeps the
+ * new one in the registry and running the rename again finishes it; either
+ * way the error is rethrown).
  *
  * Crash analysis: the registry changes in one step, so it never holds two
  * names for the user nor a half-moved claim. A crash after the move and

@@ -1,4 +1,5 @@
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { isPasscodeError } from "@cognito-passcode/shared";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { dynamoDbStore } from "../src/dynamodb-store.js";
@@ -184,6 +185,24 @@ describe("renameUsername", () => {
     ).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "InvalidParameterException" });
     expect(await registry.ownerOf("newbie")).toBeUndefined();
+  });
+
+  it("renames a user whose claim predates owner records, leaving them one name", async () => {
+    // Prepare: Alice's claim as the older store wrote it: username#alice, no owner#<sub>
+    await registry.release("alice", ALICE);
+    await table.client.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: { pk: { S: `run${run}/username#alice` }, owner: { S: ALICE }, createdAt: { N: "1" } },
+      }),
+    );
+    expect(await registry.usernameOf(ALICE)).toBeUndefined();
+    // Act
+    await renameUsername(options, { username: ALICE, newUsername: "ally" });
+    // Assess
+    expect(usernameOf(ALICE)).toBe("ally");
+    expect(await registry.ownerOf("alice")).toBeUndefined();
+    expect(await registry.usernameOf(ALICE)).toBe("ally");
   });
 
   it("finishes a rename a crash left half done", async () => {
