@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   AdminDeleteUserCommand,
+  AdminGetUserCommand,
   CognitoIdentityProviderClient,
   DeleteUserCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { dynamoDbStore, releaseOrphanedUsernames } from "@cognito-passcode/triggers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../src/index.js";
@@ -198,6 +199,57 @@ describe("local stack: names outlive their users until the orphan sweep", () => 
     expect(stillHeld).toBe(gone.sub);
     expect(later).toMatchObject({ recent: 0, released: 1, failed: 0 });
     expect(await registry().ownerOf("brief_stay")).toBeUndefined();
+  });
+
+  it("with attribute, releases the extra names an older registry let a live user collect", async () => {
+    // Prepare: claims as the store before owner records wrote them (username# items only):
+    // two extra names for a named user, and one for a user still without a name.
+    const named = await newUserNamed("collector@example.com", "collector");
+    const client = sdkClient(stack);
+    await signUp(stack, "unnamed@example.com", client);
+    const unnamed = await client.send(
+      new AdminGetUserCommand({ UserPoolId: stack.userPoolId, Username: "unnamed@example.com" }),
+    );
+    const unnamedSub = unnamed.UserAttributes?.find((a) => a.Name === "sub")?.Value as string;
+    const legacy = async (name: string, owner: string) =>
+      dynamo.send(
+        new PutItemCommand({
+          TableName: stack.tableName,
+          Item: { pk: { S: `username#${name}` }, owner: { S: owner }, createdAt: { N: "1" } },
+        }),
+      );
+    await legacy("collector_b", named.sub);
+    await legacy("collector_c", named.sub);
+    await legacy("unnamed_x", unnamedSub);
+    // Act
+    const without = await sweep();
+    const keptWithout = await registry().ownerOf("collector_b");
+    const counted = await releaseOrphanedUsernames({
+      cognito: client,
+      userPoolId: stack.userPoolId,
+      registry: registry(),
+      minAgeMs: 0,
+      attribute: "custom:username",
+      dryRun: true,
+    });
+    const swept = await releaseOrphanedUsernames({
+      cognito: client,
+      userPoolId: stack.userPoolId,
+      registry: registry(),
+      minAgeMs: 0,
+      attribute: "custom:username",
+    });
+    // Assess
+    expect(without).toMatchObject({ extra: 0, failed: 0 });
+    expect(keptWithout).toBe(named.sub);
+    expect(counted).toMatchObject({ extra: 2, released: 0, failed: 0 });
+    expect(swept).toMatchObject({ extra: 2, failed: 0 });
+    expect(await registry().ownerOf("collector_b")).toBeUndefined();
+    expect(await registry().ownerOf("collector_c")).toBeUndefined();
+    expect(await registry().ownerOf("collector")).toBe(named.sub);
+    expect(await registry().usernameOf(named.sub)).toBe("collector");
+    // A user without the attribute may be choosing right now: their claim stays.
+    expect(await registry().ownerOf("unnamed_x")).toBe(unnamedSub);
   });
 
   it("fails closed: when Cognito refuses the question, no claim is released", async () => {

@@ -24,6 +24,17 @@ export interface ReleaseOrphanedUsernamesOptions {
    */
   minAgeMs?: number;
   /**
+   * The username attribute, e.g. `"custom:username"`. When given, the sweep
+   * also releases a live user's extra claims: names a registry from before
+   * owner records let one user collect (several sessions answered at once).
+   * A claim is extra when its owner's attribute is set to another name and
+   * the owner record does not name it either; the user keeps the name their
+   * attribute shows. Users without the attribute keep every claim (they may
+   * be choosing a name right now).
+   * @default undefined: only the claims of users who no longer exist are released
+   */
+  attribute?: string;
+  /**
    * The clock the claims' ages are measured with, epoch ms.
    * @default Date.now
    */
@@ -38,7 +49,9 @@ export interface ReleaseOrphanedUsernamesResult {
   recent: number;
   /** Claims whose owner no longer exists in the pool. */
   orphaned: number;
-  /** Orphaned claims released (0 on a dry run). */
+  /** Extra claims of live users (only with `attribute`). */
+  extra: number;
+  /** Orphaned and extra claims released (0 on a dry run). */
   released: number;
   /**
    * Claims skipped because Cognito or the registry answered with an error:
@@ -67,7 +80,9 @@ export interface ReleaseOrphanedUsernamesResult {
  * Cost: one full registry scan (a DynamoDB Scan of the table for
  * `dynamoDbStore`) and one `ListUsers` per claim; Cognito's ListUsers quota is
  * shared with the pool's other user reads, so run it rarely (daily) and off
- * peak. IAM: `cognito-idp:ListUsers` on the pool; `dynamodb:Scan`,
+ * peak. With `attribute`, it also releases the extra names one user could
+ * collect before owner records existed (see the option). IAM:
+ * `cognito-idp:ListUsers` on the pool; `dynamodb:Scan`,
  * `dynamodb:DeleteItem` and `dynamodb:GetItem` on the table.
  *
  * @example
@@ -82,12 +97,13 @@ export interface ReleaseOrphanedUsernamesResult {
 export async function releaseOrphanedUsernames(
   options: ReleaseOrphanedUsernamesOptions,
 ): Promise<ReleaseOrphanedUsernamesResult> {
-  const { cognito, userPoolId, registry, dryRun, minAgeMs, now } = checkOptions(options);
+  const { cognito, userPoolId, registry, dryRun, minAgeMs, now, attribute } = checkOptions(options);
   const sdk = await import("@aws-sdk/client-cognito-identity-provider");
   const result: ReleaseOrphanedUsernamesResult = {
     scanned: 0,
     recent: 0,
     orphaned: 0,
+    extra: 0,
     released: 0,
     failed: 0,
   };
@@ -103,12 +119,21 @@ export async function releaseOrphanedUsernames(
           UserPoolId: userPoolId,
           Filter: `sub = "${owner.replace(/[\\"]/g, "\\$&")}"`,
           Limit: 1,
-          AttributesToGet: ["sub"],
+          AttributesToGet: attribute ? ["sub", attribute] : ["sub"],
         }),
       );
       // Only an answer that is an empty list means "no such user".
-      if (!Array.isArray(Users) || Users.length > 0) continue;
-      result.orphaned++;
+      if (!Array.isArray(Users)) continue;
+      if (Users.length > 0) {
+        const shown = attribute
+          ? Users[0]?.Attributes?.find((a) => a.Name === attribute)?.Value
+          : undefined;
+        if (!shown || shown === username) continue;
+        if ((await registry.usernameOf(owner)) === username) continue;
+        result.extra++;
+      } else {
+        result.orphaned++;
+      }
       if (dryRun) continue;
       await registry.release(username, owner);
       result.released++;
@@ -128,6 +153,7 @@ function checkOptions(options: ReleaseOrphanedUsernamesOptions) {
     dryRun = false,
     minAgeMs = 3_600_000,
     now = Date.now,
+    attribute,
   } = options;
   if (typeof (cognito as { send?: unknown } | undefined)?.send !== "function") {
     fail("cognito", "must be a CognitoIdentityProviderClient");
@@ -143,5 +169,14 @@ function checkOptions(options: ReleaseOrphanedUsernamesOptions) {
     fail("minAgeMs", "must be an integer from 0 to 30 days in milliseconds");
   }
   if (typeof now !== "function") fail("now", "must be a function returning epoch milliseconds");
-  return { cognito, userPoolId, registry, dryRun, minAgeMs, now };
+  if (
+    attribute !== undefined &&
+    (typeof attribute !== "string" || attribute.length === 0 || attribute.length > 32)
+  ) {
+    fail("attribute", "must be an attribute name such as custom:username");
+  }
+  if (attribute !== undefined && typeof registry.usernameOf !== "function") {
+    fail("registry", "must have usernameOf to release extra claims");
+  }
+  return { cognito, userPoolId, registry, dryRun, minAgeMs, now, attribute };
 }

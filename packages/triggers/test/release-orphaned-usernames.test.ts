@@ -25,6 +25,7 @@ describe("releaseOrphanedUsernames options", () => {
       [{ minAgeMs: -1 }, "minAgeMs"],
       [{ minAgeMs: 31 * 86_400_000 }, "minAgeMs"],
       [{ now: 5 }, "now"],
+      [{ attribute: "" }, "attribute"],
     ];
     for (const [override, field] of cases) {
       const error = await releaseOrphanedUsernames({ ...valid, ...override } as never).catch(
@@ -47,6 +48,7 @@ describe("releaseOrphanedUsernames options", () => {
       scanned: 0,
       recent: 0,
       orphaned: 0,
+      extra: 0,
       released: 0,
       failed: 0,
     });
