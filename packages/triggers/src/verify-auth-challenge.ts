@@ -8,7 +8,7 @@ import {
 import type { VerifyAuthChallengeResponseTriggerEvent } from "aws-lambda";
 import { type CodeState, codeAddress, codeStateFrom } from "./challenge-state.js";
 import { codeMatchesDigest, emailTag } from "./code.js";
-import { updateUserAttributes } from "./cognito.js";
+import { globalSignOut, updateUserAttributes } from "./cognito.js";
 import type { TriggerHandler } from "./define-auth-challenge.js";
 import type { PasscodeTriggersOptions } from "./options.js";
 import {
@@ -130,8 +130,18 @@ async function countAttempt(runtime: VerifySettings, state: CodeState): Promise<
  * AdminUpdateUserAttributes that also writes `email` as the value the code
  * was just checked against. Pinned so: if the user changes their email while
  * this write is in flight, the write can only put back the proven address,
- * never mark another one verified. A failed write fails closed
- * (`SERVICE_ERROR`, no tokens); the next right code (a new sign-in) retries it.
+ * never mark another one verified.
+ *
+ * Before that write, it signs the user out everywhere (AdminUserGlobalSignOut):
+ * whoever held the account before its address was proven (an attacker who
+ * set a victim's address on their own account, in a pool without
+ * `AttributesRequireVerificationBeforeUpdate: [email]`) loses their refresh
+ * tokens when the address's owner signs in. The session being verified has
+ * no tokens yet, so it is not affected; a new user has no sessions, so this
+ * costs one admin call per first sign-in and per proven address change.
+ *
+ * A failed sign-out or write fails closed (`SERVICE_ERROR`, no tokens; after a
+ * failed sign-out, no write); the next right code (a new sign-in) retries both.
  */
 async function markEmailVerified(
   runtime: VerifySettings,
@@ -140,6 +150,12 @@ async function markEmailVerified(
   const attributes = event.request.userAttributes ?? {};
   const email = attributes.email;
   if (attributes.email_verified === "true" || typeof email !== "string") return;
+  try {
+    await globalSignOut(runtime.cognito$, event.userPoolId, event.userName);
+  } catch (error) {
+    runtime.logger.error("global sign-out failed", describeError(error));
+    throw triggerError("SERVICE_ERROR", {}, error);
+  }
   try {
     await updateUserAttributes(runtime.cognito$, event.userPoolId, event.userName, {
       email,
@@ -218,8 +234,10 @@ async function claimUsername(
  * checks the answer's format, the expiry (from the stored timestamp), that
  * the user's current email is still the address the code was sent to, the
  * per-code attempt counter (in the throttle store, when there is one) and
- * the digest (in constant time); on a right code it marks the email verified
- * (one AdminUpdateUserAttributes pinned to the proven address). For a
+ * the digest (in constant time); on a right code for an address not yet
+ * verified it signs the user out everywhere (AdminUserGlobalSignOut), then
+ * marks the email verified (one AdminUpdateUserAttributes pinned to the
+ * proven address). For a
  * USERNAME challenge it validates, claims and writes the name. Every answer
  * of an unknown user is refused. Validates the options it uses (`code`,
  * `username`, `throttle`, `codeSecret`, `cognito`, `logger`, `now`) now;

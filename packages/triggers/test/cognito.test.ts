@@ -9,7 +9,7 @@ import {
 import { type FakeCognito, startFakeCognito } from "./support/fake-cognito.js";
 
 // The real SDK client against a wire-protocol Cognito admin endpoint on
-// 127.0.0.1: the AdminUpdateUserAttributes calls the triggers make are
+// 127.0.0.1: the AdminUpdateUserAttributes and AdminUserGlobalSignOut calls the triggers make are
 // signed, serialised and answered exactly as over the network.
 let cognito: FakeCognito;
 
@@ -82,8 +82,41 @@ describe("Cognito admin writes through the AWS SDK", () => {
       email_verified: "true",
       "custom:username": "wire_user",
     });
-    // One write for the email flag, one for the name; PostAuthentication writes nothing.
-    expect(cognito.calls).toEqual(["AdminUpdateUserAttributes", "AdminUpdateUserAttributes"]);
+    // A sign-out everywhere, then one write for the email flag, one for the
+    // name; PostAuthentication writes nothing.
+    expect(cognito.calls).toEqual([
+      "AdminUserGlobalSignOut",
+      "AdminUpdateUserAttributes",
+      "AdminUpdateUserAttributes",
+    ]);
+  });
+
+  it("a refused AdminUserGlobalSignOut (an IAM policy without it) fails closed: SERVICE_ERROR, no write", async () => {
+    // Prepare
+    cognito.reset([
+      {
+        username: SUB,
+        attributes: { sub: SUB, email: "Wire@Example.com", email_verified: "false" },
+      },
+    ]);
+    cognito.failNext("AdminUserGlobalSignOut", {
+      type: "AccessDeniedException",
+      message: "User is not authorized to perform: cognito-idp:AdminUserGlobalSignOut",
+    });
+    const { t } = triggers();
+    const issued = await t.createAuthChallenge(createEvent(wireUser(), []));
+    const answer = verifyEvent(
+      wireUser(),
+      issued.response.privateChallengeParameters,
+      sent.at(-1)!,
+    );
+    answer.userPoolId = cognito.userPoolId;
+    // Act
+    const failed = await t.verifyAuthChallenge(answer).catch((e: Error) => e);
+    // Assess
+    expect((failed as Error).message).toBe("SERVICE_ERROR");
+    expect(cognito.calls).toEqual(["AdminUserGlobalSignOut"]);
+    expect(cognito.user(SUB)?.attributes.email_verified).toBe("false");
   });
 
   it("a refused attribute write fails closed with SERVICE_ERROR, and the same name succeeds on retry", async () => {

@@ -264,6 +264,163 @@ describe("verifyAuthChallenge: email_verified", () => {
   });
 });
 
+describe("verifyAuthChallenge: signs the user out everywhere before it verifies an address", () => {
+  // A pool without AttributesRequireVerificationBeforeUpdate lets a signed-in
+  // attacker move their account's email to a victim's address at once; when
+  // the victim signs in with it and proves it, whoever held the account
+  // before must lose it: Verify ends every other session first.
+  it("calls AdminUserGlobalSignOut for the user, then the pinned write, on a right code for an unverified address", async () => {
+    // Prepare
+    const user = knownUser("Alice@Example.com");
+    const h = harness({ users: [user] });
+    const { params, code } = await issue(h, user);
+    // Act
+    const ok = await verify(h, user, params, code!);
+    const again = await verify(h, user, params, code!);
+    // Assess: one sign-out, before the one write; the verified address costs nothing more
+    expect([ok, again]).toEqual([true, true]);
+    expect(h.cognito.operations).toEqual(["AdminUserGlobalSignOut", "AdminUpdateUserAttributes"]);
+    expect(h.cognito.signOuts).toEqual([
+      { UserPoolId: "eu-west-1_Ab12Cd34E", Username: user.userName },
+    ]);
+  });
+
+  it("signs nobody out for an address already verified, a USERNAME answer, a wrong, expired, malformed or moved answer, or an unknown user", async () => {
+    // Prepare
+    const verified = knownUser("bob@example.com", { email_verified: "true" });
+    const user = knownUser("carol@example.com");
+    const h = harness({ users: [verified, user], username: { registry: memoryStore() } });
+    const fromVerified = await issue(h, verified);
+    const { params, code } = await issue(h, user);
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+    const ghost = unknownUser("ghost@example.com");
+    const fake = await h.triggers.createAuthChallenge(createEvent(ghost, []));
+    // Act
+    const answers = [
+      await verify(h, verified, fromVerified.params, fromVerified.code!),
+      await verify(h, user, { step: "USERNAME" }, "carol_1"),
+      await verify(h, user, params, wrong),
+      await verify(h, user, params, "12ab"),
+      await verify(h, ghost, fake.response.privateChallengeParameters, code!),
+      await verify(
+        h,
+        { ...user, attributes: { ...user.attributes, email: "x@example.net" } },
+        params,
+        code!,
+      ),
+    ];
+    h.clock.now = Number(params.expiresAt);
+    answers.push(await verify(h, user, params, code!));
+    // Assess: the right code of the verified user and the name pass, and only the name is written
+    expect(answers).toEqual([true, true, false, false, false, false, false]);
+    expect(h.cognito.operations).toEqual(["AdminUpdateUserAttributes"]);
+    expect(h.cognito.signOuts).toHaveLength(0);
+    expect(user.attributes.email_verified).toBe("false");
+  });
+
+  it("fails closed when the sign-out fails: SERVICE_ERROR, no write, no address in the log; a retry signs out and writes", async () => {
+    // Prepare
+    const user = knownUser("dave@example.com");
+    const h = harness({ users: [user] });
+    const { params, code } = await issue(h, user);
+    h.cognito.failNextCalls(1, "AdminUserGlobalSignOut");
+    // Act
+    const error = await h.triggers
+      .verifyAuthChallenge(verifyEvent(user, params, code!))
+      .catch((e: Error) => e);
+    const afterFailure = { ...user.attributes };
+    const retried = await verify(h, user, params, code!);
+    // Assess
+    expect((error as Error).message).toBe("SERVICE_ERROR");
+    expect(afterFailure.email_verified).toBe("false");
+    expect(h.logs).toContainEqual(
+      expect.objectContaining({ level: "error", message: "global sign-out failed" }),
+    );
+    expect(JSON.stringify(h.logs)).not.toMatch(/dave/i);
+    expect(retried).toBe(true);
+    expect(h.cognito.operations).toEqual([
+      "AdminUserGlobalSignOut",
+      "AdminUserGlobalSignOut",
+      "AdminUpdateUserAttributes",
+    ]);
+    expect(user.attributes.email_verified).toBe("true");
+  });
+
+  it("fails closed when the user is gone by the time of the sign-out", async () => {
+    // Prepare: deleted between Create and Verify
+    const user = knownUser("erin@example.com");
+    const h = harness({ users: [user] });
+    const { params, code } = await issue(h, user);
+    h.users.length = 0;
+    // Act
+    const error = await h.triggers
+      .verifyAuthChallenge(verifyEvent(user, params, code!))
+      .catch((e: Error) => e);
+    // Assess
+    expect((error as Error).message).toBe("SERVICE_ERROR");
+    expect(h.cognito.operations).toEqual(["AdminUserGlobalSignOut"]);
+  });
+
+  it("every email_verified write follows a sign-out of that user, and a sign-out happens only on a right code for an unverified address (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            verified: fc.boolean(),
+            answer: fc.constantFrom("right", "wrong", "malformed", "expired", "moved"),
+            failSignOut: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        async (steps) => {
+          for (const step of steps) {
+            const user = knownUser("frank@example.com", {
+              email_verified: step.verified ? "true" : "false",
+            });
+            const h = harness({ users: [user] });
+            const { params, code } = await issue(h, user);
+            if (step.failSignOut) h.cognito.failNextCalls(1, "AdminUserGlobalSignOut");
+            const answer =
+              step.answer === "right" || step.answer === "expired" || step.answer === "moved"
+                ? code!
+                : step.answer === "wrong"
+                  ? String((Number(code) + 1) % 1_000_000).padStart(6, "0")
+                  : "abc";
+            if (step.answer === "expired") h.clock.now = Number(params.expiresAt);
+            const answering =
+              step.answer === "moved"
+                ? { ...user, attributes: { ...user.attributes, email: "other@example.net" } }
+                : user;
+            const outcome = await h.triggers
+              .verifyAuthChallenge(verifyEvent(answering, params, answer))
+              .then((e) => e.response.answerCorrect)
+              .catch((e: Error) => e.message);
+            const verifies = step.answer === "right" && !step.verified;
+            expect(h.cognito.operations).toEqual(
+              !verifies
+                ? []
+                : step.failSignOut
+                  ? ["AdminUserGlobalSignOut"]
+                  : ["AdminUserGlobalSignOut", "AdminUpdateUserAttributes"],
+            );
+            expect(outcome).toBe(
+              step.answer !== "right"
+                ? false
+                : verifies && step.failSignOut
+                  ? "SERVICE_ERROR"
+                  : true,
+            );
+            expect(user.attributes.email_verified).toBe(
+              step.verified || (verifies && !step.failSignOut) ? "true" : "false",
+            );
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe("verifyAuthChallenge: per-code attempt counter", () => {
   it("of 10 parallel answers to one challenge, checks at most maxAttempts", async () => {
     // Prepare

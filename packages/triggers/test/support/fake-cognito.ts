@@ -18,7 +18,7 @@ export interface FakeFailure {
   status?: number;
 }
 
-/** A tiny Cognito user-pool admin endpoint: just what `renameUsername` calls. */
+/** A tiny Cognito user-pool admin endpoint: just what `renameUsername` and the triggers call. */
 export interface FakeCognito {
   endpoint: string;
   /** A real SDK client pointed at the fake (no retries). */
@@ -51,7 +51,8 @@ class CognitoError extends Error {
 /**
  * Starts a fake Cognito admin endpoint on 127.0.0.1 (port 0) speaking the
  * real wire protocol (POST /, `X-Amz-Target`, JSON 1.1, `{__type, message}`
- * errors), for `AdminGetUser` and `AdminUpdateUserAttributes`. The pool's
+ * errors), for `AdminGetUser`, `AdminUpdateUserAttributes` and
+ * `AdminUserGlobalSignOut` (which only checks that the user exists). The pool's
  * schema holds the standard attributes plus `customAttributes`; like Cognito,
  * writing another attribute, or `sub`, is an `InvalidParameterException`.
  */
@@ -96,6 +97,10 @@ export async function startFakeCognito(
         }
       }
       for (const { Name, Value } of updates) user.attributes[Name] = Value ?? "";
+      return {};
+    },
+    AdminUserGlobalSignOut(body) {
+      find(body.Username);
       return {};
     },
   };
