@@ -120,6 +120,19 @@ export const adminUpdateUserAttributes: Operation = async (pool, input, request)
   return {};
 };
 
+/**
+ * `AdminUserGlobalSignOut`: as `GlobalSignOut`, for any user, by an admin:
+ * revokes every refresh token of the user and the access tokens issued from
+ * them (refused at this stack's APIs from then on). Tokens issued afterwards
+ * are not affected. `UserNotFoundException` for an unknown user.
+ */
+export const adminUserGlobalSignOut: Operation = async (pool, input, request) => {
+  admin(pool, input, request);
+  const user = findUser(pool, input);
+  pool.tokens.revokeAll(user.username);
+  return {};
+};
+
 /** `AdminDeleteUser`. */
 export const adminDeleteUser: Operation = async (pool, input, request) => {
   admin(pool, input, request);

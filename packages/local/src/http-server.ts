@@ -5,6 +5,7 @@ import {
   adminDeleteUser,
   adminGetUser,
   adminUpdateUserAttributes,
+  adminUserGlobalSignOut,
 } from "./admin-operations.js";
 import { verifyAdminSignature } from "./admin-signature.js";
 import { CognitoError } from "./cognito-error.js";
@@ -44,6 +45,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = Object.freeze({
   AdminCreateUser: adminCreateUser,
   AdminUpdateUserAttributes: adminUpdateUserAttributes,
   AdminDeleteUser: adminDeleteUser,
+  AdminUserGlobalSignOut: adminUserGlobalSignOut,
   ListUsers: listUsers,
 });
 

@@ -3,6 +3,10 @@ import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminUpdateUserAttributesCommand,
+  AdminUserGlobalSignOutCommand,
+  CognitoIdentityProviderClient,
+  GetTokensFromRefreshTokenCommand,
+  GetUserCommand,
   ListUsersCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import fc from "fast-check";
@@ -11,8 +15,8 @@ import { CognitoError } from "../src/cognito-error.js";
 import { type LocalStack, startLocalStack } from "../src/index.js";
 import { parseFilter } from "../src/list-users.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
-import { claims, sdkClient } from "./support/clients.js";
-import { signIn, signUp } from "./support/flow.js";
+import { call, claims, sdkClient } from "./support/clients.js";
+import { refreshWith, signIn, signUp, signUpAndSignIn } from "./support/flow.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 let stack: LocalStack;
@@ -112,6 +116,124 @@ describe("admin operations", () => {
         new AdminGetUserCommand({ UserPoolId: stack.userPoolId, Username: "uma@example.com" }),
       ),
     ).rejects.toMatchObject({ name: "UserNotFoundException", message: "User does not exist." });
+  });
+});
+
+describe("AdminUserGlobalSignOut", () => {
+  /** Signed with a copy of the stack's credentials (the SDK marks the object it is given). */
+  const signed = () =>
+    new CognitoIdentityProviderClient({
+      endpoint: stack.endpoint,
+      region: stack.region,
+      credentials: { ...stack.credentials },
+      maxAttempts: 1,
+    });
+  const getUser = (token: string) =>
+    sdkClient(stack).send(new GetUserCommand({ AccessToken: token }));
+
+  it("revokes every refresh and access token of the user, leaves other users' alone, and tokens issued after it work", async () => {
+    // Prepare: two sessions of one user, one of a bystander
+    const first = await signUpAndSignIn(stack, sdkClient(stack), "vic@example.com");
+    const second = await signIn(stack, sdkClient(stack), "vic@example.com");
+    const bystander = await signUpAndSignIn(stack, sdkClient(stack), "wes@example.com");
+    // Act
+    const answer = await signed().send(
+      new AdminUserGlobalSignOutCommand({
+        UserPoolId: stack.userPoolId,
+        Username: "VIC@example.com",
+      }),
+    );
+    const after = await signIn(stack, sdkClient(stack), "vic@example.com");
+    // Assess
+    expect(answer.$metadata.httpStatusCode).toBe(200);
+    for (const tokens of [first, second]) {
+      await expect(getUser(tokens.AccessToken!)).rejects.toMatchObject({
+        name: "NotAuthorizedException",
+        message: "Access Token has been revoked",
+      });
+      await expect(refreshWith(stack, tokens.RefreshToken!)).rejects.toMatchObject({
+        name: "NotAuthorizedException",
+        message: "Refresh Token has been revoked",
+      });
+      await expect(
+        sdkClient(stack).send(
+          new GetTokensFromRefreshTokenCommand({
+            ClientId: stack.clientId,
+            RefreshToken: tokens.RefreshToken!,
+          }),
+        ),
+      ).rejects.toMatchObject({ name: "NotAuthorizedException" });
+    }
+    expect((await getUser(after.AccessToken!)).Username).toBeTruthy();
+    expect((await refreshWith(stack, after.RefreshToken!)).AuthenticationResult).toBeDefined();
+    expect((await getUser(bystander.AccessToken!)).Username).toBeTruthy();
+    expect((await refreshWith(stack, bystander.RefreshToken!)).AuthenticationResult).toBeDefined();
+  });
+
+  it("finds the user by internal username and by sub, and answers UserNotFoundException for an unknown one", async () => {
+    // Prepare
+    const tokens = await signUpAndSignIn(stack, sdkClient(stack), "xan@example.com");
+    const id = claims(tokens.IdToken!);
+    // Act
+    for (const name of [String(id["cognito:username"]), String(id.sub)]) {
+      await signed().send(
+        new AdminUserGlobalSignOutCommand({ UserPoolId: stack.userPoolId, Username: name }),
+      );
+    }
+    const unknown = signed().send(
+      new AdminUserGlobalSignOutCommand({
+        UserPoolId: stack.userPoolId,
+        Username: "nobody@example.com",
+      }),
+    );
+    const otherPool = signed().send(
+      new AdminUserGlobalSignOutCommand({
+        UserPoolId: "us-east-1_Nope12345",
+        Username: "xan@example.com",
+      }),
+    );
+    // Assess
+    await expect(refreshWith(stack, tokens.RefreshToken!)).rejects.toMatchObject({
+      message: "Refresh Token has been revoked",
+    });
+    await expect(unknown).rejects.toMatchObject({
+      name: "UserNotFoundException",
+      message: "User does not exist.",
+    });
+    await expect(otherPool).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+  });
+
+  it("refuses an unsigned call and one signed with other credentials, and then revokes nothing", async () => {
+    // Prepare
+    const tokens = await signUpAndSignIn(stack, sdkClient(stack), "yul@example.com");
+    const forged = new CognitoIdentityProviderClient({
+      endpoint: stack.endpoint,
+      region: stack.region,
+      credentials: { accessKeyId: stack.credentials.accessKeyId, secretAccessKey: "x".repeat(40) },
+      maxAttempts: 1,
+    });
+    // Act
+    const unsigned = await call(stack, "AdminUserGlobalSignOut", {
+      UserPoolId: stack.userPoolId,
+      Username: "yul@example.com",
+    });
+    const wrongSecret = forged.send(
+      new AdminUserGlobalSignOutCommand({
+        UserPoolId: stack.userPoolId,
+        Username: "yul@example.com",
+      }),
+    );
+    // Assess
+    expect(unsigned.body.__type).toBe("MissingAuthenticationTokenException");
+    await expect(wrongSecret).rejects.toMatchObject({ name: "InvalidSignatureException" });
+    expect((await refreshWith(stack, tokens.RefreshToken!)).AuthenticationResult).toBeDefined();
+  });
+
+  it("validates the Username shape of the service model", async () => {
+    const empty = await signed()
+      .send(new AdminUserGlobalSignOutCommand({ UserPoolId: stack.userPoolId, Username: "" }))
+      .catch((e: Error) => e);
+    expect(empty).toMatchObject({ name: "InvalidParameterException" });
   });
 });
 

@@ -200,6 +200,7 @@ describe("the Cognito JSON protocol", () => {
         "AdminCreateUser",
         "AdminUpdateUserAttributes",
         "AdminDeleteUser",
+        "AdminUserGlobalSignOut",
         "ListUsers",
       ].sort(),
     );
