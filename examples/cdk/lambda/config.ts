@@ -35,6 +35,12 @@ export const ENVIRONMENT_KEYS = Object.freeze({
   codeSecretArn: "PASSCODE_CODE_SECRET_ARN",
 } as const);
 
+/** The variables the stack sets on the username sweep function. */
+export const SWEEP_ENVIRONMENT_KEYS = Object.freeze({
+  tableName: "PASSCODE_TABLE_NAME",
+  userPoolId: "PASSCODE_USER_POOL_ID",
+} as const);
+
 function required(env: Readonly<Record<string, string | undefined>>, key: string): string {
   const value = env[key]?.trim();
   if (!value) throw new Error(`Missing environment variable ${key}`);

@@ -1,7 +1,9 @@
 /**
  * The Lambda entry point the CDK app bundles with esbuild. Each trigger
  * function uses one export of this file (`index.defineAuthChallenge`, ...);
- * the single-function layout uses `index.handler`.
+ * the single-function layout uses `index.handler`. There is no
+ * PostAuthentication export: that trigger is a pass-through since Verify
+ * marks the email verified, and the stack does not wire it.
  *
  * Everything is built once per cold start: the validated options, the SDK
  * clients inside createPasscodeTriggers, the DynamoDB store and, on the
@@ -16,7 +18,6 @@ import {
   dynamoDbStore,
   type PasscodeTriggerEvent,
   type PasscodeTriggers,
-  type PostAuthenticationHandler,
   type PreSignUpHandler,
   type VerifyAuthChallengeHandler,
 } from "@cognito-passcode/triggers";
@@ -61,8 +62,6 @@ export const verifyAuthChallenge: VerifyAuthChallengeHandler = async (event, con
   (await triggers()).verifyAuthChallenge(event, context);
 export const preSignUp: PreSignUpHandler = async (event, context) =>
   (await triggers()).preSignUp(event, context);
-export const postAuthentication: PostAuthenticationHandler = async (event, context) =>
-  (await triggers()).postAuthentication(event, context);
-/** One function for all five triggers, for the `single` layout. */
+/** One function for all four triggers, for the `single` layout. */
 export const handler = async <E extends PasscodeTriggerEvent>(event: E, context?: Context) =>
   (await triggers()).handler(event, context);

@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as cognito from "aws-cdk-lib/aws-cognito";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -9,6 +10,7 @@ import * as ses from "aws-cdk-lib/aws-ses";
 import type { Construct } from "constructs";
 import { acknowledgeSecretFindings, acknowledgeUserPoolFindings } from "./nag-acknowledgements.js";
 import { TRIGGERS, TriggerFunctions } from "./trigger-functions.js";
+import { UsernameSweep } from "./username-sweep.js";
 
 /** Where the code emails come from: a verified domain or a single verified address. */
 export type EmailIdentitySource = { readonly domain: string } | { readonly address: string };
@@ -40,7 +42,7 @@ export interface PasscodeStackProps extends StackProps {
    */
   readonly authSessionValidity?: Duration;
   /**
-   * `per-trigger` (five functions, each with only its own permissions) or
+   * `per-trigger` (four functions, each with only its own permissions) or
    * `single` (one function, one cold start, the union of the permissions).
    * @default "per-trigger"
    */
@@ -76,6 +78,13 @@ export interface PasscodeStackProps extends StackProps {
     readonly maxAttempts?: number;
   };
   /**
+   * The scheduled sweep that releases the usernames of deleted users
+   * (`releaseOrphanedUsernames`, lambda/username-sweep.ts): its schedule, or
+   * `false` for none (then names of deleted users stay reserved).
+   * @default { schedule: events.Schedule.rate(Duration.days(1)) }
+   */
+  readonly usernameSweep?: false | { readonly schedule?: events.Schedule };
+  /**
    * Acknowledge the cdk-nag findings this design accepts (see
    * nag-acknowledgements.ts). Turn off to see every finding, e.g. in an audit.
    * @default true
@@ -92,8 +101,9 @@ export const CLIENT_WRITE_ATTRIBUTES: cognito.StandardAttributesMask = {
 
 /**
  * The production shape of cognito-passcode: a user pool with email sign-in,
- * one public app client limited to CUSTOM_AUTH and refresh, the five
- * triggers, an SES identity, the DynamoDB table and least-privilege IAM.
+ * one public app client limited to CUSTOM_AUTH and refresh, the four
+ * triggers, an SES identity, the DynamoDB table, the daily username sweep and
+ * least-privilege IAM.
  */
 export class PasscodeStack extends Stack {
   /** The user pool (imported when `existingUserPoolId` is set). */
@@ -104,6 +114,8 @@ export class PasscodeStack extends Stack {
   readonly table: dynamodb.Table;
   /** The trigger functions. */
   readonly triggers: TriggerFunctions;
+  /** The scheduled username sweep, unless `usernameSweep: false`. */
+  readonly usernameSweep: UsernameSweep | undefined;
 
   constructor(scope: Construct, id: string, props: PasscodeStackProps) {
     super(scope, id, props);
@@ -205,6 +217,17 @@ export class PasscodeStack extends Stack {
       this.userPool = pool;
     }
     this.triggers.allowAttributeWrites(this.userPool);
+
+    this.usernameSweep =
+      props.usernameSweep === false
+        ? undefined
+        : new UsernameSweep(this, "UsernameSweep", {
+            table: this.table,
+            userPool: this.userPool,
+            schedule: props.usernameSweep?.schedule ?? events.Schedule.rate(Duration.days(1)),
+            logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+            runtime: lambda.Runtime.NODEJS_24_X,
+          });
 
     this.userPoolClient = new cognito.UserPoolClient(this, "WebClient", {
       userPool: this.userPool,

@@ -10,49 +10,73 @@ import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { ENVIRONMENT_KEYS } from "../lambda/config.js";
 
-/** The five Cognito triggers the flow needs, by the name of their handler export. */
+/**
+ * The four Cognito triggers the flow needs, by the name of their handler
+ * export. PostAuthentication is not among them: its handler is a pass-through
+ * since Verify marks the email verified, so wiring it would cost a Lambda
+ * invocation per sign-in and do nothing.
+ */
 export const TRIGGERS = [
   "defineAuthChallenge",
   "createAuthChallenge",
   "verifyAuthChallenge",
   "preSignUp",
-  "postAuthentication",
 ] as const;
 
 /** One of {@link TRIGGERS}. */
 export type TriggerName = (typeof TRIGGERS)[number];
 
 /**
+ * The DynamoDB actions each trigger's calls to `dynamoDbStore` need, and
+ * nothing more (test/aws-calls.test.ts records the calls of a real sign-in
+ * and checks both ways). A `TransactWriteItems` is authorised item by item:
+ * its `Update`s need `dynamodb:UpdateItem`, its `Delete`s `DeleteItem`.
+ * - Create: the send throttle, a consistent GetItem and a conditional PutItem
+ *   per counter.
+ * - Verify: the per-code attempt counter (GetItem, PutItem), and at the
+ *   USERNAME step the registry claim (one transaction of two `Update`s) and
+ *   the owner lookup (GetItem).
+ */
+export const TABLE_ACTIONS: Readonly<Record<TriggerName, readonly string[]>> = {
+  defineAuthChallenge: [],
+  createAuthChallenge: ["dynamodb:GetItem", "dynamodb:PutItem"],
+  verifyAuthChallenge: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+  preSignUp: [],
+};
+
+/**
  * What each trigger may touch. Least privilege: Define and PreSignUp need no
- * AWS access at all; only Create sends email; only Verify (username claim)
- * and PostAuthentication (email_verified) write user attributes.
+ * AWS access at all; only Create sends email; only Verify writes user
+ * attributes (the username, and email_verified pinned to the proven address).
  */
 interface Needs {
   ses: boolean;
-  table: boolean;
+  /** DynamoDB actions on the table. */
+  table: readonly string[];
   pool: boolean;
   /** Makes or checks code digests, so needs the digest key. */
   codeSecret: boolean;
 }
 const NEEDS: Readonly<Record<TriggerName, Needs>> = {
-  defineAuthChallenge: { ses: false, table: false, pool: false, codeSecret: false },
-  createAuthChallenge: { ses: true, table: true, pool: false, codeSecret: true },
-  verifyAuthChallenge: { ses: false, table: true, pool: true, codeSecret: true },
-  preSignUp: { ses: false, table: false, pool: false, codeSecret: false },
-  postAuthentication: { ses: false, table: false, pool: true, codeSecret: false },
+  defineAuthChallenge: { ses: false, table: [], pool: false, codeSecret: false },
+  createAuthChallenge: {
+    ses: true,
+    table: TABLE_ACTIONS.createAuthChallenge,
+    pool: false,
+    codeSecret: true,
+  },
+  verifyAuthChallenge: {
+    ses: false,
+    table: TABLE_ACTIONS.verifyAuthChallenge,
+    pool: true,
+    codeSecret: true,
+  },
+  preSignUp: { ses: false, table: [], pool: false, codeSecret: false },
 };
-
-/** The DynamoDB actions the store uses: reads and (conditional) writes, nothing else. */
-export const TABLE_ACTIONS = [
-  "dynamodb:GetItem",
-  "dynamodb:PutItem",
-  "dynamodb:UpdateItem",
-  "dynamodb:DeleteItem",
-] as const;
 
 /** Props of {@link TriggerFunctions}. */
 export interface TriggerFunctionsProps {
-  /** `per-trigger`: five functions, each with only its own permissions. `single`: one function for all five. */
+  /** `per-trigger`: four functions, each with only its own permissions. `single`: one function for all four. */
   readonly layout: "per-trigger" | "single";
   /** The username registry and throttle table. */
   readonly table: dynamodb.ITable;
@@ -85,7 +109,7 @@ export interface TriggerFunctionsProps {
 export class TriggerFunctions extends Construct {
   /** The function that serves each trigger (all the same function in the `single` layout). */
   readonly byTrigger: Readonly<Record<TriggerName, lambda.IFunction>>;
-  /** The distinct functions (one or five). */
+  /** The distinct functions (one or four). */
   readonly functions: readonly nodejs.NodejsFunction[];
   private readonly poolWriters: iam.IRole[] = [];
 
@@ -127,10 +151,10 @@ export class TriggerFunctions extends Construct {
           }),
         );
       }
-      if (needs.table) {
+      if (needs.table.length > 0) {
         role.addToPrincipalPolicy(
           new iam.PolicyStatement({
-            actions: [...TABLE_ACTIONS],
+            actions: [...needs.table],
             resources: [props.table.tableArn],
           }),
         );
@@ -170,7 +194,7 @@ export class TriggerFunctions extends Construct {
     if (props.layout === "single") {
       const fn = make("Triggers", "handler", {
         ses: true,
-        table: true,
+        table: [...new Set(TRIGGERS.flatMap((t) => TABLE_ACTIONS[t]))],
         pool: true,
         codeSecret: true,
       });
@@ -184,7 +208,7 @@ export class TriggerFunctions extends Construct {
   }
 
   /**
-   * Lets the triggers that write user attributes call
+   * Lets the trigger that writes user attributes (Verify) call
    * cognito-idp:AdminUpdateUserAttributes on this pool only. A separate
    * iam.Policy (not the roles' default policy) keeps CloudFormation free of a
    * cycle: the pool depends on the functions, the functions on their roles'

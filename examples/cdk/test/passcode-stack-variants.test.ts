@@ -29,7 +29,7 @@ describe("PasscodeStack props", () => {
 });
 
 describe("single-function layout with an address identity", { timeout: 120_000 }, () => {
-  it("serves all five triggers from one function holding the union of the permissions", () => {
+  it("serves all four triggers from one function holding the union of the permissions", () => {
     const s = synth({
       functionLayout: "single",
       emailIdentity: { address: "Auth@Example.com" },
@@ -37,7 +37,9 @@ describe("single-function layout with an address identity", { timeout: 120_000 }
       deletionProtection: false,
     });
     try {
-      const fns = Object.keys(s.template.findResources("AWS::Lambda::Function"));
+      const fns = Object.keys(s.template.findResources("AWS::Lambda::Function")).filter((id) =>
+        id.startsWith("Triggers"),
+      );
       expect(fns).toHaveLength(1);
       const pool = Object.values(
         s.template.findResources("AWS::Cognito::UserPool") as Record<string, Resource>,
@@ -52,9 +54,13 @@ describe("single-function layout with an address identity", { timeout: 120_000 }
         Environment: { Variables: { PASSCODE_EMAIL_FROM: "auth@example.com" } },
       });
       s.template.hasResourceProperties("AWS::Cognito::UserPoolClient", { AuthSessionValidity: 10 });
+      const role = Object.keys(s.template.findResources("AWS::IAM::Role")).find((id) =>
+        id.startsWith("TriggersTriggersRole"),
+      );
       const actions = Object.values(
         s.template.findResources("AWS::IAM::Policy") as Record<string, Resource>,
       )
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
         .flatMap(
           (p) =>
             (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] })
@@ -64,7 +70,6 @@ describe("single-function layout with an address identity", { timeout: 120_000 }
         .sort();
       expect(actions).toEqual([
         "cognito-idp:AdminUpdateUserAttributes",
-        "dynamodb:DeleteItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
@@ -73,6 +78,25 @@ describe("single-function layout with an address identity", { timeout: 120_000 }
         "secretsmanager:GetSecretValue",
         "ses:SendEmail",
       ]);
+    } finally {
+      s.dispose();
+    }
+  });
+});
+
+describe("without the username sweep", { timeout: 120_000 }, () => {
+  it("has no schedule, no sweep function and no ListUsers grant", () => {
+    const s = synth({ usernameSweep: false });
+    try {
+      s.template.resourceCountIs("AWS::Events::Rule", 0);
+      expect(
+        Object.keys(s.template.findResources("AWS::Lambda::Function")).filter(
+          (id) => !id.startsWith("Triggers"),
+        ),
+      ).toEqual([]);
+      expect(JSON.stringify(s.template.findResources("AWS::IAM::Policy"))).not.toContain(
+        "cognito-idp:ListUsers",
+      );
     } finally {
       s.dispose();
     }
@@ -101,8 +125,8 @@ describe("attaching to an existing user pool", { timeout: 120_000 }, () => {
       });
       const permissions = Object.values(
         s.template.findResources("AWS::Lambda::Permission") as Record<string, Resource>,
-      );
-      expect(permissions).toHaveLength(5);
+      ).filter((p) => p.Properties.Principal !== "events.amazonaws.com");
+      expect(permissions).toHaveLength(4);
       for (const p of permissions) {
         expect(p.Properties.Principal).toBe("cognito-idp.amazonaws.com");
         expect(JSON.stringify(p.Properties.SourceArn)).toBe(poolArn);
@@ -117,10 +141,28 @@ describe("attaching to an existing user pool", { timeout: 120_000 }, () => {
         .filter((st) => st.Action === "cognito-idp:AdminUpdateUserAttributes");
       expect(admin).toHaveLength(1);
       expect(JSON.stringify(admin[0]!.Resource)).toBe(poolArn);
-      const outputs = Object.keys(s.template.findOutputs("*"));
-      for (const name of ["defineAuthChallenge", "createAuthChallenge", "verifyAuthChallenge"]) {
-        expect(outputs).toContain(`${name}FunctionArn`);
-      }
+      const list = Object.values(
+        s.template.findResources("AWS::IAM::Policy") as Record<string, Resource>,
+      )
+        .flatMap(
+          (p) =>
+            (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+        )
+        .filter((st) => st.Action === "cognito-idp:ListUsers");
+      expect(list).toHaveLength(1);
+      expect(JSON.stringify(list[0]!.Resource)).toBe(poolArn);
+      const outputs = Object.keys(s.template.findOutputs("*")).sort();
+      expect(outputs).toEqual(
+        [
+          "Region",
+          "UserPoolClientId",
+          "UserPoolId",
+          "createAuthChallengeFunctionArn",
+          "defineAuthChallengeFunctionArn",
+          "preSignUpFunctionArn",
+          "verifyAuthChallengeFunctionArn",
+        ].sort(),
+      );
     } finally {
       s.dispose();
     }

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SWEEP_TABLE_ACTIONS } from "../lib/username-sweep.js";
 import { type Synthesized, synth } from "./synth.js";
 
 // One synthesized stack (default props) for every assertion in this file.
@@ -37,6 +38,15 @@ const rolesOf = (statements: Statement[]) =>
   statements.flatMap((st) => (st.Roles as { Ref: string }[]).map((r) => r.Ref)).sort();
 /** The logical id of a trigger function's role, e.g. `triggerRole("VerifyAuthChallenge")`. */
 const triggerRole = (trigger: string) => logicalId("AWS::IAM::Role", `Triggers${trigger}Role`);
+/** Every action granted to the role `role` (a logical id), sorted. */
+const actionsOfRole = (role: string) =>
+  policyStatements()
+    .filter((st) => (st.Roles as { Ref: string }[]).some((r) => r.Ref === role))
+    .flatMap(actionsOf)
+    .sort();
+/** The trigger functions (the sweep is not one). */
+const triggerFunctions = () =>
+  resources("AWS::Lambda::Function").filter(([id]) => id.startsWith("Triggers"));
 
 describe("user pool", () => {
   it("signs in by email, case-insensitively, with self sign-up", () => {
@@ -70,24 +80,41 @@ describe("user pool", () => {
     });
   });
 
-  it("wires all five triggers to their own functions", () => {
+  it("wires the four triggers the flow uses to their own functions, and no PostAuthentication", () => {
     const pool = resources("AWS::Cognito::UserPool")[0]![1];
     const config = pool.Properties.LambdaConfig as Record<string, { "Fn::GetAtt": string[] }>;
+    // PostAuthentication is a pass-through now that Verify marks the email
+    // verified: wiring it would cost an invocation per sign-in for nothing.
     expect(Object.keys(config).sort()).toEqual([
       "CreateAuthChallenge",
       "DefineAuthChallenge",
-      "PostAuthentication",
       "PreSignUp",
       "VerifyAuthChallengeResponse",
     ]);
     const targets = Object.values(config).map((v) => v["Fn::GetAtt"][0]);
-    expect(new Set(targets).size).toBe(5);
+    expect(new Set(targets).size).toBe(4);
+    expect(targets.sort()).toEqual(
+      triggerFunctions()
+        .map(([id]) => id)
+        .sort(),
+    );
   });
 
   it("lets only Cognito, from this pool, invoke the triggers", () => {
     const pool = logicalId("AWS::Cognito::UserPool", "UserPool");
-    const permissions = resources("AWS::Lambda::Permission");
-    expect(permissions).toHaveLength(5);
+    const permissions = resources("AWS::Lambda::Permission").filter(
+      ([, p]) => p.Properties.Principal === "cognito-idp.amazonaws.com",
+    );
+    expect(permissions).toHaveLength(4);
+    expect(
+      permissions
+        .map(([, p]) => (p.Properties.FunctionName as { "Fn::GetAtt": string[] })["Fn::GetAtt"][0])
+        .sort(),
+    ).toEqual(
+      triggerFunctions()
+        .map(([id]) => id)
+        .sort(),
+    );
     for (const [, p] of permissions) {
       expect(p.Properties).toMatchObject({
         Action: "lambda:InvokeFunction",
@@ -138,8 +165,8 @@ describe("app client", () => {
 
 describe("trigger functions", () => {
   it("run on nodejs24.x, arm64, with a 5-second timeout", () => {
-    const fns = resources("AWS::Lambda::Function");
-    expect(fns).toHaveLength(5);
+    const fns = triggerFunctions();
+    expect(fns).toHaveLength(4);
     for (const [, fn] of fns) {
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",
@@ -151,20 +178,20 @@ describe("trigger functions", () => {
 
   it("get their configuration from the environment, table name included", () => {
     const table = logicalId("AWS::DynamoDB::Table", "Table");
-    s.template.allResourcesProperties("AWS::Lambda::Function", {
-      Environment: {
-        Variables: Match.objectLike({
+    for (const [, fn] of triggerFunctions()) {
+      expect(fn.Properties.Environment).toEqual({
+        Variables: expect.objectContaining({
           PASSCODE_TABLE_NAME: { Ref: table },
           PASSCODE_EMAIL_FROM: "no-reply@example.com",
           PASSCODE_APP_NAME: "Acme",
         }),
-      },
-    });
+      });
+    }
   });
 
   it("log to their own log groups with a retention", () => {
     const groups = resources("AWS::Logs::LogGroup");
-    expect(groups).toHaveLength(5);
+    expect(groups).toHaveLength(5); // four triggers and the sweep
     for (const [, g] of groups) expect(g.Properties.RetentionInDays).toBe(30);
     for (const [, fn] of resources("AWS::Lambda::Function")) {
       expect(fn.Properties.LoggingConfig).toMatchObject({ LogGroup: { Ref: expect.any(String) } });
@@ -199,15 +226,15 @@ describe("least-privilege IAM", () => {
     expect(ses[0]!.Roles).toEqual([{ Ref: triggerRole("CreateAuthChallenge") }]);
   });
 
-  it("allows AdminUpdateUserAttributes only on the pool, through a separate policy", () => {
+  it("allows AdminUpdateUserAttributes only to Verify, only on the pool, through a separate policy", () => {
     const pool = logicalId("AWS::Cognito::UserPool", "UserPool");
-    const admin = statementsFor("cognito-idp");
+    const admin = statementsFor("cognito-idp").filter((st) =>
+      actionsOf(st).includes("cognito-idp:AdminUpdateUserAttributes"),
+    );
     expect(admin).toHaveLength(1);
     expect(actionsOf(admin[0]!)).toEqual(["cognito-idp:AdminUpdateUserAttributes"]);
     expect(admin[0]!.Resource).toEqual({ "Fn::GetAtt": [pool, "Arn"] });
-    expect(rolesOf(admin)).toEqual(
-      [triggerRole("PostAuthentication"), triggerRole("VerifyAuthChallenge")].sort(),
-    );
+    expect(rolesOf(admin)).toEqual([triggerRole("VerifyAuthChallenge")]);
     // The policy is not a role's default policy, so no function depends on it:
     // that is what keeps pool -> function -> policy -> pool from being a cycle.
     const policyId = logicalId("AWS::IAM::Policy", "TriggersUserPoolAttributeWrites");
@@ -218,22 +245,25 @@ describe("least-privilege IAM", () => {
     }
   });
 
-  it("allows only item reads and writes on the table, and only to Create and Verify", () => {
+  it("gives each role only the table actions its calls use, on the table only", () => {
     const table = logicalId("AWS::DynamoDB::Table", "Table");
     const ddb = statementsFor("dynamodb");
-    expect(ddb).toHaveLength(2);
-    for (const st of ddb) {
-      expect(actionsOf(st).sort()).toEqual([
-        "dynamodb:DeleteItem",
+    for (const st of ddb) expect(st.Resource).toEqual({ "Fn::GetAtt": [table, "Arn"] });
+    const byRole = Object.fromEntries(
+      ddb.map((st) => [rolesOf([st]).join(), actionsOf(st).sort()]),
+    );
+    // Create: the send throttle. Verify: the attempt counter, the registry
+    // claim (a transaction of two Updates) and the owner lookup. The sweep:
+    // Scan, the owner lookup, the release (Deletes). Nobody else.
+    expect(byRole).toEqual({
+      [triggerRole("CreateAuthChallenge")]: ["dynamodb:GetItem", "dynamodb:PutItem"],
+      [triggerRole("VerifyAuthChallenge")]: [
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
-      ]);
-      expect(st.Resource).toEqual({ "Fn::GetAtt": [table, "Arn"] });
-    }
-    expect(rolesOf(ddb)).toEqual(
-      [triggerRole("CreateAuthChallenge"), triggerRole("VerifyAuthChallenge")].sort(),
-    );
+      ],
+      [logicalId("AWS::IAM::Role", "UsernameSweepRole")]: [...SWEEP_TABLE_ACTIONS].sort(),
+    });
   });
 
   it("lets only Create and Verify read the code secret, and tells only them where it is", () => {
@@ -266,15 +296,78 @@ describe("least-privilege IAM", () => {
 
   it("gives Define and PreSignUp nothing beyond their own logs", () => {
     for (const name of ["TriggersDefineAuthChallengeRole", "TriggersPreSignUpRole"]) {
-      const role = logicalId("AWS::IAM::Role", name);
-      const statements = policyStatements().filter((st) =>
-        (st.Roles as { Ref: string }[]).some((r) => r.Ref === role),
-      );
-      expect(statements.flatMap(actionsOf).sort()).toEqual([
+      expect(actionsOfRole(logicalId("AWS::IAM::Role", name))).toEqual([
         "logs:CreateLogStream",
         "logs:PutLogEvents",
       ]);
     }
+  });
+
+  it("has no PostAuthentication function or role, and five roles in all", () => {
+    const roles = resources("AWS::IAM::Role").map(([id]) => id);
+    expect(roles.filter((id) => /PostAuthentication/.test(id))).toEqual([]);
+    expect(roles).toHaveLength(5); // four triggers and the sweep
+    const handlers = resources("AWS::Lambda::Function").map(([, fn]) => fn.Properties.Handler);
+    expect(handlers).not.toContain("index.postAuthentication");
+  });
+});
+
+describe("username sweep", () => {
+  const sweep = () => logicalId("AWS::Lambda::Function", "UsernameSweepFunction");
+
+  it("runs releaseOrphanedUsernames once a day from an EventBridge rule", () => {
+    const rules = resources("AWS::Events::Rule");
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]![1].Properties;
+    expect(rule.ScheduleExpression).toBe("rate(1 day)");
+    expect(rule.State).toBe("ENABLED");
+    expect(rule.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { "Fn::GetAtt": [sweep(), "Arn"] },
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+      }),
+    ]);
+    const invoke = resources("AWS::Lambda::Permission").filter(
+      ([, p]) => p.Properties.Principal === "events.amazonaws.com",
+    );
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]![1].Properties.SourceArn).toEqual({
+      "Fn::GetAtt": [rules[0]![0], "Arn"],
+    });
+  });
+
+  it("knows the table and the pool, with a timeout for a long scan", () => {
+    const [, fn] = resources("AWS::Lambda::Function").find(([id]) => id === sweep())!;
+    expect(fn.Properties).toMatchObject({
+      Handler: "index.handler",
+      Runtime: "nodejs24.x",
+      Timeout: 900,
+      Environment: {
+        Variables: {
+          PASSCODE_TABLE_NAME: { Ref: logicalId("AWS::DynamoDB::Table", "Table") },
+          PASSCODE_USER_POOL_ID: { Ref: logicalId("AWS::Cognito::UserPool", "UserPool") },
+        },
+      },
+    });
+  });
+
+  it("may list users of the pool and scan, read and delete table items, nothing else", () => {
+    const pool = logicalId("AWS::Cognito::UserPool", "UserPool");
+    const role = logicalId("AWS::IAM::Role", "UsernameSweepRole");
+    expect(actionsOfRole(role)).toEqual(
+      [
+        "cognito-idp:ListUsers",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        ...SWEEP_TABLE_ACTIONS,
+      ].sort(),
+    );
+    const list = statementsFor("cognito-idp").filter((st) =>
+      actionsOf(st).includes("cognito-idp:ListUsers"),
+    );
+    expect(list).toHaveLength(1);
+    expect(list[0]!.Resource).toEqual({ "Fn::GetAtt": [pool, "Arn"] });
+    expect(rolesOf(list)).toEqual([role]);
   });
 });
 
@@ -304,8 +397,8 @@ describe("table, email identity and outputs", () => {
     expect(outputs.Region!.Value).toBe("eu-west-1");
   });
 
-  it("bundled the handlers into one small asset", () => {
-    const codes = resources("AWS::Lambda::Function").map(
+  it("bundled the trigger handlers into one small asset", () => {
+    const codes = triggerFunctions().map(
       ([, fn]) => (fn.Properties.Code as { S3Key: unknown }).S3Key,
     );
     expect(new Set(codes.map((c) => JSON.stringify(c))).size).toBe(1);
@@ -316,9 +409,10 @@ describe("the bundled handler", () => {
   // Loads the asset CDK would upload and calls it as Lambda would: proof that
   // the esbuild bundle of @cognito-passcode/triggers runs, beyond synthesizing.
   const load = () => {
-    const assets = readdirSync(s.outdir).filter((name) => name.startsWith("asset."));
-    expect(assets).toHaveLength(1);
-    const assetPath = assets[0]!;
+    // The trigger functions' asset (the sweep has its own).
+    const key = (triggerFunctions()[0]![1].Properties.Code as { S3Key: string }).S3Key;
+    const assetPath = `asset.${key.replace(/\.zip$/, "")}`;
+    expect(readdirSync(s.outdir)).toContain(assetPath);
     // Lambda loads index.js as CommonJS (no package.json in the zip); here it
     // sits under examples/cdk, whose package.json says "module", so load a
     // .cjs copy. Requires resolve from the same folder either way.
@@ -342,18 +436,18 @@ describe("the bundled handler", () => {
     }
   };
 
-  it("exports the five triggers and the dispatcher", () => {
+  it("exports the four triggers and the dispatcher, and no PostAuthentication", () => {
     const mod = load();
     for (const name of [
       "defineAuthChallenge",
       "createAuthChallenge",
       "verifyAuthChallenge",
       "preSignUp",
-      "postAuthentication",
       "handler",
     ]) {
       expect(typeof mod[name], name).toBe("function");
     }
+    expect(mod.postAuthentication).toBeUndefined();
   });
 
   it("asks for a custom challenge when a sign-in starts", async () => {

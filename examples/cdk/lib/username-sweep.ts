@@ -1,0 +1,108 @@
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type * as cognito from "aws-cdk-lib/aws-cognito";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { SWEEP_ENVIRONMENT_KEYS } from "../lambda/config.js";
+
+/**
+ * The DynamoDB actions `releaseOrphanedUsernames` needs on the table: the
+ * registry Scan, the owner lookup (GetItem), and the release (one
+ * transaction of two `Delete`s, plus a lone DeleteItem for a claim older
+ * than owner records). Nothing else.
+ */
+export const SWEEP_TABLE_ACTIONS = [
+  "dynamodb:Scan",
+  "dynamodb:GetItem",
+  "dynamodb:DeleteItem",
+] as const;
+
+/** Props of {@link UsernameSweep}. */
+export interface UsernameSweepProps {
+  /** The registry table the Verify trigger claims names in. */
+  readonly table: dynamodb.ITable;
+  /** The pool whose users own the names. */
+  readonly userPool: cognito.IUserPool;
+  /** When it runs. */
+  readonly schedule: events.Schedule;
+  /** How long its logs are kept. */
+  readonly logRetention: logs.RetentionDays;
+  /** Lambda runtime. */
+  readonly runtime: lambda.Runtime;
+}
+
+/**
+ * A function on an EventBridge schedule that runs `releaseOrphanedUsernames`
+ * (lambda/username-sweep.ts), with its own role: `cognito-idp:ListUsers` on
+ * the pool, {@link SWEEP_TABLE_ACTIONS} on the table, its own logs.
+ */
+export class UsernameSweep extends Construct {
+  /** The sweep function. */
+  readonly function: nodejs.NodejsFunction;
+  /** The schedule rule. */
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: UsernameSweepProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, "Logs", {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: "cognito-passcode username sweep",
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...SWEEP_TABLE_ACTIONS],
+        resources: [props.table.tableArn],
+      }),
+    );
+    // The pool does not refer to this function, so no dependency cycle here.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["cognito-idp:ListUsers"],
+        resources: [props.userPool.userPoolArn],
+      }),
+    );
+    this.function = new nodejs.NodejsFunction(this, "Function", {
+      entry: fileURLToPath(new URL("../lambda/username-sweep.ts", import.meta.url)),
+      handler: "handler",
+      runtime: props.runtime,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      // One ListUsers per claim; Lambda's limit, for a registry of many names.
+      timeout: Duration.minutes(15),
+      role,
+      logGroup,
+      environment: {
+        [SWEEP_ENVIRONMENT_KEYS.tableName]: props.table.tableName,
+        [SWEEP_ENVIRONMENT_KEYS.userPoolId]: props.userPool.userPoolId,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: false,
+        target: "node22",
+        format: nodejs.OutputFormat.CJS,
+      },
+    });
+    this.rule = new events.Rule(this, "Schedule", {
+      schedule: props.schedule,
+      description: "cognito-passcode: release the usernames of deleted users",
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
+  }
+}
