@@ -199,7 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { port } = server.address() as AddressInfo;
     const endpoint = `http://${urlHost(config.host)}:${port}`;
 
-    // The default triggers call AdminUpdateUserAttributes on the stack itself.
+    // The default triggers call AdminUpdateUserAttributes and AdminUserGlobalSignOut on the stack itself.
     const cognito = lazyClient<CognitoIdentityProviderClient>(async () => {
       const { CognitoIdentityProviderClient } = await import(
         "@aws-sdk/client-cognito-identity-provider"

@@ -192,7 +192,10 @@ export interface PasscodeTriggersOptions {
   ses?: SESClient;
   /** Sends the email yourself instead of through SES. */
   deliver?: DeliverEmail;
-  /** A Cognito client for AdminUpdateUserAttributes. Built once, on first use, when not given. */
+  /**
+   * A Cognito client for AdminUpdateUserAttributes and AdminUserGlobalSignOut
+   * (Verify). Built once, on first use, when not given.
+   */
   cognito?: CognitoIdentityProviderClient;
   /**
    * The clock, epoch milliseconds.
