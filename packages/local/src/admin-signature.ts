@@ -23,6 +23,15 @@ export interface ReceivedRequest {
 export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 
 const SERVICE = "cognito-idp";
+/**
+ * Headers a signature must cover because they select or shape the operation:
+ * `X-Amz-Target` names it, `Content-Type` its protocol. Every AWS SDK signs
+ * both (`@smithy/signature-v4` signs every header but a fixed unsignable few).
+ */
+const OPERATION_HEADERS: readonly (readonly [string, string])[] = [
+  ["x-amz-target", "X-Amz-Target"],
+  ["content-type", "Content-Type"],
+];
 const ALGORITHM = "AWS4-HMAC-SHA256";
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const MISMATCH =
@@ -106,7 +115,9 @@ function sameText(a: string, b: string): boolean {
  * Checks an AWS Signature Version 4 `Authorization` header the way Cognito
  * checks the operations it signs with IAM (the `Admin*` operations, ListUsers):
  * the access key must be the stack's, the credential scope `<date>/<region>/cognito-idp/aws4_request`,
- * `host` and `x-amz-date` signed, the date within 15 minutes of this machine's
+ * `host`, `x-amz-date`, `x-amz-target` and `content-type` signed (the last two
+ * pick the operation, so a captured request cannot be replayed as another one;
+ * every AWS SDK signs them), the date within 15 minutes of this machine's
  * clock, a declared `x-amz-content-sha256` equal to the body's hash, and the
  * signature, recomputed with `@smithy/signature-v4` over the signed headers,
  * the path, the query and the body, equal in constant time. Throws Cognito's
@@ -166,6 +177,13 @@ export async function verifyAdminSignature(
     throw invalidSignature(
       "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
     );
+  }
+  // The headers that pick the operation and its protocol: unsigned, a captured
+  // request could be replayed as another operation (AdminGetUser as AdminDeleteUser).
+  for (const [name, shown] of OPERATION_HEADERS) {
+    if (!signedHeaders.includes(name)) {
+      throw invalidSignature(`'${shown}' must be a 'SignedHeader' in the AWS Authorization.`);
+    }
   }
   const amzDate = one(request.headers, "x-amz-date");
   if (!amzDate || !signedHeaders.includes("x-amz-date")) {

@@ -76,6 +76,8 @@ async function signedCall(
     signingDate?: Date;
     region?: string;
     service?: string;
+    /** Headers the signer leaves out of SignedHeaders, though the request carries them. */
+    unsigned?: readonly string[];
   } = {},
 ): Promise<SignedCall> {
   const url = new URL(stack.endpoint);
@@ -101,7 +103,10 @@ async function signedCall(
       },
       body,
     } as unknown as Parameters<SignatureV4["sign"]>[0],
-    { signingDate: options.signingDate ?? new Date() },
+    {
+      signingDate: options.signingDate ?? new Date(),
+      unsignableHeaders: new Set(options.unsigned ?? []),
+    },
   );
   return { url: `${stack.endpoint}/`, headers: signed.headers as Record<string, string>, body };
 }
@@ -430,6 +435,46 @@ describe("SigV4 on admin operations", () => {
     expect(response.body.__type).toBe("InvalidSignatureException");
   });
 
+  it("refuses a signature that leaves out X-Amz-Target: a signed AdminGetUser cannot be replayed as AdminDeleteUser", async () => {
+    // Prepare: a user, and a signed AdminGetUser whose SignedHeaders omit x-amz-target
+    const email = "replayed@example.com";
+    await sdkClient(stack).send(
+      new AdminCreateUserCommand({ ...getUser(email), MessageAction: "SUPPRESS" }),
+    );
+    const signed = await signedCall("AdminGetUser", getUser(email), {
+      unsigned: ["x-amz-target"],
+    });
+    expect(signed.headers.authorization).not.toContain("x-amz-target");
+    // Act: the same signature and body, another operation
+    const swapped = await send({
+      ...signed,
+      headers: {
+        ...signed.headers,
+        "x-amz-target": "AWSCognitoIdentityProviderService.AdminDeleteUser",
+      },
+    });
+    const asSigned = await send(signed);
+    // Assess: both refused, and the user is still there
+    expect(swapped).toMatchObject({ status: 400, body: { __type: "InvalidSignatureException" } });
+    expect(String(swapped.body.message)).toContain("X-Amz-Target");
+    expect(asSigned.body.__type).toBe("InvalidSignatureException");
+    const still = await sdkClient(stack).send(new AdminGetUserCommand(getUser(email)));
+    expect(still.UserAttributes).toContainEqual({ Name: "email", Value: email });
+  });
+
+  it("refuses a signature that leaves out Content-Type, which the AWS SDK always signs", async () => {
+    const signed = await signedCall(
+      "ListUsers",
+      { UserPoolId: stack.userPoolId },
+      {
+        unsigned: ["content-type"],
+      },
+    );
+    const response = await send(signed);
+    expect(response.body.__type).toBe("InvalidSignatureException");
+    expect(String(response.body.message)).toContain("Content-Type");
+  });
+
   it("serves every admin operation to the AWS SDK signing with stack.credentials", async () => {
     const admin = sdkClient(stack);
     const email = "signed@example.com";
@@ -533,6 +578,70 @@ describe("every one-byte change to a signed request breaks the signature", () =>
             const changed = value.slice(0, i) + String.fromCharCode(byte) + value.slice(i + 1);
             await expect(verify({ ...headers, [where]: changed }, body)).rejects.toMatchObject({
               name: "CognitoError",
+            });
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("holds for the headers that select or shape the operation, signed or not: any change is refused", async () => {
+    // X-Amz-Target picks the operation, Content-Type the protocol. Whatever the
+    // signer left out of SignedHeaders, a request whose signature does not
+    // cover both, or whose value changed after signing, is refused.
+    const OPERATION_HEADERS = ["x-amz-target", "content-type"] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.subarray([...OPERATION_HEADERS]),
+        fc.constantFrom(...OPERATION_HEADERS),
+        fc.oneof(
+          fc.constantFrom(
+            "AWSCognitoIdentityProviderService.AdminGetUser",
+            "AWSCognitoIdentityProviderService.AdminCreateUser",
+            "AWSCognitoIdentityProviderService.ListUsers",
+            "application/json",
+            "application/x-amz-json-1.0",
+            "application/x-amz-json-1.1",
+          ),
+          fc.string({ minLength: 1 }).filter((v) => /^[\x21-\x7e][\x20-\x7e]*$/.test(v)),
+        ),
+        fc.boolean(),
+        async (unsigned, changed, value, change) => {
+          const body = Buffer.from(JSON.stringify({ UserPoolId: "us-east-1_x", Username: "u" }));
+          const signer = new SignatureV4({
+            credentials,
+            region: "us-east-1",
+            service: "cognito-idp",
+            sha256: NodeSha256,
+          });
+          const out = await signer.sign(
+            {
+              method: "POST",
+              protocol: "http:",
+              hostname: "127.0.0.1",
+              port: 4567,
+              path: "/",
+              query: {},
+              headers: {
+                host: "127.0.0.1:4567",
+                "content-type": "application/x-amz-json-1.1",
+                "x-amz-target": "AWSCognitoIdentityProviderService.AdminDeleteUser",
+              },
+              body,
+            } as unknown as Parameters<SignatureV4["sign"]>[0],
+            { signingDate: new Date(NOW), unsignableHeaders: new Set(unsigned) },
+          );
+          const headers = { ...(out.headers as Record<string, string>) };
+          const tampered = change && headers[changed] !== value;
+          if (tampered) headers[changed] = value;
+          const result = verify(headers, body);
+          if (unsigned.length === 0 && !tampered) {
+            await expect(result).resolves.toBeUndefined();
+          } else {
+            await expect(result).rejects.toMatchObject({
+              name: "CognitoError",
+              type: "InvalidSignatureException",
             });
           }
         },
