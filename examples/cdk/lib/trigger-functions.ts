@@ -28,8 +28,8 @@ export type TriggerName = (typeof TRIGGERS)[number];
 
 /**
  * The DynamoDB actions each trigger's calls to `dynamoDbStore` need, and
- * nothing more (test/aws-calls.test.ts records the calls of a real sign-in
- * and checks both ways). A `TransactWriteItems` is authorised item by item:
+ * nothing more (read from packages/triggers/src/dynamodb-store.ts and the
+ * handlers that call it). A `TransactWriteItems` is authorised item by item:
  * its `Update`s need `dynamodb:UpdateItem`, its `Delete`s `DeleteItem`.
  * - Create: the send throttle, a consistent GetItem and a conditional PutItem
  *   per counter.
@@ -209,7 +209,9 @@ export class TriggerFunctions extends Construct {
 
   /**
    * Lets the trigger that writes user attributes (Verify) call
-   * cognito-idp:AdminUpdateUserAttributes on this pool only. A separate
+   * cognito-idp:AdminUpdateUserAttributes and AdminUserGlobalSignOut (it
+   * signs the user out everywhere before it marks an address verified, and
+   * fails closed without it) on this pool only. A separate
    * iam.Policy (not the roles' default policy) keeps CloudFormation free of a
    * cycle: the pool depends on the functions, the functions on their roles'
    * default policies, and this policy on the pool, with nothing depending on it.
@@ -219,7 +221,7 @@ export class TriggerFunctions extends Construct {
       roles: this.poolWriters,
       statements: [
         new iam.PolicyStatement({
-          actions: ["cognito-idp:AdminUpdateUserAttributes"],
+          actions: ["cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminUserGlobalSignOut"],
           resources: [pool.userPoolArn],
         }),
       ],

@@ -70,6 +70,7 @@ describe("single-function layout with an address identity", { timeout: 120_000 }
         .sort();
       expect(actions).toEqual([
         "cognito-idp:AdminUpdateUserAttributes",
+        "cognito-idp:AdminUserGlobalSignOut",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
@@ -138,7 +139,9 @@ describe("attaching to an existing user pool", { timeout: 120_000 }, () => {
           (p) =>
             (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
         )
-        .filter((st) => st.Action === "cognito-idp:AdminUpdateUserAttributes");
+        .filter((st) =>
+          ([] as unknown[]).concat(st.Action).includes("cognito-idp:AdminUpdateUserAttributes"),
+        );
       expect(admin).toHaveLength(1);
       expect(JSON.stringify(admin[0]!.Resource)).toBe(poolArn);
       const list = Object.values(

@@ -226,13 +226,18 @@ describe("least-privilege IAM", () => {
     expect(ses[0]!.Roles).toEqual([{ Ref: triggerRole("CreateAuthChallenge") }]);
   });
 
-  it("allows AdminUpdateUserAttributes only to Verify, only on the pool, through a separate policy", () => {
+  it("allows AdminUpdateUserAttributes and AdminUserGlobalSignOut only to Verify, only on the pool, through a separate policy", () => {
     const pool = logicalId("AWS::Cognito::UserPool", "UserPool");
     const admin = statementsFor("cognito-idp").filter((st) =>
       actionsOf(st).includes("cognito-idp:AdminUpdateUserAttributes"),
     );
     expect(admin).toHaveLength(1);
-    expect(actionsOf(admin[0]!)).toEqual(["cognito-idp:AdminUpdateUserAttributes"]);
+    // Verify signs the user out everywhere before it marks an address
+    // verified, and fails every such sign-in closed without the permission.
+    expect(actionsOf(admin[0]!).sort()).toEqual([
+      "cognito-idp:AdminUpdateUserAttributes",
+      "cognito-idp:AdminUserGlobalSignOut",
+    ]);
     expect(admin[0]!.Resource).toEqual({ "Fn::GetAtt": [pool, "Arn"] });
     expect(rolesOf(admin)).toEqual([triggerRole("VerifyAuthChallenge")]);
     // The policy is not a role's default policy, so no function depends on it:
