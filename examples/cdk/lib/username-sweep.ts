@@ -14,13 +14,15 @@ import { SWEEP_ENVIRONMENT_KEYS } from "../lambda/config.js";
 /**
  * The DynamoDB actions `releaseOrphanedUsernames` needs on the table: the
  * registry Scan, the owner lookup (GetItem), and the release (one
- * transaction of two `Delete`s, plus a lone DeleteItem for a claim older
- * than owner records). Nothing else.
+ * transaction of two `Delete`s; for a claim older than owner records, one
+ * transaction of its `Delete` and a `ConditionCheck` on the owner record,
+ * which DynamoDB authorises as `ConditionCheckItem`). Nothing else.
  */
 export const SWEEP_TABLE_ACTIONS = [
   "dynamodb:Scan",
   "dynamodb:GetItem",
   "dynamodb:DeleteItem",
+  "dynamodb:ConditionCheckItem",
 ] as const;
 
 /** Props of {@link UsernameSweep}. */

@@ -42,14 +42,18 @@ const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_
  * conditional writes and transactions so that Lambdas racing each other
  * cannot both win. The Lambda role needs `dynamodb:GetItem`, `PutItem`,
  * `UpdateItem` and `DeleteItem` on the table (a transaction is authorised
- * per action); the orphan sweep also needs `dynamodb:Scan`.
+ * per action); the orphan sweep also needs `dynamodb:Scan`, and releasing a
+ * claim from before owner records `dynamodb:ConditionCheckItem`.
  *
  * Items (every `pk` starts with `keyPrefix`):
  * - a username claim, two items written together: `pk =
  *   "username#<normalised name>"` with `owner` (the user's `sub`), and `pk =
  *   "owner#<sub>"` with `username` (the normalised name); both with
  *   `createdAt` (epoch ms) and no `ttl`: claims are permanent until released.
- *   `claim`, `release` and `move` are each one `TransactWriteItems` whose
+ *   `claim`, `release`, `releaseExtra` and `move` are each one
+ *   `TransactWriteItems` (`releaseExtra`: a Delete and a ConditionCheck on
+ *   the owner record; `release` of a claim from before owner records: its
+ *   full transaction, then `releaseExtra`'s) whose
  *   conditions keep the two items inverse maps (one owner per name, one name
  *   per owner), so sessions and Lambdas racing each other cannot break
  *   either rule. A claim costs one transaction of two writes (4 write
@@ -203,6 +207,34 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
     return Item?.[name]?.S;
   };
 
+  /**
+   * Deletes `username#<username>` while it names `owner` and `owner#<owner>`
+   * does not name it, in one transaction. Resolves the cancellation reasons
+   * when a condition failed: `[0]` the name is not the owner's, `[1]` the
+   * owner record names it.
+   */
+  const releaseExtraClaim = (username: string, owner: string) =>
+    transact([
+      {
+        Delete: {
+          TableName: tableName,
+          Key: usernameKey(username),
+          ConditionExpression: "#owner = :owner",
+          ExpressionAttributeNames: { "#owner": "owner" },
+          ExpressionAttributeValues: { ":owner": { S: owner } },
+        },
+      },
+      {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: ownerKey(owner),
+          ConditionExpression: "attribute_not_exists(pk) OR #username <> :username",
+          ExpressionAttributeNames: { "#username": "username" },
+          ExpressionAttributeValues: { ":username": { S: username } },
+        },
+      },
+    ]);
+
   const ownsOther = async (reason: CancellationReason, owner: string) => {
     const held = reason.Item?.username?.S ?? (await store.usernameOf(owner));
     return held === undefined ? undefined : ({ status: "owns-other", username: held } as const);
@@ -233,44 +265,41 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
     async release(username, owner) {
       const Key = usernameKey(username);
       const ownerRecord = ownerKey(owner);
-      const { sdk, client } = await connect();
-      const reasons = await transact([
-        {
-          Delete: {
-            TableName: tableName,
-            Key,
-            ConditionExpression: "#owner = :owner",
-            ExpressionAttributeNames: { "#owner": "owner" },
-            ExpressionAttributeValues: { ":owner": { S: owner } },
+      for (let attempt = 0; attempt < TRANSACTION_ATTEMPTS; attempt++) {
+        const reasons = await transact([
+          {
+            Delete: {
+              TableName: tableName,
+              Key,
+              ConditionExpression: "#owner = :owner",
+              ExpressionAttributeNames: { "#owner": "owner" },
+              ExpressionAttributeValues: { ":owner": { S: owner } },
+            },
           },
-        },
-        {
-          Delete: {
-            TableName: tableName,
-            Key: ownerRecord,
-            ConditionExpression: "attribute_not_exists(pk) OR #username = :username",
-            ExpressionAttributeNames: { "#username": "username" },
-            ExpressionAttributeValues: { ":username": { S: username } },
+          {
+            Delete: {
+              TableName: tableName,
+              Key: ownerRecord,
+              ConditionExpression: "attribute_not_exists(pk) OR #username = :username",
+              ExpressionAttributeNames: { "#username": "username" },
+              ExpressionAttributeValues: { ":username": { S: username } },
+            },
           },
-        },
-      ]);
-      // Not held, or held by someone else: releasing is a no-op by contract.
-      if (!reasons || failed(reasons[0])) return;
-      // The owner record names another name: this claim predates owner
-      // records (an older version of this store), so it goes alone.
-      try {
-        await client.send(
-          new sdk.DeleteItemCommand({
-            TableName: tableName,
-            Key,
-            ConditionExpression: "#owner = :owner",
-            ExpressionAttributeNames: { "#owner": "owner" },
-            ExpressionAttributeValues: { ":owner": { S: owner } },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+        ]);
+        // Not held, or held by someone else: releasing is a no-op by contract.
+        if (!reasons || failed(reasons[0])) return;
+        // The owner record names another name: this claim predates owner
+        // records (an older version of this store), so it goes alone, but
+        // only while the owner record still does not name it. A rename onto
+        // it in between makes it the owner's one name: release both then.
+        const extra = await releaseExtraClaim(username, owner);
+        if (!extra || failed(extra[0])) return;
       }
+      throw new PasscodeError("SERVICE_ERROR", "Username registry: the owner's name kept changing");
+    },
+
+    async releaseExtra(username, owner) {
+      await releaseExtraClaim(username, owner);
     },
 
     async ownerOf(username) {

@@ -46,6 +46,11 @@ export function memoryStore(): MemoryStore {
       claimedAt.delete(username);
       if (owners.get(owner) === username) owners.delete(owner);
     },
+    async releaseExtra(username, owner) {
+      if (names.get(username) !== owner || owners.get(owner) === username) return;
+      names.delete(username);
+      claimedAt.delete(username);
+    },
     async ownerOf(username) {
       return names.get(username);
     },

@@ -8,7 +8,13 @@ export interface ReleaseOrphanedUsernamesOptions {
   cognito: CognitoIdentityProviderClient;
   /** The user pool's id, e.g. `eu-west-1_AbCdEf123`. */
   userPoolId: string;
-  /** The registry the Verify trigger claims names in (the same table and key prefix). */
+  /**
+   * The registry the Verify trigger claims names in (the same table and key
+   * prefix). It must hold the claims of this user pool only: every claim
+   * whose owner is not a user of `userPoolId` is released, so two pools
+   * sharing one table need a distinct `keyPrefix` each (`dynamoDbStore`),
+   * or the sweep of one pool releases the other pool's names.
+   */
   registry: UsernameRegistry;
   /**
    * Count the orphaned claims without releasing them.
@@ -30,7 +36,10 @@ export interface ReleaseOrphanedUsernamesOptions {
    * A claim is extra when its owner's attribute is set to another name and
    * the owner record does not name it either; the user keeps the name their
    * attribute shows. Users without the attribute keep every claim (they may
-   * be choosing a name right now).
+   * be choosing a name right now). An extra claim is released with
+   * `registry.releaseExtra`, which deletes it only while the owner record
+   * still does not name it, so a `renameUsername` onto that name between the
+   * check and the release keeps it with its owner.
    * @default undefined: only the claims of users who no longer exist are released
    */
   attribute?: string;
@@ -71,7 +80,13 @@ export interface ReleaseOrphanedUsernamesResult {
  * that `sub`, and only once it is older than `minAgeMs` (an hour by default);
  * any error keeps the claim (fail closed) and counts in `failed`.
  * The release itself is conditioned on the owner still holding the name, so a
- * name released and claimed again meanwhile is left alone.
+ * name released and claimed again meanwhile is left alone; an extra claim's
+ * release (`releaseExtra`) also on the owner record not naming it.
+ *
+ * One registry per pool: every claim whose owner is not a user of
+ * `userPoolId` counts as orphaned. Two user pools sharing one registry table
+ * need a distinct `keyPrefix` each, or the sweep of one pool releases the
+ * names of the other pool's users.
  *
  * A re-created account gets a new `sub`, so it holds nothing the old account
  * owned: the old name stays reserved until this sweep releases it, and then
@@ -82,8 +97,9 @@ export interface ReleaseOrphanedUsernamesResult {
  * shared with the pool's other user reads, so run it rarely (daily) and off
  * peak. With `attribute`, it also releases the extra names one user could
  * collect before owner records existed (see the option). IAM:
- * `cognito-idp:ListUsers` on the pool; `dynamodb:Scan`,
- * `dynamodb:DeleteItem` and `dynamodb:GetItem` on the table.
+ * `cognito-idp:ListUsers` on the pool; `dynamodb:Scan`, `dynamodb:GetItem`,
+ * `dynamodb:DeleteItem` and `dynamodb:ConditionCheckItem` (the guard of an
+ * extra claim's release) on the table.
  *
  * @example
  * ```ts
@@ -113,6 +129,7 @@ export async function releaseOrphanedUsernames(
       result.recent++;
       continue;
     }
+    let extra = false;
     try {
       const { Users } = await cognito.send(
         new sdk.ListUsersCommand({
@@ -130,12 +147,16 @@ export async function releaseOrphanedUsernames(
           : undefined;
         if (!shown || shown === username) continue;
         if ((await registry.usernameOf(owner)) === username) continue;
+        extra = true;
         result.extra++;
       } else {
         result.orphaned++;
       }
       if (dryRun) continue;
-      await registry.release(username, owner);
+      // An extra claim goes only while the owner record still does not name
+      // it: a renameUsername onto it since the check above keeps it.
+      if (extra) await registry.releaseExtra(username, owner);
+      else await registry.release(username, owner);
       result.released++;
     } catch {
       result.failed++;
@@ -175,8 +196,11 @@ function checkOptions(options: ReleaseOrphanedUsernamesOptions) {
   ) {
     fail("attribute", "must be an attribute name such as custom:username");
   }
-  if (attribute !== undefined && typeof registry.usernameOf !== "function") {
-    fail("registry", "must have usernameOf to release extra claims");
+  if (
+    attribute !== undefined &&
+    (typeof registry.usernameOf !== "function" || typeof registry.releaseExtra !== "function")
+  ) {
+    fail("registry", "must have usernameOf and releaseExtra to release extra claims");
   }
   return { cognito, userPoolId, registry, dryRun, minAgeMs, now, attribute };
 }

@@ -31,8 +31,27 @@ export interface UsernameRegistry {
    * broken, `owns-other` wins.
    */
   claim(username: string, owner: string): Promise<ClaimResult>;
-  /** Releases `username` (both records) if, and only if, `owner` holds it; otherwise does nothing. */
+  /**
+   * Releases `username` (both records) if, and only if, `owner` holds it;
+   * otherwise does nothing. A claim from before owner records (a
+   * `username#<name>` naming `owner` while `owner#<sub>` names another name)
+   * is released as {@link UsernameRegistry.releaseExtra} would: never while
+   * the owner record names it, so a rename racing the release cannot leave
+   * one record without the other.
+   */
   release(username: string, owner: string): Promise<void>;
+  /**
+   * Releases a claim from before owner records: deletes `username#<username>`
+   * if, and only if, it names `owner` and, at that same moment, the owner
+   * record `owner#<owner>` does not name `username` (missing, or naming
+   * another name). One atomic check and delete (in `dynamoDbStore` one
+   * `TransactWriteItems`: the Delete and a ConditionCheck on the owner
+   * record); otherwise does nothing. Never touches the owner record. The
+   * orphan sweep uses it for a live user's extra claims, so a
+   * `renameUsername` onto that name between the sweep's check and its
+   * release keeps the name with its owner.
+   */
+  releaseExtra(username: string, owner: string): Promise<void>;
   /** Who holds `username`, if anyone. */
   ownerOf(username: string): Promise<string | undefined>;
   /** The one name `owner` holds, if any. */

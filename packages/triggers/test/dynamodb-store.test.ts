@@ -76,15 +76,29 @@ describe("dynamoDbStore options", () => {
   });
 });
 
+const prefixes = new WeakMap<object, string>();
 describeRegistryContract(
   "dynamoDbStore",
   // A fresh key prefix each time: an empty registry on the shared table.
-  () =>
-    dynamoDbStore({
-      tableName: table.tableName,
-      client: table.client,
-      keyPrefix: `${fresh("r")}/`,
-    }),
+  () => {
+    const keyPrefix = `${fresh("r")}/`;
+    const registry = dynamoDbStore({ tableName: table.tableName, client: table.client, keyPrefix });
+    prefixes.set(registry, keyPrefix);
+    return registry;
+  },
+  // A claim as the store wrote it before owner records: username#<name> only.
+  async (registry, username, owner) => {
+    await table.client.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: {
+          pk: { S: `${prefixes.get(registry)}username#${username}` },
+          owner: { S: owner },
+          createdAt: { N: "1" },
+        },
+      }),
+    );
+  },
   { sequential: 25, concurrent: 15 },
 );
 
@@ -224,6 +238,50 @@ describe("username registry items", () => {
     expect(await store.ownerOf(old)).toBeUndefined();
     expect(await store.usernameOf("sub-legacy")).toBe(kept);
     expect(await store.ownerOf(kept)).toBe("sub-legacy");
+  });
+});
+
+describe("release of a legacy extra claim", () => {
+  it("never deletes username#<name> alone once a rename has moved the owner onto it", async () => {
+    // Prepare: sub-u holds kept (both records) and a legacy claim on old.
+    const keyPrefix = `${fresh("race")}/`;
+    const direct = dynamoDbStore({ tableName: table.tableName, client: table.client, keyPrefix });
+    const [old, kept] = [fresh("old"), fresh("kept")];
+    await direct.claim(kept, "sub-u");
+    await table.client.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: { pk: { S: `${keyPrefix}username#${old}` }, owner: { S: "sub-u" } },
+      }),
+    );
+    // renameUsername(kept -> old) runs right after release's first transaction
+    // found the owner record naming another name.
+    let renamed = false;
+    const racing = {
+      async send(command: unknown) {
+        try {
+          return await table.client.send(command as never);
+        } finally {
+          if (!renamed && command instanceof TransactWriteItemsCommand) {
+            renamed = true;
+            expect(await direct.move("sub-u", kept, old)).toEqual({
+              status: "claimed",
+              username: old,
+            });
+          }
+        }
+      },
+    } as unknown as DynamoDBClient;
+    // Act
+    await dynamoDbStore({ tableName: table.tableName, client: racing, keyPrefix }).release(
+      old,
+      "sub-u",
+    );
+    // Assess: sub-u held old when the release went through, so both records went together.
+    expect(renamed).toBe(true);
+    expect(await getItem(`${keyPrefix}owner#sub-u`)).toBeUndefined();
+    expect(await getItem(`${keyPrefix}username#${old}`)).toBeUndefined();
+    expect(await direct.ownerOf(kept)).toBeUndefined();
   });
 });
 

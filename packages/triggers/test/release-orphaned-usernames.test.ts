@@ -5,6 +5,7 @@ import {
   type ReleaseOrphanedUsernamesOptions,
   releaseOrphanedUsernames,
 } from "../src/release-orphaned-usernames.js";
+import type { UsernameRegistry } from "../src/store.js";
 
 // The sweep's behaviour against a real pool (ListUsers, DeleteUser,
 // AdminDeleteUser, refused calls) is tested through the local stack in
@@ -53,5 +54,68 @@ describe("releaseOrphanedUsernames options", () => {
       failed: 0,
     });
     expect(asked).toBe(0);
+  });
+});
+
+describe("releaseOrphanedUsernames and renameUsername", () => {
+  it("keeps a legacy extra name its owner was renamed onto between the check and the release", async () => {
+    // Prepare: U holds xavier, and a legacy extra claim on yolanda (no owner record).
+    const store = memoryStore();
+    const U = "11111111-1111-4111-8111-111111111111";
+    const W = "22222222-2222-4222-8222-222222222222";
+    await store.claim("xavier", U);
+    (store.names as Map<string, string>).set("yolanda", U);
+    let attribute = "xavier";
+    const registry: UsernameRegistry = {
+      ...store,
+      // The sweep has read ListUsers (attribute xavier) and now asks the owner
+      // record; meanwhile renameUsername(U -> yolanda) runs to completion.
+      async usernameOf(owner) {
+        const before = await store.usernameOf(owner);
+        expect(await store.move(U, "xavier", "yolanda")).toEqual({
+          status: "claimed",
+          username: "yolanda",
+        });
+        attribute = "yolanda";
+        return before;
+      },
+    };
+    const cognito = {
+      send: async () => ({
+        Users: [
+          {
+            Attributes: [
+              { Name: "sub", Value: U },
+              { Name: "custom:username", Value: attribute },
+            ],
+          },
+        ],
+      }),
+    } as never;
+    // Act
+    const result = await releaseOrphanedUsernames({
+      cognito,
+      userPoolId: "eu-west-1_AbCdEf123",
+      registry,
+      attribute: "custom:username",
+      minAgeMs: 0,
+    });
+    // Assess: judged extra, but the conditional release kept U's one name.
+    expect(result).toMatchObject({ scanned: 2, extra: 1, failed: 0 });
+    expect(attribute).toBe("yolanda");
+    expect(await store.usernameOf(U)).toBe("yolanda");
+    expect(await store.ownerOf("yolanda")).toBe(U);
+    expect(await store.claim("yolanda", W)).toEqual({ status: "taken" });
+  });
+
+  it("needs releaseExtra on the registry to release extra claims", async () => {
+    const { releaseExtra: _, ...registry } = memoryStore();
+    const error = await releaseOrphanedUsernames({
+      cognito: { send: async () => ({ Users: [] }) } as never,
+      userPoolId: "eu-west-1_AbCdEf123",
+      registry: registry as never,
+      attribute: "custom:username",
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CONFIGURATION_ERROR", details: { field: "registry" } });
   });
 });

@@ -4,13 +4,26 @@ import { memoryStore } from "../../src/memory-store.js";
 import type { ClaimResult, UsernameRegistry } from "../../src/store.js";
 
 /**
+ * Writes a claim as a registry from before owner records left it:
+ * `username#<username>` naming `owner`, and no change to `owner#<owner>`.
+ */
+export type PlantLegacyClaim = (
+  registry: UsernameRegistry,
+  username: string,
+  owner: string,
+) => Promise<void>;
+
+/**
  * The username registry's rules, run against any implementation: one owner
  * per name, one name per owner, under races and random interleavings.
- * `fresh()` must return an empty registry each time.
+ * `fresh()` must return an empty registry each time; `plantLegacy` writes a
+ * claim the way a registry from before owner records did, for the tests of
+ * `releaseExtra`.
  */
 export function describeRegistryContract(
   label: string,
   fresh: () => UsernameRegistry,
+  plantLegacy: PlantLegacyClaim,
   runs = { sequential: 60, concurrent: 40 },
 ): void {
   describe(`${label}: the username registry contract`, () => {
@@ -97,6 +110,67 @@ export function describeRegistryContract(
       // The name is free for someone else, and its old owner may claim another.
       expect((await registry.claim("bob", "sub-c")).status).toBe("claimed");
       expect((await registry.claim("robert", "sub-b")).status).toBe("claimed");
+    });
+
+    it("releaseExtra deletes a legacy extra claim only, and never a name its owner holds", async () => {
+      // Prepare: sub-u holds xavier (both records) and a legacy claim on yolanda.
+      const registry = fresh();
+      await registry.claim("xavier", "sub-u");
+      await registry.claim("bob", "sub-b");
+      await plantLegacy(registry, "yolanda", "sub-u");
+      expect(await registry.ownerOf("yolanda")).toBe("sub-u");
+      // Act + Assess: the owner's one name, another owner's name and a free name stay as they are.
+      await registry.releaseExtra("xavier", "sub-u");
+      await registry.releaseExtra("bob", "sub-u");
+      await registry.releaseExtra("nobody", "sub-u");
+      expect(await registry.ownerOf("xavier")).toBe("sub-u");
+      expect(await registry.usernameOf("sub-u")).toBe("xavier");
+      expect(await registry.ownerOf("bob")).toBe("sub-b");
+      await registry.releaseExtra("yolanda", "sub-b"); // not sub-b's
+      expect(await registry.ownerOf("yolanda")).toBe("sub-u");
+      // The legacy claim goes alone; the owner record stays.
+      await registry.releaseExtra("yolanda", "sub-u");
+      expect(await registry.ownerOf("yolanda")).toBeUndefined();
+      expect(await registry.usernameOf("sub-u")).toBe("xavier");
+      expect(await registry.ownerOf("xavier")).toBe("sub-u");
+      expect((await registry.claim("yolanda", "sub-w")).status).toBe("claimed");
+    });
+
+    it("releaseExtra after a rename onto the extra name keeps it (the sweep racing renameUsername)", async () => {
+      // Prepare: the sweep saw yolanda as extra (the owner record named xavier)...
+      const registry = fresh();
+      await registry.claim("xavier", "sub-u");
+      await plantLegacy(registry, "yolanda", "sub-u");
+      // ...then renameUsername moved sub-u onto it before the sweep released it.
+      expect(await registry.move("sub-u", "xavier", "yolanda")).toEqual({
+        status: "claimed",
+        username: "yolanda",
+      });
+      // Act
+      await registry.releaseExtra("yolanda", "sub-u");
+      // Assess: still sub-u's, both records, and nobody else can claim it.
+      expect(await registry.ownerOf("yolanda")).toBe("sub-u");
+      expect(await registry.usernameOf("sub-u")).toBe("yolanda");
+      expect(await registry.claim("yolanda", "sub-w")).toEqual({ status: "taken" });
+    });
+
+    it("release of a legacy extra claim racing a move onto it never splits the records", async () => {
+      // Both orders of a release and a move, run together many times.
+      for (let i = 0; i < 10; i++) {
+        const registry = fresh();
+        await registry.claim("xavier", "sub-u");
+        await plantLegacy(registry, "yolanda", "sub-u");
+        await Promise.all([
+          registry.release("yolanda", "sub-u"),
+          registry.move("sub-u", "xavier", "yolanda"),
+        ]);
+        const owner = await registry.ownerOf("yolanda");
+        const held = await registry.usernameOf("sub-u");
+        // Either the name went first (the move then claimed it again) or the
+        // move went first (the release then released it whole): never one record alone.
+        if (owner !== undefined) expect(held).toBe("yolanda");
+        if (held !== undefined) expect(await registry.ownerOf(held)).toBe("sub-u");
+      }
     });
 
     it("moves a name atomically: to taken -> nothing changes; otherwise both records move", async () => {
