@@ -7,17 +7,23 @@
  *
  * Everything is built once per cold start: the validated options, the SDK
  * clients inside createPasscodeTriggers, the DynamoDB store and, on the
- * functions that make or check code digests (Create and Verify), the
- * `codeSecret` read from Secrets Manager. A failed secret read is retried on
- * the next invocation rather than cached.
+ * functions that make or check code digests (Create, Verify and the single
+ * function), the `codeSecret` read from Secrets Manager, which they require
+ * (without its ARN they fail closed with CONFIGURATION_ERROR). A failed
+ * secret read is retried on the next invocation rather than cached. Define
+ * and PreSignUp never touch a code: they are built without the secret, so
+ * their functions need no access to it.
  */
 import {
   type CreateAuthChallengeHandler,
+  createDefineAuthChallengeHandler,
   createPasscodeTriggers,
+  createPreSignUpHandler,
   type DefineAuthChallengeHandler,
   dynamoDbStore,
   type PasscodeTriggerEvent,
   type PasscodeTriggers,
+  type PasscodeTriggersOptions,
   type PreSignUpHandler,
   type VerifyAuthChallengeHandler,
 } from "@cognito-passcode/triggers";
@@ -27,10 +33,9 @@ import { readTriggerEnvironment } from "./config.js";
 
 const config = readTriggerEnvironment(process.env);
 
-async function build(): Promise<PasscodeTriggers> {
-  const codeSecret = config.codeSecretArn ? await readCodeSecret(config.codeSecretArn) : undefined;
+function options(): PasscodeTriggersOptions {
   const store = dynamoDbStore({ tableName: config.tableName });
-  return createPasscodeTriggers({
+  return {
     email: { from: config.emailFrom, appName: config.appName },
     code: {
       length: config.codeLength,
@@ -39,8 +44,23 @@ async function build(): Promise<PasscodeTriggers> {
     },
     username: { registry: store, attribute: "custom:username" },
     throttle: { store },
-    ...(codeSecret ? { codeSecret } : {}),
-  });
+  };
+}
+
+async function build(): Promise<PasscodeTriggers> {
+  const codeSecret = config.codeSecretArn ? await readCodeSecret(config.codeSecretArn) : undefined;
+  return createPasscodeTriggers({ ...options(), ...(codeSecret ? { codeSecret } : {}) });
+}
+
+let withoutSecret: { define: DefineAuthChallengeHandler; preSignUp: PreSignUpHandler } | undefined;
+function codeFreeTriggers() {
+  if (withoutSecret) return withoutSecret;
+  const shared = options();
+  withoutSecret = {
+    define: createDefineAuthChallengeHandler(shared),
+    preSignUp: createPreSignUpHandler(shared),
+  };
+  return withoutSecret;
 }
 
 let pending: Promise<PasscodeTriggers> | undefined;
@@ -52,16 +72,16 @@ function triggers(): Promise<PasscodeTriggers> {
   return pending;
 }
 // Start during the init phase, so the first invocation does not wait for it.
-triggers().catch(() => {});
+if (config.codeSecretArn) triggers().catch(() => {});
 
 export const defineAuthChallenge: DefineAuthChallengeHandler = async (event, context) =>
-  (await triggers()).defineAuthChallenge(event, context);
+  codeFreeTriggers().define(event, context);
 export const createAuthChallenge: CreateAuthChallengeHandler = async (event, context) =>
   (await triggers()).createAuthChallenge(event, context);
 export const verifyAuthChallenge: VerifyAuthChallengeHandler = async (event, context) =>
   (await triggers()).verifyAuthChallenge(event, context);
 export const preSignUp: PreSignUpHandler = async (event, context) =>
-  (await triggers()).preSignUp(event, context);
+  codeFreeTriggers().preSignUp(event, context);
 /** One function for all four triggers, for the `single` layout. */
 export const handler = async <E extends PasscodeTriggerEvent>(event: E, context?: Context) =>
   (await triggers()).handler(event, context);

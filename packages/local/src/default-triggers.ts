@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SESClient } from "@aws-sdk/client-ses";
@@ -23,8 +24,9 @@ export interface DefaultTriggerServices {
 /**
  * Builds `createPasscodeTriggers` with the stack's defaults (email from
  * {@link DEFAULT_FROM}, SES, Cognito and DynamoDB on the embedded services,
- * the username step and the throttle on) with `overrides` merged over them:
- * nested objects merge field by field, `false` turns a feature off.
+ * the username step and the throttle on, a `codeSecret` drawn at random per
+ * start) with `overrides` merged over them: nested objects merge field by
+ * field, `false` turns a feature off.
  */
 export async function buildDefaultTriggers(
   services: DefaultTriggerServices,
@@ -44,6 +46,9 @@ export async function buildDefaultTriggers(
     cognito: services.cognito,
     now: services.now,
     logger: services.logger,
+    // Codes live only in sign-in sessions, which do not outlive the stack, so
+    // a new secret per start loses nothing; it is never written or printed.
+    codeSecret: randomBytes(48).toString("base64"),
     ...rest,
     email: { from: DEFAULT_FROM, ...email },
     ...(code ? { code } : {}),

@@ -63,11 +63,22 @@ export interface LocalClientSettings {
    * Attributes the client may write with SignUp (`UserAttributes`) and
    * UpdateUserAttributes; anything else is refused with Cognito's
    * `NotAuthorizedException: A client attempted to write unauthorized attribute`.
-   * Admin operations are not limited by it. Leave the username attribute out:
-   * only the Verify trigger may write it.
+   * Admin operations are not limited by it. A list that names the attribute
+   * the triggers hold the username in (`triggers.username.attribute`,
+   * `custom:username` unless configured; set it too when your own `handlers`
+   * keep the username elsewhere), `sub` or a `*_verified` flag is a
+   * `CONFIGURATION_ERROR` at start: only the Verify trigger may write the
+   * username, and only a code or an admin may verify an address.
    * @default every standard attribute except `sub` and the `*_verified` flags, and every custom attribute except the one the triggers hold the username in (`triggers.username.attribute`, `custom:username` unless configured)
    */
   writeAttributes?: readonly string[];
+  /**
+   * Accepts a `writeAttributes` that names the username attribute or a
+   * `*_verified` flag (never `sub`), to test how triggers defend an app client
+   * misconfigured that way. Never for an app: the stack logs a warning at start.
+   * @default false
+   */
+  allowUnsafeWriteAttributes?: boolean;
   /** Lifetime of a sign-in session, 3 to 15 minutes. @default 3 */
   authSessionValidityMinutes?: number;
   /** ID token lifetime, 5 to 1440 minutes. @default 60 */
@@ -138,8 +149,9 @@ export interface LocalStackOptions {
   /**
    * Merged over the trigger options the stack builds: `email.from`, `ses` on the
    * embedded SES, `cognito` on the stack itself, the username registry and the
-   * throttle on `dynamoDbStore` in the embedded dynalite. `throttle: false` and
-   * `username: false` work as in `createPasscodeTriggers`.
+   * throttle on `dynamoDbStore` in the embedded dynalite, and a `codeSecret`
+   * drawn at random per start. `throttle: false` and `username: false` work as
+   * in `createPasscodeTriggers`.
    */
   triggers?: Partial<PasscodeTriggersOptions>;
   /** Replaces individual triggers with your own (in-process functions or module paths). */

@@ -17,6 +17,7 @@ const TARGETS = { singleBytes: 8 * 1024, allBytes: 16 * 1024, coldMs: 5, warmUs:
 const options = `{
   email: { from: "no-reply@example.com", appName: "Bench" },
   throttle: false,
+  codeSecret: "bench-code-secret-0123456789abcdef",
   deliver: async () => {},
   unknownUserDelayMs: 0,
   logger: { debug() {}, info() {}, warn() {}, error() {} },

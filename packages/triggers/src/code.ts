@@ -24,27 +24,25 @@ export function newSalt(): string {
 }
 
 /**
- * The stored form of a code: SHA-256 over salt, expiry, the address it was
- * sent to and the code, or HMAC-SHA256 keyed with `secret` when one is
- * configured. Binding the expiry means a digest cannot be paired with a later
+ * The stored form of a code: HMAC-SHA256, keyed with `secret` (the
+ * `codeSecret`), over salt, expiry, the address it was sent to and the code.
+ * Binding the expiry means a digest cannot be paired with a later
  * `expiresAt`; binding the address means a code proves that one address: a
  * right code checked against any other address (the user changed their email
  * after it was sent) does not match. `address` is the normalised address
  * (`normalizeEmail`), or for the fake path the normalised identifier typed.
- * A 6-digit code has only a million values, so an unkeyed digest resists
- * casual reading, not a determined brute force: set `codeSecret` to make the
- * digest useless without the key. Either way the digest lives only in
- * Cognito's private session.
+ * A 6-digit code has only a million values, so an unkeyed digest would fall
+ * to a brute force: the key makes the digest useless without it. The digest
+ * lives only in Cognito's private session.
  */
 export function digestCode(
   code: string,
   salt: string,
   expiresAt: number,
   address: string,
-  secret: string | undefined,
+  secret: string,
 ): string {
-  const c = crypto();
-  const hash = secret === undefined ? c.createHash("sha256") : c.createHmac("sha256", secret);
+  const hash = crypto().createHmac("sha256", secret);
   // Salt (base64url) and expiry (digits) hold no "\n", and the code is last
   // and fixed-length digits, so no two inputs share a string.
   return hash.update(`${salt}\n${expiresAt}\n${address}\n${code}`).digest("base64url");
@@ -58,7 +56,7 @@ export function codeMatchesDigest(
   answer: string,
   stored: { salt: string; expiresAt: number; digest: string },
   address: string,
-  secret: string | undefined,
+  secret: string,
 ): boolean {
   const actual = Buffer.from(
     digestCode(answer, stored.salt, stored.expiresAt, address, secret),

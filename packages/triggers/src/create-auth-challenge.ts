@@ -19,6 +19,7 @@ import { sendEmail } from "./delivery.js";
 import { renderDefaultEmail } from "./email-template.js";
 import { nextStep } from "./next-step.js";
 import type { EmailContent, PasscodeTriggersOptions } from "./options.js";
+import { placeholderMasker } from "./placeholder-mask.js";
 import {
   type BaseSettings,
   type CodeSettings,
@@ -54,7 +55,8 @@ export interface CreateSettings extends BaseSettings {
   policy: PolicyBounds;
   email: EmailSettings;
   throttle: ThrottleSettings | false;
-  codeSecret?: string;
+  /** Keys the code digest and the placeholder mask of an identifier that is not an address. */
+  codeSecret: string;
   allowedEmailDomains?: ReadonlySet<string>;
 }
 
@@ -68,28 +70,6 @@ interface Recipient {
   masked: string;
   /** The throttle key's part: a tag of the canonical mailbox (of the identifier, if no address). */
   mailbox: string;
-}
-
-const LETTERS = "abcdefghijklmnopqrstuvwxyz";
-const TLDS = ["com", "com", "com", "com", "net", "org", "io", "de"];
-
-/**
- * The masked-email placeholder for an identifier that is not an address (a
- * UUID typed as USERNAME, a user without a valid email): `x***@y***.tld`,
- * drawn from an HMAC of the identifier, so it looks like a real mask and
- * stays the same for the same identifier. Keyed with `codeSecret` when set
- * (the same on every Lambda instance); otherwise with a random key drawn once
- * per handler instance, so the placeholder for one identifier can differ
- * between instances (set `codeSecret` to make it stable everywhere).
- */
-function placeholderMasker(secret: string | undefined): (identifier: string) => string {
-  let key: string | Buffer | undefined = secret;
-  return (identifier) => {
-    const crypto = process.getBuiltinModule("node:crypto");
-    key ??= crypto.randomBytes(32);
-    const h = crypto.createHmac("sha256", key).update(`placeholder:${identifier}`).digest();
-    return `${LETTERS[h[0]! % 26]}***@${LETTERS[h[1]! % 26]}***.${TLDS[h[2]! % TLDS.length]}`;
-  };
 }
 
 function recipientOf(
@@ -273,15 +253,16 @@ async function newCode(
  * UUID, an account whose email moved outside the allowed domains) takes the
  * fake path: the same challenge (the masked address, or for a non-address a
  * placeholder shaped like one, derived with an HMAC keyed by `codeSecret`,
- * else by a random key per instance), the same throttle hits and about the
+ * the same on every instance), the same throttle hits and about the
  * same delay, no email, and a digest no answer matches. The throttle counts
  * per canonical mailbox (`canonicalMailbox`: case, `+tag` and Gmail dots
  * folded), for known and unknown addresses alike.
  *
  * Validates the options it uses (`email`, `code`, `username`, `throttle`,
  * `codeSecret`, `signUp`, `ses`, `deliver`, `logger`, `now`) now; throws
- * `CONFIGURATION_ERROR` on a bad one, and when `throttle` is left out (pass a
- * store, or `false` to send without a throttle).
+ * `CONFIGURATION_ERROR` on a bad one, when `throttle` is left out (pass a
+ * store, or `false` to send without a throttle) and when `codeSecret` is
+ * missing or shorter than 32 characters.
  *
  * @example
  * ```ts
@@ -290,6 +271,9 @@ async function newCode(
  *   email: { from: "no-reply@example.com", appName: "Acme" },
  *   username: { registry: store },
  *   throttle: { store },
+ *   // 32+ characters, the same for Create and Verify: your read of a
+ *   // Secrets Manager secret, once per cold start.
+ *   codeSecret: await readSecret("passcode/code-secret"),
  * });
  * ```
  */

@@ -97,6 +97,10 @@ export interface UsernameOptions {
    * it: leave it out of the app client's WriteAttributes so users cannot set
    * or change it themselves; PreSignUp also refuses a sign-up, admin create or
    * federated sign-in that carries it (`NOT_AUTHORIZED reason=username-attribute`).
+   * Must be a custom attribute, `custom:<name>` (1 to 20 letters, digits or
+   * `_`); a standard one such as `preferred_username` throws
+   * `CONFIGURATION_ERROR`: every app client may write standard attributes by
+   * default, and other systems read them as names.
    * @default "custom:username"
    */
   attribute?: string;
@@ -178,14 +182,21 @@ export interface PasscodeTriggersOptions {
     allowedEmailDomains?: readonly string[];
   };
   /**
-   * A secret (at least 32 characters) that keys the stored code digest with
-   * HMAC-SHA256. Recommended: without it the digest is a salted SHA-256, and a
-   * 6-digit code can be brute-forced by anyone who reads the private session.
-   * It also keys the placeholder masked email Create shows for an identifier
-   * that is not an address (a UUID typed as USERNAME), so the placeholder is
-   * the same on every Lambda instance; without it each instance draws a
-   * random key, and the placeholder for one identifier can differ between
-   * instances.
+   * A secret of at least 32 characters, the same for every instance of Create
+   * and Verify, kept in a secret store (an AWS Secrets Manager secret read
+   * once per cold start; generate one with `openssl rand -base64 48`).
+   * Required by `createPasscodeTriggers`, `createCreateAuthChallengeHandler`
+   * and `createVerifyAuthChallengeHandler`, which throw `CONFIGURATION_ERROR`
+   * without it; Define, PreSignUp and PostAuthentication ignore it, so their
+   * functions need no access to the secret.
+   *
+   * It keys the stored code digest (HMAC-SHA256), so reading the private
+   * session does not let anyone brute-force a 6-digit code, and the
+   * placeholder masked email Create shows for an identifier that is not an
+   * address (a UUID typed as USERNAME), so the placeholder for one identifier
+   * is the same on every instance, as a real user's mask is. Rotating it
+   * invalidates the codes in flight and changes every placeholder once.
+   * @example `codeSecret: await readSecret("passcode/code-secret")`
    */
   codeSecret?: string;
   /** An SES client to send with. Built once, on first send, when neither this nor `deliver` is given. */

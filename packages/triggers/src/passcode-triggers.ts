@@ -71,8 +71,9 @@ export interface PasscodeTriggers {
  * Creates every trigger of the passwordless flow from one options object.
  * Options are validated now (a bad one throws `PasscodeError` with code
  * `CONFIGURATION_ERROR` naming the field; so does a missing `throttle`, which
- * must be a store or an explicit `false`); SDK clients are built lazily, once,
- * and shared by the five handlers.
+ * must be a store or an explicit `false`, and a missing or short
+ * `codeSecret`); SDK clients are built lazily, once, and shared by the five
+ * handlers.
  *
  * @example
  * ```ts
@@ -80,6 +81,8 @@ export interface PasscodeTriggers {
  *   email: { from: "no-reply@example.com", appName: "Acme" },
  *   username: { registry: dynamoDbStore({ tableName }) },
  *   throttle: { store: dynamoDbStore({ tableName }) },
+ *   // 32+ characters: your read of a Secrets Manager secret, once per cold start.
+ *   codeSecret: await readSecret("passcode/code-secret"),
  * });
  * export const handler = triggers.handler;
  * ```

@@ -109,8 +109,15 @@ export function resolveUsername(options: PasscodeTriggersOptions): UsernameSetti
   obj("username", username);
   fn("username.registry", username.registry ?? 0, "claim");
   const attribute = username.attribute ?? "custom:username";
-  if (typeof attribute !== "string" || !/^[\w:]{1,64}$/.test(attribute)) {
-    fail("username.attribute", "must be an attribute name");
+  // A custom attribute only: standard ones (preferred_username, nickname, ...)
+  // are writable by a default app client and read by other systems as names.
+  // Cognito allows 1 to 20 characters after the prefix.
+  if (typeof attribute !== "string" || !/^custom:\w{1,20}$/.test(attribute)) {
+    fail(
+      "username.attribute",
+      "must be a custom attribute (custom:<name>, 1 to 20 letters, digits or _) " +
+        "that no app client may write",
+    );
   }
   return {
     registry: username.registry,
@@ -273,11 +280,26 @@ export function resolveThrottle(options: PasscodeTriggersOptions): ThrottleSetti
   };
 }
 
-/** Validates `codeSecret`. */
-export function resolveCodeSecret(options: PasscodeTriggersOptions): string | undefined {
-  const secret = options.codeSecret;
-  if (secret !== undefined && (typeof secret !== "string" || secret.length < 32)) {
-    fail("codeSecret", "must be a string of at least 32 characters");
+/** How to get a `codeSecret`, for its `CONFIGURATION_ERROR`. */
+const GET_A_CODE_SECRET =
+  "generate one (`openssl rand -base64 48`, or a generated AWS Secrets Manager secret), " +
+  "keep it in a secret store and pass the same value to Create and Verify";
+
+/**
+ * Validates `codeSecret`, which Create and Verify require: it keys the code
+ * digests (without a key a 6-digit digest falls to a million guesses) and the
+ * placeholder mask of an identifier that is not an address (without one key
+ * on every instance the placeholder would vary while a real user's mask does
+ * not, telling a user's sub from a non-user). At least 32 characters: so that
+ * even a hex string carries 128 bits, and a password-like value is refused.
+ */
+export function resolveCodeSecret(options: PasscodeTriggersOptions): string {
+  const secret: unknown = options.codeSecret;
+  if (secret === undefined || secret === "") {
+    fail("codeSecret", `is required: ${GET_A_CODE_SECRET}`);
+  }
+  if (typeof secret !== "string" || secret.length < 32) {
+    fail("codeSecret", `must be a string of at least 32 characters: ${GET_A_CODE_SECRET}`);
   }
   return secret;
 }

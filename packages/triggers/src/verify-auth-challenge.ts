@@ -36,7 +36,8 @@ export type VerifyAuthChallengeHandler = TriggerHandler<VerifyAuthChallengeRespo
 export interface VerifySettings extends BaseSettings {
   username: UsernameSettings | false;
   policy: UsernamePolicy;
-  codeSecret?: string;
+  /** Keys the code digest; the one Create used. */
+  codeSecret: string;
   cognito$: CognitoGetter;
   allowedEmailDomains?: ReadonlySet<string>;
   /** `maxAttempts` and `ttlMs` bound the per-code attempt counter. */
@@ -241,7 +242,20 @@ async function claimUsername(
  * USERNAME challenge it validates, claims and writes the name. Every answer
  * of an unknown user is refused. Validates the options it uses (`code`,
  * `username`, `throttle`, `codeSecret`, `cognito`, `logger`, `now`) now;
- * throws `CONFIGURATION_ERROR` on a bad one, and when `throttle` is left out.
+ * throws `CONFIGURATION_ERROR` on a bad one, when `throttle` is left out and
+ * when `codeSecret` is missing or shorter than 32 characters.
+ *
+ * @example
+ * ```ts
+ * const store = dynamoDbStore({ tableName: "passcode" });
+ * export const handler = createVerifyAuthChallengeHandler({
+ *   email: { from: "no-reply@example.com" },
+ *   username: { registry: store },
+ *   throttle: { store },
+ *   // The secret Create uses: your read of a Secrets Manager secret, once per cold start.
+ *   codeSecret: await readSecret("passcode/code-secret"),
+ * });
+ * ```
  */
 export function createVerifyAuthChallengeHandler(
   options: PasscodeTriggersOptions,

@@ -70,6 +70,7 @@ describe("generateCode", () => {
 
 describe("code digest", () => {
   const ADDRESS = "alice@example.com";
+  const KEY = "Vq3k9Zr1Lx7Tb2Nw8Hc5Jm0Pd4Fs6Gy1";
 
   it("matches only the same code, salt, expiry and address", () => {
     // Prepare
@@ -77,18 +78,18 @@ describe("code digest", () => {
     const state = {
       salt,
       expiresAt: 1000,
-      digest: digestCode("012345", salt, 1000, ADDRESS, undefined),
+      digest: digestCode("012345", salt, 1000, ADDRESS, KEY),
     };
     // Act
     const results = [
-      codeMatchesDigest("012345", state, ADDRESS, undefined),
-      codeMatchesDigest("012346", state, ADDRESS, undefined),
-      codeMatchesDigest("012345", { ...state, salt: newSalt() }, ADDRESS, undefined),
-      codeMatchesDigest("012345", { ...state, expiresAt: 1001 }, ADDRESS, undefined),
-      codeMatchesDigest("012345", state, "victim@example.org", undefined),
-      codeMatchesDigest("012345", state, "alice@example.co", undefined),
-      codeMatchesDigest("012345", state, ADDRESS, "k".repeat(32)),
-      codeMatchesDigest("012345", { ...state, digest: "" }, ADDRESS, undefined),
+      codeMatchesDigest("012345", state, ADDRESS, KEY),
+      codeMatchesDigest("012346", state, ADDRESS, KEY),
+      codeMatchesDigest("012345", { ...state, salt: newSalt() }, ADDRESS, KEY),
+      codeMatchesDigest("012345", { ...state, expiresAt: 1001 }, ADDRESS, KEY),
+      codeMatchesDigest("012345", state, "victim@example.org", KEY),
+      codeMatchesDigest("012345", state, "alice@example.co", KEY),
+      codeMatchesDigest("012345", state, ADDRESS, `${KEY.slice(1)}x`),
+      codeMatchesDigest("012345", { ...state, digest: "" }, ADDRESS, KEY),
     ];
     // Assess
     expect(results).toEqual([true, false, false, false, false, false, false, false]);
@@ -96,8 +97,8 @@ describe("code digest", () => {
 
   it("never contains the code and differs per salt", () => {
     // Prepare
-    const a = digestCode("123456", newSalt(), 1, ADDRESS, undefined);
-    const b = digestCode("123456", newSalt(), 1, ADDRESS, undefined);
+    const a = digestCode("123456", newSalt(), 1, ADDRESS, KEY);
+    const b = digestCode("123456", newSalt(), 1, ADDRESS, KEY);
     // Act
     // Assess
     expect(a).not.toBe(b);

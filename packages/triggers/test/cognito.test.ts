@@ -7,6 +7,7 @@ import {
   verifyEvent,
 } from "./support/events.js";
 import { type FakeCognito, startFakeCognito } from "./support/fake-cognito.js";
+import { TEST_CODE_SECRET } from "./support/harness.js";
 
 // The real SDK client against a wire-protocol Cognito admin endpoint on
 // 127.0.0.1: the AdminUpdateUserAttributes and AdminUserGlobalSignOut calls the triggers make are
@@ -40,6 +41,7 @@ function triggers() {
     email: { from: "no-reply@example.com" },
     username: { registry },
     throttle: false,
+    codeSecret: TEST_CODE_SECRET,
     deliver: async (message) => {
       sent.push(/\b(\d{6})\b/.exec(message.text)![1]!);
     },

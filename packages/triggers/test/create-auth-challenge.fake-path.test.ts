@@ -1,3 +1,4 @@
+import { isValidEmail, maskEmail } from "@cognito-passcode/shared";
 import {
   memoryStore,
   type PasscodeTriggersOptions,
@@ -25,6 +26,12 @@ const ALLOWED = ["example.com"];
 /** What a real mask looks like: one character, `***@`, one character, `***.<tld>`. */
 const MASK = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]\*\*\*@[a-z0-9]\*\*\*\.[a-z]{2,63}$/;
 const UUID = "5b0e3a7c-9d41-4c2e-8f6a-1e2d3c4b5a69";
+/** Top-level domains in use (generic and country codes), to check placeholders against. */
+const REAL_TLDS = (
+  "com net org edu gov info biz io co me app dev ai ac ae ar at au be bg br by ca ch cl cn cz de dk " +
+  "ee es eu fi fr gr hk hr hu id ie il in ir is it jp kr kz lt lu lv mx my ng nl no nz pe ph pk pl " +
+  "pt ro rs ru sa se sg si sk th tr tw ua uk us uy vn za"
+).split(" ");
 
 /** A known user whose email is `email`, signed in by its sub (as Cognito resolves a sub). */
 const bySub = (email: string): TestUser => knownUser(email);
@@ -125,15 +132,64 @@ describe("createAuthChallenge: the fake path", () => {
     expect(differentKey).not.toEqual(manyIds);
   });
 
-  it("without codeSecret, keeps the placeholder stable within one handler instance", async () => {
+  it("gives an unknown UUID one placeholder on every Lambda instance, as a real sub gets one mask", async () => {
+    // Prepare: eight "Lambda instances" (eight handler builds) with the options
+    // every deployment must now give, codeSecret among them.
+    const victim = knownUser("victim@example.com");
+    const masks = { ghost: new Set<string>(), real: new Set<string>() };
+    // Act
+    for (let i = 0; i < 8; i++) {
+      const h = harness({ users: [victim] });
+      masks.ghost.add((await create(h, ghost(UUID))).response.publicChallengeParameters.email!);
+      masks.real.add((await create(h, victim)).response.publicChallengeParameters.email!);
+    }
+    // Assess: asking for one identifier a few times no longer tells a sub from a non-user.
+    expect(masks.real.size).toBe(1);
+    expect(masks.ghost.size).toBe(1);
+  });
+
+  it("draws placeholders from the shapes real masks take: digits first, country-code TLDs", async () => {
     // Prepare
     const h = harness();
     // Act
-    const first = await create(h, ghost(UUID));
-    const second = await create(h, ghost(UUID));
+    const masks: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const id = `${UUID.slice(0, 24)}${i.toString(16).padStart(12, "0")}`;
+      masks.push((await create(h, ghost(id))).response.publicChallengeParameters.email!);
+    }
     // Assess
-    expect(second.response.publicChallengeParameters.email).toBe(
-      first.response.publicChallengeParameters.email,
+    const tlds = masks.map((m) => m.slice(m.lastIndexOf(".") + 1));
+    const share = (pick: (m: string) => boolean) => masks.filter(pick).length / masks.length;
+    for (const tld of ["com", "net", "org", "de", "uk", "fr", "ca", "au", "nl", "br"]) {
+      expect(tlds).toContain(tld);
+    }
+    expect(share((m) => m.endsWith(".com"))).toBeGreaterThan(0.3);
+    expect(share((m) => m.endsWith(".com"))).toBeLessThan(0.7);
+    expect(share((m) => /^\d/.test(m))).toBeGreaterThan(0.01);
+    expect(share((m) => /^\d/.test(m))).toBeLessThan(0.15);
+    expect(share((m) => /@\d/.test(m))).toBeLessThan(0.1);
+  });
+
+  it("shows for every identifier a placeholder that is some real address's mask (property)", async () => {
+    const h = harness();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 40 }), fc.emailAddress()),
+        async (typed) => {
+          fc.pre(typed.trim() !== "" && !isValidEmail(typed));
+          // Act
+          const p = (await create(h, ghost(typed))).response.publicChallengeParameters.email!;
+          // Assess: `c***@d***.tld`, where c and d are a letter or digit and tld a real one.
+          const shape = /^([a-z0-9])\*\*\*@([a-z0-9])\*\*\*\.([a-z]{2,})$/.exec(p);
+          expect(shape, p).not.toBeNull();
+          const [, first, domainFirst, tld] = shape!;
+          expect(REAL_TLDS).toContain(tld);
+          const address = `${first}x@${domainFirst}x.${tld}`;
+          expect(isValidEmail(address)).toBe(true);
+          expect(maskEmail(address)).toBe(p);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

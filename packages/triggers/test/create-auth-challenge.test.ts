@@ -3,7 +3,7 @@ import { createCreateAuthChallengeHandler, memoryStore } from "@cognito-passcode
 import { describe, expect, it } from "vitest";
 import { codeMatchesDigest, emailTag } from "../src/code.js";
 import { createEvent, knownUser, unknownUser } from "./support/events.js";
-import { harness } from "./support/harness.js";
+import { harness, TEST_CODE_SECRET } from "./support/harness.js";
 
 const NOW = Date.UTC(2026, 0, 1);
 
@@ -31,7 +31,7 @@ describe("createAuthChallenge", () => {
     const p = response.privateChallengeParameters;
     expect(p.step).toBe("CODE");
     const stored = { salt: p.salt!, expiresAt: Number(p.expiresAt), digest: p.digest! };
-    expect(codeMatchesDigest(code, stored, "alice@example.com", undefined)).toBe(true);
+    expect(codeMatchesDigest(code, stored, "alice@example.com", TEST_CODE_SECRET)).toBe(true);
     expect(p.emailTag).toBe(emailTag("alice@example.com"));
     expect(response.challengeMetadata).toMatch(/^CODE:6:\d+:[\w-]+:[\w-]+:[\w-]{16}$/);
   });
@@ -313,6 +313,7 @@ describe("createAuthChallenge", () => {
     const create = createCreateAuthChallengeHandler({
       email: { from: "no-reply@example.com" },
       throttle: false,
+      codeSecret: TEST_CODE_SECRET,
       deliver: async (m) => {
         sent.push(m.to);
       },

@@ -4,6 +4,7 @@ import { createPasscodeTriggers } from "@cognito-passcode/triggers";
 import server from "aws-ses-v2-local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEvent, knownUser } from "./support/events.js";
+import { TEST_CODE_SECRET } from "./support/harness.js";
 
 interface StoredEmail {
   from: string;
@@ -47,6 +48,7 @@ describe("SES delivery (aws-ses-v2-local)", () => {
     const triggers = createPasscodeTriggers({
       email: { from: "Acme <no-reply@example.com>", appName, replyTo: ["help@example.com"] },
       throttle: false,
+      codeSecret: TEST_CODE_SECRET,
       ses: client(),
       logger: quiet,
     });
@@ -76,6 +78,7 @@ describe("SES delivery (aws-ses-v2-local)", () => {
     const triggers = createPasscodeTriggers({
       email: { from: "no-reply@example.com" },
       throttle: false,
+      codeSecret: TEST_CODE_SECRET,
       ses: new SESClient({
         endpoint: `${endpoint}/nowhere`,
         region: "eu-west-1",

@@ -11,9 +11,11 @@ import {
 } from "@cognito-passcode/triggers";
 import { describe, expect, it } from "vitest";
 
+const codeSecret = "Vq3k9Zr1Lx7Tb2Nw8Hc5Jm0Pd4Fs6Gy1";
 const valid: PasscodeTriggersOptions = {
   email: { from: "no-reply@example.com" },
   throttle: false,
+  codeSecret,
 };
 const store = memoryStore();
 
@@ -61,6 +63,15 @@ const cases: [string, unknown, RegExp?][] = [
   ["email.sendTimeoutMs", { email: { from: "a@example.com", sendTimeoutMs: 6000 } }],
   ["username.registry", { ...valid, username: {} }],
   ["username.attribute", { ...valid, username: { registry: store, attribute: "custom username" } }],
+  [
+    "username.attribute",
+    { ...valid, username: { registry: store, attribute: "preferred_username" } },
+    /^username\.attribute must be a custom attribute \(custom:<name>, /,
+  ],
+  ["username.attribute", { ...valid, username: { registry: store, attribute: "email" } }],
+  ["username.attribute", { ...valid, username: { registry: store, attribute: "nickname" } }],
+  ["username.attribute", { ...valid, username: { registry: store, attribute: "custom:" } }],
+  ["username.attribute", { ...valid, username: { registry: store, attribute: "dev:custom:x" } }],
   ["username.maxAttempts", { ...valid, username: { registry: store, maxAttempts: 0 } }],
   [
     "username.policy.minLength",
@@ -94,8 +105,11 @@ const cases: [string, unknown, RegExp?][] = [
   [
     "codeSecret",
     { ...valid, codeSecret: "short" },
-    /^codeSecret must be a string of at least 32 characters$/,
+    /^codeSecret must be a string of at least 32 characters: /,
   ],
+  ["codeSecret", { ...valid, codeSecret: "s".repeat(31) }],
+  ["codeSecret", { ...valid, codeSecret: 42 }],
+  ["codeSecret", { ...valid, codeSecret: undefined }, /^codeSecret is required: /],
   ["now", { ...valid, now: 5 }],
   ["deliver", { ...valid, deliver: "ses" }],
   ["ses", { ...valid, ses: {} }],
@@ -128,7 +142,10 @@ describe("options validation", () => {
       // Verify counts answers per code in the throttle store: it needs `code` and `throttle` too.
       configError(() => createVerifyAuthChallengeHandler(badCode)).field,
       configError(() =>
-        createVerifyAuthChallengeHandler({ email: valid.email } as PasscodeTriggersOptions),
+        createVerifyAuthChallengeHandler({
+          email: valid.email,
+          codeSecret,
+        } as PasscodeTriggersOptions),
       ).field,
       configError(() => createPreSignUpHandler({ ...valid, signUp: { allowedEmailDomains: [] } }))
         .field,
@@ -147,9 +164,52 @@ describe("options validation", () => {
     ]);
   });
 
+  it("fails closed without codeSecret in every factory that makes or checks codes, saying how to get one", () => {
+    // Prepare
+    const { codeSecret: _, ...omitted } = valid;
+    const factories = {
+      createPasscodeTriggers,
+      createCreateAuthChallengeHandler,
+      createVerifyAuthChallengeHandler,
+    };
+    // Act
+    const errors = Object.values(factories).map((create) =>
+      configError(() => create(omitted as PasscodeTriggersOptions)),
+    );
+    // Assess
+    for (const error of errors) {
+      expect(error.field).toBe("codeSecret");
+      expect(error.message).toMatch(/^codeSecret is required: /);
+      expect(error.message).toContain("openssl rand -base64 48");
+      expect(error.message).toContain("Secrets Manager");
+    }
+    // Define, PreSignUp and PostAuthentication never touch a code: they build without one.
+    expect(typeof createDefineAuthChallengeHandler(omitted as PasscodeTriggersOptions)).toBe(
+      "function",
+    );
+    expect(typeof createPreSignUpHandler(omitted as PasscodeTriggersOptions)).toBe("function");
+    expect(typeof createPostAuthenticationHandler(omitted as PasscodeTriggersOptions)).toBe(
+      "function",
+    );
+  });
+
+  it("accepts a custom: attribute for the username, and only that", () => {
+    // Prepare
+    const build = (attribute: string) => () =>
+      createPasscodeTriggers({ ...valid, username: { registry: store, attribute } });
+    // Act
+    const accepted = ["custom:username", "custom:handle", "custom:a", `custom:${"n".repeat(20)}`];
+    const refused = ["preferred_username", "name", "custom:", `custom:${"n".repeat(21)}`];
+    // Assess
+    for (const attribute of accepted) expect(typeof build(attribute)()).toBe("object");
+    for (const attribute of refused) {
+      expect(configError(build(attribute)).field).toBe("username.attribute");
+    }
+  });
+
   it("fails closed when throttle is left out of Create, and takes an explicit false", () => {
     // Prepare
-    const omitted = { email: valid.email } as PasscodeTriggersOptions;
+    const omitted = { email: valid.email, codeSecret } as PasscodeTriggersOptions;
     // Act
     const error = configError(() => createCreateAuthChallengeHandler(omitted));
     const off = createCreateAuthChallengeHandler({ ...omitted, throttle: false });
@@ -175,6 +235,7 @@ describe("options validation", () => {
     // Act
     const triggers = createPasscodeTriggers({
       email: { from: "Acme <no-reply@example.com>", appName: "Acme", replyTo: "help@example.com" },
+      codeSecret,
       code: { length: 6, ttlSeconds: 180, maxAttempts: 3 },
       username: { registry: store, attribute: "custom:username" },
       throttle: {

@@ -7,6 +7,9 @@ import {
 import type { TestUser } from "./events.js";
 import { fakeCognito } from "./fake-cognito-client.js";
 
+/** The `codeSecret` every harness uses unless a test passes its own. */
+export const TEST_CODE_SECRET = "test-code-secret-0123456789abcdef";
+
 /** A captured log line. */
 export interface LogLine {
   level: string;
@@ -36,6 +39,7 @@ export function harness(
     cognito: cognito.client,
     now: () => clock.now,
     unknownUserDelayMs: 0,
+    codeSecret: TEST_CODE_SECRET,
     // Tests that exercise the throttle pass their own; the rest run without one.
     throttle: false,
     logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
