@@ -37,14 +37,18 @@ export function requireEmailAttribute(name: string): void {
 /**
  * Emails a fresh six-digit code to `address` through the embedded SES and keeps
  * its digest, bound to that address, on the user (replacing any earlier code).
+ * Throws `LimitExceededException` when the user or the address has had its
+ * codes for the hour (`ATTEMPT_LIMITS.codeSendsPerUser`, `codeSendsPerAddress`).
  */
 export async function sendEmailVerificationCode(
   pool: PoolContext,
   user: LocalUser,
   address: string,
 ): Promise<EmailCodeDelivery> {
-  const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
   const now = pool.clock.now();
+  pool.limits.checkSend(user.username, address, now);
+  pool.limits.recordSend(user.username, address, now);
+  const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
   pool.users.update(
     user,
     (u) => {
@@ -75,6 +79,8 @@ export async function sendEmailVerificationCode(
  *   it when the pool auto-verifies email.
  * `cancelsPending`: setting the current address again drops a pending change
  * (UpdateUserAttributes); an admin write of the current address leaves it.
+ * A change that would send a code over the send limits is refused whole
+ * (`LimitExceededException`) before anything changes.
  * Returns the deliveries, for `CodeDeliveryDetailsList`.
  */
 export async function applyAttributeChanges(
@@ -112,6 +118,7 @@ export async function applyAttributeChanges(
     pool.config.emailRequiresVerificationBeforeUpdate &&
     user.attributes.email_verified === "true"
   ) {
+    pool.limits.checkSend(user.username, newEmail, now);
     // `email_verified` in the same call speaks of the new address, which is unverified by definition.
     const { email: _pending, email_verified: _flag, ...rest } = changes;
     pool.users.update(
@@ -124,6 +131,7 @@ export async function applyAttributeChanges(
     );
     return [await sendEmailVerificationCode(pool, user, newEmail)];
   }
+  if (pool.config.autoVerifyEmail) pool.limits.checkSend(user.username, newEmail, now);
   pool.users.update(
     user,
     (u) => {
@@ -141,13 +149,25 @@ export async function applyAttributeChanges(
  * for the address it was sent to, and only while that address is still the
  * one to verify (the pending one, else the current one). On a right code the
  * address becomes the user's email, verified.
+ *
+ * Wrong answers count per user and address and per address across users,
+ * whatever code was outstanding (`ATTEMPT_LIMITS.verifyFailuresPerUser`,
+ * `verifyFailuresPerAddress`): over either limit the answer is refused with
+ * `LimitExceededException` before the code is compared, so re-requesting
+ * codes buys no extra guesses. A code is also forgotten after five wrong answers.
  */
 export function verifyEmailCode(pool: PoolContext, user: LocalUser, code: string): void {
   const now = pool.clock.now();
   const record = user.emailVerification;
   const target = user.pendingEmail ?? user.attributes.email;
-  if (!record || target === undefined || record.address.toLowerCase() !== target.toLowerCase()) {
-    throw codeMismatch();
+  if (target === undefined) throw codeMismatch();
+  pool.limits.checkVerify(user.username, target, now);
+  const mismatch = () => {
+    pool.limits.recordVerifyFailure(user.username, target, now);
+    return codeMismatch();
+  };
+  if (!record || record.address.toLowerCase() !== target.toLowerCase()) {
+    throw mismatch();
   }
   if (record.expiresAt <= now) {
     pool.users.update(
@@ -172,7 +192,7 @@ export function verifyEmailCode(pool: PoolContext, user: LocalUser, code: string
       },
       now,
     );
-    throw codeMismatch();
+    throw mismatch();
   }
   const holder = pool.users.findByEmail(target);
   if (holder && holder.username !== user.username) {

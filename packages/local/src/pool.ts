@@ -1,3 +1,4 @@
+import type { AttemptLimits } from "./attempt-limits.js";
 import type { AuthSessions } from "./auth-sessions.js";
 import type { LocalClock } from "./clock.js";
 import { CognitoError, invalidParameter, memberMissing } from "./cognito-error.js";
@@ -20,6 +21,8 @@ export interface PoolContext {
   sendMail(to: string, subject: string, text: string): Promise<void>;
   /** A secret for deriving stable fake values (unknown users' USERNAME). */
   secret: Buffer;
+  /** Attempt counters on verification and confirmation codes (in memory). */
+  limits: AttemptLimits;
 }
 
 /** What an operation knows about the HTTP request. */

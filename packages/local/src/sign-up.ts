@@ -96,7 +96,13 @@ export const signUp: Operation = async (pool, input, request) => {
   return result;
 };
 
-/** `ConfirmSignUp`: checks the emailed code, confirms the user and verifies the email. */
+/**
+ * `ConfirmSignUp`: checks the emailed code, confirms the user and verifies the
+ * email. Wrong codes are limited per user (`ATTEMPT_LIMITS.confirmFailuresPerUser`,
+ * five an hour): beyond that every answer, right or wrong, gets
+ * `LimitExceededException` until the hour has passed; the code stays valid
+ * for its 24 hours (the stack has no ResendConfirmationCode).
+ */
 export const confirmSignUp: Operation = async (pool, input) => {
   requireClient(pool, input);
   const username = requireString(input, "Username");
@@ -106,8 +112,11 @@ export const confirmSignUp: Operation = async (pool, input) => {
   if (user.status !== "UNCONFIRMED") {
     throw notAuthorized("User cannot be confirmed. Current status is CONFIRMED");
   }
+  const now = pool.clock.now();
+  // Before the code is read: over the limit, a right code is refused too.
+  pool.limits.checkConfirm(user.username, now);
   const pending = user.confirmation;
-  if (!pending || pending.expiresAt <= pool.clock.now()) {
+  if (!pending || pending.expiresAt <= now) {
     throw new CognitoError(
       "ExpiredCodeException",
       "Invalid code provided, please request a code again.",
@@ -115,6 +124,7 @@ export const confirmSignUp: Operation = async (pool, input) => {
   }
   const given = Buffer.from(digest(code), "hex");
   if (!timingSafeEqual(given, Buffer.from(pending.code, "hex"))) {
+    pool.limits.recordConfirmFailure(user.username, now);
     throw new CognitoError(
       "CodeMismatchException",
       "Invalid verification code provided, please try again.",

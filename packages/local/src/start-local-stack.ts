@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { AttemptLimits } from "./attempt-limits.js";
 import { AuthSessions } from "./auth-sessions.js";
 import { createClock, type LocalClock } from "./clock.js";
 import { buildDefaultTriggers, reclaimUsernames } from "./default-triggers.js";
@@ -163,6 +164,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       knownAttributes: new Set([...STANDARD_ATTRIBUTES, ...config.customAttributes]),
       sendMail: (to, subject, text) => ses.send(CONFIRMATION_SENDER, to, subject, text),
       secret: randomBytes(32),
+      limits: new AttemptLimits(),
     };
 
     const server = createCognitoServer(pool, (path) => {

@@ -43,7 +43,11 @@ export const updateUserAttributes: Operation = async (pool, input) => {
   return details.length > 0 ? { CodeDeliveryDetailsList: details } : {};
 };
 
-/** `GetUserAttributeVerificationCode`: emails a code to the pending email, else the current one. */
+/**
+ * `GetUserAttributeVerificationCode`: emails a code to the pending email, else
+ * the current one; `LimitExceededException` beyond five codes per user and
+ * address, or ten per address, an hour (see `ATTEMPT_LIMITS`).
+ */
 export const getUserAttributeVerificationCode: Operation = async (pool, input) => {
   const { user } = await currentUser(pool, input);
   requireEmailAttribute(requireString(input, "AttributeName"));
@@ -52,7 +56,12 @@ export const getUserAttributeVerificationCode: Operation = async (pool, input) =
   return { CodeDeliveryDetails: await sendEmailVerificationCode(pool, user, address) };
 };
 
-/** `VerifyUserAttribute`: a right code verifies the address it was sent to and applies a pending one. */
+/**
+ * `VerifyUserAttribute`: a right code verifies the address it was sent to and
+ * applies a pending one; `LimitExceededException`, before any comparison,
+ * beyond ten wrong answers per user and address, or twenty per address, an
+ * hour, however many codes were re-issued (see `ATTEMPT_LIMITS`).
+ */
 export const verifyUserAttribute: Operation = async (pool, input) => {
   const { user } = await currentUser(pool, input);
   requireEmailAttribute(requireString(input, "AttributeName"));

@@ -705,3 +705,142 @@ describe("the issue's takeover, end to end with the passcode triggers", () => {
     expect(stack.mailbox.messages("victim@example.com")).toHaveLength(1);
   });
 });
+
+describe("attempt limits on email verification codes (brute force across re-issued codes)", () => {
+  const LIMITED = {
+    name: "LimitExceededException",
+    message: "Attempt limit exceeded, please try after some time.",
+  };
+  const HOUR = 60 * 60_000;
+
+  /** A signed-in user with a verified email and `pending` held pending (one code sent to it). */
+  async function withPending(s: LocalStack, own: string, pending: string) {
+    const client = sdkClient(s);
+    await signUp(s, own, client);
+    const tokens = await signIn(s, client, own);
+    await update(s, tokens.AccessToken!, { email: pending });
+    const token = tokens.AccessToken!;
+    return {
+      token,
+      verify: (Code: string, accessToken = token) =>
+        client.send(
+          new VerifyUserAttributeCommand({
+            AccessToken: accessToken,
+            AttributeName: "email",
+            Code,
+          }),
+        ),
+      resend: (accessToken = token) =>
+        client.send(
+          new GetUserAttributeVerificationCodeCommand({
+            AccessToken: accessToken,
+            AttributeName: "email",
+          }),
+        ),
+    };
+  }
+
+  it("re-requesting a code does not reset the budget: ten wrong answers per user and address an hour, then LimitExceededException, even for the right code", async () => {
+    // Prepare: today each GetUserAttributeVerificationCode gives five fresh guesses
+    const { stack, client } = await start();
+    const attacker = await withPending(stack, "mallory@example.com", "victim@example.com");
+    // Act: two codes' worth of wrong answers
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 5; i++) {
+        await expect(attacker.verify(`wrong${round}${i}`)).rejects.toMatchObject({
+          name: "CodeMismatchException",
+        });
+      }
+      await attacker.resend();
+    }
+    const code = await stack.mailbox.latestCode("victim@example.com");
+    // Assess: the eleventh answer is refused unread, right or wrong
+    await expect(attacker.verify(code)).rejects.toMatchObject(LIMITED);
+    await expect(attacker.verify("wrong")).rejects.toMatchObject(LIMITED);
+    expect((await userAttributes(stack, attacker.token)).email).toBe("mallory@example.com");
+    // An hour later the budget is back and the outstanding code works.
+    stack.clock.advance(HOUR);
+    const fresh = await signIn(stack, client, "mallory@example.com");
+    await attacker.verify(code, fresh.AccessToken!);
+    expect(await userAttributes(stack, fresh.AccessToken!)).toMatchObject({
+      email: "victim@example.com",
+      email_verified: "true",
+    });
+  });
+
+  it("GetUserAttributeVerificationCode sends at most five codes per user and address an hour", async () => {
+    const { stack } = await start();
+    const user = await withPending(stack, "sam@example.com", "sam.new@example.com");
+    for (let i = 0; i < 4; i++) await user.resend();
+    expect(stack.mailbox.messages("sam.new@example.com")).toHaveLength(5);
+    await expect(user.resend()).rejects.toMatchObject(LIMITED);
+    expect(stack.mailbox.messages("sam.new@example.com")).toHaveLength(5);
+  });
+
+  it("counts wrong answers per address across users: twenty an hour, whoever guesses", async () => {
+    // Prepare: three accounts that all hold the victim's address pending
+    const { stack } = await start();
+    const victim = "victim@example.com";
+    const attackers = [];
+    for (const name of ["m1", "m2", "m3"]) {
+      attackers.push(await withPending(stack, `${name}@example.com`, victim));
+    }
+    // Act: the first two spend their own budgets (ten each)
+    for (const attacker of attackers.slice(0, 2)) {
+      for (let i = 0; i < 10; i++) {
+        if (i === 5) await attacker.resend();
+        await expect(attacker.verify(`wrong${i}`)).rejects.toMatchObject({
+          name: "CodeMismatchException",
+        });
+      }
+    }
+    // Assess: the third, with its own budget untouched, is refused: the address's is spent
+    const code = await stack.mailbox.latestCode(victim);
+    await expect(attackers[2]!.verify(code)).rejects.toMatchObject(LIMITED);
+    expect((await userAttributes(stack, attackers[2]!.token)).email).toBe("m3@example.com");
+  });
+
+  it("property: whatever users do against one address within an hour, at most ten wrong answers per user and twenty in all are checked, five codes per user and ten in all are sent, and none verifies", async () => {
+    const { stack } = await start();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ who: fc.integer({ min: 0, max: 2 }), resend: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 80,
+        }),
+        async (actions) => {
+          run++;
+          const victim = `victim${run}@example.com`;
+          const users = [];
+          for (let i = 0; i < 3; i++) {
+            users.push(await withPending(stack, `p${run}u${i}@example.com`, victim));
+          }
+          const mismatches = [0, 0, 0];
+          const sends = [1, 1, 1];
+          for (const [n, { who, resend }] of actions.entries()) {
+            const user = users[who]!;
+            const answer = await (resend ? user.resend() : user.verify(`guess${n}`)).then(
+              () => "ok",
+              (error: Error) => error.name,
+            );
+            if (resend) {
+              expect(["ok", "LimitExceededException"]).toContain(answer);
+              if (answer === "ok") sends[who]!++;
+            } else {
+              expect(["CodeMismatchException", "LimitExceededException"]).toContain(answer);
+              if (answer === "CodeMismatchException") mismatches[who]!++;
+            }
+          }
+          for (let i = 0; i < 3; i++) {
+            expect(mismatches[i]).toBeLessThanOrEqual(10);
+            expect(sends[i]).toBeLessThanOrEqual(5);
+          }
+          expect(mismatches.reduce((a, b) => a + b)).toBeLessThanOrEqual(20);
+          expect(stack.mailbox.messages(victim).length).toBeLessThanOrEqual(10);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  }, 60_000);
+});

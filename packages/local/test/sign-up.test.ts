@@ -1,4 +1,5 @@
 import { ConfirmSignUpCommand, SignUpCommand } from "@aws-sdk/client-cognito-identity-provider";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack, type TriggerEvent } from "../src/index.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
@@ -157,6 +158,101 @@ describe("SignUp", () => {
     const tokens = await signIn(stack, client, "carol@example.com");
     expect(claims(tokens.IdToken!).email_verified).toBe(true);
   });
+
+  it("limits wrong confirmation codes: five an hour, then LimitExceededException even for the right code", async () => {
+    // Prepare: an UNCONFIRMED victim (today any number of guesses is checked)
+    const { handlers } = secretWordTriggers();
+    stack = await startLocalStack({
+      handlers: { ...handlers, preSignUp: async (event: TriggerEvent) => event },
+    });
+    const client = sdkClient(stack);
+    const Username = "erin@example.com";
+    await client.send(
+      new SignUpCommand({ ClientId: stack.clientId, Username, Password: PASSWORD }),
+    );
+    const code = await stack.mailbox.latestCode(Username);
+    const confirm = (ConfirmationCode: string) =>
+      client.send(
+        new ConfirmSignUpCommand({ ClientId: stack!.clientId, Username, ConfirmationCode }),
+      );
+    // Act
+    for (let i = 0; i < 5; i++) {
+      await expect(confirm(`wrong${i}`)).rejects.toMatchObject({ name: "CodeMismatchException" });
+    }
+    // Assess: refused unread, right or wrong, and the user stays UNCONFIRMED
+    for (const attempt of [code, "wrong"]) {
+      await expect(confirm(attempt)).rejects.toMatchObject({
+        name: "LimitExceededException",
+        message: "Attempt limit exceeded, please try after some time.",
+      });
+    }
+    await expect(startCustomAuth(stack, client, Username)).rejects.toMatchObject({
+      name: "UserNotConfirmedException",
+    });
+    // An hour later the code (valid 24 hours) confirms.
+    stack.clock.advance(60 * 60_000);
+    await confirm(code);
+    const tokens = await signIn(stack, client, Username);
+    expect(claims(tokens.IdToken!).email_verified).toBe(true);
+  });
+
+  it("property: however many wrong codes arrive, at most five an hour are checked, and a refusal means five were", async () => {
+    const { handlers } = secretWordTriggers();
+    stack = await startLocalStack({
+      handlers: { ...handlers, preSignUp: async (event: TriggerEvent) => event },
+    });
+    const s = stack;
+    const client = sdkClient(s);
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 30 * 60_000 }), { minLength: 1, maxLength: 40 }),
+        async (gaps) => {
+          const Username = `p${++run}@example.com`;
+          await client.send(
+            new SignUpCommand({ ClientId: s.clientId, Username, Password: PASSWORD }),
+          );
+          const checked: number[] = [];
+          for (const [i, gap] of gaps.entries()) {
+            s.clock.advance(gap);
+            const answer = await client
+              .send(
+                new ConfirmSignUpCommand({
+                  ClientId: s.clientId,
+                  Username,
+                  ConfirmationCode: `wrong${i}`,
+                }),
+              )
+              .then(
+                () => "ok",
+                (error: Error) => error.name,
+              );
+            expect([
+              "CodeMismatchException",
+              "LimitExceededException",
+              "ExpiredCodeException",
+            ]).toContain(answer);
+            const now = s.clock.now();
+            const lastHour = checked.filter((t) => t > now - 60 * 60_000).length;
+            if (answer === "LimitExceededException") {
+              // Refused only when five were checked within the hour: the limit locks no one out for good.
+              expect(lastHour).toBe(5);
+            } else {
+              expect(lastHour).toBeLessThan(5);
+              checked.push(now);
+            }
+          }
+          // No window of an hour holds more than five checked answers.
+          for (const at of checked) {
+            expect(
+              checked.filter((t) => t >= at && t < at + 60 * 60_000).length,
+            ).toBeLessThanOrEqual(5);
+          }
+        },
+      ),
+      { numRuns: 20 },
+    );
+  }, 60_000);
 
   it("expires the confirmation code after 24 hours", async () => {
     const { handlers } = secretWordTriggers();

@@ -1,0 +1,137 @@
+import { canonicalMailbox } from "@cognito-passcode/shared";
+import { CognitoError } from "./cognito-error.js";
+
+const HOUR = 60 * 60_000;
+
+/** One limit: at most `limit` events in any rolling `windowMs`. */
+export interface RollingLimit {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/**
+ * The local stack's attempt limits on codes. Cognito does not publish its own
+ * (it answers `LimitExceededException: Attempt limit exceeded, please try
+ * after some time.`); these figures are guesses that keep a six-digit code out
+ * of a script's reach and never bother a person typing:
+ * - `verifyFailuresPerUser`: wrong VerifyUserAttribute answers per user and
+ *   address (across every code re-issued for it);
+ * - `verifyFailuresPerAddress`: wrong answers for one address, whichever user asks;
+ * - `codeSendsPerUser` / `codeSendsPerAddress`: email verification codes sent
+ *   (GetUserAttributeVerificationCode, UpdateUserAttributes) per user and
+ *   address, and per address;
+ * - `confirmFailuresPerUser`: wrong ConfirmSignUp codes per user.
+ * Addresses are counted by mailbox (`canonicalMailbox`). Counters live in
+ * memory: a restart clears them.
+ */
+export const ATTEMPT_LIMITS = Object.freeze({
+  verifyFailuresPerUser: Object.freeze({ limit: 10, windowMs: HOUR }),
+  verifyFailuresPerAddress: Object.freeze({ limit: 20, windowMs: HOUR }),
+  codeSendsPerUser: Object.freeze({ limit: 5, windowMs: HOUR }),
+  codeSendsPerAddress: Object.freeze({ limit: 10, windowMs: HOUR }),
+  confirmFailuresPerUser: Object.freeze({ limit: 5, windowMs: HOUR }),
+} satisfies Record<string, RollingLimit>);
+
+/** Cognito's answer when a caller has used up an attempt limit. */
+export const attemptLimitExceeded = () =>
+  new CognitoError("LimitExceededException", "Attempt limit exceeded, please try after some time.");
+
+/** Keys with events, beyond which stale keys are swept. */
+const SWEEP_AT = 10_000;
+
+/** Events per key in a rolling window; keeps at most `limit` timestamps per key. */
+class RollingCounter {
+  readonly #events = new Map<string, number[]>();
+  readonly #limit: RollingLimit;
+
+  constructor(limit: RollingLimit) {
+    this.#limit = limit;
+  }
+
+  /** True when `key` already had `limit` events in the window ending at `now`. */
+  full(key: string, now: number): boolean {
+    return this.#recent(key, now).length >= this.#limit.limit;
+  }
+
+  /** Records one event of `key` at `now`. */
+  add(key: string, now: number): void {
+    const events = this.#recent(key, now);
+    events.push(now);
+    if (events.length > this.#limit.limit) events.splice(0, events.length - this.#limit.limit);
+    this.#events.set(key, events);
+    if (this.#events.size > SWEEP_AT) {
+      for (const [other, list] of this.#events) {
+        if (list.at(-1)! <= now - this.#limit.windowMs) this.#events.delete(other);
+      }
+    }
+  }
+
+  #recent(key: string, now: number): number[] {
+    const events = (this.#events.get(key) ?? []).filter(
+      (at) => at > now - this.#limit.windowMs && at <= now,
+    );
+    if (events.length === 0) this.#events.delete(key);
+    else this.#events.set(key, events);
+    return events;
+  }
+}
+
+/**
+ * The pool's attempt counters (see {@link ATTEMPT_LIMITS}). Each `check*`
+ * throws `LimitExceededException` when a limit is used up; each `record*`
+ * counts one event. Callers check before they compare a code, so a caller
+ * over the limit learns nothing about the code, right or wrong.
+ */
+export class AttemptLimits {
+  readonly #verifyPerUser = new RollingCounter(ATTEMPT_LIMITS.verifyFailuresPerUser);
+  readonly #verifyPerAddress = new RollingCounter(ATTEMPT_LIMITS.verifyFailuresPerAddress);
+  readonly #sendsPerUser = new RollingCounter(ATTEMPT_LIMITS.codeSendsPerUser);
+  readonly #sendsPerAddress = new RollingCounter(ATTEMPT_LIMITS.codeSendsPerAddress);
+  readonly #confirmPerUser = new RollingCounter(ATTEMPT_LIMITS.confirmFailuresPerUser);
+
+  /** Refuses a VerifyUserAttribute answer for `address` by `username` over either limit. */
+  checkVerify(username: string, address: string, now: number): void {
+    const mailbox = canonicalMailbox(address);
+    if (
+      this.#verifyPerUser.full(`${username}\n${mailbox}`, now) ||
+      this.#verifyPerAddress.full(mailbox, now)
+    ) {
+      throw attemptLimitExceeded();
+    }
+  }
+
+  /** Counts one wrong VerifyUserAttribute answer. */
+  recordVerifyFailure(username: string, address: string, now: number): void {
+    const mailbox = canonicalMailbox(address);
+    this.#verifyPerUser.add(`${username}\n${mailbox}`, now);
+    this.#verifyPerAddress.add(mailbox, now);
+  }
+
+  /** Refuses sending another email verification code to `address` for `username` over either limit. */
+  checkSend(username: string, address: string, now: number): void {
+    const mailbox = canonicalMailbox(address);
+    if (
+      this.#sendsPerUser.full(`${username}\n${mailbox}`, now) ||
+      this.#sendsPerAddress.full(mailbox, now)
+    ) {
+      throw attemptLimitExceeded();
+    }
+  }
+
+  /** Counts one email verification code sent. */
+  recordSend(username: string, address: string, now: number): void {
+    const mailbox = canonicalMailbox(address);
+    this.#sendsPerUser.add(`${username}\n${mailbox}`, now);
+    this.#sendsPerAddress.add(mailbox, now);
+  }
+
+  /** Refuses a ConfirmSignUp answer for `username` over the limit. */
+  checkConfirm(username: string, now: number): void {
+    if (this.#confirmPerUser.full(username, now)) throw attemptLimitExceeded();
+  }
+
+  /** Counts one wrong ConfirmSignUp code. */
+  recordConfirmFailure(username: string, now: number): void {
+    this.#confirmPerUser.add(username, now);
+  }
+}
