@@ -274,6 +274,22 @@ export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig 
   if (writeList?.includes("sub")) {
     throw configError("client.writeAttributes", "cannot include sub");
   }
+  const allowUnsafeWrite = bool(
+    "client.allowUnsafeWriteAttributes",
+    client.allowUnsafeWriteAttributes,
+    false,
+  );
+  // Fail closed: a client that writes the username or a verified flag is the
+  // insecure configuration the triggers guard against, never a silent default.
+  const unsafeWrite = (writeList ?? []).filter(
+    (name) => name === usernameAttribute || VERIFIED_FLAGS.has(name),
+  );
+  if (unsafeWrite.length > 0 && !allowUnsafeWrite) {
+    throw configError(
+      "client.writeAttributes",
+      `names ${unsafeWrite.map((name) => JSON.stringify(name)).join(", ")}: no app client may write the attribute the triggers hold the username in (${usernameAttribute}) or a *_verified flag (set client.allowUnsafeWriteAttributes only to test a misconfigured client)`,
+    );
+  }
   const defaultWrite = [...allAttributes].filter(
     (name) => name !== "sub" && !VERIFIED_FLAGS.has(name) && name !== usernameAttribute,
   );
@@ -297,6 +313,12 @@ export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig 
     }
     return fn ? fn.bind(logger) : NOOP;
   };
+
+  if (unsafeWrite.length > 0) {
+    bind("warn")(
+      `client.writeAttributes lets users write ${unsafeWrite.join(", ")} (client.allowUnsafeWriteAttributes): an insecure app client, for tests only`,
+    );
+  }
 
   return {
     port,

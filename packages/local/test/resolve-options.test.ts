@@ -1,4 +1,5 @@
 import { isPasscodeError } from "@cognito-passcode/shared";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type LocalStackOptions, startLocalStack } from "../src/index.js";
 import { resolveOptions } from "../src/resolve-options.js";
@@ -50,6 +51,85 @@ describe("options", () => {
     }
     expect(isPasscodeError(caught)).toBe(true);
     expect(caught).toMatchObject({ code: "CONFIGURATION_ERROR", details: { field } });
+  });
+
+  it.each<[string, LocalStackOptions]>([
+    [
+      "the default username attribute",
+      { client: { writeAttributes: ["email", "custom:username"] } },
+    ],
+    [
+      "the configured username attribute",
+      {
+        pool: { customAttributes: ["handle"] },
+        triggers: { username: { attribute: "custom:handle" } } as LocalStackOptions["triggers"],
+        client: { writeAttributes: ["name", "custom:handle"] },
+      },
+    ],
+    ["email_verified", { client: { writeAttributes: ["email", "email_verified"] } }],
+    ["phone_number_verified", { client: { writeAttributes: ["phone_number_verified"] } }],
+  ])(
+    "refuses an explicit client.writeAttributes naming %s at start (fail closed)",
+    async (_, options) => {
+      expect(() => resolveOptions(options)).toThrow(
+        expect.objectContaining({
+          code: "CONFIGURATION_ERROR",
+          details: { field: "client.writeAttributes" },
+        }),
+      );
+      await expect(startLocalStack(options)).rejects.toMatchObject({
+        code: "CONFIGURATION_ERROR",
+        message: expect.stringMatching(/^client\.writeAttributes /),
+      });
+    },
+  );
+
+  it("property: an explicit client.writeAttributes resolves only without the username attribute and the *_verified flags", () => {
+    const schema = [
+      "email",
+      "name",
+      "nickname",
+      "email_verified",
+      "phone_number_verified",
+      "custom:username",
+      "custom:handle",
+    ];
+    const forbidden = (attribute: string) =>
+      new Set([attribute, "email_verified", "phone_number_verified"]);
+    fc.assert(
+      fc.property(
+        fc.subarray(schema),
+        fc.constantFrom("custom:username", "custom:handle"),
+        (list, attribute) => {
+          const options: LocalStackOptions = {
+            pool: { customAttributes: ["username", "handle"] },
+            triggers: { username: { attribute } } as LocalStackOptions["triggers"],
+            client: { writeAttributes: list },
+          };
+          const unsafe = list.some((name) => forbidden(attribute).has(name));
+          if (unsafe) {
+            expect(() => resolveOptions(options)).toThrow(
+              expect.objectContaining({ code: "CONFIGURATION_ERROR" }),
+            );
+          } else {
+            expect([...resolveOptions(options).writeAttributes].sort()).toEqual([...list].sort());
+          }
+        },
+      ),
+    );
+  });
+
+  it("emulates a misconfigured app client only when asked to, loudly (client.allowUnsafeWriteAttributes)", () => {
+    const warnings: string[] = [];
+    const config = resolveOptions({
+      client: { writeAttributes: ["email", "custom:username"], allowUnsafeWriteAttributes: true },
+      logger: { warn: (message: string) => warnings.push(message) },
+    });
+    expect(config.writeAttributes.has("custom:username")).toBe(true);
+    expect(warnings.join("\n")).toMatch(/custom:username/);
+    expect(() =>
+      resolveOptions({ client: { allowUnsafeWriteAttributes: "yes" as unknown as boolean } }),
+    ).toThrow(expect.objectContaining({ code: "CONFIGURATION_ERROR" }));
   });
 
   it("refuses a handler that is neither a function nor a module path", async () => {

@@ -125,7 +125,7 @@ describe("who gets an email (local stack, AWS SDK v3)", () => {
   it("refuses a sign-up that carries the username attribute, even from a client allowed to write it", async () => {
     // Prepare: a misconfigured app client that lists custom:username in WriteAttributes
     const { stack, client } = await setUp({
-      client: { writeAttributes: ["email", "custom:username"] },
+      client: { writeAttributes: ["email", "custom:username"], allowUnsafeWriteAttributes: true },
     });
     // Act
     const error = await client

@@ -75,8 +75,8 @@ describe("user operations and the app client's attribute permissions", () => {
   });
 
   it("allows what WriteAttributes lists", async () => {
-    const { stack, tokens } = await setUp({ client: { writeAttributes: ["custom:username"] } });
-    await update(stack, tokens.AccessToken!, { "custom:username": "olga" });
+    const { stack, tokens } = await setUp({ client: { writeAttributes: ["nickname"] } });
+    await update(stack, tokens.AccessToken!, { nickname: "olga" });
     await expect(update(stack, tokens.AccessToken!, { name: "Olga" })).rejects.toMatchObject({
       message: "A client attempted to write unauthorized attribute",
     });
