@@ -485,7 +485,9 @@ describe("the bundled handler", () => {
       request: { userAttributes: { email: "alice@example.com" } },
       response: {},
     };
-    const result = await load().handler!(event);
+    // The PreSignUp function's own export: the dispatcher (`handler`, the
+    // single layout) also builds Create and Verify, so it needs the code secret.
+    const result = await load().preSignUp!(event);
     expect(result.response).toMatchObject({ autoConfirmUser: true, autoVerifyEmail: false });
   });
 });
