@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { isAllowedHost } from "./host-check.js";
 import { closeServer, urlHost } from "./net.js";
 
 /** A running {@link startTransactionFront}. */
@@ -50,9 +51,10 @@ type ActionName = (typeof ACTIONS)[number];
  * (validation, missing table) are undone the same way and passed through as
  * the emulator gave them.
  *
- * The front answers only requests whose `Host` is a loopback name or the
- * host it listens on, and answers no CORS preflight: no web page in the
- * developer's browser can reach the table.
+ * The front answers only requests whose `Host` passes {@link isAllowedHost}
+ * (a loopback name or the host it listens on, the same check as the Cognito
+ * endpoint's), and answers no CORS preflight: no web page in the developer's
+ * browser can reach the table.
  *
  * @param target the emulator's endpoint, e.g. `http://127.0.0.1:4567`
  * @param host the interface the front listens on (port 0)
@@ -67,7 +69,6 @@ export async function startTransactionFront(
     tail = run.catch(() => undefined);
     return run;
   };
-  const allowedHosts = new Set(["localhost", "127.0.0.1", "[::1]", urlHost(host)]);
 
   const server = createServer((req, res) => {
     const send = (answer: Answer | Forwarded) => {
@@ -84,8 +85,7 @@ export async function startTransactionFront(
       });
       res.end(body);
     };
-    const hostname = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
-    if (!allowedHosts.has(hostname) || req.method !== "POST") {
+    if (!isAllowedHost(req.headers.host, host) || req.method !== "POST") {
       res.writeHead(403).end();
       return;
     }

@@ -2,19 +2,32 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 
 const IPV4_LOOPBACK = /^127(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
-/** The host name of a `Host` header (lower case, no port, no brackets, no trailing dot). */
+/** True for a `Host` port: 1 to 5 digits, at most 65535. */
+function isPort(value: string): boolean {
+  return /^\d{1,5}$/.test(value) && Number(value) <= 65535;
+}
+
+/**
+ * The host name of a `Host` header (lower case, no port, no brackets, no
+ * trailing dot), or undefined when the header is malformed: a port that is
+ * not 0 to 65535, an empty label (`.localhost`, `a..localhost`).
+ */
 function hostName(header: string): string | undefined {
   const value = header.trim().toLowerCase();
   if (value.startsWith("[")) {
     const end = value.indexOf("]");
     const rest = value.slice(end + 1);
-    if (end < 0 || (rest !== "" && !/^:\d{1,5}$/.test(rest))) return undefined;
+    if (end < 0 || (rest !== "" && !(rest.startsWith(":") && isPort(rest.slice(1))))) {
+      return undefined;
+    }
     return value.slice(1, end);
   }
   const colon = value.indexOf(":");
-  const name = colon < 0 ? value : value.slice(0, colon);
-  if (colon >= 0 && !/^\d{1,5}$/.test(value.slice(colon + 1))) return undefined;
-  return name.endsWith(".") ? name.slice(0, -1) : name;
+  const full = colon < 0 ? value : value.slice(0, colon);
+  if (colon >= 0 && !isPort(value.slice(colon + 1))) return undefined;
+  const name = full.endsWith(".") ? full.slice(0, -1) : full;
+  if (name.split(".").some((label) => label === "")) return undefined;
+  return name;
 }
 
 /**

@@ -8,8 +8,10 @@ import {
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedDynamoDb, startEmbeddedDynamoDb } from "../src/embedded-dynamodb.js";
+import { isAllowedHost } from "../src/host-check.js";
 
 let db: EmbeddedDynamoDb;
 let client: DynamoDBClient;
@@ -278,5 +280,92 @@ describe("the transaction front before dynalite", () => {
     expect(preflight.status).toBe(403);
     expect(plain.$metadata.httpStatusCode).toBe(200);
     expect(direct.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  /** A ListTables to the front with `host` as the raw Host header: the status. */
+  function withHost(host: string): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const url = new URL(db.endpoint);
+      const out = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: "POST",
+          path: "/",
+          headers: {
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "DynamoDB_20120810.ListTables",
+            // dynalite reads the key id but checks no signature.
+            "X-Amz-Date": "20260101T000000Z",
+            Authorization:
+              "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=00",
+            Host: host,
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      out.on("error", reject);
+      out.end("{}");
+    });
+  }
+
+  it.each([
+    "localhost:99999999",
+    "localhost:65536",
+    "localhost:",
+    "localhost:80:80",
+    "localhost:8o",
+    "127.0.0.1:99999999",
+    "127.0.0.1.attacker.example",
+    "localhost.attacker.example",
+    "localhost@attacker.example",
+    "[::1]x",
+    "[::1]:99999999",
+    "127.0.0.256",
+  ])("refuses the Host %j, as the Cognito endpoint does", async (host) => {
+    expect(isAllowedHost(host, "127.0.0.1")).toBe(false);
+    expect(await withHost(host)).toBe(403);
+  });
+
+  it.each([
+    "localhost",
+    "LOCALHOST:1234",
+    "127.0.0.1",
+    "127.1.2.3:80",
+    "[::1]:443",
+    "app.localhost",
+  ])("serves the loopback Host %j", async (host) => {
+    expect(await withHost(host)).toBe(200);
+  });
+
+  it("property: the front admits exactly the Host headers the Cognito endpoint admits", async () => {
+    const piece = fc.constantFrom(
+      "localhost",
+      "127.0.0.1",
+      "[::1]",
+      "::1",
+      ".",
+      ":",
+      "0",
+      "65535",
+      "99999999",
+      "attacker.example",
+      "@",
+      "x",
+      "[",
+      "]",
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 4 }), async (pieces) => {
+        const host = pieces.join("");
+        const status = await withHost(host).catch(() => 0);
+        fc.pre(status !== 0); // Node refused to send it
+        expect(status).toBe(isAllowedHost(host, "127.0.0.1") ? 200 : 403);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -14,7 +14,7 @@ import { AuthenticationDetails, CognitoUser, CognitoUserPool } from "amazon-cogn
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeSha256, verifyAdminSignature } from "../src/admin-signature.js";
-import { guardServer } from "../src/host-check.js";
+import { guardServer, isAllowedHost } from "../src/host-check.js";
 import { SIGNED_OPERATIONS, SUPPORTED_OPERATIONS } from "../src/http-server.js";
 import { type LocalStack, startLocalStack } from "../src/index.js";
 import { resolveOptions } from "../src/resolve-options.js";
@@ -267,6 +267,23 @@ describe("Host check (DNS rebinding)", () => {
       ),
       { numRuns: 30 },
     );
+  });
+
+  it("refuses malformed loopback names: a port past 65535, an empty label", async () => {
+    for (const host of [
+      "localhost:65536",
+      "localhost:99999",
+      "127.0.0.1:70000",
+      "[::1]:99999",
+      ".localhost",
+      "a..localhost",
+      "localhost..",
+    ]) {
+      expect(isAllowedHost(host, "127.0.0.1")).toBe(false);
+      expect((await post(host)).status).toBe(403);
+    }
+    expect(isAllowedHost("localhost:65535", "127.0.0.1")).toBe(true);
+    expect(isAllowedHost("localhost.", "127.0.0.1")).toBe(true);
   });
 
   it("serves loopback names: localhost, 127.0.0.1, [::1], *.localhost", async () => {
