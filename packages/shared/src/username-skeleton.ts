@@ -3,9 +3,11 @@
 // this file, so it costs the client bundle nothing.
 
 /**
- * Digits read as the letter they look like (`0`/`o`, `1`/`l`) or stand for in
- * leetspeak (`3`/`e`, `4`/`a`, `5`/`s`, `7`/`t`). Any other digit reads as
- * nothing.
+ * Digits read as the letter they look like (`0`/`o`, `1`/`l`, `6` and
+ * `8`/`b`, `9`/`g`) or stand for in leetspeak (`3`/`e`, `4`/`a`, `5`/`s`,
+ * `7`/`t`). `2` (`z` in leetspeak) reads as nothing: no default reserved
+ * name or staff word has a `z`, and a letter for it would only make an
+ * inserted `2` inside a pair (`r2n`) stop reading as nothing.
  */
 const DIGIT_LETTERS: Readonly<Record<string, string>> = {
   0: "o",
@@ -13,32 +15,52 @@ const DIGIT_LETTERS: Readonly<Record<string, string>> = {
   3: "e",
   4: "a",
   5: "s",
+  6: "b",
   7: "t",
+  8: "b",
+  9: "g",
+};
+
+/**
+ * Two letters read as one (on the form where `i` is already `l`): `rn` and
+ * `nn` as `m`, `vv` as `w`, `cl` as `d`, `rl` (so `ri`, `r1`) as `n`.
+ */
+const PAIRS: Readonly<Record<string, Readonly<Record<string, string>> | undefined>> = {
+  r: { n: "m", l: "n" },
+  n: { n: "m" },
+  v: { v: "w" },
+  c: { l: "d" },
 };
 
 /**
  * The confusable skeleton of a username, the form reserved names and staff
  * words are compared on: normalised (NFKC, lower-case), everything but `a-z`
  * and `0-9` dropped (so `_`), `i` read as `l` (`I`, `l` and `1` look alike),
- * `0 1 3 4 5 7` read as `o l e a s t` and any other digit dropped, then `rn`
- * read as `m` and `vv` as `w`.
+ * `0 1 3 4 5 6 7 8 9` read as `o l e a s b t b g` and any other digit
+ * dropped, then `rn` and `nn` read as `m`, `vv` as `w`, `cl` as `d` and `rl`
+ * (`ri`) as `n`, and last every run of one letter read as one (`support` is
+ * `suport`).
  *
- * A name matches a reserved name when some reading of it has that name's
- * skeleton, not only its own skeleton: a digit may be a look-alike letter or
- * an inserted one (`supp0rt1` reads as `support`), and `rn`/`vv` may also be
- * read as written (the username policy's `isReserved` does that).
+ * A name matches a reserved name when some reading of it is one of that
+ * name's readings (its skeleton, or with some of its own pairs read as
+ * written: `username` also reads as itself), not only when the skeletons are
+ * equal: a digit may be a look-alike letter or an inserted one (`supp0rt1`
+ * reads as `support`), a pair may also be read as written, and a run of one
+ * letter as any part of it that is not empty (the username policy's
+ * `isReserved` does that).
  *
  * @example
  * ```ts
  * usernameSkeleton("Adrn1n_2") // "admln", as usernameSkeleton("admin")
+ * usernameSkeleton("suppport") // "suport", as usernameSkeleton("support")
  * ```
  */
 export function usernameSkeleton(name: string): string {
-  // Digits first, so an `rn` or `vv` with a dropped digit between still folds.
+  // Digits first, so a pair with a dropped digit between still folds.
   return letters(name)
     .replace(/\d/g, (digit) => DIGIT_LETTERS[digit] ?? "")
-    .replace(/rn/g, "m")
-    .replace(/vv/g, "w");
+    .replace(/rn|nn|vv|cl|rl/g, (pair) => PAIRS[pair[0] as string]?.[pair[1] as string] ?? pair)
+    .replace(/([a-z])\1+/g, "$1");
 }
 
 /** Normalised, `a-z0-9` only, `i` read as `l`: both sides of every comparison start here. */
@@ -54,52 +76,148 @@ function letters(name: string): string {
 const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
 
 /**
- * Whether some reading of `name` (output of {@link letters}) spells `word` (a
- * skeleton): each digit read as its letter or as nothing, `r`+`n` as `m` and
- * `v`+`v` as `w` (also with digits between them, read as nothing), any other
- * letter as itself. With `anywhere`, `word` may be any part of the reading;
- * otherwise all of it. A depth-first search that tries each (position in
- * `name`, letters of `word` spelled) at most once: linear in each length.
+ * Every way an entry (its {@link letters} form, digits read as their letter
+ * or dropped, as in the skeleton) reads when each of its pairs is either
+ * read as its letter or as written, each with runs read as one: `username`
+ * reads as `username` and as `usemame`, so `userriame` (`ri` as `n`) and
+ * `usemame` both match it. The greedy fold, {@link usernameSkeleton}, is one
+ * of them. At most 64 per entry: past that, the rest of the entry is read
+ * as its greedy fold only.
  */
-function spells(name: string, word: string, anywhere: boolean): boolean {
-  const tried = new Set<number>();
-  const from = (p: number, j: number): boolean => {
-    // Digits after the whole word read as nothing.
-    if (j === word.length) return anywhere || /^\d*$/.test(name.slice(p));
-    const key = p * (word.length + 1) + j;
-    if (p === name.length || tried.has(key)) return false;
-    tried.add(key);
-    const c = name[p] as string;
-    if (isDigit(c) && from(p + 1, j)) return true;
-    if ((isDigit(c) ? DIGIT_LETTERS[c] : c) === word[j]) return from(p + 1, j + 1);
-    const second = c === "r" && word[j] === "m" ? "n" : c === "v" && word[j] === "w" ? "v" : "";
-    let q = p + 1;
-    while (second && isDigit(name[q])) q++;
-    return second !== "" && name[q] === second && from(q + 1, j + 1);
+function entryReadings(entry: string): string[] {
+  const text = letters(entry).replace(/\d/g, (digit) => DIGIT_LETTERS[digit] ?? "");
+  const out = new Set<string>();
+  const walk = (k: number, read: string) => {
+    if (k === text.length) {
+      out.add(read.replace(/([a-z])\1+/g, "$1"));
+      return;
+    }
+    if (out.size >= 64) {
+      walk(text.length, read + usernameSkeleton(text.slice(k)));
+      return;
+    }
+    const letter = PAIRS[text[k] as string]?.[text[k + 1] as string];
+    if (letter) walk(k + 2, read + letter);
+    walk(k + 1, read + text[k]);
   };
-  for (let p = 0; p < (anywhere ? name.length : 1); p++) if (from(p, 0)) return true;
+  walk(0, "");
+  return [...out].filter(Boolean);
+}
+
+/**
+ * Whether some reading of `name` (output of {@link letters}) spells `word` (a
+ * reading from {@link entryReadings}): each digit read as its letter or as
+ * nothing; a pair of {@link PAIRS} as its letter or as written (digits
+ * between read as nothing; the second may be a digit that reads as it: `c1`
+ * is `d`); a run of one letter as any part of it but none (so `adrrnin` and
+ * `adrnnin` have the pair `rn`); any other letter as itself; and any unit
+ * that reads as the letter just spelled as nothing (runs of the reading read
+ * as one, as the entry's readings have them). With `anywhere`, `word` may be
+ * any part of the reading; otherwise all of it. A depth-first search that
+ * tries each (position in `name`, letters of `word` spelled, whether the
+ * letter before was read) at most once: at most 2 × (name + 1) × (word + 1)
+ * states, each with a constant number of moves but a pair's scan over the
+ * digits between.
+ */
+function spells(name: string, word: string, anywhere: boolean, tried: Tried): boolean {
+  tried.round++;
+  const search: Search = { name, word, anywhere, tried };
+  for (let p = 0; p < (anywhere ? name.length : 1); p++) if (from(search, p, 0, false)) return true;
   return false;
+}
+
+/** One {@link spells} call's input, and the states it has tried. */
+interface Search {
+  readonly name: string;
+  readonly word: string;
+  readonly anywhere: boolean;
+  readonly tried: Tried;
+}
+
+/**
+ * The states a search has tried: `seen[key] === round`. One per name, reused
+ * by each search on it with a new `round`, so nothing is cleared or allocated
+ * per reserved entry.
+ */
+interface Tried {
+  readonly seen: Uint32Array;
+  round: number;
+}
+
+/**
+ * Whether `name` from `p` reads as the rest of `word` from `j` (the whole of
+ * it unless `anywhere`). `kept`: the letter before `p` was read, not dropped
+ * (so the letters of its run that follow may be dropped).
+ */
+function from(s: Search, p: number, j: number, kept: boolean): boolean {
+  const { name, word } = s;
+  if (j === word.length && (s.anywhere || p === name.length)) return true;
+  if (p === name.length) return false;
+  const key = (p * (word.length + 1) + j) * 2 + (kept ? 1 : 0);
+  if (s.tried.seen[key] === s.tried.round) return false;
+  s.tried.seen[key] = s.tried.round;
+  const c = name[p] as string;
+  if (isDigit(c)) return from(s, p + 1, j, true) || reads(s, DIGIT_LETTERS[c] ?? "", p + 1, j);
+  // A run of one letter reads as any of its letters but not none: drop this
+  // one if one before it was read or one after it is the same.
+  // (Indexes are checked first: reading past a string's ends is slow in V8.)
+  const after = kept && p > 0 && name[p - 1] === c;
+  const before = p + 1 < name.length && name[p + 1] === c;
+  if ((after || before) && from(s, p + 1, j, after)) return true;
+  if (reads(s, c, p + 1, j)) return true;
+  const pairs = PAIRS[c];
+  for (let q = p + 1; pairs && q < name.length; q++) {
+    const second = name[q] as string;
+    const letter = pairs[isDigit(second) ? (DIGIT_LETTERS[second] ?? "") : second];
+    if (letter && reads(s, letter, q + 1, j)) return true;
+    if (!isDigit(second)) break;
+  }
+  return false;
+}
+
+/**
+ * A unit read as `letter` ending before `next`: as the word's next letter,
+ * or as the one just spelled again (a run reads as one).
+ */
+function reads(s: Search, letter: string, next: number, j: number): boolean {
+  const { word } = s;
+  return (
+    (j < word.length && letter === word[j] && from(s, next, j + 1, true)) ||
+    (j > 0 && letter === word[j - 1] && from(s, next, j, true))
+  );
 }
 
 /**
  * Builds the reserved check of a username policy: `true` when a name reads as
  * one of `reserved` or contains one of `staffWords`, both compared on the
- * {@link usernameSkeleton}. So `adrnin`, `adm1n` and `admin_2` are `admin`,
- * `supp0rt` is `support`, and with the staff word `support`, `support_team`
- * and `the5upport` are refused too. Entries whose skeleton is empty are
- * ignored. Runs on the normalised name `validateUsername` checks.
+ * {@link usernameSkeleton}. So `adrnin`, `adnnin`, `aclmin`, `admiin`,
+ * `adm1n` and `admin_2` are `admin`, `supp0rt` and `suppport` are `support`,
+ * `lo9in` is `login`, and with the staff word `support`, `support_team` and
+ * `the5upport` are refused too. Entries whose skeleton is empty are ignored.
+ * Runs on the normalised name `validateUsername` checks (a name of more than
+ * 256 letters and digits, longer than any policy allows, is reported as
+ * reserved without a search). Cost per name: at most 2 × (name + 1) ×
+ * (entry + 1) search states per reading of each entry, well under a
+ * millisecond for the default lists and 64 characters.
  */
 export function reservedUsernameMatcher(
   reserved: Iterable<string>,
   staffWords: Iterable<string>,
 ): (username: string) => boolean {
-  const names = [...new Set([...reserved].map(usernameSkeleton))].filter(Boolean);
-  const words = [...new Set([...staffWords].map(usernameSkeleton))].filter(Boolean);
+  const names = [...new Set([...reserved].flatMap(entryReadings))];
+  const words = [...new Set([...staffWords].flatMap(entryReadings))];
+  const longest = Math.max(0, ...names.map((w) => w.length), ...words.map((w) => w.length));
   return (username) => {
     const name = letters(username);
+    // Longer than any policy allows: refused without a search (fail closed).
+    if (name.length > 256) return true;
+    const tried: Tried = {
+      seen: new Uint32Array((name.length + 1) * (longest + 1) * 2),
+      round: 0,
+    };
     return (
-      names.some((word) => spells(name, word, false)) ||
-      words.some((word) => spells(name, word, true))
+      names.some((word) => spells(name, word, false, tried)) ||
+      words.some((word) => spells(name, word, true, tried))
     );
   };
 }

@@ -154,67 +154,116 @@ describe("resolveUsernamePolicy", () => {
 });
 
 // Issue 10, point 8: reserved names resist look-alikes. A reference reader,
-// written independently of the matcher: every way a name can be read (each
-// look-alike digit as its letter or as nothing, other digits and `_` as
-// nothing, `rn` as `m` or as itself, `vv` as `w` or as itself, `i` as `l`).
+// written independently of the matcher: every way a name can be read, as a
+// set of strings (`_` dropped, `i` read as `l` first): each look-alike digit
+// as its letter or as nothing, other digits as nothing; `rn`/`nn` as `m`,
+// `vv` as `w`, `cl` as `d`, `rl` as `n` or as written (digits may sit
+// between, the second may be a digit reading as it); a run of one letter
+// as any non-empty part of it; and then every run of one letter in the
+// reading as one letter. A reserved entry is every way of reading its own pairs
+// (`username` is `username` and `usemame`), runs as one.
 const LOOK_ALIKE_DIGITS: Record<string, string> = {
   0: "o",
   1: "l",
   3: "e",
   4: "a",
   5: "s",
+  6: "b",
   7: "t",
+  8: "b",
+  9: "g",
 };
+const PAIR_READINGS = [
+  ["r", "n", "m"],
+  ["n", "n", "m"],
+  ["v", "v", "w"],
+  ["c", "l", "d"],
+  ["r", "l", "n"],
+] as const;
+
+const collapse = (text: string) => text.replace(/(.)\1+/g, "$1");
+const isDigit = (c: string | undefined) => c !== undefined && /\d/.test(c);
 
 function readings(name: string): Set<string> {
-  const out = new Set<string>();
-  const walk = (rest: string, read: string) => {
-    if (!rest) {
-      out.add(read.replaceAll("i", "l"));
-      return;
+  const raw = name.replaceAll("_", "").replaceAll("i", "l");
+  // The readings of raw[k..], with runs already collapsed (collapse(a + b) =
+  // collapse(collapse(a) + collapse(b))), memoised per k and whether some
+  // letter of the run raw[k] continues was read (then this one may go too).
+  const memo = new Map<string, Set<string>>();
+  const suffix = (k: number, keptBefore: boolean): Set<string> => {
+    if (k === raw.length) return new Set([""]);
+    const known = memo.get(`${k}/${keptBefore}`);
+    if (known) return known;
+    const out = new Set<string>();
+    const add = (letter: string, next: number, kept: boolean) => {
+      for (const rest of suffix(next, kept)) out.add(collapse(letter + rest));
+    };
+    const c = raw[k]!;
+    if (isDigit(c)) {
+      add("", k + 1, true);
+      if (LOOK_ALIKE_DIGITS[c]) add(LOOK_ALIKE_DIGITS[c], k + 1, true);
+    } else {
+      // A run of one letter reads as a non-empty part of it.
+      const sameBefore = keptBefore && raw[k - 1] === c;
+      if (sameBefore || raw[k + 1] === c) add("", k + 1, sameBefore);
+      add(c, k + 1, true);
+      for (const [first, second, letter] of PAIR_READINGS) {
+        if (c !== first) continue;
+        for (let m = k + 1; m < raw.length; m++) {
+          const d = raw[m]!;
+          if (d === second || LOOK_ALIKE_DIGITS[d] === second) add(letter, m + 1, true);
+          if (!isDigit(d)) break;
+        }
+      }
     }
-    const c = rest[0]!;
-    if (c === "_") return walk(rest.slice(1), read);
-    if (/\d/.test(c)) {
-      walk(rest.slice(1), read);
-      const letter = LOOK_ALIKE_DIGITS[c];
-      if (letter) walk(rest.slice(1), read + letter);
-      return;
-    }
-    // `rn` reads as `m` and `vv` as `w`, also with digits (read as nothing) between.
-    for (const [first, second, letter] of [
-      ["r", "n", "m"],
-      ["v", "v", "w"],
-    ] as const) {
-      if (c !== first) continue;
-      let k = 1;
-      while (k < rest.length && /\d/.test(rest[k]!)) k++;
-      if (rest[k] === second) walk(rest.slice(k + 1), read + letter);
-    }
-    walk(rest.slice(1), read + c);
+    memo.set(`${k}/${keptBefore}`, out);
+    return out;
   };
-  walk(name.replaceAll("_", ""), "");
+  return suffix(0, false);
+}
+
+/** An entry spelled out by hand: `_` dropped, `i` as `l`, digits as their letter or dropped. */
+const entryLetters = (entry: string) =>
+  normalizeUsername(entry)
+    .replace(/[^a-z0-9]/g, "")
+    .replaceAll("i", "l")
+    .replace(/\d/g, (d) => LOOK_ALIKE_DIGITS[d] ?? "");
+
+/** The skeleton of an entry by hand: pairs folded left to right, runs as one. */
+function referenceSkeleton(entry: string): string {
+  const folded = entryLetters(entry);
+  let out = "";
+  for (let k = 0; k < folded.length; k++) {
+    const pair = PAIR_READINGS.find(([a, b]) => folded[k] === a && folded[k + 1] === b);
+    out += pair ? pair[2] : folded[k];
+    if (pair) k++;
+  }
+  return collapse(out);
+}
+
+/** Every reading of an entry: each of its pairs folded or not, runs as one. */
+function entryVariants(entry: string): string[] {
+  const text = entryLetters(entry);
+  const out: string[] = [];
+  const walk = (k: number, read: string) => {
+    if (k >= text.length) return void out.push(collapse(read));
+    const pair = PAIR_READINGS.find(([a, b]) => text[k] === a && text[k + 1] === b);
+    if (pair) walk(k + 2, read + pair[2]);
+    walk(k + 1, read + text[k]);
+  };
+  walk(0, "");
   return out;
 }
 
-/** The skeleton a reserved entry is compared on, spelled out by hand. */
-function referenceSkeleton(entry: string): string {
-  return normalizeUsername(entry)
-    .replace(/[^a-z0-9]/g, "")
-    .replaceAll("i", "l")
-    .replace(/\d/g, (d) => LOOK_ALIKE_DIGITS[d] ?? "")
-    .replaceAll("rn", "m")
-    .replaceAll("vv", "w");
-}
-
 const RESERVED_SKELETONS = new Set(DEFAULT_RESERVED_USERNAMES.map(referenceSkeleton));
-const STAFF_SKELETONS = DEFAULT_STAFF_WORDS.map(referenceSkeleton);
+const RESERVED_VARIANTS = new Set(DEFAULT_RESERVED_USERNAMES.flatMap(entryVariants));
+const STAFF_VARIANTS = DEFAULT_STAFF_WORDS.flatMap(entryVariants);
 
 /** What the default policy should say about a name the rest of the rule accepts. */
 function referenceIsReserved(name: string): boolean {
   for (const read of readings(name)) {
-    if (RESERVED_SKELETONS.has(read)) return true;
-    if (STAFF_SKELETONS.some((word) => read.includes(word))) return true;
+    if (RESERVED_VARIANTS.has(read)) return true;
+    if (STAFF_VARIANTS.some((word) => read.includes(word))) return true;
   }
   return false;
 }
@@ -222,33 +271,44 @@ function referenceIsReserved(name: string): boolean {
 /** What may be inserted after a letter: up to two of `_` and digits (built once: chain calls lookAlike per run). */
 const FILLER = fc.string({ unit: fc.constantFrom(..."_0123456789"), maxLength: 2 });
 
-/** A look-alike of `word`: letters swapped for their look-alikes, `_` and digits inserted. */
+/** Each letter's look-alikes: digits, letters and pairs. */
+const SWAPS: Record<string, string[]> = {
+  o: ["o", "0"],
+  l: ["l", "1", "i"],
+  i: ["i", "1", "l"],
+  s: ["s", "5"],
+  e: ["e", "3"],
+  a: ["a", "4"],
+  t: ["t", "7"],
+  b: ["b", "6", "8"],
+  g: ["g", "9"],
+  m: ["m", "rn", "nn"],
+  w: ["w", "vv"],
+  d: ["d", "cl", "ci", "c1"],
+  n: ["n", "ri", "r1"],
+};
+
+/**
+ * A look-alike of `word`: letters swapped for their look-alikes, some
+ * written twice, `_` and digits inserted.
+ */
 const lookAlike = (word: string) =>
   fc
     .tuple(
       fc.array(fc.nat(), { minLength: word.length, maxLength: word.length }),
+      fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length }),
       fc.array(FILLER, {
         minLength: word.length,
         maxLength: word.length,
       }),
     )
-    .map(([picks, fillers]) =>
+    .map(([picks, doubled, fillers]) =>
       [...word]
         .map((c, i) => {
-          const swaps: Record<string, string[]> = {
-            o: ["o", "0"],
-            l: ["l", "1", "i"],
-            i: ["i", "1", "l"],
-            s: ["s", "5"],
-            e: ["e", "3"],
-            a: ["a", "4"],
-            t: ["t", "7"],
-            m: ["m", "rn"],
-            w: ["w", "vv"],
-          };
-          const options = swaps[c] ?? [c];
+          const options = SWAPS[c] ?? [c];
+          const swap = options[picks[i]! % options.length]!;
           // Filler after the letter, so the name still starts with it.
-          return options[picks[i]! % options.length]! + fillers[i]!;
+          return (doubled[i] ? swap + swap : swap) + fillers[i]!;
         })
         .join(""),
     );
@@ -293,6 +353,35 @@ describe("reserved names resist look-alikes (issue 10, point 8)", () => {
     "security_team",
     "not_an_adm1n",
     "xsupportx",
+    // The adversarial review's look-alikes the skeleton did not read:
+    // 9 as g, cl as d, ri as n, nn as m, doubled letters.
+    "lo9in",
+    "si9nin",
+    "si9nup",
+    "bi11in9",
+    "aclmin",
+    "moclerator",
+    "owrier",
+    "adnnin",
+    "admiin",
+    "suppport",
+    // ...and their mixes: 6 and 8 as b, a doubled letter before or inside a pair.
+    "a6use",
+    "a8use",
+    "adrrnin",
+    "adrnnin",
+    "the_adnnin",
+    "staaff",
+    "sta_ff_team",
+    "suport",
+    "rooot",
+    "adc1min",
+    "securrity",
+    "secunty",
+    "hellpdesk",
+    // A pair in the reserved name itself (`username` has `rn`) is read both ways too.
+    "usemame",
+    "userriame",
   ])("refuses %j as RESERVED", (name) => {
     expect(validateUsername(name)).toMatchObject({ ok: false, reason: "RESERVED" });
   });
@@ -312,6 +401,17 @@ describe("reserved names resist look-alikes (issue 10, point 8)", () => {
     "admiral",
     "moderate",
     "offical_typo_is_fine",
+    // Near the pair and run readings, but no reserved name.
+    "clara",
+    "annie",
+    "connie",
+    "warren",
+    "carlos",
+    "summer",
+    "bobby",
+    "girl_power",
+    "mood_ring",
+    "vivvian",
   ])("still accepts the ordinary name %j", (name) => {
     expect(validateUsername(name)).toEqual({ ok: true, username: normalizeUsername(name) });
   });
@@ -442,6 +542,20 @@ describe("reserved names resist look-alikes (issue 10, point 8)", () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it("checks hostile 64-character names in bounded time", () => {
+    // The search tries each (position, letters spelled, run state) once per
+    // reserved reading: well under a millisecond each; 50 ms leaves room for a loaded machine.
+    const policy = resolveUsernamePolicy({ maxLength: 64 });
+    const hostile = ["r", "n", "v", "rl", "rri", "r1", "c1", "nn1", "a0", "vv1", "r0n", "adm1"].map(
+      (unit) => `a${unit.repeat(64)}`.slice(0, 64),
+    );
+    for (const name of hostile) {
+      const start = performance.now();
+      for (let i = 0; i < 10; i++) validateUsername(name, policy);
+      expect((performance.now() - start) / 10).toBeLessThan(50);
+    }
   });
 
   it("gives the same answer whether the policy comes as options or resolved (property)", () => {
