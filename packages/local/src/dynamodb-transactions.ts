@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { isAllowedHost } from "./host-check.js";
-import { closeServer, urlHost } from "./net.js";
+import { closeServer, endpointOf, listen } from "./net.js";
 
 /** A running {@link startTransactionFront}. */
 export interface TransactionFront {
@@ -118,16 +117,9 @@ export async function startTransactionFront(
       );
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  await listen(server, 0, host);
   return {
-    endpoint: `http://${urlHost(host)}:${port}`,
+    endpoint: endpointOf(server, host),
     stop: () => closeServer(server),
   };
 }

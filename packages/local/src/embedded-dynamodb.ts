@@ -1,10 +1,9 @@
-import type { AddressInfo } from "node:net";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import { startTransactionFront } from "./dynamodb-transactions.js";
 import { guardServer } from "./host-check.js";
 import { lazyClient } from "./lazy-client.js";
-import { closeServer, urlHost } from "./net.js";
+import { closeServer, endpointOf, listen } from "./net.js";
 
 /**
  * The embedded dynalite, in memory, with the passcode table created, behind
@@ -32,17 +31,10 @@ export async function startEmbeddedDynamoDb(
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   // dynalite answers any Origin with `Access-Control-Allow-Origin: *`: keep browser pages out.
   guardServer(server, host);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  await listen(server, 0, host);
   let front: Awaited<ReturnType<typeof startTransactionFront>>;
   try {
-    front = await startTransactionFront(`http://${urlHost(host)}:${port}`, host);
+    front = await startTransactionFront(endpointOf(server, host), host);
   } catch (error) {
     await closeServer(server);
     throw error;

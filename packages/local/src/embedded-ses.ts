@@ -1,12 +1,11 @@
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { SESClient } from "@aws-sdk/client-ses";
 import { maskEmail, normalizeEmail } from "@cognito-passcode/shared";
 import sesServer from "aws-ses-v2-local";
 import * as sesStore from "aws-ses-v2-local/dist/store.js";
 import { guardServer } from "./host-check.js";
 import { lazyClient } from "./lazy-client.js";
-import { closeServer, urlHost } from "./net.js";
+import { closeServer, endpointOf } from "./net.js";
 
 /** One email the stack sent, as the mailbox shows it. */
 export interface MailMessage {
@@ -58,8 +57,7 @@ export async function startEmbeddedSes(host: string, region: string): Promise<Em
     sesServer) as typeof sesServer;
   const server: Server = await start({ host, port: 0 });
   guardServer(server, host);
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://${urlHost(host)}:${port}`;
+  const endpoint = endpointOf(server, host);
   const ids = new Set<string>();
   const client = lazyClient<SESClient>(async () => {
     const { SESClient } = await import("@aws-sdk/client-ses");

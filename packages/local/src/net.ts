@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 
 /** The host part of a URL for a listening address (wildcards become loopback). */
 export function urlHost(host: string): string {
@@ -13,4 +14,21 @@ export function closeServer(server: Server): Promise<void> {
     server.close((error) => (error ? reject(error) : resolve()));
     server.closeAllConnections?.();
   });
+}
+
+/** Listens on `host`:`port` (0: a free port); rejects on a listen error such as EADDRINUSE. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** The `http://host:port` of a listening server, as a client on this machine reaches it. */
+export function endpointOf(server: Server, host: string): string {
+  const { port } = server.address() as AddressInfo;
+  return `http://${urlHost(host)}:${port}`;
 }

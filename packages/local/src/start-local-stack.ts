@@ -9,7 +9,7 @@ import { startEmbeddedDynamoDb } from "./embedded-dynamodb.js";
 import { type Mailbox, startEmbeddedSes } from "./embedded-ses.js";
 import { createCognitoServer } from "./http-server.js";
 import { lazyClient } from "./lazy-client.js";
-import { closeServer, urlHost } from "./net.js";
+import { closeServer, listen, urlHost } from "./net.js";
 import type { LocalStackCredentials, LocalStackOptions } from "./options.js";
 import type { PoolContext } from "./pool.js";
 import { configError, resolveOptions, STANDARD_ATTRIBUTES } from "./resolve-options.js";
@@ -179,23 +179,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       return undefined;
     });
-    const listen = (port: number) =>
-      new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, config.host, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
     const keptPort = options.port === undefined ? kept.port : undefined;
     if (keptPort) {
-      await listen(keptPort).catch(async (error: NodeJS.ErrnoException) => {
+      await listen(server, keptPort, config.host).catch(async (error: NodeJS.ErrnoException) => {
         if (error.code !== "EADDRINUSE") throw error;
         logger.warn(`port ${keptPort} of the last run is taken; tokens it issued name it`);
-        await listen(0);
+        await listen(server, 0, config.host);
       });
     } else {
-      await listen(config.port);
+      await listen(server, config.port, config.host);
     }
     stops.push(() => closeServer(server));
     const { port } = server.address() as AddressInfo;
