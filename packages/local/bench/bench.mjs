@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
+import { call, signIn } from "./cognito.mjs";
 
 const dist = new URL("../dist/index.js", import.meta.url);
 if (!existsSync(dist)) {
@@ -28,49 +29,8 @@ const TARGETS = { startupMs: 1_500, returning32: 150, new32: 60 };
 
 const quiet = () => {};
 
-async function call(endpoint, operation, body) {
-  const response = await fetch(endpoint, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
-    },
-    body: JSON.stringify(body),
-  });
-  const data = await response.json();
-  if (!response.ok) throw new Error(`${operation}: ${data.__type}: ${data.message}`);
-  return data;
-}
-
 function password() {
   return `${Buffer.from(crypto.getRandomValues(new Uint8Array(45))).toString("base64")}aA1!`;
-}
-
-/** InitiateAuth, the emailed code, RespondToAuthChallenge; then the username step when asked. */
-async function signIn(stack, email, username) {
-  const { endpoint, clientId } = stack;
-  const start = await call(endpoint, "InitiateAuth", {
-    AuthFlow: "CUSTOM_AUTH",
-    ClientId: clientId,
-    AuthParameters: { USERNAME: email },
-  });
-  const code = await stack.mailbox.latestCode(email);
-  if (!code) throw new Error("no code emailed");
-  let result = await call(endpoint, "RespondToAuthChallenge", {
-    ChallengeName: "CUSTOM_CHALLENGE",
-    ClientId: clientId,
-    Session: start.Session,
-    ChallengeResponses: { USERNAME: email, ANSWER: code },
-  });
-  if (result.ChallengeParameters?.step === "USERNAME") {
-    result = await call(endpoint, "RespondToAuthChallenge", {
-      ChallengeName: "CUSTOM_CHALLENGE",
-      ClientId: clientId,
-      Session: result.Session,
-      ChallengeResponses: { USERNAME: email, ANSWER: username },
-    });
-  }
-  if (!result.AuthenticationResult?.IdToken) throw new Error("no tokens");
 }
 
 async function newUserFlow(stack, email, username) {

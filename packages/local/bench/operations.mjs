@@ -7,6 +7,7 @@
 //   pnpm --filter @cognito-passcode/local build && node packages/local/bench/operations.mjs
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { call, signIn } from "./cognito.mjs";
 
 const dist = new URL("../dist/index.js", import.meta.url);
 if (!existsSync(dist)) {
@@ -34,44 +35,6 @@ for (const [pkg, client] of [
   };
 }
 
-async function call(stack, operation, body) {
-  const response = await fetch(stack.endpoint, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
-    },
-    body: JSON.stringify(body),
-  });
-  const data = await response.json();
-  if (!response.ok) throw new Error(`${operation}: ${data.__type}: ${data.message}`);
-  return data;
-}
-
-async function signIn(stack, email, username) {
-  const start = await call(stack, "InitiateAuth", {
-    AuthFlow: "CUSTOM_AUTH",
-    ClientId: stack.clientId,
-    AuthParameters: { USERNAME: email },
-  });
-  const code = await stack.mailbox.latestCode(email);
-  let result = await call(stack, "RespondToAuthChallenge", {
-    ChallengeName: "CUSTOM_CHALLENGE",
-    ClientId: stack.clientId,
-    Session: start.Session,
-    ChallengeResponses: { USERNAME: email, ANSWER: code },
-  });
-  if (result.ChallengeParameters?.step === "USERNAME") {
-    result = await call(stack, "RespondToAuthChallenge", {
-      ChallengeName: "CUSTOM_CHALLENGE",
-      ClientId: stack.clientId,
-      Session: result.Session,
-      ChallengeResponses: { USERNAME: email, ANSWER: username },
-    });
-  }
-  if (!result.AuthenticationResult?.IdToken) throw new Error("no tokens");
-}
-
 async function measure(label, flow) {
   counts.clear();
   counting = true;
@@ -95,7 +58,7 @@ try {
   console.log("| sign-in | AWS calls by the triggers | by operation |");
   console.log("| --- | ---: | --- |");
   await measure("new user (SignUp, code, username)", async () => {
-    await call(stack, "SignUp", {
+    await call(stack.endpoint, "SignUp", {
       ClientId: stack.clientId,
       Username: email,
       Password: `${"Aa1!".repeat(8)}${run}`,
