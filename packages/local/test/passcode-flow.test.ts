@@ -1,27 +1,9 @@
-import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { parseChallengeParameters, parseTriggerError } from "@cognito-passcode/shared";
-import { afterEach, describe, expect, it } from "vitest";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../src/index.js";
-import { claims, sdkClient } from "./support/clients.js";
-import { answerStep as respond, signUp, startCustomAuth } from "./support/flow.js";
+import { describe, expect, it } from "vitest";
+import { claims, stackPerTest } from "./support/clients.js";
+import { requestCode, answerStep as respond, startCustomAuth } from "./support/flow.js";
 
-let stack: LocalStack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
-async function setUp(options: LocalStackOptions = {}) {
-  stack = await startLocalStack(options);
-  return { stack, client: sdkClient(stack) };
-}
-
-async function requestCode(s: LocalStack, client: CognitoIdentityProviderClient, email: string) {
-  await signUp(s, email, client).catch((error: Error) => {
-    if (error.name !== "UsernameExistsException") throw error;
-  });
-  return startCustomAuth(s, client, email);
-}
+const setUp = stackPerTest();
 
 describe("the default passcode triggers on the local stack", () => {
   it("signs a new user in: code by email, username step, tokens carrying custom:username", async () => {

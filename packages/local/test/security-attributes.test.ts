@@ -20,16 +20,11 @@ import {
   CognitoUserSession,
 } from "amazon-cognito-identity-js";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  type LocalStack,
-  type LocalStackOptions,
-  startLocalStack,
-  type TriggerEvent,
-} from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { LocalStack, LocalStackOptions, TriggerEvent } from "../src/index.js";
 import { resolveOptions } from "../src/resolve-options.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
-import { claims, PASSWORD, sdkClient } from "./support/clients.js";
+import { claims, PASSWORD, sdkClient, stackPerTest } from "./support/clients.js";
 import { answerStep, signIn, signUp, startCustomAuth } from "./support/flow.js";
 
 const UNAUTHORIZED = {
@@ -37,11 +32,7 @@ const UNAUTHORIZED = {
   message: "A client attempted to write unauthorized attribute",
 };
 
-let stack: LocalStack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
+const startStack = stackPerTest();
 
 /** A PostAuthentication that changes nothing (else the stack's default one would run). */
 const keepAttributes = async (event: TriggerEvent) => event;
@@ -70,8 +61,8 @@ function verifiedSignUpTriggers() {
 
 async function start(options: LocalStackOptions = {}) {
   const triggers = verifiedSignUpTriggers();
-  stack = await startLocalStack({ handlers: triggers.handlers, ...options });
-  return { stack, client: sdkClient(stack), events: triggers.events };
+  const started = await startStack({ handlers: triggers.handlers, ...options });
+  return { ...started, events: triggers.events };
 }
 
 function signUpWith(s: LocalStack, email: string, attributes: Record<string, string>) {
@@ -393,10 +384,9 @@ describe("AttributesRequireVerificationBeforeUpdate (email), emulated by default
 
   it("applies a change at once, unverified, when the current email is not verified", async () => {
     // Prepare: secret-word PreSignUp confirms without verifying the email
-    stack = await startLocalStack({
+    const { stack, client } = await startStack({
       handlers: { ...secretWordTriggers().handlers, postAuthentication: keepAttributes },
     });
-    const client = sdkClient(stack);
     await signUp(stack, "ulla@example.com", client);
     const tokens = await signIn(stack, client, "ulla@example.com");
     // Act
@@ -675,8 +665,9 @@ describe("properties against a running stack", () => {
 describe("the issue's takeover, end to end with the passcode triggers", () => {
   it("an email changed mid sign-in never reaches the ID token as verified", async () => {
     // Prepare: the attacker signs up and in with their own inbox
-    stack = await startLocalStack({ triggers: { throttle: false, username: false } });
-    const client = sdkClient(stack);
+    const { stack, client } = await startStack({
+      triggers: { throttle: false, username: false },
+    });
     await signUp(stack, "attacker@example.com", client);
     const first = await startCustomAuth(stack, client, "attacker@example.com");
     const signedIn = await answerStep(

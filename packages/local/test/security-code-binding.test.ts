@@ -4,10 +4,10 @@ import {
   type CognitoIdentityProviderClient,
   UpdateUserAttributesCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { afterEach, describe, expect, it } from "vitest";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../src/index.js";
-import { claims, sdkClient } from "./support/clients.js";
-import { answerStep, signUp, startCustomAuth } from "./support/flow.js";
+import { describe, expect, it } from "vitest";
+import type { LocalStack } from "../src/index.js";
+import { claims, stackPerTest } from "./support/clients.js";
+import { answerStep, passcodeSignUpAndSignIn, signUp, startCustomAuth } from "./support/flow.js";
 
 // The review's attack, end to end through the local stack with the real
 // passcode triggers, embedded SES and dynalite: a code sent to the
@@ -18,23 +18,11 @@ const VICTIM = "victim@example.org";
 /** The sender of the passcode triggers the stack runs by default. */
 const DEFAULT_FROM = "no-reply@cognito-passcode.local";
 
-let stack: LocalStack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
-async function start(options: LocalStackOptions = {}) {
-  stack = await startLocalStack(options);
-  return { s: stack, client: sdkClient(stack) };
-}
+const start = stackPerTest();
 
 /** Sign-up and a first sign-in (code, then a username): the attacker holds tokens. */
 async function attackerSignedIn(s: LocalStack, client: CognitoIdentityProviderClient) {
-  await signUp(s, ATTACKER, client);
-  const started = await startCustomAuth(s, client, ATTACKER);
-  const named = await answerStep(s, client, started, await s.mailbox.latestCode(ATTACKER));
-  const done = await answerStep(s, client, named, "mallory");
+  const done = await passcodeSignUpAndSignIn(s, ATTACKER, "mallory", client);
   const tokens = done.AuthenticationResult!;
   return { tokens, username: String(claims(tokens.IdToken!)["cognito:username"]) };
 }
@@ -65,7 +53,9 @@ describe("a code proves one address (local stack, real triggers)", () => {
   it("refuses the attacker's code after the email moved to the victim's address at once: no tokens, victim never verified", async () => {
     // Prepare: a pool where an email change applies at once (Cognito without
     // AttributesRequireVerificationBeforeUpdate), so only the library defends
-    const { s, client } = await start({ pool: { attributesRequireVerificationBeforeUpdate: [] } });
+    const { stack: s, client } = await start({
+      pool: { attributesRequireVerificationBeforeUpdate: [] },
+    });
     const { challenge, code, username } = await startThenMoveEmail(s, client);
     const moved = await attributesOf(s, client, username);
     // Act
@@ -86,7 +76,9 @@ describe("a code proves one address (local stack, real triggers)", () => {
 
   it("fails the sign-in when the email moves after a right code, before the USERNAME step", async () => {
     // Prepare: code answered right, the USERNAME challenge open
-    const { s, client } = await start({ pool: { attributesRequireVerificationBeforeUpdate: [] } });
+    const { stack: s, client } = await start({
+      pool: { attributesRequireVerificationBeforeUpdate: [] },
+    });
     await signUp(s, ATTACKER, client);
     const started = await startCustomAuth(s, client, ATTACKER);
     const named = await answerStep(s, client, started, await s.mailbox.latestCode(ATTACKER));
@@ -111,7 +103,7 @@ describe("a code proves one address (local stack, real triggers)", () => {
 
   it("with the emulation on (the default), the email change waits for verification and the attack gains nothing", async () => {
     // Prepare
-    const { s, client } = await start();
+    const { stack: s, client } = await start();
     const { challenge, code, username, updated } = await startThenMoveEmail(s, client);
     // Act
     const answered = await answerStep(s, client, challenge, code);
@@ -129,7 +121,7 @@ describe("a code proves one address (local stack, real triggers)", () => {
 
   it("the happy path still marks the email verified, and the ID token says so", async () => {
     // Prepare
-    const { s, client } = await start();
+    const { stack: s, client } = await start();
     await signUp(s, "Alice@Example.com", client);
     // Act
     const started = await startCustomAuth(s, client, "alice@example.com");

@@ -7,25 +7,16 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { canonicalMailbox, parseTriggerError } from "@cognito-passcode/shared";
 import type { ThrottleOptions } from "@cognito-passcode/triggers";
-import { afterEach, describe, expect, it } from "vitest";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../src/index.js";
-import { PASSWORD, sdkClient } from "./support/clients.js";
+import { describe, expect, it } from "vitest";
+import type { LocalStack } from "../src/index.js";
+import { PASSWORD, stackPerTest } from "./support/clients.js";
 import { signUp, startCustomAuth } from "./support/flow.js";
 
 // Who gets an email, end to end through real clients: only an existing user
 // whose current email is valid and allowed; everyone else sees the same
 // challenge and gets nothing. And one mailbox has one throttle budget.
 
-let stack: LocalStack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
-async function setUp(options: LocalStackOptions = {}) {
-  stack = await startLocalStack(options);
-  return { stack, client: sdkClient(stack) };
-}
+const setUp = stackPerTest();
 
 /**
  * Throttle rules over the stack's own store: the stack merges `triggers.throttle`

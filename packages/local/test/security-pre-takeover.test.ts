@@ -4,10 +4,10 @@ import {
   GetUserCommand,
   UpdateUserAttributesCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { afterEach, describe, expect, it } from "vitest";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../src/index.js";
-import { claims, sdkClient } from "./support/clients.js";
-import { answerStep, refreshWith, signUp, startCustomAuth } from "./support/flow.js";
+import { describe, expect, it } from "vitest";
+import type { LocalStack } from "../src/index.js";
+import { claims, stackPerTest } from "./support/clients.js";
+import { answerStep, refreshWith, requestCode } from "./support/flow.js";
 
 // Pre-account-takeover, end to end through the local stack with the real
 // passcode triggers: in a pool WITHOUT AttributesRequireVerificationBeforeUpdate
@@ -20,16 +20,7 @@ import { answerStep, refreshWith, signUp, startCustomAuth } from "./support/flow
 const ATTACKER = "mallory@attacker.example";
 const VICTIM = "victim@example.org";
 
-let stack: LocalStack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
-
-async function start(options: LocalStackOptions = {}) {
-  stack = await startLocalStack(options);
-  return { s: stack, client: sdkClient(stack) };
-}
+const start = stackPerTest();
 
 /** SignUp (UsernameExistsException ignored, as the client does), then code and, when asked, a username. */
 async function signInWithCode(
@@ -38,10 +29,7 @@ async function signInWithCode(
   email: string,
   username: string,
 ) {
-  await signUp(s, email, client).catch((error: Error) => {
-    if (error.name !== "UsernameExistsException") throw error;
-  });
-  const started = await startCustomAuth(s, client, email);
+  const started = await requestCode(s, client, email);
   const answered = await answerStep(s, client, started, await s.mailbox.latestCode(email));
   const done = answered.AuthenticationResult
     ? answered
@@ -59,7 +47,9 @@ describe("pre-account-takeover through an unverified email change (local stack, 
   it("the victim's first proof of the address signs the previous holder out: refresh and access tokens refused, the victim's work", async () => {
     // Prepare: the attacker signs in (keeps the refresh token), then moves the
     // email to the victim's address at once
-    const { s, client } = await start({ pool: { attributesRequireVerificationBeforeUpdate: [] } });
+    const { stack: s, client } = await start({
+      pool: { attributesRequireVerificationBeforeUpdate: [] },
+    });
     const attacker = await signInWithCode(s, client, ATTACKER, "mallory");
     await client.send(
       new UpdateUserAttributesCommand({
@@ -101,7 +91,9 @@ describe("pre-account-takeover through an unverified email change (local stack, 
 
   it("a sign-in with an address already verified signs nobody out: a second device keeps its session", async () => {
     // Prepare: the first sign-in verifies the address
-    const { s, client } = await start({ pool: { attributesRequireVerificationBeforeUpdate: [] } });
+    const { stack: s, client } = await start({
+      pool: { attributesRequireVerificationBeforeUpdate: [] },
+    });
     const first = await signInWithCode(s, client, "ann@example.com", "ann");
     s.clock.advance(31_000);
     // Act
@@ -116,7 +108,9 @@ describe("pre-account-takeover through an unverified email change (local stack, 
   it("a proven address change signs the user's other sessions out, and the session that proved it stays in", async () => {
     // Prepare: a verified user on two devices moves their own email (applied
     // at once, unverified), then proves the new address on one device
-    const { s, client } = await start({ pool: { attributesRequireVerificationBeforeUpdate: [] } });
+    const { stack: s, client } = await start({
+      pool: { attributesRequireVerificationBeforeUpdate: [] },
+    });
     const laptop = await signInWithCode(s, client, "bea@example.com", "bea");
     s.clock.advance(31_000);
     const phone = await signInWithCode(s, client, "bea@example.com", "bea");

@@ -4,21 +4,19 @@ import {
   SignUpCommand,
   UpdateUserAttributesCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { afterEach, describe, expect, it } from "vitest";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { LocalStack, LocalStackOptions } from "../src/index.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
-import { claims, PASSWORD, sdkClient } from "./support/clients.js";
+import { claims, PASSWORD, sdkClient, stackPerTest } from "./support/clients.js";
 import { signIn, signUpAndSignIn } from "./support/flow.js";
 
-let stack: LocalStack | undefined;
-afterEach(async () => {
-  await stack?.stop();
-  stack = undefined;
-});
+const startStack = stackPerTest();
 
 async function setUp(options: LocalStackOptions = {}) {
-  stack = await startLocalStack({ ...options, handlers: secretWordTriggers().handlers });
-  const client = sdkClient(stack);
+  const { stack, client } = await startStack({
+    ...options,
+    handlers: secretWordTriggers().handlers,
+  });
   const tokens = await signUpAndSignIn(stack, client, "olga@example.com");
   return { stack, client, tokens };
 }

@@ -1,5 +1,6 @@
 import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import type { LocalStack } from "../../src/index.js";
+import { afterEach } from "vitest";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../src/index.js";
 
 /** A real AWS SDK v3 client pointed at the stack, with the stack's credentials (admin calls are signed with them). */
 export function sdkClient(stack: LocalStack): CognitoIdentityProviderClient {
@@ -9,6 +10,25 @@ export function sdkClient(stack: LocalStack): CognitoIdentityProviderClient {
     credentials: stack.credentials,
     maxAttempts: 1,
   });
+}
+
+/**
+ * One stack per test: registers an afterEach that stops the stack the returned
+ * function last started; that function starts one with `options` and hands it
+ * back with an {@link sdkClient}. Call it once, at the top of a test file.
+ */
+export function stackPerTest(): (
+  options?: LocalStackOptions,
+) => Promise<{ stack: LocalStack; client: CognitoIdentityProviderClient }> {
+  let stack: LocalStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+  return async (options = {}) => {
+    stack = await startLocalStack(options);
+    return { stack, client: sdkClient(stack) };
+  };
 }
 
 /** One raw Cognito JSON call with fetch: status, headers and parsed body. */

@@ -29,6 +29,18 @@ export async function signUpAndSignIn(
   return signIn(stack, client, email, answer);
 }
 
+/** SignUp (UsernameExistsException ignored, as the client does), then `InitiateAuth` with CUSTOM_AUTH: the code is emailed. */
+export async function requestCode(
+  stack: LocalStack,
+  client: CognitoIdentityProviderClient,
+  email: string,
+) {
+  await signUp(stack, email, client).catch((error: Error) => {
+    if (error.name !== "UsernameExistsException") throw error;
+  });
+  return startCustomAuth(stack, client, email);
+}
+
 /** `InitiateAuth` with CUSTOM_AUTH for `username`, with `ClientMetadata` when given. */
 export function startCustomAuth(
   stack: LocalStack,
@@ -99,8 +111,12 @@ export async function signIn(
  * `username` at the USERNAME step. Returns the last answer (tokens, or
  * another USERNAME challenge when the name was refused).
  */
-export async function passcodeSignUpAndSignIn(s: LocalStack, email: string, username: string) {
-  const client = sdkClient(s);
+export async function passcodeSignUpAndSignIn(
+  s: LocalStack,
+  email: string,
+  username: string,
+  client: CognitoIdentityProviderClient = sdkClient(s),
+) {
   await signUp(s, email, client);
   const code = await startCustomAuth(s, client, email);
   const named = await answerStep(s, client, code, await s.mailbox.latestCode(email));
