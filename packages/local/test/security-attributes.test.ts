@@ -10,19 +10,12 @@ import {
   VerifyUserAttributeCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { parseChallengeParameters } from "@cognito-passcode/shared";
-import {
-  CognitoAccessToken,
-  CognitoIdToken,
-  CognitoRefreshToken,
-  CognitoUser,
-  CognitoUserAttribute,
-  CognitoUserPool,
-  CognitoUserSession,
-} from "amazon-cognito-identity-js";
+import { CognitoUserAttribute, CognitoUserPool } from "amazon-cognito-identity-js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LocalStack, LocalStackOptions, TriggerEvent } from "../src/index.js";
 import { resolveOptions } from "../src/resolve-options.js";
+import { userHolding } from "./conformance/clients/cognito-identity-js.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
 import { claims, PASSWORD, sdkClient, stackPerTest } from "./support/clients.js";
 import { answerStep, signIn, signUp, startCustomAuth } from "./support/flow.js";
@@ -134,20 +127,10 @@ function identityJsPool(s: LocalStack) {
 
 /** amazon-cognito-identity-js's CognitoUser holding `tokens`, as an app rebuilds it from storage. */
 function identityJsUser(s: LocalStack, tokens: { IdToken?: string; AccessToken?: string }) {
-  const pool = identityJsPool(s);
-  const idToken = new CognitoIdToken({ IdToken: tokens.IdToken! });
-  const user = new CognitoUser({
-    Username: String(idToken.decodePayload()["cognito:username"]),
-    Pool: pool,
+  return userHolding(identityJsPool(s), {
+    idToken: tokens.IdToken!,
+    accessToken: tokens.AccessToken!,
   });
-  user.setSignInUserSession(
-    new CognitoUserSession({
-      IdToken: idToken,
-      AccessToken: new CognitoAccessToken({ AccessToken: tokens.AccessToken! }),
-      RefreshToken: new CognitoRefreshToken({ RefreshToken: "" }),
-    }),
-  );
-  return user;
 }
 
 describe("WriteAttributes: nobody writes the username attribute but the Verify trigger", () => {

@@ -46,6 +46,25 @@ type AuthCallbacks = {
   customChallenge: (params: Record<string, string>) => void;
 };
 
+/** A CognitoUser of `pool` that holds these tokens, as the library rebuilds one from storage. */
+export function userHolding(
+  pool: CognitoUserPool,
+  tokens: Tokens,
+  storage?: ICognitoStorage,
+): CognitoUser {
+  const idToken = new CognitoIdToken({ IdToken: tokens.idToken });
+  const username = String(idToken.decodePayload()["cognito:username"]);
+  const user = new CognitoUser({ Username: username, Pool: pool, Storage: storage });
+  user.setSignInUserSession(
+    new CognitoUserSession({
+      IdToken: idToken,
+      AccessToken: new CognitoAccessToken({ AccessToken: tokens.accessToken }),
+      RefreshToken: new CognitoRefreshToken({ RefreshToken: tokens.refreshToken ?? "" }),
+    }),
+  );
+  return user;
+}
+
 /**
  * The conformance client built on amazon-cognito-identity-js: `CognitoUserPool`
  * with the `endpoint` option, `CognitoUser.initiateAuth` with CUSTOM_AUTH and
@@ -73,20 +92,7 @@ export function createCognitoIdentityJsClient(stack: StackEndpoint): Conformance
       resolve({ kind: "challenge", challenge: { params: params ?? {}, session: user } }),
   });
 
-  /** A CognitoUser that holds these tokens, as the library rebuilds one from storage. */
-  const userWith = (tokens: Tokens): CognitoUser => {
-    const idToken = new CognitoIdToken({ IdToken: tokens.idToken });
-    const username = String(idToken.decodePayload()["cognito:username"]);
-    const user = new CognitoUser({ Username: username, Pool: pool, Storage: storage });
-    user.setSignInUserSession(
-      new CognitoUserSession({
-        IdToken: idToken,
-        AccessToken: new CognitoAccessToken({ AccessToken: tokens.accessToken }),
-        RefreshToken: new CognitoRefreshToken({ RefreshToken: tokens.refreshToken ?? "" }),
-      }),
-    );
-    return user;
-  };
+  const userWith = (tokens: Tokens): CognitoUser => userHolding(pool, tokens, storage);
 
   return {
     signUp: (email) =>
