@@ -154,7 +154,13 @@ export interface LocalStackOptions {
    * in `createPasscodeTriggers`.
    */
   triggers?: Partial<PasscodeTriggersOptions>;
-  /** Replaces individual triggers with your own (in-process functions or module paths). */
+  /**
+   * Replaces individual triggers with your own (in-process functions or module paths).
+   * When `verifyAuthChallenge` is replaced, the stack cannot tell which attribute
+   * your Verify writes the username to: set `triggers.username.attribute` to it,
+   * else the stack assumes `custom:username` (keeps it out of the default
+   * `client.writeAttributes`) and logs a warning at start.
+   */
   handlers?: Partial<Record<TriggerName, LocalTriggerHandlerOption>>;
   /**
    * Keeps users, refresh tokens (as digests, with their expiry and revocation)

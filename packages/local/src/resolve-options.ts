@@ -314,6 +314,16 @@ export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig 
     return fn ? fn.bind(logger) : NOOP;
   };
 
+  // With its own Verify, the stack cannot see which attribute that handler
+  // writes the username to; it guards custom:username and says so.
+  if (
+    options.handlers?.verifyAuthChallenge !== undefined &&
+    (options.triggers?.username || undefined)?.attribute === undefined
+  ) {
+    bind("warn")(
+      `handlers.verifyAuthChallenge replaces the Verify trigger and triggers.username.attribute is not set: the stack assumes your triggers hold the username in ${usernameAttribute} and keeps that attribute out of the default client.writeAttributes; set triggers.username.attribute to the attribute your handler writes`,
+    );
+  }
   if (unsafeWrite.length > 0) {
     bind("warn")(
       `client.writeAttributes lets users write ${unsafeWrite.join(", ")} (client.allowUnsafeWriteAttributes): an insecure app client, for tests only`,

@@ -132,6 +132,30 @@ describe("options", () => {
     ).toThrow(expect.objectContaining({ code: "CONFIGURATION_ERROR" }));
   });
 
+  it("warns at start when handlers replace Verify and triggers.username.attribute is not given (it assumes custom:username)", () => {
+    const verifyAuthChallenge = async <T>(event: T) => event;
+    const warningsOf = (options: LocalStackOptions) => {
+      const warnings: string[] = [];
+      resolveOptions({ ...options, logger: { warn: (message: string) => warnings.push(message) } });
+      return warnings;
+    };
+    const assumed = warningsOf({ handlers: { verifyAuthChallenge } });
+    expect(assumed).toHaveLength(1);
+    expect(assumed[0]).toMatch(/handlers\.verifyAuthChallenge/);
+    expect(assumed[0]).toMatch(/custom:username/);
+    expect(assumed[0]).toMatch(/triggers\.username\.attribute/);
+    // Named: the stack knows the attribute; the library's own Verify: the stack builds it.
+    expect(
+      warningsOf({
+        handlers: { verifyAuthChallenge },
+        pool: { customAttributes: ["handle"] },
+        triggers: { username: { attribute: "custom:handle" } } as LocalStackOptions["triggers"],
+      }),
+    ).toEqual([]);
+    expect(warningsOf({})).toEqual([]);
+    expect(warningsOf({ handlers: { preSignUp: verifyAuthChallenge } })).toEqual([]);
+  });
+
   it("refuses a handler that is neither a function nor a module path", async () => {
     await expect(
       startLocalStack({ handlers: { preSignUp: 42 as unknown as string } }),
