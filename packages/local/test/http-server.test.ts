@@ -2,7 +2,7 @@ import { AdminGetUserCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, SUPPORTED_OPERATIONS, startLocalStack } from "../src/index.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
-import { call, sdkClient } from "./support/clients.js";
+import { call, corsPreflight, initiateForNobody, sdkClient } from "./support/clients.js";
 
 const PAGE = "http://localhost:5173";
 
@@ -21,14 +21,7 @@ describe("the Cognito JSON protocol", () => {
     const asked =
       "content-type,x-amz-target,x-amz-user-agent,amz-sdk-invocation-id,amz-sdk-request";
     // Act
-    const response = await fetch(`${stack.endpoint}/`, {
-      method: "OPTIONS",
-      headers: {
-        Origin: PAGE,
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": asked,
-      },
-    });
+    const response = await corsPreflight(stack, PAGE, asked);
     // Assess
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe(PAGE);
@@ -37,10 +30,7 @@ describe("the Cognito JSON protocol", () => {
   });
 
   it("lists the required headers when the preflight names none", async () => {
-    const response = await fetch(`${stack.endpoint}/`, {
-      method: "OPTIONS",
-      headers: { Origin: PAGE, "Access-Control-Request-Method": "POST" },
-    });
+    const response = await corsPreflight(stack, PAGE);
     const allowed = response.headers.get("access-control-allow-headers") ?? "";
     for (const name of [
       "x-amz-target",
@@ -58,16 +48,7 @@ describe("the Cognito JSON protocol", () => {
   });
 
   it("answers with Cognito's content type, a request id and CORS exposure", async () => {
-    const { status, headers } = await call(
-      stack,
-      "InitiateAuth",
-      {
-        ClientId: stack.clientId,
-        AuthFlow: "CUSTOM_AUTH",
-        AuthParameters: { USERNAME: "nobody@example.com" },
-      },
-      { Origin: PAGE },
-    );
+    const { status, headers } = await initiateForNobody(stack, { Origin: PAGE });
     expect(status).toBe(200);
     expect(headers.get("content-type")).toBe("application/x-amz-json-1.1");
     expect(headers.get("x-amzn-requestid")).toMatch(/^[0-9a-f-]{36}$/);

@@ -18,7 +18,7 @@ import { guardServer, isAllowedHost } from "../src/host-check.js";
 import { SIGNED_OPERATIONS, SUPPORTED_OPERATIONS } from "../src/http-server.js";
 import { type LocalStack, startLocalStack } from "../src/index.js";
 import { resolveOptions } from "../src/resolve-options.js";
-import { call, sdkClient } from "./support/clients.js";
+import { call, corsPreflight, initiateForNobody, sdkClient } from "./support/clients.js";
 
 // The attacks these tests replay come from a web page open in the developer's
 // browser (any origin, or a DNS-rebound name pointing at 127.0.0.1) and from
@@ -125,14 +125,7 @@ const getUser = (username: string) => ({ UserPoolId: stack.userPoolId, Username:
 describe("CORS on the Cognito endpoint", () => {
   it("grants nothing to a page from another origin and refuses its preflight", async () => {
     // Act
-    const preflight = await fetch(`${stack.endpoint}/`, {
-      method: "OPTIONS",
-      headers: {
-        Origin: EVIL,
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type,x-amz-target",
-      },
-    });
+    const preflight = await corsPreflight(stack, EVIL, "content-type,x-amz-target");
     const post = await call(stack, "ListUsers", { UserPoolId: stack.userPoolId }, { Origin: EVIL });
     // Assess
     expect(preflight.status).toBe(403);
@@ -148,10 +141,7 @@ describe("CORS on the Cognito endpoint", () => {
         fc.webUrl().map((url) => new URL(url).origin),
         async (origin) => {
           fc.pre(origin !== PAGE);
-          const response = await fetch(`${stack.endpoint}/`, {
-            method: "OPTIONS",
-            headers: { Origin: origin, "Access-Control-Request-Method": "POST" },
-          });
+          const response = await corsPreflight(stack, origin);
           expect(response.status).toBe(403);
           expect(response.headers.get("access-control-allow-origin")).toBeNull();
         },
@@ -162,24 +152,8 @@ describe("CORS on the Cognito endpoint", () => {
 
   it("answers the configured origin with that origin, not *", async () => {
     const asked = "content-type,x-amz-target,x-amz-user-agent";
-    const preflight = await fetch(`${stack.endpoint}/`, {
-      method: "OPTIONS",
-      headers: {
-        Origin: PAGE,
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": asked,
-      },
-    });
-    const post = await call(
-      stack,
-      "InitiateAuth",
-      {
-        ClientId: stack.clientId,
-        AuthFlow: "CUSTOM_AUTH",
-        AuthParameters: { USERNAME: "nobody@example.com" },
-      },
-      { Origin: PAGE },
-    );
+    const preflight = await corsPreflight(stack, PAGE, asked);
+    const post = await initiateForNobody(stack, { Origin: PAGE });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe(PAGE);
     expect(preflight.headers.get("access-control-allow-headers")).toBe(asked);
@@ -189,11 +163,7 @@ describe("CORS on the Cognito endpoint", () => {
   });
 
   it("still serves requests without an Origin (SDKs, curl)", async () => {
-    const { status, headers } = await call(stack, "InitiateAuth", {
-      ClientId: stack.clientId,
-      AuthFlow: "CUSTOM_AUTH",
-      AuthParameters: { USERNAME: "nobody@example.com" },
-    });
+    const { status, headers } = await initiateForNobody(stack);
     expect(status).toBe(200);
     expect(headers.get("access-control-allow-origin")).toBeNull();
   });

@@ -55,6 +55,32 @@ export async function call(
   };
 }
 
+/** A CORS preflight for a POST from `origin`, naming `requestHeaders` when given. */
+export function corsPreflight(stack: LocalStack, origin: string, requestHeaders?: string) {
+  return fetch(`${stack.endpoint}/`, {
+    method: "OPTIONS",
+    headers: {
+      Origin: origin,
+      "Access-Control-Request-Method": "POST",
+      ...(requestHeaders === undefined ? {} : { "Access-Control-Request-Headers": requestHeaders }),
+    },
+  });
+}
+
+/** A raw CUSTOM_AUTH `InitiateAuth` for a user the pool does not have (the answer is still a challenge). */
+export function initiateForNobody(stack: LocalStack, headers: Record<string, string> = {}) {
+  return call(
+    stack,
+    "InitiateAuth",
+    {
+      ClientId: stack.clientId,
+      AuthFlow: "CUSTOM_AUTH",
+      AuthParameters: { USERNAME: "nobody@example.com" },
+    },
+    headers,
+  );
+}
+
 /** A password that passes Cognito's default policy. */
 export const PASSWORD = "Local-Passw0rd!";
 
