@@ -22,13 +22,23 @@ const DIGIT_LETTERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Two letters read as one (on the form where `i` is already `l`): `rn` and
- * `nn` as `m`, `vv` as `w`, `cl` as `d`, `rl` (so `ri`, `r1`) as `n`.
+ * Letters that look like two others and read as either: `q` as `g` (`loqin`)
+ * or as a mirrored `p` (`suqqort`). Never as itself, on either side, so an
+ * entry's `q` and a name's `q`, `g` or `p` meet on the reading they share.
+ */
+const LETTER_READINGS: Readonly<Record<string, readonly string[] | undefined>> = {
+  q: ["g", "p"],
+};
+
+/**
+ * Two letters read as one (on the form where `i` is already `l` and `v`
+ * already `u`): `rn` and `nn` as `m`, `uu` (so `vv`, `uv`, `vu`) as `w`, `cl`
+ * as `d`, `rl` (so `ri`, `r1`) as `n`.
  */
 const PAIRS: Readonly<Record<string, Readonly<Record<string, string>> | undefined>> = {
   r: { n: "m", l: "n" },
   n: { n: "m" },
-  v: { v: "w" },
+  u: { u: "w" },
   c: { l: "d" },
 };
 
@@ -36,10 +46,11 @@ const PAIRS: Readonly<Record<string, Readonly<Record<string, string>> | undefine
  * The confusable skeleton of a username, the form reserved names and staff
  * words are compared on: normalised (NFKC, lower-case), everything but `a-z`
  * and `0-9` dropped (so `_`), `i` read as `l` (`I`, `l` and `1` look alike),
- * `0 1 3 4 5 6 7 8 9` read as `o l e a s b t b g` and any other digit
- * dropped, then `rn` and `nn` read as `m`, `vv` as `w`, `cl` as `d` and `rl`
- * (`ri`) as `n`, and last every run of one letter read as one (`support` is
- * `suport`).
+ * `v` as `u`, `q` as `g` (the matcher also reads it as `p`),
+ * `0 1 3 4 5 6 7 8 9` read as `o l e a s b t b g`
+ * and any other digit dropped, then `rn` and `nn` read as `m`, `uu` (so `vv`)
+ * as `w`, `cl` as `d` and `rl` (`ri`) as `n`, and last every run of one
+ * letter read as one (`support` is `suport`).
  *
  * A name matches a reserved name when some reading of it is one of that
  * name's readings (its skeleton, or with some of its own pairs read as
@@ -53,24 +64,33 @@ const PAIRS: Readonly<Record<string, Readonly<Record<string, string>> | undefine
  * ```ts
  * usernameSkeleton("Adrn1n_2") // "admln", as usernameSkeleton("admin")
  * usernameSkeleton("suppport") // "suport", as usernameSkeleton("support")
+ * usernameSkeleton("svpport")  // "suport" too: `v` reads as `u`
+ * usernameSkeleton("loqin")    // "logln", as usernameSkeleton("login")
+ * // `suqqort` reads as `support` (q as p) though its skeleton is "sugort"
  * ```
  */
 export function usernameSkeleton(name: string): string {
   // Digits first, so a pair with a dropped digit between still folds.
   return letters(name)
+    .replace(/q/g, "g")
     .replace(/\d/g, (digit) => DIGIT_LETTERS[digit] ?? "")
-    .replace(/rn|nn|vv|cl|rl/g, (pair) => PAIRS[pair[0] as string]?.[pair[1] as string] ?? pair)
+    .replace(/rn|nn|uu|cl|rl/g, (pair) => PAIRS[pair[0] as string]?.[pair[1] as string] ?? pair)
     .replace(/([a-z])\1+/g, "$1");
 }
 
-/** Normalised, `a-z0-9` only, `i` read as `l`: both sides of every comparison start here. */
+/**
+ * Normalised, `a-z0-9` only, `i` read as `l` and `v` as `u` (`svpport`):
+ * both sides of every comparison start here. (`q` stays: it has two
+ * readings, {@link LETTER_READINGS}.)
+ */
 function letters(name: string): string {
   return name
     .trim()
     .normalize("NFKC")
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "")
-    .replace(/i/g, "l");
+    .replace(/i/g, "l")
+    .replace(/v/g, "u");
 }
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
@@ -78,7 +98,8 @@ const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "
 /**
  * Every way an entry (its {@link letters} form, digits read as their letter
  * or dropped, as in the skeleton) reads when each of its pairs is either
- * read as its letter or as written, each with runs read as one: `username`
+ * read as its letter or as written and each `q` as `g` or `p`
+ * ({@link LETTER_READINGS}), each with runs read as one: `username`
  * reads as `username` and as `usemame`, so `userriame` (`ri` as `n`) and
  * `usemame` both match it. The greedy fold, {@link usernameSkeleton}, is one
  * of them. At most 64 per entry: past that, the rest of the entry is read
@@ -96,6 +117,11 @@ function entryReadings(entry: string): string[] {
       walk(text.length, read + usernameSkeleton(text.slice(k)));
       return;
     }
+    const alternatives = LETTER_READINGS[text[k] as string];
+    if (alternatives) {
+      for (const letter of alternatives) walk(k + 1, read + letter);
+      return;
+    }
     const letter = PAIRS[text[k] as string]?.[text[k + 1] as string];
     if (letter) walk(k + 2, read + letter);
     walk(k + 1, read + text[k]);
@@ -107,7 +133,7 @@ function entryReadings(entry: string): string[] {
 /**
  * Whether some reading of `name` (output of {@link letters}) spells `word` (a
  * reading from {@link entryReadings}): each digit read as its letter or as
- * nothing; a pair of {@link PAIRS} as its letter or as written (digits
+ * nothing; a `q` as `g` or `p` ({@link LETTER_READINGS}); a pair of {@link PAIRS} as its letter or as written (digits
  * between read as nothing; the second may be a digit that reads as it: `c1`
  * is `d`); a run of one letter as any part of it but none (so `adrrnin` and
  * `adrnnin` have the pair `rn`); any other letter as itself; and any unit
@@ -158,6 +184,9 @@ function from(s: Search, p: number, j: number, kept: boolean): boolean {
   s.tried.seen[key] = s.tried.round;
   const c = name[p] as string;
   if (isDigit(c)) return from(s, p + 1, j, true) || reads(s, DIGIT_LETTERS[c] ?? "", p + 1, j);
+  // Not the first of a pair nor dropped in a run: a run of `q` read alike is one letter already.
+  const alternatives = LETTER_READINGS[c];
+  if (alternatives) return alternatives.some((letter) => reads(s, letter, p + 1, j));
   // A run of one letter reads as any of its letters but not none: drop this
   // one if one before it was read or one after it is the same.
   // (Indexes are checked first: reading past a string's ends is slow in V8.)
@@ -191,8 +220,8 @@ function reads(s: Search, letter: string, next: number, j: number): boolean {
  * Builds the reserved check of a username policy: `true` when a name reads as
  * one of `reserved` or contains one of `staffWords`, both compared on the
  * {@link usernameSkeleton}. So `adrnin`, `adnnin`, `aclmin`, `admiin`,
- * `adm1n` and `admin_2` are `admin`, `supp0rt` and `suppport` are `support`,
- * `lo9in` is `login`, and with the staff word `support`, `support_team` and
+ * `adm1n` and `admin_2` are `admin`, `supp0rt`, `suppport`, `svpport` and
+ * `suqqort` are `support`, `lo9in` and `loqin` are `login`, and with the staff word `support`, `support_team` and
  * `the5upport` are refused too. Entries whose skeleton is empty are ignored.
  * Runs on the normalised name `validateUsername` checks (a name of more than
  * 256 letters and digits, longer than any policy allows, is reported as

@@ -155,9 +155,9 @@ describe("resolveUsernamePolicy", () => {
 
 // Issue 10, point 8: reserved names resist look-alikes. A reference reader,
 // written independently of the matcher: every way a name can be read, as a
-// set of strings (`_` dropped, `i` read as `l` first): each look-alike digit
-// as its letter or as nothing, other digits as nothing; `rn`/`nn` as `m`,
-// `vv` as `w`, `cl` as `d`, `rl` as `n` or as written (digits may sit
+// set of strings (`_` dropped, `i` read as `l` and `v` as `u` first): each
+// look-alike digit as its letter or as nothing, other digits as nothing; each
+// `q` as `g` or `p` (never as itself); `rn`/`nn` as `m`, `uu` (so `vv`) as `w`, `cl` as `d`, `rl` as `n` or as written (digits may sit
 // between, the second may be a digit reading as it); a run of one letter
 // as any non-empty part of it; and then every run of one letter in the
 // reading as one letter. A reserved entry is every way of reading its own pairs
@@ -176,7 +176,7 @@ const LOOK_ALIKE_DIGITS: Record<string, string> = {
 const PAIR_READINGS = [
   ["r", "n", "m"],
   ["n", "n", "m"],
-  ["v", "v", "w"],
+  ["u", "u", "w"],
   ["c", "l", "d"],
   ["r", "l", "n"],
 ] as const;
@@ -185,7 +185,7 @@ const collapse = (text: string) => text.replace(/(.)\1+/g, "$1");
 const isDigit = (c: string | undefined) => c !== undefined && /\d/.test(c);
 
 function readings(name: string): Set<string> {
-  const raw = name.replaceAll("_", "").replaceAll("i", "l");
+  const raw = name.replaceAll("_", "").replaceAll("i", "l").replaceAll("v", "u");
   // The readings of raw[k..], with runs already collapsed (collapse(a + b) =
   // collapse(collapse(a) + collapse(b))), memoised per k and whether some
   // letter of the run raw[k] continues was read (then this one may go too).
@@ -202,6 +202,9 @@ function readings(name: string): Set<string> {
     if (isDigit(c)) {
       add("", k + 1, true);
       if (LOOK_ALIKE_DIGITS[c]) add(LOOK_ALIKE_DIGITS[c], k + 1, true);
+    } else if (c === "q") {
+      add("g", k + 1, true);
+      add("p", k + 1, true);
     } else {
       // A run of one letter reads as a non-empty part of it.
       const sameBefore = keptBefore && raw[k - 1] === c;
@@ -222,16 +225,17 @@ function readings(name: string): Set<string> {
   return suffix(0, false);
 }
 
-/** An entry spelled out by hand: `_` dropped, `i` as `l`, digits as their letter or dropped. */
+/** An entry spelled out by hand: `_` dropped, `i` as `l`, `v` as `u`, digits as their letter or dropped. */
 const entryLetters = (entry: string) =>
   normalizeUsername(entry)
     .replace(/[^a-z0-9]/g, "")
     .replaceAll("i", "l")
+    .replaceAll("v", "u")
     .replace(/\d/g, (d) => LOOK_ALIKE_DIGITS[d] ?? "");
 
 /** The skeleton of an entry by hand: pairs folded left to right, runs as one. */
 function referenceSkeleton(entry: string): string {
-  const folded = entryLetters(entry);
+  const folded = entryLetters(entry).replaceAll("q", "g");
   let out = "";
   for (let k = 0; k < folded.length; k++) {
     const pair = PAIR_READINGS.find(([a, b]) => folded[k] === a && folded[k + 1] === b);
@@ -241,12 +245,16 @@ function referenceSkeleton(entry: string): string {
   return collapse(out);
 }
 
-/** Every reading of an entry: each of its pairs folded or not, runs as one. */
+/** Every reading of an entry: each of its pairs folded or not, each `q` as `g` or `p`, runs as one. */
 function entryVariants(entry: string): string[] {
   const text = entryLetters(entry);
   const out: string[] = [];
   const walk = (k: number, read: string) => {
     if (k >= text.length) return void out.push(collapse(read));
+    if (text[k] === "q") {
+      walk(k + 1, `${read}g`);
+      return walk(k + 1, `${read}p`);
+    }
     const pair = PAIR_READINGS.find(([a, b]) => text[k] === a && text[k + 1] === b);
     if (pair) walk(k + 2, read + pair[2]);
     walk(k + 1, read + text[k]);
@@ -281,7 +289,9 @@ const SWAPS: Record<string, string[]> = {
   a: ["a", "4"],
   t: ["t", "7"],
   b: ["b", "6", "8"],
-  g: ["g", "9"],
+  g: ["g", "9", "q"],
+  p: ["p", "q"],
+  u: ["u", "v"],
   m: ["m", "rn", "nn"],
   w: ["w", "vv"],
   d: ["d", "cl", "ci", "c1"],
@@ -382,6 +392,25 @@ describe("reserved names resist look-alikes (issue 10, point 8)", () => {
     // A pair in the reserved name itself (`username` has `rn`) is read both ways too.
     "usemame",
     "userriame",
+    // The second review's look-alikes: `v` read as `u`, `q` as `g`.
+    "svpport",
+    "secvrity",
+    "the_svpport_team",
+    "loqin",
+    "suqqort",
+    "vser",
+    "vsername",
+    "si9nvp",
+    "siqnin",
+    "bi11inq",
+    "a8vse",
+    // ...while the digit, pair and run readings hold with them.
+    "adrn1n",
+    "ad_rn_in",
+    "ＡＤＲＮ１Ｎ",
+    "s_u_p_p_o_r_t",
+    "he1pcl3sk",
+    "svvpport",
   ])("refuses %j as RESERVED", (name) => {
     expect(validateUsername(name)).toMatchObject({ ok: false, reason: "RESERVED" });
   });
@@ -412,6 +441,9 @@ describe("reserved names resist look-alikes (issue 10, point 8)", () => {
     "girl_power",
     "mood_ring",
     "vivvian",
+    "quentin",
+    "vera",
+    "savvy",
   ])("still accepts the ordinary name %j", (name) => {
     expect(validateUsername(name)).toEqual({ ok: true, username: normalizeUsername(name) });
   });
@@ -524,6 +556,13 @@ describe("reserved names resist look-alikes (issue 10, point 8)", () => {
             "user",
             "vvvvvv",
             "2",
+            "svp",
+            "pp0rt",
+            "secv",
+            "loq",
+            "q",
+            "v",
+            "uu",
           ),
           { minLength: 1, maxLength: 5 },
         )
@@ -548,9 +587,23 @@ describe("reserved names resist look-alikes (issue 10, point 8)", () => {
     // The search tries each (position, letters spelled, run state) once per
     // reserved reading: well under a millisecond each; 50 ms leaves room for a loaded machine.
     const policy = resolveUsernamePolicy({ maxLength: 64 });
-    const hostile = ["r", "n", "v", "rl", "rri", "r1", "c1", "nn1", "a0", "vv1", "r0n", "adm1"].map(
-      (unit) => `a${unit.repeat(64)}`.slice(0, 64),
-    );
+    const hostile = [
+      "r",
+      "n",
+      "v",
+      "rl",
+      "rri",
+      "r1",
+      "c1",
+      "nn1",
+      "a0",
+      "vv1",
+      "r0n",
+      "adm1",
+      "q",
+      "vq1",
+      "sqq",
+    ].map((unit) => `a${unit.repeat(64)}`.slice(0, 64));
     for (const name of hostile) {
       const start = performance.now();
       for (let i = 0; i < 10; i++) validateUsername(name, policy);
