@@ -1,14 +1,15 @@
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import type * as cognito from "aws-cdk-lib/aws-cognito";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
-import * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { ENVIRONMENT_KEYS } from "../lambda/config.js";
+import { FUNCTION_BASE, roleWithOwnLogs } from "./function-base.js";
 
 /**
  * The four Cognito triggers the flow needs, by the name of their handler
@@ -126,21 +127,11 @@ export class TriggerFunctions extends Construct {
     };
 
     const make = (name: string, handler: string, needs: Needs) => {
-      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
-        retention: props.logRetention,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      // An explicit role instead of the AWS managed AWSLambdaBasicExecutionRole,
-      // whose logs:* grant covers every log group in the account.
-      const role = new iam.Role(this, `${name}Role`, {
-        assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
-        description: `cognito-passcode ${name} trigger`,
-      });
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-          resources: [logGroup.logGroupArn],
-        }),
+      const { logGroup, role } = roleWithOwnLogs(
+        this,
+        { logs: `${name}Logs`, role: `${name}Role` },
+        `cognito-passcode ${name} trigger`,
+        props.logRetention,
       );
       if (needs.ses) {
         role.addToPrincipalPolicy(
@@ -172,8 +163,7 @@ export class TriggerFunctions extends Construct {
         entry,
         handler,
         runtime: props.runtime,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: 256,
+        ...FUNCTION_BASE,
         // Cognito waits 5 seconds for a trigger; a longer timeout only hides failures.
         timeout: Duration.seconds(5),
         role,
@@ -181,13 +171,6 @@ export class TriggerFunctions extends Construct {
         environment: needs.codeSecret
           ? { ...environment, [ENVIRONMENT_KEYS.codeSecretArn]: props.codeSecret.secretArn }
           : environment,
-        bundling: {
-          forceDockerBundling: false,
-          minify: true,
-          sourceMap: false,
-          target: "node22",
-          format: nodejs.OutputFormat.CJS,
-        },
       });
     };
 

@@ -1,15 +1,16 @@
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import type * as cognito from "aws-cdk-lib/aws-cognito";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
-import * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { SWEEP_ENVIRONMENT_KEYS } from "../lambda/config.js";
+import { FUNCTION_BASE, roleWithOwnLogs } from "./function-base.js";
 
 /**
  * The DynamoDB actions `releaseOrphanedUsernames` needs on the table: the
@@ -52,19 +53,11 @@ export class UsernameSweep extends Construct {
 
   constructor(scope: Construct, id: string, props: UsernameSweepProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, "Logs", {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const role = new iam.Role(this, "Role", {
-      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
-      description: "cognito-passcode username sweep",
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        resources: [logGroup.logGroupArn],
-      }),
+    const { logGroup, role } = roleWithOwnLogs(
+      this,
+      { logs: "Logs", role: "Role" },
+      "cognito-passcode username sweep",
+      props.logRetention,
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -83,8 +76,7 @@ export class UsernameSweep extends Construct {
       entry: fileURLToPath(new URL("../lambda/username-sweep.ts", import.meta.url)),
       handler: "handler",
       runtime: props.runtime,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
+      ...FUNCTION_BASE,
       // One ListUsers per claim; Lambda's limit, for a registry of many names.
       timeout: Duration.minutes(15),
       role,
@@ -92,13 +84,6 @@ export class UsernameSweep extends Construct {
       environment: {
         [SWEEP_ENVIRONMENT_KEYS.tableName]: props.table.tableName,
         [SWEEP_ENVIRONMENT_KEYS.userPoolId]: props.userPool.userPoolId,
-      },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: false,
-        target: "node22",
-        format: nodejs.OutputFormat.CJS,
       },
     });
     this.rule = new events.Rule(this, "Schedule", {
