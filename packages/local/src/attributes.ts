@@ -1,3 +1,4 @@
+import { isValidEmail } from "@cognito-passcode/shared";
 import { CognitoError, invalidParameter, notAuthorized } from "./cognito-error.js";
 import type { LocalUser, UserStore } from "./users.js";
 
@@ -44,7 +45,7 @@ export function parseAttributes(
     }
     out[Name] = text;
   }
-  if (out.email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(out.email)) {
+  if (out.email !== undefined && !isSendableEmail(out.email)) {
     throw invalidParameter("Invalid email address format.");
   }
   for (const flag of ["email_verified", "phone_number_verified"]) {
@@ -68,11 +69,26 @@ export function checkWritable(names: Iterable<string>, writable: ReadonlySet<str
   }
 }
 
-const EMAIL_USERNAME = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/**
+ * True for an email value the stack stores and sends codes to: one that
+ * `isValidEmail` (`@cognito-passcode/shared`) accepts, with no white space
+ * around it. Everything else — a trailing dot, a quoted local part, an IP
+ * literal, quoted pairs, consecutive dots — is refused where it enters
+ * (SignUp, UpdateUserAttributes, AdminCreateUser, AdminUpdateUserAttributes),
+ * so no second spelling of one mailbox gets counters of its own. Cognito's
+ * own rule is undocumented; this one is stricter than RFC 5321 on purpose.
+ */
+export function isSendableEmail(value: string): boolean {
+  return !/\s/.test(value) && isValidEmail(value);
+}
 
-/** SignUp's and AdminCreateUser's check that the username is an email (the pool signs in by email). */
+/**
+ * SignUp's and AdminCreateUser's check that the username is an email (the
+ * pool signs in by email): {@link isSendableEmail}, else
+ * `InvalidParameterException: Username should be an email.`
+ */
 export function checkEmailUsername(username: string): void {
-  if (!EMAIL_USERNAME.test(username)) throw invalidParameter("Username should be an email.");
+  if (!isSendableEmail(username)) throw invalidParameter("Username should be an email.");
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  AdminCreateUserCommand,
   AdminGetUserCommand,
   AdminUpdateUserAttributesCommand,
   CognitoIdentityProviderClient,
@@ -9,7 +10,7 @@ import {
   UpdateUserAttributesCommand,
   VerifyUserAttributeCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { parseChallengeParameters } from "@cognito-passcode/shared";
+import { isValidEmail, parseChallengeParameters } from "@cognito-passcode/shared";
 import { CognitoUserAttribute, CognitoUserPool } from "amazon-cognito-identity-js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -815,6 +816,113 @@ describe("attempt limits on email verification codes (brute force across re-issu
         },
       ),
       { numRuns: 15 },
+    );
+  }, 60_000);
+});
+
+async function signUpAndSignInVerified(
+  s: LocalStack,
+  client: ReturnType<typeof sdkClient>,
+  email: string,
+) {
+  await signUp(s, email, client);
+  return signIn(s, client, email);
+}
+
+describe("email values the stack will not send to (spellings that would escape the per-mailbox counters)", () => {
+  const INVALID_EMAIL = {
+    name: "InvalidParameterException",
+    message: "Invalid email address format.",
+  };
+  const NOT_AN_EMAIL = {
+    name: "InvalidParameterException",
+    message: "Username should be an email.",
+  };
+  /** Each delivers (or claims to) to victim.new@example.com, and each had its own counters. */
+  const VARIANTS = [
+    "victim.new@example.com.",
+    '"victim.new"@example.com',
+    "victim.new@[127.0.0.1]",
+    '"victim\\.new"@example.com',
+    "victim\\.new@example.com",
+    '"victim.new\\"@example.com',
+    " victim.new@example.com",
+    "victim.new@example..com",
+    "victim..new@example.com",
+  ];
+
+  it.each(VARIANTS)(
+    "refuses %j on SignUp, UpdateUserAttributes, AdminCreateUser and AdminUpdateUserAttributes, and sends nothing",
+    async (variant) => {
+      const { stack, client } = await start();
+      const tokens = await signUpAndSignInVerified(stack, client, "sam@example.com");
+      const users = await userCount(stack);
+      await expect(signUpWith(stack, variant, {})).rejects.toMatchObject(NOT_AN_EMAIL);
+      await expect(signUpWith(stack, "kim@example.com", { email: variant })).rejects.toMatchObject(
+        INVALID_EMAIL,
+      );
+      await expect(update(stack, tokens.AccessToken!, { email: variant })).rejects.toMatchObject(
+        INVALID_EMAIL,
+      );
+      await expect(
+        adminClient(stack).send(
+          new AdminCreateUserCommand({
+            UserPoolId: stack.userPoolId,
+            Username: variant,
+            MessageAction: "SUPPRESS",
+          }),
+        ),
+      ).rejects.toMatchObject(NOT_AN_EMAIL);
+      await expect(
+        adminClient(stack).send(
+          new AdminCreateUserCommand({
+            UserPoolId: stack.userPoolId,
+            Username: "lee@example.com",
+            UserAttributes: [{ Name: "email", Value: variant }],
+            MessageAction: "SUPPRESS",
+          }),
+        ),
+      ).rejects.toMatchObject(INVALID_EMAIL);
+      await expect(
+        adminUpdate(stack, "sam@example.com", { email: variant, email_verified: "true" }),
+      ).rejects.toMatchObject(INVALID_EMAIL);
+      expect(await userCount(stack)).toBe(users);
+      expect((await userAttributes(stack, tokens.AccessToken!)).email).toBe("sam@example.com");
+      expect(stack.mailbox.messages(variant)).toHaveLength(0);
+      expect(stack.mailbox.messages("victim.new@example.com")).toHaveLength(0);
+    },
+  );
+
+  it("property: UpdateUserAttributes accepts an email exactly when shared's isValidEmail does and it has no white space", async () => {
+    const { stack, client } = await start({
+      pool: { attributesRequireVerificationBeforeUpdate: [] },
+    });
+    const tokens = await signUpAndSignInVerified(stack, client, "pat@example.com");
+    const spelling = fc.oneof(
+      fc.emailAddress(),
+      fc
+        .tuple(
+          fc.emailAddress(),
+          fc.constantFrom(".", " ", "\\", '"', "[", "]", "..", "(x)", "\u212a"),
+          fc.nat(),
+        )
+        .map(([email, extra, at]) => {
+          const i = at % (email.length + 1);
+          return email.slice(0, i) + extra + email.slice(i);
+        }),
+      fc.string({ maxLength: 40 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(spelling, async (email) => {
+        const answer = await update(stack, tokens.AccessToken!, { email }).then(
+          () => "ok",
+          (error: Error) => `${error.name}: ${error.message}`,
+        );
+        const valid = isValidEmail(email) && !/\s/.test(email);
+        if (valid) expect(answer).not.toBe(`InvalidParameterException: ${INVALID_EMAIL.message}`);
+        else expect(answer).toBe(`InvalidParameterException: ${INVALID_EMAIL.message}`);
+      }),
+      { numRuns: 150 },
     );
   }, 60_000);
 });
