@@ -77,52 +77,69 @@ class RollingCounter {
 }
 
 /**
+ * A limit per user and mailbox and one per mailbox whoever asks, checked and
+ * counted together. Addresses are counted by mailbox (`canonicalMailbox`).
+ */
+class MailboxLimits {
+  readonly #perUser: RollingCounter;
+  readonly #perMailbox: RollingCounter;
+
+  constructor(perUser: RollingLimit, perMailbox: RollingLimit) {
+    this.#perUser = new RollingCounter(perUser);
+    this.#perMailbox = new RollingCounter(perMailbox);
+  }
+
+  /** Throws `LimitExceededException` when either limit is used up. */
+  check(username: string, address: string, now: number): void {
+    const mailbox = canonicalMailbox(address);
+    if (this.#perUser.full(`${username}\n${mailbox}`, now) || this.#perMailbox.full(mailbox, now)) {
+      throw attemptLimitExceeded();
+    }
+  }
+
+  /** Counts one event against both limits. */
+  record(username: string, address: string, now: number): void {
+    const mailbox = canonicalMailbox(address);
+    this.#perUser.add(`${username}\n${mailbox}`, now);
+    this.#perMailbox.add(mailbox, now);
+  }
+}
+
+/**
  * The pool's attempt counters (see {@link ATTEMPT_LIMITS}). Each `check*`
  * throws `LimitExceededException` when a limit is used up; each `record*`
  * counts one event. Callers check before they compare a code, so a caller
  * over the limit learns nothing about the code, right or wrong.
  */
 export class AttemptLimits {
-  readonly #verifyPerUser = new RollingCounter(ATTEMPT_LIMITS.verifyFailuresPerUser);
-  readonly #verifyPerAddress = new RollingCounter(ATTEMPT_LIMITS.verifyFailuresPerAddress);
-  readonly #sendsPerUser = new RollingCounter(ATTEMPT_LIMITS.codeSendsPerUser);
-  readonly #sendsPerAddress = new RollingCounter(ATTEMPT_LIMITS.codeSendsPerAddress);
+  readonly #verify = new MailboxLimits(
+    ATTEMPT_LIMITS.verifyFailuresPerUser,
+    ATTEMPT_LIMITS.verifyFailuresPerAddress,
+  );
+  readonly #sends = new MailboxLimits(
+    ATTEMPT_LIMITS.codeSendsPerUser,
+    ATTEMPT_LIMITS.codeSendsPerAddress,
+  );
   readonly #confirmPerUser = new RollingCounter(ATTEMPT_LIMITS.confirmFailuresPerUser);
 
   /** Refuses a VerifyUserAttribute answer for `address` by `username` over either limit. */
   checkVerify(username: string, address: string, now: number): void {
-    const mailbox = canonicalMailbox(address);
-    if (
-      this.#verifyPerUser.full(`${username}\n${mailbox}`, now) ||
-      this.#verifyPerAddress.full(mailbox, now)
-    ) {
-      throw attemptLimitExceeded();
-    }
+    this.#verify.check(username, address, now);
   }
 
   /** Counts one wrong VerifyUserAttribute answer. */
   recordVerifyFailure(username: string, address: string, now: number): void {
-    const mailbox = canonicalMailbox(address);
-    this.#verifyPerUser.add(`${username}\n${mailbox}`, now);
-    this.#verifyPerAddress.add(mailbox, now);
+    this.#verify.record(username, address, now);
   }
 
   /** Refuses sending another email verification code to `address` for `username` over either limit. */
   checkSend(username: string, address: string, now: number): void {
-    const mailbox = canonicalMailbox(address);
-    if (
-      this.#sendsPerUser.full(`${username}\n${mailbox}`, now) ||
-      this.#sendsPerAddress.full(mailbox, now)
-    ) {
-      throw attemptLimitExceeded();
-    }
+    this.#sends.check(username, address, now);
   }
 
   /** Counts one email verification code sent. */
   recordSend(username: string, address: string, now: number): void {
-    const mailbox = canonicalMailbox(address);
-    this.#sendsPerUser.add(`${username}\n${mailbox}`, now);
-    this.#sendsPerAddress.add(mailbox, now);
+    this.#sends.record(username, address, now);
   }
 
   /** Refuses a ConfirmSignUp answer for `username` over the limit. */
