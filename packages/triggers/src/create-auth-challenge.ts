@@ -110,7 +110,7 @@ function recipientOf(
  *   the retry's answer).
  */
 export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChallengeHandler {
-  const placeholder = placeholderMasker(runtime.codeSecret);
+  const placeholder = placeholderMasker(runtime.codeSecret, runtime.allowedEmailDomains);
   return (event) =>
     guarded("CreateAuthChallenge", runtime.logger, async () => {
       const request = event.request;

@@ -1,3 +1,5 @@
+import { maskEmail } from "@cognito-passcode/shared";
+
 // What Create shows in place of a masked address for an identifier that is
 // not an address (a UUID typed as USERNAME). It must look like a real mask,
 // `c***@d***.tld`, drawn from roughly the distribution real masks follow:
@@ -8,12 +10,14 @@
 // measurement; what matters is that the common shapes are all covered:
 // - first character of a local part: letters, weighted like the initials of
 //   given names (j, m, s, a, c, d lead; q, u, x, y, z are rare), and digits
-//   about 5 in 100 (numeric mailboxes such as QQ's);
+//   10 in 212 of the weight, about 4.7 in 100 (numeric mailboxes such as QQ's);
 // - first character of a domain: dominated by the big providers (gmail,
 //   hotmail, outlook, yahoo, icloud, aol, gmx, web, orange, libero), with
 //   company domains spread over every letter, and a few digits (163.com);
 // - the last label: .com for about half (the providers above), then national
 //   providers and companies under country codes, and .net, .org, .edu, .io.
+// With signUp.allowedEmailDomains set, the domain is one of those instead
+// (real users who get a code can have no other), masked as maskEmail does.
 
 /** `[value, weight]` pairs, in a fixed order. */
 type Weights = readonly (readonly [string, number])[];
@@ -57,12 +61,29 @@ function pick(table: Weights, draw: number): string {
  * looks like a real mask, and one identifier gets the same placeholder on
  * every Lambda instance and every day, as a real user's sub always shows the
  * same mask; without the key no one can predict it.
+ *
+ * With `allowedDomains` (`signUp.allowedEmailDomains`, normalised), every
+ * real user who gets a code has an address on one of them, so the domain is
+ * drawn (by the same HMAC, uniformly, from the sorted list) from those and
+ * the placeholder is `maskEmail(<c>@<allowed domain>)`: with `acme.com`
+ * alone, always `?***@a***.com`, as every real user's mask. Without it, a
+ * placeholder from the general distribution would differ from every real
+ * mask almost always, and one request would tell a non-user apart.
  */
-export function placeholderMasker(secret: string): (identifier: string) => string {
+export function placeholderMasker(
+  secret: string,
+  allowedDomains?: ReadonlySet<string>,
+): (identifier: string) => string {
+  const domains =
+    allowedDomains && allowedDomains.size > 0 ? [...allowedDomains].sort() : undefined;
   return (identifier) => {
     const crypto = process.getBuiltinModule("node:crypto");
     const h = crypto.createHmac("sha256", secret).update(`placeholder:${identifier}`).digest();
     const local = pick(LOCAL_FIRST, h.readUInt32BE(0));
+    if (domains) {
+      const domain = domains[Math.floor((h.readUInt32BE(4) / 2 ** 32) * domains.length)]!;
+      return maskEmail(`${local}@${domain}`);
+    }
     const domain = pick(DOMAIN_FIRST, h.readUInt32BE(4));
     return `${local}***@${domain}***.${pick(TLD, h.readUInt32BE(8))}`;
   };

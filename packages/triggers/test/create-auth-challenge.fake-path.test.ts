@@ -108,10 +108,10 @@ describe("createAuthChallenge: the fake path", () => {
 
   it("derives the placeholder with a keyed hash: stable per identifier, and across instances with codeSecret", async () => {
     // Prepare
-    const codeSecret = "k".repeat(32);
+    const codeSecret = "k7Qw2pX9zR4mN8vB3cT6yH1jL5dF0sGa";
     const one = harness({ codeSecret });
     const two = harness({ codeSecret });
-    const other = harness({ codeSecret: "o".repeat(32) });
+    const other = harness({ codeSecret: "o2Lx8Rk4Pz6Wq1Ny9Mt3Hv5Jb7Cd0FsE" });
     const mask = async (h: ReturnType<typeof harness>, typed: string) =>
       (await create(h, ghost(typed))).response.publicChallengeParameters.email;
     // Act
@@ -191,6 +191,54 @@ describe("createAuthChallenge: the fake path", () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it("with allowedEmailDomains [acme.com], gives every identifier the only mask a real user can have, ?***@a***.com", async () => {
+    // Prepare: every real user of this deployment shows `?***@a***.com`, so a
+    // placeholder of any other shape would tell a non-user in one request.
+    const h = harness({ signUp: { allowedEmailDomains: ["acme.com"] } });
+    const real = await create(h, bySub("jane@acme.com"));
+    // Act
+    const masks: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const id = `${UUID.slice(0, 24)}${i.toString(16).padStart(12, "0")}`;
+      masks.push((await create(h, ghost(id))).response.publicChallengeParameters.email!);
+    }
+    // Assess
+    expect(real.response.publicChallengeParameters.email).toBe("j***@a***.com");
+    const unlike = masks.filter((m) => !/^[a-z0-9]\*\*\*@a\*\*\*\.com$/.test(m));
+    expect(unlike).toEqual([]);
+    // The local part's initial still varies as real users' do.
+    expect(new Set(masks.map((m) => m[0])).size).toBeGreaterThan(15);
+    expect(h.mailbox.map((m) => m.to)).toEqual(["jane@acme.com"]);
+  });
+
+  it("with several allowed domains, masks every placeholder as some allowed address, and uses each domain (property)", async () => {
+    // Prepare
+    const allowed = ["acme.com", "Beta.Example.CO.UK", "z9.io"];
+    const h = harness({ signUp: { allowedEmailDomains: allowed } });
+    const domainMasks = new Set(allowed.map((d) => maskEmail(`x@${d}`).split("@")[1]));
+    const seen = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 40 })),
+        async (typed) => {
+          fc.pre(typed.trim() !== "" && !isValidEmail(typed));
+          // Act
+          const p = (await create(h, ghost(typed))).response.publicChallengeParameters.email!;
+          // Assess: the mask of `<c>@<an allowed domain>`, as maskEmail writes it.
+          const [local, domain] = p.split("@");
+          expect(local).toMatch(/^[a-z0-9]\*\*\*$/);
+          expect(domainMasks).toContain(domain);
+          expect(
+            maskEmail(`${local![0]}@${allowed.find((d) => maskEmail(`x@${d}`).endsWith(domain!))}`),
+          ).toBe(p);
+          seen.add(domain!);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(seen).toEqual(domainMasks);
   });
 
   it("sends nothing to a user whose email moved outside allowedEmailDomains, and answers exactly as for an unknown user", async () => {
