@@ -160,18 +160,26 @@ function forward(
   });
 }
 
-/** One single-item call to the emulator, signed as dynalite wants (present, not valid). */
-async function call(target: string, operation: string, input: Json): Promise<Answer> {
+/**
+ * The headers of one DynamoDB JSON call to dynalite, which checks that a
+ * SigV4 signature is present, not that it is valid.
+ */
+export function dynaliteHeaders(operation: string, region: string): Record<string, string> {
   const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
+  return {
+    "content-type": "application/x-amz-json-1.0",
+    "x-amz-target": `${TARGET_PREFIX}${operation}`,
+    "x-amz-date": date,
+    authorization: `AWS4-HMAC-SHA256 Credential=local/${date.slice(0, 8)}/${region}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=${"0".repeat(64)}`,
+  };
+}
+
+/** One single-item call to the emulator. */
+async function call(target: string, operation: string, input: Json): Promise<Answer> {
   const forwarded = await forward(
     target,
     "/",
-    {
-      "content-type": "application/x-amz-json-1.0",
-      "x-amz-target": `${TARGET_PREFIX}${operation}`,
-      "x-amz-date": date,
-      authorization: `AWS4-HMAC-SHA256 Credential=local/${date.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=${"0".repeat(64)}`,
-    },
+    dynaliteHeaders(operation, "us-east-1"),
     Buffer.from(JSON.stringify(input)),
   );
   const text = forwarded.raw.toString("utf8");

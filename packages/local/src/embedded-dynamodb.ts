@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
-import { startTransactionFront } from "./dynamodb-transactions.js";
+import { dynaliteHeaders, startTransactionFront } from "./dynamodb-transactions.js";
 import { guardServer } from "./host-check.js";
 import { lazyClient } from "./lazy-client.js";
 import { closeServer, endpointOf, listen } from "./net.js";
@@ -73,15 +73,9 @@ export async function startEmbeddedDynamoDb(
  * DynamoDB SDK before the first request needs it.
  */
 async function createTable(endpoint: string, region: string): Promise<void> {
-  const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
   const response = await fetch(`${endpoint}/`, {
     method: "POST",
-    headers: {
-      "Content-Type": "application/x-amz-json-1.0",
-      "X-Amz-Target": "DynamoDB_20120810.CreateTable",
-      "X-Amz-Date": date,
-      Authorization: `AWS4-HMAC-SHA256 Credential=local/${date.slice(0, 8)}/${region}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=${"0".repeat(64)}`,
-    },
+    headers: dynaliteHeaders("CreateTable", region),
     body: JSON.stringify({
       TableName: TABLE_NAME,
       AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
