@@ -182,7 +182,8 @@ export interface PasscodeTriggersOptions {
     allowedEmailDomains?: readonly string[];
   };
   /**
-   * A secret of at least 32 characters, the same for every instance of Create
+   * A secret of at least 32 characters, 8 of them distinct (a repeated
+   * letter or short pattern is refused), the same for every instance of Create
    * and Verify, kept in a secret store (an AWS Secrets Manager secret read
    * once per cold start; generate one with `openssl rand -base64 48`).
    * Required by `createPasscodeTriggers`, `createCreateAuthChallengeHandler`

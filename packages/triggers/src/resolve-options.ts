@@ -292,6 +292,11 @@ const GET_A_CODE_SECRET =
  * on every instance the placeholder would vary while a real user's mask does
  * not, telling a user's sub from a non-user). At least 32 characters: so that
  * even a hex string carries 128 bits, and a password-like value is refused.
+ * And at least 8 distinct characters: a long run of one letter or a short
+ * pattern repeated (`"x".repeat(32)`) is as guessable as its pattern; a
+ * random secret has 8 distinct ones (32 random hex digits: all but about 1
+ * in 28 million; base64 of 48 random bytes, as the local stack draws: all
+ * but 1 in 10^52).
  */
 export function resolveCodeSecret(options: PasscodeTriggersOptions): string {
   const secret: unknown = options.codeSecret;
@@ -300,6 +305,9 @@ export function resolveCodeSecret(options: PasscodeTriggersOptions): string {
   }
   if (typeof secret !== "string" || secret.length < 32) {
     fail("codeSecret", `must be a string of at least 32 characters: ${GET_A_CODE_SECRET}`);
+  }
+  if (new Set(secret).size < 8) {
+    fail("codeSecret", `must have at least 8 distinct characters: ${GET_A_CODE_SECRET}`);
   }
   return secret;
 }

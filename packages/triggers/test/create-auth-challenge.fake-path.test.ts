@@ -342,7 +342,7 @@ describe("createAuthChallenge: the fake path", () => {
         tld,
         fc.uuid(),
         fc.boolean(),
-        fc.option(fc.constant("s".repeat(32)), { nil: undefined }),
+        fc.option(fc.constant("Sx9-fake-path-secret-0123456789ab"), { nil: undefined }),
         async (l, d, t, uuid, throttled, codeSecret) => {
           // Prepare
           const options: Partial<PasscodeTriggersOptions> = {
@@ -476,7 +476,7 @@ describe("createAuthChallenge: one mailbox, one throttle", () => {
 describe("Verify and Define on the fake path", () => {
   it("Verify refuses a right code once the user's domain is no longer allowed", async () => {
     // Prepare: a code sent while example.com was allowed, checked by triggers that no longer allow it
-    const codeSecret = "c".repeat(32);
+    const codeSecret = "c0de-Secret-for-the-fake-path-5678";
     const user = bySub("uma@example.com");
     const users = [user];
     const before = harness({ codeSecret, users, signUp: { allowedEmailDomains: ["example.com"] } });

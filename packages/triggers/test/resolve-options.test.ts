@@ -108,6 +108,15 @@ const cases: [string, unknown, RegExp?][] = [
     /^codeSecret must be a string of at least 32 characters: /,
   ],
   ["codeSecret", { ...valid, codeSecret: "s".repeat(31) }],
+  // Long enough but not a secret: one letter, or a short pattern, repeated.
+  [
+    "codeSecret",
+    { ...valid, codeSecret: "x".repeat(32) },
+    /^codeSecret must have at least 8 distinct characters: .*openssl rand -base64 48/,
+  ],
+  ["codeSecret", { ...valid, codeSecret: "ab".repeat(32) }],
+  ["codeSecret", { ...valid, codeSecret: "passwor".repeat(10) }],
+  ["codeSecret", { ...valid, codeSecret: "0123456".repeat(5) }],
   ["codeSecret", { ...valid, codeSecret: 42 }],
   ["codeSecret", { ...valid, codeSecret: undefined }, /^codeSecret is required: /],
   ["now", { ...valid, now: 5 }],
@@ -191,6 +200,32 @@ describe("options validation", () => {
     expect(typeof createPostAuthenticationHandler(omitted as PasscodeTriggersOptions)).toBe(
       "function",
     );
+  });
+
+  it("accepts a codeSecret of 32+ characters with 8 distinct ones: the test helpers', and every one the local stack draws", async () => {
+    // Prepare
+    const { randomBytes } = await import("node:crypto");
+    const { TEST_CODE_SECRET } = await import("./support/harness.js");
+    const secrets = [
+      codeSecret,
+      TEST_CODE_SECRET,
+      "01234567".repeat(4),
+      // As the local stack draws one at every start (default-triggers.ts).
+      ...Array.from({ length: 2000 }, () => randomBytes(48).toString("base64")),
+      // As `openssl rand -hex 16` would give: 32 hex characters.
+      ...Array.from({ length: 500 }, () => randomBytes(16).toString("hex")),
+    ];
+    // Act
+    const refused = secrets.filter((secret) => {
+      try {
+        createPasscodeTriggers({ ...valid, codeSecret: secret });
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    // Assess
+    expect(refused).toEqual([]);
   });
 
   it("accepts a custom: attribute for the username, and only that", () => {

@@ -106,12 +106,12 @@ describe("verifyAuthChallenge: CODE", () => {
   it("keys the digest with codeSecret: a different secret refuses the right code", async () => {
     // Prepare
     const user = knownUser();
-    const h = harness({ users: [user], codeSecret: "s".repeat(32) });
+    const h = harness({ users: [user], codeSecret: "s3cr3t-S-for-the-digest-0123456789" });
     const { params, code } = await issue(h, user);
     const other = createVerifyAuthChallengeHandler({
       email: { from: "no-reply@example.com" },
       throttle: false,
-      codeSecret: "t".repeat(32),
+      codeSecret: "t0ther-T-for-the-digest-0123456789",
       now: () => h.clock.now,
       logger: { debug() {}, info() {}, warn() {}, error() {} },
     });
