@@ -84,13 +84,11 @@ type CorsHeaders = Record<string, string>;
 export function createCognitoServer(pool: PoolContext, documents: Documents): Server {
   const server = createServer((req, res) => {
     const origin = header(req, "origin");
-    if (
-      !isAllowedHost(req.headers.host, pool.config.host) ||
-      (origin !== undefined && !pool.config.corsOrigins.has(origin))
-    ) {
+    const hostAllowed = isAllowedHost(req.headers.host, pool.config.host);
+    if (!hostAllowed || (origin !== undefined && !pool.config.corsOrigins.has(origin))) {
       // Grant nothing: a rebound name or a foreign page learns only "403".
       req.resume();
-      const message = isAllowedHost(req.headers.host, pool.config.host)
+      const message = hostAllowed
         ? "Origin not allowed: start the local stack with --cors-origin <origin> (cors.origins) to let a page call it"
         : "Host not allowed: the local stack only answers loopback host names";
       send(
