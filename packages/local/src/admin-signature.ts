@@ -95,13 +95,18 @@ function parseAuthorization(
   return { credential, signedHeaders, signature };
 }
 
+/** `ms` as an X-Amz-Date: ISO 8601 basic format, `YYYYMMDDTHHMMSSZ`. */
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
+}
+
 function parseAmzDate(value: string): number | undefined {
   const m = AMZ_DATE.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
   const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
   // Reject calendar overflow (e.g. month 13 rolling into the next year).
-  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "") === value ? ms : undefined;
+  return stamp(ms) === value ? ms : undefined;
 }
 
 function sameText(a: string, b: string): boolean {
@@ -202,7 +207,6 @@ export async function verifyAdminSignature(
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${shortDate.slice(0, 16)}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
     );
   }
-  const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
   if (signedAt < now - MAX_CLOCK_SKEW_MS) {
     throw invalidSignature(
       `Signature expired: ${amzDate} is now earlier than ${stamp(now - MAX_CLOCK_SKEW_MS)} (${stamp(now)} - 15 min.)`,
