@@ -1,4 +1,8 @@
-import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type {
+  CognitoIdentityProviderClient,
+  UserType,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { normalizeUsername } from "@cognito-passcode/shared";
 import { fail } from "./resolve-options.js";
 import type { UsernameRegistry } from "./store.js";
 
@@ -33,8 +37,9 @@ export interface ReleaseOrphanedUsernamesOptions {
    * The username attribute, e.g. `"custom:username"`. When given, the sweep
    * also releases a live user's extra claims: names a registry from before
    * owner records let one user collect (several sessions answered at once).
-   * A claim is extra when its owner's attribute is set to another name and
-   * the owner record does not name it either; the user keeps the name their
+   * A claim is extra when its owner's attribute, normalised as names are
+   * (`Alice` is `alice`), is set to another name and the owner record does
+   * not name it either; the user keeps the name their
    * attribute shows. Users without the attribute keep every claim (they may
    * be choosing a name right now). An extra claim is released with
    * `registry.releaseExtra`, which deletes it only while the owner record
@@ -63,8 +68,10 @@ export interface ReleaseOrphanedUsernamesResult {
   /** Orphaned and extra claims released (0 on a dry run). */
   released: number;
   /**
-   * Claims skipped because Cognito or the registry answered with an error:
-   * they are kept, and the next run looks at them again. Alarm on this.
+   * Claims skipped because Cognito or the registry answered with an error or
+   * without a clear answer (no `Users` list, or still a `PaginationToken`
+   * after 10 pages): they are kept, and the next run looks at them again.
+   * Alarm on this.
    */
   failed: number;
 }
@@ -77,8 +84,10 @@ export interface ReleaseOrphanedUsernamesResult {
  * `Filter: sub = "<sub>"`, one call per claim; a disabled or unconfirmed user
  * still exists and keeps its name), and releases the claims whose owner is
  * gone. A claim is released only on Cognito's clear answer that no user has
- * that `sub`, and only once it is older than `minAgeMs` (an hour by default);
- * any error keeps the claim (fail closed) and counts in `failed`.
+ * that `sub` (a page listing nobody, with no `PaginationToken`; a page with no
+ * match but a token is followed, up to 10 pages), and only once it is older
+ * than `minAgeMs` (an hour by default); any error or unclear answer keeps the
+ * claim (fail closed) and counts in `failed`.
  * The release itself is conditioned on the owner still holding the name, so a
  * name released and claimed again meanwhile is left alone; an extra claim's
  * release (`releaseExtra`) also on the owner record not naming it.
@@ -131,21 +140,19 @@ export async function releaseOrphanedUsernames(
     }
     let extra = false;
     try {
-      const { Users } = await cognito.send(
-        new sdk.ListUsersCommand({
-          UserPoolId: userPoolId,
-          Filter: `sub = "${owner.replace(/[\\"]/g, "\\$&")}"`,
-          Limit: 1,
-          AttributesToGet: attribute ? ["sub", attribute] : ["sub"],
-        }),
-      );
-      // Only an answer that is an empty list means "no such user".
-      if (!Array.isArray(Users)) continue;
-      if (Users.length > 0) {
+      const found = await findOwner(cognito, sdk, userPoolId, owner, attribute);
+      if (found === "unknown") {
+        // No clear answer (a page with no match but a token, pages without
+        // end, a malformed answer): keep the claim and say so.
+        result.failed++;
+        continue;
+      }
+      if (found !== "gone") {
         const shown = attribute
-          ? Users[0]?.Attributes?.find((a) => a.Name === attribute)?.Value
+          ? found.Attributes?.find((a) => a.Name === attribute)?.Value
           : undefined;
-        if (!shown || shown === username) continue;
+        // Claims hold the normalised name; an admin may have written `Alice`.
+        if (!shown || normalizeUsername(shown) === username) continue;
         if ((await registry.usernameOf(owner)) === username) continue;
         extra = true;
         result.extra++;
@@ -163,6 +170,42 @@ export async function releaseOrphanedUsernames(
     }
   }
   return result;
+}
+
+/** Pages of one filtered `ListUsers` the sweep reads before giving up on a claim (kept, counted as failed). */
+const MAX_LIST_PAGES = 10;
+
+/**
+ * The user whose `sub` is `owner`: the first one `ListUsers` lists, `"gone"`
+ * only when a page lists none and carries no `PaginationToken` (Cognito may
+ * answer a filtered page with no match and a token: the user may be on a
+ * later page), else `"unknown"` (an answer without a `Users` list, or still
+ * a token after {@link MAX_LIST_PAGES} pages).
+ */
+async function findOwner(
+  cognito: CognitoIdentityProviderClient,
+  sdk: typeof import("@aws-sdk/client-cognito-identity-provider"),
+  userPoolId: string,
+  owner: string,
+  attribute: string | undefined,
+): Promise<UserType | "gone" | "unknown"> {
+  let token: string | undefined;
+  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+    const { Users, PaginationToken } = await cognito.send(
+      new sdk.ListUsersCommand({
+        UserPoolId: userPoolId,
+        Filter: `sub = "${owner.replace(/[\\"]/g, "\\$&")}"`,
+        Limit: 1,
+        AttributesToGet: attribute ? ["sub", attribute] : ["sub"],
+        ...(token === undefined ? {} : { PaginationToken: token }),
+      }),
+    );
+    if (!Array.isArray(Users)) return "unknown";
+    if (Users.length > 0) return Users[0] as UserType;
+    if (typeof PaginationToken !== "string" || PaginationToken === "") return "gone";
+    token = PaginationToken;
+  }
+  return "unknown";
 }
 
 function checkOptions(options: ReleaseOrphanedUsernamesOptions) {

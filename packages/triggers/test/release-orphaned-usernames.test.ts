@@ -119,3 +119,132 @@ describe("releaseOrphanedUsernames and renameUsername", () => {
     expect(error).toMatchObject({ code: "CONFIGURATION_ERROR", details: { field: "registry" } });
   });
 });
+
+describe("releaseOrphanedUsernames: only a clear answer releases", () => {
+  const U = "33333333-3333-4333-8333-333333333333";
+  const W = "44444444-4444-4444-8444-444444444444";
+  const pool = "eu-west-1_AbCdEf123";
+  type Page = { Users?: unknown[]; PaginationToken?: string };
+  /** A Cognito whose ListUsers answers `pages` in turn (the last one again after), recording each request. */
+  function listing(pages: Page[]) {
+    const requests: { PaginationToken?: string; Filter?: string }[] = [];
+    const cognito = {
+      send: async (command: { input: { PaginationToken?: string; Filter?: string } }) => {
+        requests.push(command.input);
+        return pages[Math.min(requests.length - 1, pages.length - 1)];
+      },
+    } as never;
+    return { cognito, requests };
+  }
+  const alive = (attributes: Record<string, string>) => ({
+    Users: [
+      {
+        Attributes: Object.entries({ sub: U, ...attributes }).map(([Name, Value]) => ({
+          Name,
+          Value,
+        })),
+      },
+    ],
+  });
+
+  it("keeps a claim when ListUsers answers an empty page with a PaginationToken, every time", async () => {
+    // Prepare: Cognito's filtered ListUsers may answer a page with no match and a token.
+    const store = memoryStore();
+    await store.claim("alice", U);
+    const { cognito } = listing([{ Users: [], PaginationToken: "more" }]);
+    // Act
+    const result = await releaseOrphanedUsernames({
+      cognito,
+      userPoolId: pool,
+      registry: store,
+      minAgeMs: 0,
+    });
+    // Assess: not "gone": kept, and counted so an alarm sees it.
+    expect(result).toMatchObject({ scanned: 1, orphaned: 0, released: 0, failed: 1 });
+    expect(await store.ownerOf("alice")).toBe(U);
+    expect(await store.claim("alice", W)).toEqual({ status: "taken" });
+  });
+
+  it("follows the PaginationToken: a user on a later page keeps the claim, and the same filter is asked", async () => {
+    // Prepare
+    const store = memoryStore();
+    await store.claim("alice", U);
+    const { cognito, requests } = listing([
+      { Users: [], PaginationToken: "p2" },
+      { Users: [], PaginationToken: "p3" },
+      alive({}),
+    ]);
+    // Act
+    const result = await releaseOrphanedUsernames({
+      cognito,
+      userPoolId: pool,
+      registry: store,
+      minAgeMs: 0,
+    });
+    // Assess
+    expect(result).toMatchObject({ scanned: 1, orphaned: 0, released: 0, failed: 0 });
+    expect(await store.ownerOf("alice")).toBe(U);
+    expect(requests.map((r) => r.PaginationToken)).toEqual([undefined, "p2", "p3"]);
+    expect(new Set(requests.map((r) => r.Filter)).size).toBe(1);
+  });
+
+  it("releases a claim only when the last page is empty and has no token", async () => {
+    // Prepare
+    const store = memoryStore();
+    await store.claim("alice", U);
+    const { cognito } = listing([{ Users: [], PaginationToken: "p2" }, { Users: [] }]);
+    // Act
+    const result = await releaseOrphanedUsernames({
+      cognito,
+      userPoolId: pool,
+      registry: store,
+      minAgeMs: 0,
+    });
+    // Assess
+    expect(result).toMatchObject({ scanned: 1, orphaned: 1, released: 1, failed: 0 });
+    expect(await store.ownerOf("alice")).toBeUndefined();
+  });
+
+  it.each(["Alice", " alice ", "ALICE", "ａｌｉｃｅ"])(
+    "keeps a user's only claim `alice` when an admin wrote the attribute as %j",
+    async (shown) => {
+      // Prepare: a claim from before owner records (no owner#<sub>), so only
+      // the attribute says it is the user's name.
+      const store = memoryStore();
+      (store.names as Map<string, string>).set("alice", U);
+      const { cognito } = listing([alive({ "custom:username": shown })]);
+      // Act
+      const result = await releaseOrphanedUsernames({
+        cognito,
+        userPoolId: pool,
+        registry: store,
+        attribute: "custom:username",
+        minAgeMs: 0,
+      });
+      // Assess
+      expect(result).toMatchObject({ scanned: 1, extra: 0, released: 0, failed: 0 });
+      expect(await store.ownerOf("alice")).toBe(U);
+      expect(await store.claim("alice", W)).toEqual({ status: "taken" });
+    },
+  );
+
+  it("still releases a live user's extra claim when the attribute names another name in any case", async () => {
+    // Prepare: U's name is alice (attribute `Alice`); bob is a legacy extra claim.
+    const store = memoryStore();
+    await store.claim("alice", U);
+    (store.names as Map<string, string>).set("bob", U);
+    const { cognito } = listing([alive({ "custom:username": "Alice" })]);
+    // Act
+    const result = await releaseOrphanedUsernames({
+      cognito,
+      userPoolId: pool,
+      registry: store,
+      attribute: "custom:username",
+      minAgeMs: 0,
+    });
+    // Assess
+    expect(result).toMatchObject({ scanned: 2, extra: 1, released: 1, failed: 0 });
+    expect(await store.ownerOf("alice")).toBe(U);
+    expect(await store.ownerOf("bob")).toBeUndefined();
+  });
+});
