@@ -27,6 +27,17 @@ function codeDigest(address: string, code: string): Buffer {
   return createHash("sha256").update(`${address.toLowerCase()}\n${code}`).digest();
 }
 
+/**
+ * Whether `address` is `user`'s verified email: such a user owns its mailbox
+ * for the attempt limits (see `ATTEMPT_LIMITS`), whatever other accounts do.
+ */
+function holdsVerified(user: LocalUser, address: string): boolean {
+  return (
+    user.attributes.email_verified === "true" &&
+    user.attributes.email?.toLowerCase() === address.toLowerCase()
+  );
+}
+
 /** The only attribute the local stack verifies; anything else is refused. */
 export function requireEmailAttribute(name: string): void {
   if (name !== "email") {
@@ -37,8 +48,10 @@ export function requireEmailAttribute(name: string): void {
 /**
  * Emails a fresh six-digit code to `address` through the embedded SES and keeps
  * its digest, bound to that address, on the user (replacing any earlier code).
- * Throws `LimitExceededException` when the user or the address has had its
- * codes for the hour (`ATTEMPT_LIMITS.codeSendsPerUser`, `codeSendsPerAddress`).
+ * Throws `LimitExceededException` when the user has had its codes for the
+ * address for the hour (`ATTEMPT_LIMITS.codeSendsPerUser`), or, unless the
+ * user owns the address's mailbox, when the accounts that do not own it have
+ * had theirs (`codeSendsPerAddress`).
  */
 export async function sendEmailVerificationCode(
   pool: PoolContext,
@@ -46,8 +59,9 @@ export async function sendEmailVerificationCode(
   address: string,
 ): Promise<EmailCodeDelivery> {
   const now = pool.clock.now();
-  pool.limits.checkSend(user.username, address, now);
-  pool.limits.recordSend(user.username, address, now);
+  const verified = holdsVerified(user, address);
+  pool.limits.checkSend(user.username, address, now, verified);
+  pool.limits.recordSend(user.username, address, now, verified);
   const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
   pool.users.update(
     user,
@@ -118,7 +132,7 @@ export async function applyAttributeChanges(
     pool.config.emailRequiresVerificationBeforeUpdate &&
     user.attributes.email_verified === "true"
   ) {
-    pool.limits.checkSend(user.username, newEmail, now);
+    pool.limits.checkSend(user.username, newEmail, now, false);
     // `email_verified` in the same call speaks of the new address, which is unverified by definition.
     const { email: _pending, email_verified: _flag, ...rest } = changes;
     pool.users.update(
@@ -131,7 +145,7 @@ export async function applyAttributeChanges(
     );
     return [await sendEmailVerificationCode(pool, user, newEmail)];
   }
-  if (pool.config.autoVerifyEmail) pool.limits.checkSend(user.username, newEmail, now);
+  if (pool.config.autoVerifyEmail) pool.limits.checkSend(user.username, newEmail, now, false);
   pool.users.update(
     user,
     (u) => {
@@ -150,9 +164,10 @@ export async function applyAttributeChanges(
  * one to verify (the pending one, else the current one). On a right code the
  * address becomes the user's email, verified.
  *
- * Wrong answers count per user and address and per address across users,
- * whatever code was outstanding (`ATTEMPT_LIMITS.verifyFailuresPerUser`,
- * `verifyFailuresPerAddress`): over either limit the answer is refused with
+ * Wrong answers count per user and address and, for every user but the
+ * address's owner, per address across users, whatever code was outstanding
+ * (`ATTEMPT_LIMITS.verifyFailuresPerUser`, `verifyFailuresPerAddress`): over
+ * a limit that applies the answer is refused with
  * `LimitExceededException` before the code is compared, so re-requesting
  * codes buys no extra guesses. A code is also forgotten after five wrong answers.
  */
@@ -161,9 +176,10 @@ export function verifyEmailCode(pool: PoolContext, user: LocalUser, code: string
   const record = user.emailVerification;
   const target = user.pendingEmail ?? user.attributes.email;
   if (target === undefined) throw codeMismatch();
-  pool.limits.checkVerify(user.username, target, now);
+  const verified = holdsVerified(user, target);
+  pool.limits.checkVerify(user.username, target, now, verified);
   const mismatch = () => {
-    pool.limits.recordVerifyFailure(user.username, target, now);
+    pool.limits.recordVerifyFailure(user.username, target, now, verified);
     return codeMismatch();
   };
   if (!record || record.address.toLowerCase() !== target.toLowerCase()) {

@@ -752,16 +752,16 @@ describe("attempt limits on email verification codes (brute force across re-issu
     expect(stack.mailbox.messages("sam.new@example.com")).toHaveLength(5);
   });
 
-  it("counts wrong answers per address across users: twenty an hour, whoever guesses", async () => {
-    // Prepare: three accounts that all hold the victim's address pending
+  it("counts the wrong answers of accounts other than the address's owner together: twenty an hour, whoever guesses", async () => {
+    // Prepare: the owner (first to be sent a code for the address) and three more accounts
     const { stack } = await start();
     const victim = "victim@example.com";
-    const attackers = [];
-    for (const name of ["m1", "m2", "m3"]) {
-      attackers.push(await withPending(stack, `${name}@example.com`, victim));
+    const accounts = [];
+    for (const name of ["m0", "m1", "m2", "m3"]) {
+      accounts.push(await withPending(stack, `${name}@example.com`, victim));
     }
-    // Act: the first two spend their own budgets (ten each)
-    for (const attacker of attackers.slice(0, 2)) {
+    // Act: two non-owners spend their own budgets (ten each)
+    for (const attacker of accounts.slice(1, 3)) {
       for (let i = 0; i < 10; i++) {
         if (i === 5) await attacker.resend();
         await expect(attacker.verify(`wrong${i}`)).rejects.toMatchObject({
@@ -769,30 +769,77 @@ describe("attempt limits on email verification codes (brute force across re-issu
         });
       }
     }
-    // Assess: the third, with its own budget untouched, is refused: the address's is spent
+    // Assess: the fourth, with its own budget untouched, is refused: the shared one is spent
     const code = await stack.mailbox.latestCode(victim);
-    await expect(attackers[2]!.verify(code)).rejects.toMatchObject(LIMITED);
-    expect((await userAttributes(stack, attackers[2]!.token)).email).toBe("m3@example.com");
+    await expect(accounts[3]!.verify(code)).rejects.toMatchObject(LIMITED);
+    expect((await userAttributes(stack, accounts[3]!.token)).email).toBe("m3@example.com");
   });
 
-  it("property: whatever users do against one address within an hour, at most ten wrong answers per user and twenty in all are checked, five codes per user and ten in all are sent, and none verifies", async () => {
+  it("the owner of an address (the first account sent a code for it) is held only to its own budgets: accounts that pile on afterwards cannot lock it out", async () => {
+    // Prepare: the victim asks for their new address first; then three accounts claim it too
+    const { stack } = await start();
+    const target = "victim.new@example.com";
+    const victim = await withPending(stack, "victim@example.com", target);
+    const code = await stack.mailbox.latestCode(target);
+    const attackers = [];
+    for (const name of ["m1", "m2", "m3"]) {
+      attackers.push(await withPending(stack, `${name}@example.com`, target));
+    }
+    // Act: they spend every budget they can, for the address and a +tag of its mailbox
+    for (const attacker of attackers) {
+      for (let i = 0; i < 12; i++) {
+        if (i % 5 === 4) await attacker.resend().catch(() => undefined);
+        await attacker.verify(`00000${i % 10}`).catch(() => undefined);
+      }
+    }
+    const tagged = await withPending(stack, "m4@example.com", "victim.new+x@example.com");
+    for (let i = 0; i < 4; i++) await tagged.resend().catch(() => undefined);
+    // Assess: the victim can still have a code sent and verify with it
+    await victim.resend();
+    const fresh = await stack.mailbox.latestCode(target);
+    expect(fresh).not.toBe(code);
+    await victim.verify(fresh);
+    expect(await userAttributes(stack, victim.token)).toMatchObject({
+      email: target,
+      email_verified: "true",
+    });
+    // ... while the attackers' wrong answers stayed within the shared budget.
+    const limited = await Promise.all(
+      attackers.map((a) =>
+        a.verify("123456").then(
+          () => "ok",
+          (e: Error) => e.name,
+        ),
+      ),
+    );
+    expect(limited).toEqual([
+      "LimitExceededException",
+      "LimitExceededException",
+      "LimitExceededException",
+    ]);
+  });
+
+  it("property: whatever other accounts do against an address within an hour, its owner's right code within the owner's own budgets is accepted; at most ten wrong answers and five codes per user, twenty and ten for the others together, thirty and fifteen in all", async () => {
     const { stack } = await start();
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ who: fc.integer({ min: 0, max: 2 }), resend: fc.boolean() }), {
+        fc.array(fc.record({ who: fc.integer({ min: 0, max: 3 }), resend: fc.boolean() }), {
           minLength: 1,
           maxLength: 80,
         }),
         async (actions) => {
           run++;
-          const victim = `victim${run}@example.com`;
-          const users = [];
-          for (let i = 0; i < 3; i++) {
-            users.push(await withPending(stack, `p${run}u${i}@example.com`, victim));
+          const target = `victim${run}@example.com`;
+          // users[0] claims the address first: its owner
+          const users = [await withPending(stack, `p${run}u0@example.com`, target)];
+          let code = await stack.mailbox.latestCode(target);
+          for (let i = 1; i < 4; i++) {
+            users.push(await withPending(stack, `p${run}u${i}@example.com`, target));
           }
-          const mismatches = [0, 0, 0];
-          const sends = [1, 1, 1];
+          let wrongOnCode = 0;
+          const mismatches = [0, 0, 0, 0];
+          const sends = [1, 1, 1, 1];
           for (const [n, { who, resend }] of actions.entries()) {
             const user = users[who]!;
             const answer = await (resend ? user.resend() : user.verify(`guess${n}`)).then(
@@ -802,22 +849,48 @@ describe("attempt limits on email verification codes (brute force across re-issu
             if (resend) {
               expect(["ok", "LimitExceededException"]).toContain(answer);
               if (answer === "ok") sends[who]!++;
+              if (answer === "ok" && who === 0) {
+                code = await stack.mailbox.latestCode(target);
+                wrongOnCode = 0;
+              }
             } else {
               expect(["CodeMismatchException", "LimitExceededException"]).toContain(answer);
               if (answer === "CodeMismatchException") mismatches[who]!++;
+              if (answer === "CodeMismatchException" && who === 0) wrongOnCode++;
             }
           }
-          for (let i = 0; i < 3; i++) {
+          // The owner is held only to its own budgets, whatever the others did.
+          if (sends[0]! < 5) {
+            await users[0]!.resend();
+            code = await stack.mailbox.latestCode(target);
+            wrongOnCode = 0;
+            sends[0]!++;
+          }
+          if (mismatches[0]! < 10 && wrongOnCode < 5) {
+            await users[0]!.verify(code);
+            expect(await userAttributes(stack, users[0]!.token)).toMatchObject({
+              email: target,
+              email_verified: "true",
+            });
+          }
+          for (let i = 0; i < 4; i++) {
             expect(mismatches[i]).toBeLessThanOrEqual(10);
             expect(sends[i]).toBeLessThanOrEqual(5);
           }
-          expect(mismatches.reduce((a, b) => a + b)).toBeLessThanOrEqual(20);
-          expect(stack.mailbox.messages(victim).length).toBeLessThanOrEqual(10);
+          const others = (counts: number[]) => counts.slice(1).reduce((x, y) => x + y);
+          expect(others(mismatches)).toBeLessThanOrEqual(20);
+          expect(others(sends)).toBeLessThanOrEqual(10);
+          expect(mismatches.reduce((x, y) => x + y)).toBeLessThanOrEqual(30);
+          expect(stack.mailbox.messages(target).length).toBeLessThanOrEqual(15);
+          // Nobody else verified the address.
+          for (const user of users.slice(1)) {
+            expect((await userAttributes(stack, user.token)).email).not.toBe(target);
+          }
         },
       ),
       { numRuns: 15 },
     );
-  }, 60_000);
+  }, 120_000);
 });
 
 async function signUpAndSignInVerified(
