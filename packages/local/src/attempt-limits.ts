@@ -27,9 +27,9 @@ export interface RollingLimit {
  * (the claim lasts until an hour after that user's last send) — is held only
  * to the per-user limits, so other accounts cannot spend its budget; the
  * shared limits bound everyone else. So at most `verifyFailuresPerAddress`
- * plus two owners' `verifyFailuresPerUser` wrong answers (40) are checked per
- * mailbox in any hour, 30 while one claim lasts. Counters live in memory: a
- * restart clears them.
+ * plus two claimants' `verifyFailuresPerUser` wrong answers (40) are checked
+ * per mailbox in any hour from accounts that do not hold it verified, 30
+ * while one claim lasts. Counters live in memory: a restart clears them.
  */
 export const ATTEMPT_LIMITS = Object.freeze({
   verifyFailuresPerUser: Object.freeze({ limit: 10, windowMs: HOUR }),

@@ -46,7 +46,8 @@ export const updateUserAttributes: Operation = async (pool, input) => {
 /**
  * `GetUserAttributeVerificationCode`: emails a code to the pending email, else
  * the current one; `LimitExceededException` beyond five codes per user and
- * address, or ten per address, an hour (see `ATTEMPT_LIMITS`).
+ * address, or, unless the user owns the address, ten per address to the
+ * users who do not, an hour (see `ATTEMPT_LIMITS`).
  */
 export const getUserAttributeVerificationCode: Operation = async (pool, input) => {
   const { user } = await currentUser(pool, input);
@@ -59,8 +60,9 @@ export const getUserAttributeVerificationCode: Operation = async (pool, input) =
 /**
  * `VerifyUserAttribute`: a right code verifies the address it was sent to and
  * applies a pending one; `LimitExceededException`, before any comparison,
- * beyond ten wrong answers per user and address, or twenty per address, an
- * hour, however many codes were re-issued (see `ATTEMPT_LIMITS`).
+ * beyond ten wrong answers per user and address, or, unless the user owns
+ * the address, twenty per address by the users who do not, an hour, however
+ * many codes were re-issued (see `ATTEMPT_LIMITS`).
  */
 export const verifyUserAttribute: Operation = async (pool, input) => {
   const { user } = await currentUser(pool, input);
