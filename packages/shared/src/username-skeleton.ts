@@ -22,13 +22,21 @@ const DIGIT_LETTERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Letters that look like two others and read as either: `q` as `g` (`loqin`)
- * or as a mirrored `p` (`suqqort`). Never as itself, on either side, so an
- * entry's `q` and a name's `q`, `g` or `p` meet on the reading they share.
+ * Letters that read as another or as themselves, on both sides: `q` as `g`
+ * (`loqin`) or as `q`. Not as a mirrored `p`: that made `aqil` read as `api`
+ * and a staff word with a `q` refuse every name with a `p` or `g` there, so
+ * `suqqort` is accepted.
  */
 const LETTER_READINGS: Readonly<Record<string, readonly string[] | undefined>> = {
-  q: ["g", "p"],
+  q: ["g", "q"],
 };
+
+/**
+ * Readings shorter than this match too much (`www` reads as `w`, so `vu99`
+ * and `w2024` would be `www`): a reserved name whose reading is that short
+ * is refused only as written.
+ */
+const MIN_READING = 3;
 
 /**
  * Two letters read as one (on the form where `i` is already `l` and `v`
@@ -46,7 +54,7 @@ const PAIRS: Readonly<Record<string, Readonly<Record<string, string>> | undefine
  * The confusable skeleton of a username, the form reserved names and staff
  * words are compared on: normalised (NFKC, lower-case), everything but `a-z`
  * and `0-9` dropped (so `_`), `i` read as `l` (`I`, `l` and `1` look alike),
- * `v` as `u`, `q` as `g` (the matcher also reads it as `p`),
+ * `v` as `u`, `q` as `g` (the matcher also reads it as itself),
  * `0 1 3 4 5 6 7 8 9` read as `o l e a s b t b g`
  * and any other digit dropped, then `rn` and `nn` read as `m`, `uu` (so `vv`)
  * as `w`, `cl` as `d` and `rl` (`ri`) as `n`, and last every run of one
@@ -66,7 +74,6 @@ const PAIRS: Readonly<Record<string, Readonly<Record<string, string>> | undefine
  * usernameSkeleton("suppport") // "suport", as usernameSkeleton("support")
  * usernameSkeleton("svpport")  // "suport" too: `v` reads as `u`
  * usernameSkeleton("loqin")    // "logln", as usernameSkeleton("login")
- * // `suqqort` reads as `support` (q as p) though its skeleton is "sugort"
  * ```
  */
 export function usernameSkeleton(name: string): string {
@@ -98,7 +105,7 @@ const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "
 /**
  * Every way an entry (its {@link letters} form, digits read as their letter
  * or dropped, as in the skeleton) reads when each of its pairs is either
- * read as its letter or as written and each `q` as `g` or `p`
+ * read as its letter or as written and each `q` as `g` or itself
  * ({@link LETTER_READINGS}), each with runs read as one: `username`
  * reads as `username` and as `usemame`, so `userriame` (`ri` as `n`) and
  * `usemame` both match it. The greedy fold, {@link usernameSkeleton}, is one
@@ -133,7 +140,7 @@ function entryReadings(entry: string): string[] {
 /**
  * Whether some reading of `name` (output of {@link letters}) spells `word` (a
  * reading from {@link entryReadings}): each digit read as its letter or as
- * nothing; a `q` as `g` or `p` ({@link LETTER_READINGS}); a pair of {@link PAIRS} as its letter or as written (digits
+ * nothing; a `q` as `g` or itself ({@link LETTER_READINGS}); a pair of {@link PAIRS} as its letter or as written (digits
  * between read as nothing; the second may be a digit that reads as it: `c1`
  * is `d`); a run of one letter as any part of it but none (so `adrrnin` and
  * `adrnnin` have the pair `rn`); any other letter as itself; and any unit
@@ -221,8 +228,11 @@ function reads(s: Search, letter: string, next: number, j: number): boolean {
  * one of `reserved` or contains one of `staffWords`, both compared on the
  * {@link usernameSkeleton}. So `adrnin`, `adnnin`, `aclmin`, `admiin`,
  * `adm1n` and `admin_2` are `admin`, `supp0rt`, `suppport`, `svpport` and
- * `suqqort` are `support`, `lo9in` and `loqin` are `login`, and with the staff word `support`, `support_team` and
- * `the5upport` are refused too. Entries whose skeleton is empty are ignored.
+ * `svpport` are `support`, `lo9in` and `loqin` are `login`, and with the staff word `support`, `support_team` and
+ * `the5upport` are refused too. A reserved name's readings shorter than
+ * three letters are not used (`www` reads as `w`): such a name is refused
+ * only as written (after `_` is dropped, `i` read as `l` and `v` as `u`).
+ * Entries whose skeleton is empty are ignored.
  * Runs on the normalised name `validateUsername` checks (a name of more than
  * 256 letters and digits, longer than any policy allows, is reported as
  * reserved without a search). Cost per name: at most 2 × (name + 1) ×
@@ -233,7 +243,11 @@ export function reservedUsernameMatcher(
   reserved: Iterable<string>,
   staffWords: Iterable<string>,
 ): (username: string) => boolean {
-  const names = [...new Set([...reserved].flatMap(entryReadings))];
+  const entries = [...reserved];
+  const asWritten = new Set(entries.map(letters));
+  const names = [...new Set(entries.flatMap(entryReadings))].filter(
+    (reading) => reading.length >= MIN_READING,
+  );
   const words = [...new Set([...staffWords].flatMap(entryReadings))];
   const longest = Math.max(0, ...names.map((w) => w.length), ...words.map((w) => w.length));
   return (username) => {
@@ -245,6 +259,7 @@ export function reservedUsernameMatcher(
       round: 0,
     };
     return (
+      asWritten.has(name) ||
       names.some((word) => spells(name, word, false, tried)) ||
       words.some((word) => spells(name, word, true, tried))
     );

@@ -204,7 +204,7 @@ function readings(name: string): Set<string> {
       if (LOOK_ALIKE_DIGITS[c]) add(LOOK_ALIKE_DIGITS[c], k + 1, true);
     } else if (c === "q") {
       add("g", k + 1, true);
-      add("p", k + 1, true);
+      add("q", k + 1, true);
     } else {
       // A run of one letter reads as a non-empty part of it.
       const sameBefore = keptBefore && raw[k - 1] === c;
@@ -245,7 +245,7 @@ function referenceSkeleton(entry: string): string {
   return collapse(out);
 }
 
-/** Every reading of an entry: each of its pairs folded or not, each `q` as `g` or `p`, runs as one. */
+/** Every reading of an entry: each of its pairs folded or not, each `q` as `g` or itself, runs as one. */
 function entryVariants(entry: string): string[] {
   const text = entryLetters(entry);
   const out: string[] = [];
@@ -253,7 +253,7 @@ function entryVariants(entry: string): string[] {
     if (k >= text.length) return void out.push(collapse(read));
     if (text[k] === "q") {
       walk(k + 1, `${read}g`);
-      return walk(k + 1, `${read}p`);
+      return walk(k + 1, `${read}q`);
     }
     const pair = PAIR_READINGS.find(([a, b]) => text[k] === a && text[k + 1] === b);
     if (pair) walk(k + 2, read + pair[2]);
@@ -263,12 +263,30 @@ function entryVariants(entry: string): string[] {
   return out;
 }
 
-const RESERVED_SKELETONS = new Set(DEFAULT_RESERVED_USERNAMES.map(referenceSkeleton));
-const RESERVED_VARIANTS = new Set(DEFAULT_RESERVED_USERNAMES.flatMap(entryVariants));
+/** A reserved name's readings under three letters are not used (`www` reads as `w`). */
+const longEnough = (reading: string) => reading.length >= 3;
+const RESERVED_SKELETONS = new Set(
+  DEFAULT_RESERVED_USERNAMES.map(referenceSkeleton).filter(longEnough),
+);
+const RESERVED_VARIANTS = new Set(
+  DEFAULT_RESERVED_USERNAMES.flatMap(entryVariants).filter(longEnough),
+);
+/** Reserved names as written, `_` dropped, `i` as `l`, `v` as `u`: always refused. */
+const asWritten = (name: string) =>
+  normalizeUsername(name)
+    .replace(/[^a-z0-9]/g, "")
+    .replaceAll("i", "l")
+    .replaceAll("v", "u");
+const RESERVED_AS_WRITTEN = new Set(DEFAULT_RESERVED_USERNAMES.map(asWritten));
+/** Reserved names whose every reading is long enough, so their look-alikes are refused. */
+const LOOK_ALIKE_RESERVED = DEFAULT_RESERVED_USERNAMES.filter((name) =>
+  entryVariants(name).every(longEnough),
+);
 const STAFF_VARIANTS = DEFAULT_STAFF_WORDS.flatMap(entryVariants);
 
 /** What the default policy should say about a name the rest of the rule accepts. */
 function referenceIsReserved(name: string): boolean {
+  if (RESERVED_AS_WRITTEN.has(asWritten(name))) return true;
   for (const read of readings(name)) {
     if (RESERVED_VARIANTS.has(read)) return true;
     if (STAFF_VARIANTS.some((word) => read.includes(word))) return true;
@@ -290,7 +308,6 @@ const SWAPS: Record<string, string[]> = {
   t: ["t", "7"],
   b: ["b", "6", "8"],
   g: ["g", "9", "q"],
-  p: ["p", "q"],
   u: ["u", "v"],
   m: ["m", "rn", "nn"],
   w: ["w", "vv"],
@@ -347,7 +364,6 @@ describe("reserved names resist look-alikes (issue 10, point 8)", () => {
     "h3lp",
     "n0_reply",
     "n0reply",
-    "vvvvvv",
     "vvebmaster",
     "sysadrnin",
     "postrnaster",
@@ -397,7 +413,6 @@ describe("reserved names resist look-alikes (issue 10, point 8)", () => {
     "secvrity",
     "the_svpport_team",
     "loqin",
-    "suqqort",
     "vser",
     "vsername",
     "si9nvp",
@@ -444,15 +459,45 @@ describe("reserved names resist look-alikes (issue 10, point 8)", () => {
     "quentin",
     "vera",
     "savvy",
+    // The third review: `vu`/`uv` (`uu` is `w`) with digits is not `www`, and
+    // `q` is not a mirrored `p` (`aqil` is not `api`; so `suqqort` passes).
+    "vu_1",
+    "vu2",
+    "vu99",
+    "vu_2024",
+    "vu1990",
+    "uv_7",
+    "w2024",
+    // `www` is refused only as written: its reading `w` is too short to compare.
+    "vvvvvv",
+    "aqil",
+    "aqil_1",
+    "aqil1990",
+    "suqqort",
   ])("still accepts the ordinary name %j", (name) => {
     expect(validateUsername(name)).toEqual({ ok: true, username: normalizeUsername(name) });
+  });
+
+  it("refuses a reserved name whose readings are short only as written, and reads a staff word's `q` as itself", () => {
+    // `www` reads as `w`: only `www` itself (and `w_w_w`) is refused.
+    expect(validateUsername("www", { minLength: 3 })).toMatchObject({ reason: "RESERVED" });
+    expect(validateUsername("w_w_w")).toMatchObject({ reason: "RESERVED" });
+    expect(validateUsername("w2024")).toMatchObject({ ok: true });
+    // A custom staff word with a `q` refuses its `q` and `g` spellings, not `p`.
+    const policy = resolveUsernamePolicy({ staffWords: ["admin", "sqa"] });
+    for (const name of ["caspar", "gaspar", "spam_king", "spain_fan"]) {
+      expect(validateUsername(name, policy), name).toEqual({ ok: true, username: name });
+    }
+    for (const name of ["the_sqa_team", "sga_lead", "s9a_x"]) {
+      expect(validateUsername(name, policy), name).toMatchObject({ ok: false, reason: "RESERVED" });
+    }
   });
 
   it("refuses every look-alike of every reserved name (property)", () => {
     fc.assert(
       fc.property(
         fc
-          .constantFrom(...DEFAULT_RESERVED_USERNAMES)
+          .constantFrom(...LOOK_ALIKE_RESERVED)
           .chain((name) =>
             lookAlike(name.replaceAll("_", "")).map((alike) => [name, alike] as const),
           ),
