@@ -17,19 +17,19 @@ export interface RollingLimit {
  * - `verifyFailuresPerUser`: wrong VerifyUserAttribute answers per user and
  *   address (across every code re-issued for it);
  * - `verifyFailuresPerAddress`: wrong answers for one address by every user
- *   but its owner, together;
+ *   but its verified holder, together;
  * - `codeSendsPerUser` / `codeSendsPerAddress`: email verification codes sent
  *   (GetUserAttributeVerificationCode, UpdateUserAttributes) per user and
- *   address, and per address to every user but its owner, together;
+ *   address, and per address to every user but its verified holder, together;
  * - `confirmFailuresPerUser`: wrong ConfirmSignUp codes per user.
- * Addresses are counted by mailbox (`canonicalMailbox`). A mailbox's owner —
- * the user whose verified email it is, else the first user sent a code for it
- * (the claim lasts until an hour after that user's last send) — is held only
- * to the per-user limits, so other accounts cannot spend its budget; the
- * shared limits bound everyone else. So at most `verifyFailuresPerAddress`
- * plus two claimants' `verifyFailuresPerUser` wrong answers (40) are checked
- * per mailbox in any hour from accounts that do not hold it verified, 30
- * while one claim lasts. Counters live in memory: a restart clears them.
+ * Addresses are counted by mailbox (`canonicalMailbox`). The user whose
+ * verified email an address is is held only to the per-user limits, so other
+ * accounts cannot spend its budget; every other account, the first to ask
+ * for the address included, counts against the shared limits. So at most
+ * `verifyFailuresPerAddress` (20) wrong answers are checked per mailbox in
+ * any hour from accounts that do not hold it verified. A user changing to an
+ * address whose shared budget others have spent waits for the window to move
+ * on (up to an hour). Counters live in memory: a restart clears them.
  */
 export const ATTEMPT_LIMITS = Object.freeze({
   verifyFailuresPerUser: Object.freeze({ limit: 10, windowMs: HOUR }),
@@ -85,8 +85,8 @@ class RollingCounter {
 
 /**
  * A limit per user and mailbox and one per mailbox shared by every user but
- * the mailbox's owner (who is held to the per-user limit only), checked and
- * counted together. Addresses are counted by mailbox (`canonicalMailbox`).
+ * the address's verified holder (who is held to the per-user limit only),
+ * checked and counted together. Addresses are counted by mailbox (`canonicalMailbox`).
  */
 class MailboxLimits {
   readonly #perUser: RollingCounter;
@@ -97,22 +97,22 @@ class MailboxLimits {
     this.#perMailbox = new RollingCounter(perMailbox);
   }
 
-  /** Throws `LimitExceededException` when the per-user limit, or for a non-`owner` the shared one, is used up. */
-  check(username: string, address: string, now: number, owner: boolean): void {
+  /** Throws `LimitExceededException` when the per-user limit, or, unless `verifiedHolder`, the shared one, is used up. */
+  check(username: string, address: string, now: number, verifiedHolder: boolean): void {
     const mailbox = canonicalMailbox(address);
     if (
       this.#perUser.full(`${username}\n${mailbox}`, now) ||
-      (!owner && this.#perMailbox.full(mailbox, now))
+      (!verifiedHolder && this.#perMailbox.full(mailbox, now))
     ) {
       throw attemptLimitExceeded();
     }
   }
 
-  /** Counts one event against the per-user limit and, for a non-`owner`, the shared one. */
-  record(username: string, address: string, now: number, owner: boolean): void {
+  /** Counts one event against the per-user limit and, unless `verifiedHolder`, the shared one. */
+  record(username: string, address: string, now: number, verifiedHolder: boolean): void {
     const mailbox = canonicalMailbox(address);
     this.#perUser.add(`${username}\n${mailbox}`, now);
-    if (!owner) this.#perMailbox.add(mailbox, now);
+    if (!verifiedHolder) this.#perMailbox.add(mailbox, now);
   }
 }
 
@@ -132,35 +132,6 @@ export class AttemptLimits {
     ATTEMPT_LIMITS.codeSendsPerAddress,
   );
   readonly #confirmPerUser = new RollingCounter(ATTEMPT_LIMITS.confirmFailuresPerUser);
-  /** Per mailbox: the user first sent a code for it, and when they were last sent one. */
-  readonly #claims = new Map<string, { username: string; at: number }>();
-
-  /**
-   * The user holding the live claim on the mailbox of `address` at `now`, if
-   * any. A claim lives until an hour after its holder's last send, whatever
-   * they do meanwhile, so owners cannot be rotated faster than one an hour.
-   */
-  #claimant(address: string, now: number): string | undefined {
-    const mailbox = canonicalMailbox(address);
-    const claim = this.#claims.get(mailbox);
-    if (claim === undefined) return undefined;
-    if (claim.at <= now - ATTEMPT_LIMITS.codeSendsPerAddress.windowMs) {
-      this.#claims.delete(mailbox);
-      return undefined;
-    }
-    return claim.username;
-  }
-
-  /** Whether `username` answering for `address` is its owner: `verifiedHolder`, or the claimant. */
-  #answersAsOwner(username: string, address: string, now: number, verifiedHolder: boolean) {
-    return verifiedHolder || this.#claimant(address, now) === username;
-  }
-
-  /** Whether a send to `address` for `username` is the owner's: `verifiedHolder`, the claimant, or nobody's claim yet. */
-  #sendsAsOwner(username: string, address: string, now: number, verifiedHolder: boolean) {
-    const claimant = this.#claimant(address, now);
-    return verifiedHolder || claimant === undefined || claimant === username;
-  }
 
   /**
    * Refuses a VerifyUserAttribute answer for `address` by `username` over a
@@ -168,8 +139,7 @@ export class AttemptLimits {
    * verified email).
    */
   checkVerify(username: string, address: string, now: number, verifiedHolder = false): void {
-    const owner = this.#answersAsOwner(username, address, now, verifiedHolder);
-    this.#verify.check(username, address, now, owner);
+    this.#verify.check(username, address, now, verifiedHolder);
   }
 
   /** Counts one wrong VerifyUserAttribute answer. */
@@ -179,8 +149,7 @@ export class AttemptLimits {
     now: number,
     verifiedHolder = false,
   ): void {
-    const owner = this.#answersAsOwner(username, address, now, verifiedHolder);
-    this.#verify.record(username, address, now, owner);
+    this.#verify.record(username, address, now, verifiedHolder);
   }
 
   /**
@@ -188,27 +157,12 @@ export class AttemptLimits {
    * `username` over a limit that applies to them.
    */
   checkSend(username: string, address: string, now: number, verifiedHolder = false): void {
-    const owner = this.#sendsAsOwner(username, address, now, verifiedHolder);
-    this.#sends.check(username, address, now, owner);
+    this.#sends.check(username, address, now, verifiedHolder);
   }
 
-  /**
-   * Counts one email verification code sent. A send to a mailbox nobody has a
-   * live claim on claims it for `username`; the claimant's sends renew it.
-   */
+  /** Counts one email verification code sent to `address` for `username`. */
   recordSend(username: string, address: string, now: number, verifiedHolder = false): void {
-    const owner = this.#sendsAsOwner(username, address, now, verifiedHolder);
-    this.#sends.record(username, address, now, owner);
-    if (owner && !verifiedHolder) {
-      this.#claims.set(canonicalMailbox(address), { username, at: now });
-      if (this.#claims.size > SWEEP_AT) {
-        for (const [mailbox, claim] of this.#claims) {
-          if (claim.at <= now - ATTEMPT_LIMITS.codeSendsPerAddress.windowMs) {
-            this.#claims.delete(mailbox);
-          }
-        }
-      }
-    }
+    this.#sends.record(username, address, now, verifiedHolder);
   }
 
   /** Refuses a ConfirmSignUp answer for `username` over the limit. */

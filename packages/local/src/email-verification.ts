@@ -28,8 +28,9 @@ function codeDigest(address: string, code: string): Buffer {
 }
 
 /**
- * Whether `address` is `user`'s verified email: such a user owns its mailbox
- * for the attempt limits (see `ATTEMPT_LIMITS`), whatever other accounts do.
+ * Whether `address` is `user`'s verified email: such a user is held only to
+ * the per-user attempt limits (see `ATTEMPT_LIMITS`), whatever other accounts
+ * do. Nobody else is exempt from the shared ones, not even the first to ask.
  */
 function holdsVerified(user: LocalUser, address: string): boolean {
   return (
@@ -50,8 +51,8 @@ export function requireEmailAttribute(name: string): void {
  * its digest, bound to that address, on the user (replacing any earlier code).
  * Throws `LimitExceededException` when the user has had its codes for the
  * address for the hour (`ATTEMPT_LIMITS.codeSendsPerUser`), or, unless the
- * user owns the address's mailbox, when the accounts that do not own it have
- * had theirs (`codeSendsPerAddress`).
+ * address is the user's verified email, when every account but its verified
+ * holder, together, has had the mailbox's (`codeSendsPerAddress`).
  */
 export async function sendEmailVerificationCode(
   pool: PoolContext,
@@ -164,8 +165,9 @@ export async function applyAttributeChanges(
  * one to verify (the pending one, else the current one). On a right code the
  * address becomes the user's email, verified.
  *
- * Wrong answers count per user and address and, for every user but the
- * address's owner, per address across users, whatever code was outstanding
+ * Wrong answers count per user and address and, for every user but the one
+ * whose verified email the address is, per address across users (the first
+ * to ask included), whatever code was outstanding
  * (`ATTEMPT_LIMITS.verifyFailuresPerUser`, `verifyFailuresPerAddress`): over
  * a limit that applies the answer is refused with
  * `LimitExceededException` before the code is compared, so re-requesting
