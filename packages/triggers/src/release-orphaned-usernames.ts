@@ -176,11 +176,13 @@ export async function releaseOrphanedUsernames(
 const MAX_LIST_PAGES = 10;
 
 /**
- * The user whose `sub` is `owner`: the first one `ListUsers` lists, `"gone"`
- * only when a page lists none and carries no `PaginationToken` (Cognito may
- * answer a filtered page with no match and a token: the user may be on a
- * later page), else `"unknown"` (an answer without a `Users` list, or still
- * a token after {@link MAX_LIST_PAGES} pages).
+ * The user whose `sub` is `owner`, as `ListUsers` lists them (their own `sub`
+ * attribute checked: a listed user with another `sub` means the filter was
+ * not honoured, so the answer says nothing), `"gone"` only when a page lists
+ * none and carries no `PaginationToken` (Cognito may answer a filtered page
+ * with no match and a token: the user may be on a later page), else
+ * `"unknown"` (an answer without a `Users` list, a listed user who is not
+ * the owner, or still a token after {@link MAX_LIST_PAGES} pages).
  */
 async function findOwner(
   cognito: CognitoIdentityProviderClient,
@@ -195,13 +197,20 @@ async function findOwner(
       new sdk.ListUsersCommand({
         UserPoolId: userPoolId,
         Filter: `sub = "${owner.replace(/[\\"]/g, "\\$&")}"`,
-        Limit: 1,
+        // Cognito's largest page: a pool that pages a filtered answer still
+        // reaches the owner within MAX_LIST_PAGES.
+        Limit: 60,
         AttributesToGet: attribute ? ["sub", attribute] : ["sub"],
         ...(token === undefined ? {} : { PaginationToken: token }),
       }),
     );
     if (!Array.isArray(Users)) return "unknown";
-    if (Users.length > 0) return Users[0] as UserType;
+    if (Users.length > 0) {
+      const user = (Users as UserType[]).find(
+        (listed) => listed.Attributes?.find((a) => a.Name === "sub")?.Value === owner,
+      );
+      return user ?? "unknown";
+    }
     if (typeof PaginationToken !== "string" || PaginationToken === "") return "gone";
     token = PaginationToken;
   }

@@ -127,9 +127,11 @@ describe("releaseOrphanedUsernames: only a clear answer releases", () => {
   type Page = { Users?: unknown[]; PaginationToken?: string };
   /** A Cognito whose ListUsers answers `pages` in turn (the last one again after), recording each request. */
   function listing(pages: Page[]) {
-    const requests: { PaginationToken?: string; Filter?: string }[] = [];
+    const requests: { PaginationToken?: string; Filter?: string; Limit?: number }[] = [];
     const cognito = {
-      send: async (command: { input: { PaginationToken?: string; Filter?: string } }) => {
+      send: async (command: {
+        input: { PaginationToken?: string; Filter?: string; Limit?: number };
+      }) => {
         requests.push(command.input);
         return pages[Math.min(requests.length - 1, pages.length - 1)];
       },
@@ -227,6 +229,37 @@ describe("releaseOrphanedUsernames: only a clear answer releases", () => {
       expect(await store.claim("alice", W)).toEqual({ status: "taken" });
     },
   );
+
+  it("keeps a claim when ListUsers lists a user whose sub is not the owner (a filter not honoured)", async () => {
+    // Prepare: a legacy claim on bob for U; the answer lists W, another user
+    // with another name (an emulator that ignores Filter answers like this).
+    const store = memoryStore();
+    (store.names as Map<string, string>).set("bob", U);
+    const { cognito, requests } = listing([
+      {
+        Users: [
+          {
+            Attributes: [
+              { Name: "sub", Value: W },
+              { Name: "custom:username", Value: "walter" },
+            ],
+          },
+        ],
+      },
+    ]);
+    // Act
+    const result = await releaseOrphanedUsernames({
+      cognito,
+      userPoolId: pool,
+      registry: store,
+      attribute: "custom:username",
+      minAgeMs: 0,
+    });
+    // Assess: neither found nor gone: kept, counted as failed; pages ask for up to 60 users.
+    expect(result).toMatchObject({ scanned: 1, extra: 0, released: 0, failed: 1 });
+    expect(await store.ownerOf("bob")).toBe(U);
+    expect(requests[0]).toMatchObject({ Limit: 60 });
+  });
 
   it("still releases a live user's extra claim when the attribute names another name in any case", async () => {
     // Prepare: U's name is alice (attribute `Alice`); bob is a legacy extra claim.
