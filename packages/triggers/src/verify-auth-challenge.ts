@@ -151,22 +151,33 @@ async function markEmailVerified(
   const attributes = event.request.userAttributes ?? {};
   const email = attributes.email;
   if (attributes.email_verified === "true" || typeof email !== "string") return;
-  try {
-    await globalSignOut(runtime.cognito$, event.userPoolId, event.userName);
-  } catch (error) {
-    runtime.logger.error("global sign-out failed", describeError(error));
-    throw triggerError("SERVICE_ERROR", {}, error);
-  }
-  try {
-    await updateUserAttributes(runtime.cognito$, event.userPoolId, event.userName, {
+  await failClosed(runtime, "global sign-out", () =>
+    globalSignOut(runtime.cognito$, event.userPoolId, event.userName),
+  );
+  await failClosed(runtime, "email_verified write", () =>
+    updateUserAttributes(runtime.cognito$, event.userPoolId, event.userName, {
       email,
       email_verified: "true",
-    });
+    }),
+  );
+  runtime.logger.info("email verified", {});
+}
+
+/**
+ * Runs one admin call of Verify; a failure is logged as `<what> failed` and
+ * fails closed: `SERVICE_ERROR`, so Cognito issues no tokens.
+ */
+async function failClosed(
+  runtime: VerifySettings,
+  what: string,
+  call: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await call();
   } catch (error) {
-    runtime.logger.error("email_verified write failed", describeError(error));
+    runtime.logger.error(`${what} failed`, describeError(error));
     throw triggerError("SERVICE_ERROR", {}, error);
   }
-  runtime.logger.info("email verified", {});
 }
 
 /**
@@ -211,21 +222,18 @@ async function claimUsername(
     runtime.logger.info("username kept", { outcome: result.status });
     return true;
   }
-  try {
-    await updateUserAttributes(runtime.cognito$, event.userPoolId, event.userName, {
+  // Fail closed: no tokens without the attribute. The claim is kept, not
+  // released: it belongs to this user's sub, so answering the same name
+  // again (now or at the next sign-in) re-claims it idempotently and
+  // retries the write. Releasing here could race a concurrent retry of this
+  // Verify that already wrote the attribute and leave a name without its
+  // claim. If the user answers another name instead, the registry answers
+  // `owns-other` with this one, which is written then.
+  await failClosed(runtime, "username write", () =>
+    updateUserAttributes(runtime.cognito$, event.userPoolId, event.userName, {
       [options.attribute]: username,
-    });
-  } catch (error) {
-    // Fail closed: no tokens without the attribute. The claim is kept, not
-    // released: it belongs to this user's sub, so answering the same name
-    // again (now or at the next sign-in) re-claims it idempotently and
-    // retries the write. Releasing here could race a concurrent retry of this
-    // Verify that already wrote the attribute and leave a name without its
-    // claim. If the user answers another name instead, the registry answers
-    // `owns-other` with this one, which is written then.
-    runtime.logger.error("username write failed", describeError(error));
-    throw triggerError("SERVICE_ERROR", {}, error);
-  }
+    }),
+  );
   runtime.logger.info("username claimed", { outcome: result.status });
   return true;
 }
