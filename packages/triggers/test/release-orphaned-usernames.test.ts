@@ -148,6 +148,12 @@ describe("releaseOrphanedUsernames: only a clear answer releases", () => {
       },
     ],
   });
+  /** The sweep of `registry` with no minimum age, as every test here runs it; `extra` adds options. */
+  const sweep = (
+    registry: UsernameRegistry,
+    cognito: never,
+    extra: Partial<ReleaseOrphanedUsernamesOptions> = {},
+  ) => releaseOrphanedUsernames({ cognito, userPoolId: pool, registry, minAgeMs: 0, ...extra });
 
   it("keeps a claim when ListUsers answers an empty page with a PaginationToken, every time", async () => {
     // Prepare: Cognito's filtered ListUsers may answer a page with no match and a token.
@@ -155,12 +161,7 @@ describe("releaseOrphanedUsernames: only a clear answer releases", () => {
     await store.claim("alice", U);
     const { cognito } = listing([{ Users: [], PaginationToken: "more" }]);
     // Act
-    const result = await releaseOrphanedUsernames({
-      cognito,
-      userPoolId: pool,
-      registry: store,
-      minAgeMs: 0,
-    });
+    const result = await sweep(store, cognito);
     // Assess: not "gone": kept, and counted so an alarm sees it.
     expect(result).toMatchObject({ scanned: 1, orphaned: 0, released: 0, failed: 1 });
     expect(await store.ownerOf("alice")).toBe(U);
@@ -177,12 +178,7 @@ describe("releaseOrphanedUsernames: only a clear answer releases", () => {
       alive({}),
     ]);
     // Act
-    const result = await releaseOrphanedUsernames({
-      cognito,
-      userPoolId: pool,
-      registry: store,
-      minAgeMs: 0,
-    });
+    const result = await sweep(store, cognito);
     // Assess
     expect(result).toMatchObject({ scanned: 1, orphaned: 0, released: 0, failed: 0 });
     expect(await store.ownerOf("alice")).toBe(U);
@@ -196,12 +192,7 @@ describe("releaseOrphanedUsernames: only a clear answer releases", () => {
     await store.claim("alice", U);
     const { cognito } = listing([{ Users: [], PaginationToken: "p2" }, { Users: [] }]);
     // Act
-    const result = await releaseOrphanedUsernames({
-      cognito,
-      userPoolId: pool,
-      registry: store,
-      minAgeMs: 0,
-    });
+    const result = await sweep(store, cognito);
     // Assess
     expect(result).toMatchObject({ scanned: 1, orphaned: 1, released: 1, failed: 0 });
     expect(await store.ownerOf("alice")).toBeUndefined();
@@ -216,13 +207,7 @@ describe("releaseOrphanedUsernames: only a clear answer releases", () => {
       (store.names as Map<string, string>).set("alice", U);
       const { cognito } = listing([alive({ "custom:username": shown })]);
       // Act
-      const result = await releaseOrphanedUsernames({
-        cognito,
-        userPoolId: pool,
-        registry: store,
-        attribute: "custom:username",
-        minAgeMs: 0,
-      });
+      const result = await sweep(store, cognito, { attribute: "custom:username" });
       // Assess
       expect(result).toMatchObject({ scanned: 1, extra: 0, released: 0, failed: 0 });
       expect(await store.ownerOf("alice")).toBe(U);
@@ -248,13 +233,7 @@ describe("releaseOrphanedUsernames: only a clear answer releases", () => {
       },
     ]);
     // Act
-    const result = await releaseOrphanedUsernames({
-      cognito,
-      userPoolId: pool,
-      registry: store,
-      attribute: "custom:username",
-      minAgeMs: 0,
-    });
+    const result = await sweep(store, cognito, { attribute: "custom:username" });
     // Assess: neither found nor gone: kept, counted as failed; pages ask for up to 60 users.
     expect(result).toMatchObject({ scanned: 1, extra: 0, released: 0, failed: 1 });
     expect(await store.ownerOf("bob")).toBe(U);
@@ -268,13 +247,7 @@ describe("releaseOrphanedUsernames: only a clear answer releases", () => {
     (store.names as Map<string, string>).set("bob", U);
     const { cognito } = listing([alive({ "custom:username": "Alice" })]);
     // Act
-    const result = await releaseOrphanedUsernames({
-      cognito,
-      userPoolId: pool,
-      registry: store,
-      attribute: "custom:username",
-      minAgeMs: 0,
-    });
+    const result = await sweep(store, cognito, { attribute: "custom:username" });
     // Assess
     expect(result).toMatchObject({ scanned: 2, extra: 1, released: 1, failed: 0 });
     expect(await store.ownerOf("alice")).toBe(U);
