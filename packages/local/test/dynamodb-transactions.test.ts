@@ -242,24 +242,7 @@ describe("the transaction front before dynalite", () => {
     const target = "DynamoDB_20120810.ListTables";
     const headers = { "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target };
     // fetch sets Host itself; a DNS-rebound page's request carries the attacker's name.
-    const rebound = await new Promise<number>((resolve, reject) => {
-      const url = new URL(db.endpoint);
-      const out = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          method: "POST",
-          path: "/",
-          headers: { ...headers, Host: "attacker.example" },
-        },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      );
-      out.on("error", reject);
-      out.end("{}");
-    });
+    const rebound = await post({ ...headers, Host: "attacker.example" });
     const preflight = await fetch(`${db.endpoint}/`, {
       method: "OPTIONS",
       headers: { Origin: "https://attacker.example", "Access-Control-Request-Method": "POST" },
@@ -282,26 +265,12 @@ describe("the transaction front before dynalite", () => {
     expect(direct.headers.get("access-control-allow-origin")).toBeNull();
   });
 
-  /** A ListTables to the front with `host` as the raw Host header: the status. */
-  function withHost(host: string): Promise<number> {
+  /** A POST of `{}` to the front with exactly `headers` (Host as given, unlike fetch): the status. */
+  function post(headers: Record<string, string>): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       const url = new URL(db.endpoint);
       const out = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          method: "POST",
-          path: "/",
-          headers: {
-            "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": "DynamoDB_20120810.ListTables",
-            // dynalite reads the key id but checks no signature.
-            "X-Amz-Date": "20260101T000000Z",
-            Authorization:
-              "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=00",
-            Host: host,
-          },
-        },
+        { host: url.hostname, port: url.port, method: "POST", path: "/", headers },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -309,6 +278,19 @@ describe("the transaction front before dynalite", () => {
       );
       out.on("error", reject);
       out.end("{}");
+    });
+  }
+
+  /** A ListTables to the front with `host` as the raw Host header: the status. */
+  function withHost(host: string): Promise<number> {
+    return post({
+      "Content-Type": "application/x-amz-json-1.0",
+      "X-Amz-Target": "DynamoDB_20120810.ListTables",
+      // dynalite reads the key id but checks no signature.
+      "X-Amz-Date": "20260101T000000Z",
+      Authorization:
+        "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=00",
+      Host: host,
     });
   }
 
