@@ -52,27 +52,26 @@ function triggers() {
   return { t, registry };
 }
 
+/** `event` addressed to the fake pool, whose id the triggers' admin calls carry. */
+function inPool<E extends { userPoolId: string }>(event: E): E {
+  event.userPoolId = cognito.userPoolId;
+  return event;
+}
+
+/** Sends wireUser a code and returns the Verify event that answers it right. */
+async function rightAnswer(t: ReturnType<typeof triggers>["t"]) {
+  const issued = await t.createAuthChallenge(createEvent(wireUser(), []));
+  return inPool(verifyEvent(wireUser(), issued.response.privateChallengeParameters, sent.at(-1)!));
+}
+
 describe("Cognito admin writes through the AWS SDK", () => {
   it("Verify marks the email verified (pinned to the checked address) and writes the claimed username", async () => {
     // Prepare
-    cognito.reset([
-      {
-        username: SUB,
-        attributes: { sub: SUB, email: "Wire@Example.com", email_verified: "false" },
-      },
-    ]);
+    cognito.reset([{ username: SUB, attributes: wireUser().attributes }]);
     const { t } = triggers();
-    const issued = await t.createAuthChallenge(createEvent(wireUser(), []));
-    const answer = verifyEvent(
-      wireUser(),
-      issued.response.privateChallengeParameters,
-      sent.at(-1)!,
-    );
-    answer.userPoolId = cognito.userPoolId;
-    const name = verifyEvent(wireUser(), { step: "USERNAME" }, "Wire_User");
-    name.userPoolId = cognito.userPoolId;
-    const post = postAuthenticationEvent(wireUser());
-    post.userPoolId = cognito.userPoolId;
+    const answer = await rightAnswer(t);
+    const name = inPool(verifyEvent(wireUser(), { step: "USERNAME" }, "Wire_User"));
+    const post = inPool(postAuthenticationEvent(wireUser()));
     // Act
     const codeOk = await t.verifyAuthChallenge(answer);
     const nameOk = await t.verifyAuthChallenge(name);
@@ -95,24 +94,13 @@ describe("Cognito admin writes through the AWS SDK", () => {
 
   it("a refused AdminUserGlobalSignOut (an IAM policy without it) fails closed: SERVICE_ERROR, no write", async () => {
     // Prepare
-    cognito.reset([
-      {
-        username: SUB,
-        attributes: { sub: SUB, email: "Wire@Example.com", email_verified: "false" },
-      },
-    ]);
+    cognito.reset([{ username: SUB, attributes: wireUser().attributes }]);
     cognito.failNext("AdminUserGlobalSignOut", {
       type: "AccessDeniedException",
       message: "User is not authorized to perform: cognito-idp:AdminUserGlobalSignOut",
     });
     const { t } = triggers();
-    const issued = await t.createAuthChallenge(createEvent(wireUser(), []));
-    const answer = verifyEvent(
-      wireUser(),
-      issued.response.privateChallengeParameters,
-      sent.at(-1)!,
-    );
-    answer.userPoolId = cognito.userPoolId;
+    const answer = await rightAnswer(t);
     // Act
     const failed = await t.verifyAuthChallenge(answer).catch((e: Error) => e);
     // Assess
@@ -129,11 +117,7 @@ describe("Cognito admin writes through the AWS SDK", () => {
       message: "Rate exceeded",
     });
     const { t } = triggers();
-    const event = () => {
-      const e = verifyEvent(user(), { step: "USERNAME" }, "wire_user");
-      e.userPoolId = cognito.userPoolId;
-      return e;
-    };
+    const event = () => inPool(verifyEvent(user(), { step: "USERNAME" }, "wire_user"));
     // Act
     const failed = await t.verifyAuthChallenge(event()).catch((e: Error) => e);
     const retried = await t.verifyAuthChallenge(event());
