@@ -79,6 +79,13 @@ function update(s: LocalStack, token: string, attributes: Record<string, string>
   );
 }
 
+/** VerifyUserAttribute for the email, sent by `client` with `token` and `code`. */
+function verifyEmail(client: ReturnType<typeof sdkClient>, token: string, code: string) {
+  return client.send(
+    new VerifyUserAttributeCommand({ AccessToken: token, AttributeName: "email", Code: code }),
+  );
+}
+
 /** An SDK client signing with the stack's admin credentials. */
 function adminClient(s: LocalStack) {
   return new CognitoIdentityProviderClient({
@@ -268,15 +275,9 @@ describe("AttributesRequireVerificationBeforeUpdate (email), emulated by default
     const code = await stack.mailbox.latestCode("olga.new@example.com");
     const wrong = code === "000000" ? "111111" : "000000";
     // Act and assess
-    await expect(
-      client.send(
-        new VerifyUserAttributeCommand({
-          AccessToken: tokens.AccessToken!,
-          AttributeName: "email",
-          Code: wrong,
-        }),
-      ),
-    ).rejects.toMatchObject({ name: "CodeMismatchException" });
+    await expect(verifyEmail(client, tokens.AccessToken!, wrong)).rejects.toMatchObject({
+      name: "CodeMismatchException",
+    });
     expect(await userAttributes(stack, tokens.AccessToken!)).toMatchObject({
       email: "olga@example.com",
     });
@@ -299,15 +300,9 @@ describe("AttributesRequireVerificationBeforeUpdate (email), emulated by default
       name: "UserNotFoundException",
     });
     // The code is single-use.
-    await expect(
-      client.send(
-        new VerifyUserAttributeCommand({
-          AccessToken: tokens.AccessToken!,
-          AttributeName: "email",
-          Code: code,
-        }),
-      ),
-    ).rejects.toMatchObject({ name: expect.stringMatching(/CodeMismatch|ExpiredCode/) });
+    await expect(verifyEmail(client, tokens.AccessToken!, code)).rejects.toMatchObject({
+      name: expect.stringMatching(/CodeMismatch|ExpiredCode/),
+    });
   });
 
   it("a code proves only the address it was sent to: a later pending change voids it", async () => {
@@ -317,23 +312,11 @@ describe("AttributesRequireVerificationBeforeUpdate (email), emulated by default
     await update(stack, tokens.AccessToken!, { email: "second@example.com" });
     const secondCode = await stack.mailbox.latestCode("second@example.com");
     if (firstCode !== secondCode) {
-      await expect(
-        client.send(
-          new VerifyUserAttributeCommand({
-            AccessToken: tokens.AccessToken!,
-            AttributeName: "email",
-            Code: firstCode,
-          }),
-        ),
-      ).rejects.toMatchObject({ name: "CodeMismatchException" });
+      await expect(verifyEmail(client, tokens.AccessToken!, firstCode)).rejects.toMatchObject({
+        name: "CodeMismatchException",
+      });
     }
-    await client.send(
-      new VerifyUserAttributeCommand({
-        AccessToken: tokens.AccessToken!,
-        AttributeName: "email",
-        Code: secondCode,
-      }),
-    );
+    await verifyEmail(client, tokens.AccessToken!, secondCode);
     expect(await userAttributes(stack, tokens.AccessToken!)).toMatchObject({
       email: "second@example.com",
       email_verified: "true",
@@ -356,12 +339,10 @@ describe("AttributesRequireVerificationBeforeUpdate (email), emulated by default
     });
     expect(stack.mailbox.messages("pending@example.com")).toHaveLength(2);
     expect(stack.mailbox.messages("olga@example.com")).toHaveLength(0);
-    await client.send(
-      new VerifyUserAttributeCommand({
-        AccessToken: tokens.AccessToken!,
-        AttributeName: "email",
-        Code: await stack.mailbox.latestCode("pending@example.com"),
-      }),
+    await verifyEmail(
+      client,
+      tokens.AccessToken!,
+      await stack.mailbox.latestCode("pending@example.com"),
     );
     expect((await userAttributes(stack, tokens.AccessToken!)).email).toBe("pending@example.com");
   });
@@ -380,12 +361,10 @@ describe("AttributesRequireVerificationBeforeUpdate (email), emulated by default
       email: "ulla2@example.com",
       email_verified: "false",
     });
-    await client.send(
-      new VerifyUserAttributeCommand({
-        AccessToken: tokens.AccessToken!,
-        AttributeName: "email",
-        Code: await stack.mailbox.latestCode("ulla2@example.com"),
-      }),
+    await verifyEmail(
+      client,
+      tokens.AccessToken!,
+      await stack.mailbox.latestCode("ulla2@example.com"),
     );
     expect((await userAttributes(stack, tokens.AccessToken!)).email_verified).toBe("true");
   });
@@ -428,12 +407,10 @@ describe("AttributesRequireVerificationBeforeUpdate (email), emulated by default
       email: "olga@example.com",
       email_verified: "true",
     });
-    await sdkClient(stack).send(
-      new VerifyUserAttributeCommand({
-        AccessToken: tokens.AccessToken!,
-        AttributeName: "email",
-        Code: await stack.mailbox.latestCode("later@example.com"),
-      }),
+    await verifyEmail(
+      sdkClient(stack),
+      tokens.AccessToken!,
+      await stack.mailbox.latestCode("later@example.com"),
     );
     expect(await adminAttributes(stack, username)).toMatchObject({
       email: "later@example.com",
@@ -492,15 +469,9 @@ describe("the options", () => {
     await expect(verify("email", "123456")).rejects.toMatchObject({
       name: "CodeMismatchException",
     });
-    await expect(
-      client.send(
-        new VerifyUserAttributeCommand({
-          AccessToken: "not-a-token",
-          AttributeName: "email",
-          Code: "1",
-        }),
-      ),
-    ).rejects.toMatchObject({ name: "NotAuthorizedException" });
+    await expect(verifyEmail(client, "not-a-token", "1")).rejects.toMatchObject({
+      name: "NotAuthorizedException",
+    });
   });
 
   it("a verification code expires after 24 hours", async () => {
@@ -512,15 +483,9 @@ describe("the options", () => {
     stack.clock.advance(24 * 60 * 60 * 1000);
     // The access token expired too; a fresh sign-in gets a new one.
     const fresh = await signIn(stack, client, "lu@example.com");
-    await expect(
-      client.send(
-        new VerifyUserAttributeCommand({
-          AccessToken: fresh.AccessToken!,
-          AttributeName: "email",
-          Code: code,
-        }),
-      ),
-    ).rejects.toMatchObject({ name: "ExpiredCodeException" });
+    await expect(verifyEmail(client, fresh.AccessToken!, code)).rejects.toMatchObject({
+      name: "ExpiredCodeException",
+    });
     expect((await userAttributes(stack, fresh.AccessToken!)).email).toBe("lu@example.com");
   });
 
@@ -536,14 +501,7 @@ describe("the options", () => {
     await update(stack, tokens.AccessToken!, { email: "kai2@example.com" });
     const code = await stack.mailbox.latestCode("kai2@example.com");
     const wrong = code === "000000" ? "111111" : "000000";
-    const verify = (Code: string) =>
-      client.send(
-        new VerifyUserAttributeCommand({
-          AccessToken: tokens.AccessToken!,
-          AttributeName: "email",
-          Code,
-        }),
-      );
+    const verify = (Code: string) => verifyEmail(client, tokens.AccessToken!, Code);
     for (let i = 0; i < 5; i++) {
       await expect(verify(wrong)).rejects.toMatchObject({ name: "CodeMismatchException" });
     }
@@ -623,18 +581,10 @@ describe("properties against a running stack", () => {
               ? await stack.mailbox.latestCode(from).catch(() => undefined)
               : "000000";
             if (code === undefined) continue;
-            const verified = await client
-              .send(
-                new VerifyUserAttributeCommand({
-                  AccessToken: tokens.AccessToken!,
-                  AttributeName: "email",
-                  Code: code,
-                }),
-              )
-              .then(
-                () => true,
-                () => false,
-              );
+            const verified = await verifyEmail(client, tokens.AccessToken!, code).then(
+              () => true,
+              () => false,
+            );
             if (verified && from) proven.add(from);
           }
           const now = await userAttributes(stack, tokens.AccessToken!);
@@ -697,14 +647,7 @@ describe("attempt limits on email verification codes (brute force across re-issu
     const token = tokens.AccessToken!;
     return {
       token,
-      verify: (Code: string, accessToken = token) =>
-        client.send(
-          new VerifyUserAttributeCommand({
-            AccessToken: accessToken,
-            AttributeName: "email",
-            Code,
-          }),
-        ),
+      verify: (Code: string, accessToken = token) => verifyEmail(client, accessToken, Code),
       resend: (accessToken = token) =>
         client.send(
           new GetUserAttributeVerificationCodeCommand({
@@ -839,13 +782,7 @@ describe("attempt limits on email verification codes (brute force across re-issu
         AttributeName: "email",
       }),
     );
-    await client.send(
-      new VerifyUserAttributeCommand({
-        AccessToken: holder.AccessToken!,
-        AttributeName: "email",
-        Code: await stack.mailbox.latestCode(target),
-      }),
-    );
+    await verifyEmail(client, holder.AccessToken!, await stack.mailbox.latestCode(target));
     expect(await userAttributes(stack, holder.AccessToken!)).toMatchObject({
       email: target,
       email_verified: "true",
@@ -884,14 +821,7 @@ describe("attempt limits on email verification codes (brute force across re-issu
           const users = [
             {
               token: holder.AccessToken!,
-              verify: (Code: string) =>
-                client.send(
-                  new VerifyUserAttributeCommand({
-                    AccessToken: holder.AccessToken!,
-                    AttributeName: "email",
-                    Code,
-                  }),
-                ),
+              verify: (Code: string) => verifyEmail(client, holder.AccessToken!, Code),
               resend: () =>
                 client.send(
                   new GetUserAttributeVerificationCodeCommand({
