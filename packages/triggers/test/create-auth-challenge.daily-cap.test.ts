@@ -148,6 +148,21 @@ describe.each(stores)("the daily cap on codes per email, on %s", (_name, newStor
   });
 });
 
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * Checks that the table holds, under `keyPrefix`, exactly the two throttle
+ * items (short window and day) of the mailbox `address`; returns its key and the items.
+ */
+async function expectMailboxItems(keyPrefix: string, address: string) {
+  const key = `email#${emailTag(address)}`;
+  const items = (await table.scan()).filter((item) => item.pk?.S?.startsWith(keyPrefix));
+  expect(items.map((item) => item.pk?.S).sort()).toEqual(
+    [`${keyPrefix}throttle#${sha256(key)}`, `${keyPrefix}throttle#${sha256(`${key}#day`)}`].sort(),
+  );
+  return { key, items };
+}
+
 describe("the daily cap's throttle key", () => {
   it("is a separate, hashed DynamoDB item next to the short window's", async () => {
     // Prepare
@@ -157,15 +172,7 @@ describe("the daily cap's throttle key", () => {
     // Act
     expect(await request(h, knownUser("Ivy.Private@Secret-Domain.example"))).toBe("sent");
     // Assess
-    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-    const key = `email#${emailTag("ivy.private@secret-domain.example")}`;
-    const items = (await table.scan()).filter((item) => item.pk?.S?.startsWith(keyPrefix));
-    expect(items.map((item) => item.pk?.S).sort()).toEqual(
-      [
-        `${keyPrefix}throttle#${sha256(key)}`,
-        `${keyPrefix}throttle#${sha256(`${key}#day`)}`,
-      ].sort(),
-    );
+    const { key, items } = await expectMailboxItems(keyPrefix, "ivy.private@secret-domain.example");
     const day = items.find((item) => item.pk?.S?.endsWith(sha256(`${key}#day`)));
     expect(day?.ttl?.N).toBe(`${Math.ceil((h.clock.now + DAY) / 1000)}`);
     const everything = JSON.stringify(items);
@@ -192,15 +199,7 @@ describe("the throttle keys on the canonical mailbox", () => {
       outcomes.push(await request(h, who));
     }
     // Assess
-    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-    const key = `email#${emailTag("kimlee@gmail.com")}`;
-    const items = (await table.scan()).filter((item) => item.pk?.S?.startsWith(keyPrefix));
-    expect(items.map((item) => item.pk?.S).sort()).toEqual(
-      [
-        `${keyPrefix}throttle#${sha256(key)}`,
-        `${keyPrefix}throttle#${sha256(`${key}#day`)}`,
-      ].sort(),
-    );
+    await expectMailboxItems(keyPrefix, "kimlee@gmail.com");
     expect(outcomes).toEqual(["sent", "sent", "sent", `THROTTLED retryAfterMs=${DAY - 3 * HOUR}`]);
     expect(h.mailbox.map((m) => m.to)).toEqual(["kim.lee@gmail.com", "k.i.m.l.e.e+x@gmail.com"]);
   });
