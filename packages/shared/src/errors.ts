@@ -17,6 +17,8 @@
  * - `NOT_AUTHORIZED`: Cognito refused the request for another reason.
  * - `NETWORK_ERROR`: the request never got an answer; safe to retry.
  * - `SERVICE_ERROR`: anything else that went wrong on the service side.
+ * - `INVALID_STATE`: the browser client was asked for a step the current state
+ *   does not allow (e.g. `submitCode` while signed out); nothing was sent.
  */
 export type PasscodeErrorCode =
   | "CONFIGURATION_ERROR"
@@ -32,7 +34,8 @@ export type PasscodeErrorCode =
   | "SESSION_EXPIRED"
   | "NOT_AUTHORIZED"
   | "NETWORK_ERROR"
-  | "SERVICE_ERROR";
+  | "SERVICE_ERROR"
+  | "INVALID_STATE";
 
 /**
  * A default, human-readable message for each code, for apps that show one
@@ -55,18 +58,19 @@ export const DEFAULT_ERROR_MESSAGES: Readonly<Record<PasscodeErrorCode, string>>
     NOT_AUTHORIZED: "Sign-in was refused.",
     NETWORK_ERROR: "Could not reach the sign-in service. Check your connection.",
     SERVICE_ERROR: "The sign-in service had a problem. Try again.",
+    INVALID_STATE: "This step is not available now.",
   });
 
 // The codes are one space-separated string, split once: browser bundles
 // that only test membership (the client parsing a trigger error) carry
-// neither an array literal of fourteen strings nor the messages table.
+// neither an array literal of fifteen strings nor the messages table.
 
 /** All {@link PasscodeErrorCode} values, in a stable order (that of {@link DEFAULT_ERROR_MESSAGES}). */
 export const PASSCODE_ERROR_CODES: readonly PasscodeErrorCode[] = /* @__PURE__ */ Object.freeze(
   /* @__PURE__ */ (
     "CONFIGURATION_ERROR INVALID_EMAIL INVALID_CODE_FORMAT CODE_MISMATCH CODE_EXPIRED " +
     "TOO_MANY_ATTEMPTS USERNAME_INVALID USERNAME_UNAVAILABLE THROTTLED DELIVERY_FAILED " +
-    "SESSION_EXPIRED NOT_AUTHORIZED NETWORK_ERROR SERVICE_ERROR"
+    "SESSION_EXPIRED NOT_AUTHORIZED NETWORK_ERROR SERVICE_ERROR INVALID_STATE"
   ).split(" ") as PasscodeErrorCode[],
 );
 
@@ -114,7 +118,7 @@ export class PasscodeError extends Error {
    */
   constructor(code: PasscodeErrorCode, message?: string, options: PasscodeErrorOptions = {}) {
     // Not DEFAULT_ERROR_MESSAGES[code]: reading the table here would put all
-    // fourteen messages into every bundle that throws a PasscodeError (each
+    // fifteen messages into every bundle that throws a PasscodeError (each
     // Lambda trigger included), though callers there always pass a message.
     super(message ?? code, { cause: options.cause });
     this.name = "PasscodeError";

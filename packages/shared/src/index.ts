@@ -16,6 +16,7 @@ export {
   type PasscodeErrorCode,
   type PasscodeErrorOptions,
 } from "./errors.js";
+export { errorMessage } from "./messages.js";
 export {
   CHALLENGE_PARAM,
   type CodeChallenge,
@@ -28,16 +29,20 @@ export {
 export { formatTriggerError, parseTriggerError, type TriggerErrorInfo } from "./trigger-error.js";
 export {
   checkUsername,
+  classifyUsername,
   DEFAULT_RESERVED_USERNAMES,
   DEFAULT_STAFF_WORDS,
   DEFAULT_USERNAME_POLICY,
   normalizeUsername,
   type ReservedUsernames,
   resolveUsernamePolicy,
+  USERNAME_RULE_MESSAGES,
   type UsernamePolicy,
   type UsernamePolicyOptions,
   type UsernameRejection,
   type UsernameValidation,
+  type UsernameVerdict,
+  usernameRuleMessage,
   validateUsername,
 } from "./username.js";
 export { usernameSkeleton } from "./username-skeleton.js";

@@ -217,29 +217,54 @@ export function validateUsername(
   return checkUsername(input, rules.minLength, rules.maxLength, { has: rules.isReserved });
 }
 
-const refuse = (reason: UsernameRejection, message: string): UsernameValidation => ({
-  ok: false,
-  reason,
-  message,
-});
+/**
+ * The English text for each {@link UsernameRejection}; `{min}` and `{max}`
+ * stand for the bounds. {@link checkUsername} and `errorMessage` use it.
+ */
+export const USERNAME_RULE_MESSAGES: Readonly<Record<UsernameRejection, string>> =
+  /* @__PURE__ */ Object.freeze({
+    EMPTY: "Choose a username.",
+    TOO_SHORT: "Use at least {min} characters.",
+    TOO_LONG: "Use at most {max} characters.",
+    INVALID_CHARACTERS: "Use only letters a-z, digits and underscores.",
+    MUST_START_WITH_LETTER: "Start with a letter.",
+    RESERVED: "That username is reserved.",
+  });
+
+/** {@link USERNAME_RULE_MESSAGES}' text for `reason`, with the bounds filled in. */
+export function usernameRuleMessage(
+  reason: UsernameRejection,
+  bounds: { readonly minLength: number; readonly maxLength: number },
+): string {
+  return USERNAME_RULE_MESSAGES[reason]
+    .replace("{min}", String(bounds.minLength))
+    .replace("{max}", String(bounds.maxLength));
+}
+
+/** The result of {@link classifyUsername}: the normalised name, or the rule it broke. */
+export type UsernameVerdict =
+  | { readonly ok: true; readonly username: string }
+  | { readonly ok: false; readonly reason: UsernameRejection };
 
 /**
- * The rule behind {@link validateUsername}, without policy resolution: the
- * bounds are taken as given, and only names `reserved.has` (normalised form)
- * are refused as reserved: a `Set` matches exactly, `{ has: policy.isReserved }`
- * matches look-alikes and staff words. The browser client calls it with the bounds from
- * the `USERNAME` challenge and no reserved list: the service's list may not be
- * the default one, so the service alone refuses reserved names (they come back
- * as `USERNAME_UNAVAILABLE`). Small on purpose: it is in every browser bundle.
- * Throws a `TypeError` unless the bounds are integers with
+ * The rule behind {@link checkUsername}, without its messages (the browser
+ * client's bundle carries only the reason; `errorMessage` or
+ * {@link usernameRuleMessage} turn it into English). The bounds are taken as
+ * given, and only names `reserved.has` (normalised form) are refused as
+ * reserved: a `Set` matches exactly, `{ has: policy.isReserved }` matches
+ * look-alikes and staff words. The browser client calls it with the bounds
+ * from the `USERNAME` challenge and no reserved list: the service's list may
+ * not be the default one, so the service alone refuses reserved names (they
+ * come back as `USERNAME_UNAVAILABLE`). Small on purpose: it is in every
+ * browser bundle. Throws a `TypeError` unless the bounds are integers with
  * `1 <= minLength <= maxLength <= 256` (the range the challenge can carry).
  */
-export function checkUsername(
+export function classifyUsername(
   input: unknown,
   minLength: number,
   maxLength: number,
   reserved?: ReservedUsernames,
-): UsernameValidation {
+): UsernameVerdict {
   if (
     !(Number.isInteger(minLength) && Number.isInteger(maxLength)) ||
     minLength < 1 ||
@@ -249,20 +274,41 @@ export function checkUsername(
     // Fail closed: bounds that are not numbers would let any name through.
     throw new TypeError("checkUsername: bad bounds");
   }
-  if (typeof input !== "string" || !input.trim()) return refuse("EMPTY", "Choose a username.");
-  const tooLong = refuse("TOO_LONG", `Use at most ${maxLength} characters.`);
+  const no = (reason: UsernameRejection): UsernameVerdict => ({ ok: false, reason });
+  if (typeof input !== "string" || !input.trim()) return no("EMPTY");
   // Bound the work NFKC does on hostile input before normalising.
-  if (input.length > maxLength * 4 + 16) return tooLong;
+  if (input.length > maxLength * 4 + 16) return no("TOO_LONG");
   const username = normalizeUsername(input);
   return /[^a-z0-9_]/.test(username)
-    ? refuse("INVALID_CHARACTERS", "Use only letters a-z, digits and underscores.")
+    ? no("INVALID_CHARACTERS")
     : username.length < minLength
-      ? refuse("TOO_SHORT", `Use at least ${minLength} characters.`)
+      ? no("TOO_SHORT")
       : username.length > maxLength
-        ? tooLong
+        ? no("TOO_LONG")
         : /^[^a-z]/.test(username)
-          ? refuse("MUST_START_WITH_LETTER", "Start with a letter.")
+          ? no("MUST_START_WITH_LETTER")
           : reserved?.has(username)
-            ? refuse("RESERVED", "That username is reserved.")
+            ? no("RESERVED")
             : { ok: true, username };
+}
+
+/**
+ * {@link classifyUsername} with an English message for a refused name, e.g.
+ * `{ ok: false, reason: "TOO_SHORT", message: "Use at least 3 characters." }`.
+ * Same bounds rules and `TypeError`.
+ */
+export function checkUsername(
+  input: unknown,
+  minLength: number,
+  maxLength: number,
+  reserved?: ReservedUsernames,
+): UsernameValidation {
+  const verdict = classifyUsername(input, minLength, maxLength, reserved);
+  return verdict.ok
+    ? { ok: true, username: verdict.username }
+    : {
+        ok: false,
+        reason: verdict.reason,
+        message: usernameRuleMessage(verdict.reason, { minLength, maxLength }),
+      };
 }
