@@ -1,11 +1,32 @@
 import { defineConfig } from "tsup";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  sourcemap: false,
-  target: "es2022",
-  treeshake: true,
-});
+export default defineConfig([
+  {
+    entry: ["src/index.ts", "src/environment.ts", "src/secrets-manager.ts"],
+    format: ["esm", "cjs"],
+    dts: true,
+    clean: true,
+    sourcemap: false,
+    target: "es2022",
+    treeshake: true,
+  },
+  {
+    // The prebuilt Lambda handlers (lambda/index.mjs, lambda/username-sweep.mjs):
+    // self-contained ES modules, minified, the AWS SDK v3 left out (the
+    // nodejs22.x and nodejs24.x runtimes provide it). Built, not committed.
+    entry: { index: "src/lambda/index.ts", "username-sweep": "src/lambda/username-sweep.ts" },
+    outDir: "lambda",
+    format: ["esm"],
+    outExtension: () => ({ js: ".mjs" }),
+    platform: "node",
+    target: "node22",
+    dts: false,
+    clean: true,
+    sourcemap: false,
+    minify: true,
+    splitting: false,
+    treeshake: true,
+    noExternal: [/^@cognito-passcode\//],
+    external: [/^@aws-sdk\//],
+  },
+]);

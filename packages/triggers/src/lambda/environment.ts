@@ -1,0 +1,186 @@
+/**
+ * The environment contract of the prebuilt Lambda handler
+ * (`@cognito-passcode/triggers/lambda/index.mjs`): the variable names the CDK
+ * construct, the SAM and Terraform recipes and getting-started all set, and
+ * the parser that reads them once per cold start and fails closed (a missing
+ * or malformed variable stops the function from initialising instead of
+ * running with a silent default).
+ */
+
+/** The variables the trigger functions read. Only the first three are required. */
+export const ENVIRONMENT_KEYS = Object.freeze({
+  /** Required. The DynamoDB table of the username registry, the send throttle and the attempt counters. */
+  tableName: "PASSCODE_TABLE_NAME",
+  /** Required. The From address of the code email (`no-reply@example.com` or `Acme <no-reply@example.com>`). */
+  emailFrom: "PASSCODE_EMAIL_FROM",
+  /** Required. The product name shown in the email. */
+  appName: "PASSCODE_APP_NAME",
+  /** Digits per code, 6 to 10 (default 6). */
+  codeLength: "PASSCODE_CODE_LENGTH",
+  /** Code lifetime in seconds, 60 to 900 (default 180). */
+  codeTtlSeconds: "PASSCODE_CODE_TTL_SECONDS",
+  /** Wrong answers allowed per code, 1 to 10 (default 3). */
+  maxAttempts: "PASSCODE_MAX_ATTEMPTS",
+  /**
+   * ARN of the Secrets Manager secret that keys the code digests
+   * (`codeSecret`). Needed by Create, Verify and the all-in-one `handler`;
+   * set it only on the functions that serve them.
+   */
+  codeSecretArn: "PASSCODE_CODE_SECRET_ARN",
+  /**
+   * The custom attribute that holds the username, `custom:<name>` (default
+   * `custom:username`), or `off` to skip the username step.
+   */
+  usernameAttribute: "PASSCODE_USERNAME_ATTRIBUTE",
+  /** Shortest username allowed (the library's default when unset). */
+  usernameMinLength: "PASSCODE_USERNAME_MIN_LENGTH",
+  /** Longest username allowed (the library's default when unset). */
+  usernameMaxLength: "PASSCODE_USERNAME_MAX_LENGTH",
+  /** Username answers allowed per sign-in, 1 to 20 (default 5). */
+  usernameMaxAttempts: "PASSCODE_USERNAME_MAX_ATTEMPTS",
+  /** Comma-separated email domains that alone may sign up and sign in (default: any). */
+  allowedEmailDomains: "PASSCODE_ALLOWED_EMAIL_DOMAINS",
+  /** Comma-separated Reply-To addresses of the code email (default: none). */
+  emailReplyTo: "PASSCODE_EMAIL_REPLY_TO",
+  /** Least seconds between two codes to one address, 0 to 3600 (default 30). */
+  throttleMinIntervalSeconds: "PASSCODE_THROTTLE_MIN_INTERVAL_SECONDS",
+  /** Most codes to one address per window, 1 to 1000 (default 5). */
+  throttleMaxPerWindow: "PASSCODE_THROTTLE_MAX_PER_WINDOW",
+  /** Length of the throttle window in seconds, 60 to 86400 (default 900). */
+  throttleWindowSeconds: "PASSCODE_THROTTLE_WINDOW_SECONDS",
+  /** Most codes to one address in any 24 hours, 1 to 10000 (default 10). */
+  throttleMaxPerDay: "PASSCODE_THROTTLE_MAX_PER_DAY",
+} as const);
+
+/** The variables the scheduled username sweep (`lambda/username-sweep.mjs`) reads; both required. */
+export const SWEEP_ENVIRONMENT_KEYS = Object.freeze({
+  /** The registry table. */
+  tableName: "PASSCODE_TABLE_NAME",
+  /** The user pool whose users own the names. */
+  userPoolId: "PASSCODE_USER_POOL_ID",
+  /** As for the triggers: `custom:<name>` (default `custom:username`). */
+  usernameAttribute: "PASSCODE_USERNAME_ATTRIBUTE",
+} as const);
+
+/** The trigger configuration, as {@link readTriggerEnvironment} parsed it. */
+export interface TriggerEnvironment {
+  /** {@link ENVIRONMENT_KEYS.tableName}. */
+  tableName: string;
+  /** {@link ENVIRONMENT_KEYS.emailFrom}. */
+  emailFrom: string;
+  /** {@link ENVIRONMENT_KEYS.appName}. */
+  appName: string;
+  /** {@link ENVIRONMENT_KEYS.codeLength}. */
+  codeLength: number;
+  /** {@link ENVIRONMENT_KEYS.codeTtlSeconds}. */
+  codeTtlSeconds: number;
+  /** {@link ENVIRONMENT_KEYS.maxAttempts}. */
+  maxAttempts: number;
+  /** {@link ENVIRONMENT_KEYS.codeSecretArn}, when set. */
+  codeSecretArn?: string;
+  /** The username attribute, or `false` when the username step is off. */
+  usernameAttribute: string | false;
+  /** {@link ENVIRONMENT_KEYS.usernameMinLength}, when set. */
+  usernameMinLength?: number;
+  /** {@link ENVIRONMENT_KEYS.usernameMaxLength}, when set. */
+  usernameMaxLength?: number;
+  /** {@link ENVIRONMENT_KEYS.usernameMaxAttempts}, when set. */
+  usernameMaxAttempts?: number;
+  /** {@link ENVIRONMENT_KEYS.allowedEmailDomains}, when set. */
+  allowedEmailDomains?: string[];
+  /** {@link ENVIRONMENT_KEYS.emailReplyTo}, when set. */
+  emailReplyTo?: string[];
+  /** The throttle settings that were set. */
+  throttle: {
+    minIntervalSeconds?: number;
+    maxPerWindow?: number;
+    windowSeconds?: number;
+    maxPerDay?: number;
+  };
+}
+
+/** The environment as Lambda gives it: `process.env` or a copy. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const CUSTOM_ATTRIBUTE = /^custom:[A-Za-z0-9_]{1,20}$/;
+
+function text(env: Environment, key: string): string | undefined {
+  const value = env[key]?.trim();
+  return value ? value : undefined;
+}
+
+function required(env: Environment, key: string): string {
+  const value = text(env, key);
+  if (value === undefined) throw new Error(`Missing environment variable ${key}`);
+  return value;
+}
+
+function integer(env: Environment, key: string): number | undefined {
+  const raw = text(env, key);
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,6}$/.test(raw)) throw new Error(`${key} must be a whole number`);
+  return Number(raw);
+}
+
+function list(env: Environment, key: string): string[] | undefined {
+  const raw = text(env, key);
+  if (raw === undefined) return undefined;
+  const items = raw.split(",").map((item) => item.trim());
+  if (items.some((item) => item === "")) throw new Error(`${key} has an empty item`);
+  return items;
+}
+
+/**
+ * Parses the username attribute variable: `custom:<name>`, `off`, or unset
+ * (`custom:username`). Throws for anything else, a standard attribute included.
+ */
+export function readUsernameAttribute(env: Environment): string | false {
+  const raw = text(env, ENVIRONMENT_KEYS.usernameAttribute);
+  if (raw === undefined) return "custom:username";
+  if (raw === "off") return false;
+  if (!CUSTOM_ATTRIBUTE.test(raw)) {
+    throw new Error(
+      `${ENVIRONMENT_KEYS.usernameAttribute} must be custom:<name> (1 to 20 letters, digits or _) or off`,
+    );
+  }
+  return raw;
+}
+
+/**
+ * Parses and checks the trigger environment ({@link ENVIRONMENT_KEYS});
+ * throws naming the first bad variable. Ranges are checked by the handler
+ * factories the values go to, also at start-up.
+ */
+export function readTriggerEnvironment(env: Environment): TriggerEnvironment {
+  const codeSecretArn = text(env, ENVIRONMENT_KEYS.codeSecretArn);
+  if (codeSecretArn !== undefined && !SECRET_ARN.test(codeSecretArn)) {
+    throw new Error(`${ENVIRONMENT_KEYS.codeSecretArn} must be a Secrets Manager secret ARN`);
+  }
+  const optional = <K extends string, V>(key: K, value: V | undefined) =>
+    (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+  return {
+    tableName: required(env, ENVIRONMENT_KEYS.tableName),
+    emailFrom: required(env, ENVIRONMENT_KEYS.emailFrom),
+    appName: required(env, ENVIRONMENT_KEYS.appName),
+    codeLength: integer(env, ENVIRONMENT_KEYS.codeLength) ?? 6,
+    codeTtlSeconds: integer(env, ENVIRONMENT_KEYS.codeTtlSeconds) ?? 180,
+    maxAttempts: integer(env, ENVIRONMENT_KEYS.maxAttempts) ?? 3,
+    ...optional("codeSecretArn", codeSecretArn),
+    usernameAttribute: readUsernameAttribute(env),
+    ...optional("usernameMinLength", integer(env, ENVIRONMENT_KEYS.usernameMinLength)),
+    ...optional("usernameMaxLength", integer(env, ENVIRONMENT_KEYS.usernameMaxLength)),
+    ...optional("usernameMaxAttempts", integer(env, ENVIRONMENT_KEYS.usernameMaxAttempts)),
+    ...optional(
+      "allowedEmailDomains",
+      list(env, ENVIRONMENT_KEYS.allowedEmailDomains)?.map((d) => d.toLowerCase()),
+    ),
+    ...optional("emailReplyTo", list(env, ENVIRONMENT_KEYS.emailReplyTo)),
+    throttle: {
+      ...optional("minIntervalSeconds", integer(env, ENVIRONMENT_KEYS.throttleMinIntervalSeconds)),
+      ...optional("maxPerWindow", integer(env, ENVIRONMENT_KEYS.throttleMaxPerWindow)),
+      ...optional("windowSeconds", integer(env, ENVIRONMENT_KEYS.throttleWindowSeconds)),
+      ...optional("maxPerDay", integer(env, ENVIRONMENT_KEYS.throttleMaxPerDay)),
+    },
+  };
+}
