@@ -1,12 +1,18 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/react.ts", "src/cognito-identity-js.ts"],
+  entry: [
+    "src/index.ts",
+    "src/react.ts",
+    "src/vue.ts",
+    "src/svelte.ts",
+    "src/cognito-identity-js.ts",
+  ],
   format: ["esm", "cjs"],
   dts: true,
   clean: true,
   sourcemap: false,
   target: "es2022",
   treeshake: true,
-  external: ["react", "amazon-cognito-identity-js", "@cognito-passcode/shared"],
+  external: ["react", "vue", "amazon-cognito-identity-js", "@cognito-passcode/shared"],
 });

@@ -1,0 +1,152 @@
+// @vitest-environment jsdom
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createPasscodeClient, type PasscodeClient } from "@cognito-passcode/client";
+import { type LocalStack, startLocalStack } from "@cognito-passcode/local";
+import { compile } from "svelte/compiler";
+import { get } from "svelte/store";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { passcodeStore } from "../src/svelte.js";
+import { codeStep, scriptedTransport } from "./helpers/scripted-transport.js";
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "svelte");
+
+/**
+ * Svelte's browser build. Node resolves `svelte` to its server build, whose
+ * `mount` throws; a browser bundler picks the `browser` condition, read here
+ * from Svelte's own package.json so the test runs what a browser would.
+ */
+async function svelteInBrowser(): Promise<typeof import("svelte")> {
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve("svelte/package.json");
+  const { exports } = JSON.parse(await readFile(manifest, "utf8"));
+  return import(pathToFileURL(join(dirname(manifest), exports["."].browser)).href);
+}
+
+/** Compiles a fixture component for the browser (as the Svelte bundler plugins do) and loads it. */
+async function loadComponent(name: string, written: string[]) {
+  const source = await readFile(join(fixtures, `${name}.svelte`), "utf8");
+  const { js } = compile(source, { filename: `${name}.svelte`, generate: "client" });
+  const file = join(fixtures, `${name}.${process.pid}.gen.js`);
+  await writeFile(file, js.code);
+  written.push(file);
+  return (await import(pathToFileURL(file).href)).default;
+}
+
+/** A client whose `subscribe` counts the listeners still attached. */
+function counting(client: PasscodeClient) {
+  let listening = 0;
+  const counted: PasscodeClient = {
+    ...client,
+    subscribe(listener) {
+      listening++;
+      const off = client.subscribe(listener);
+      return () => {
+        listening--;
+        off();
+      };
+    },
+  };
+  return { client: counted, listening: () => listening };
+}
+
+describe("passcodeStore (svelte)", () => {
+  let stack: LocalStack;
+  let svelte: typeof import("svelte");
+  let SignIn: Parameters<typeof import("svelte").mount>[0];
+  const written: string[] = [];
+  beforeAll(async () => {
+    [stack, svelte, SignIn] = await Promise.all([
+      startLocalStack({ port: 0 }),
+      svelteInBrowser(),
+      loadComponent("SignIn", written),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all(written.map((file) => rm(file, { force: true })));
+    await stack?.stop();
+  });
+
+  it("renders a full sign-in against the local stack in a Svelte 5 component", async () => {
+    // Prepare
+    const email = `sv${Date.now().toString(36)}@example.com`;
+    const client = createPasscodeClient({
+      clientId: stack.clientId,
+      endpoint: stack.endpoint,
+      now: stack.clock.now,
+    });
+    const target = document.body.appendChild(document.createElement("div"));
+    const app = svelte.mount(SignIn, { target, props: { client } });
+    svelte.flushSync();
+    const label = () => target.querySelector("label")?.textContent;
+    const answer = (value: string) => {
+      const input = target.querySelector("input")!;
+      input.value = value;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      target.querySelector("form")!.requestSubmit();
+    };
+
+    // Act + Assess: each step re-renders from the store.
+    expect(label()).toBe("Email");
+    answer(email);
+    await vi.waitFor(() => expect(label()).toMatch(/^Code sent to s\*\*\*@/));
+    answer(await stack.mailbox.latestCode(email));
+    await vi.waitFor(() => expect(label()).toBe("Username (3-30)"));
+    answer("x");
+    await vi.waitFor(() =>
+      expect(target.querySelector("[role=alert]")?.textContent).toBe("USERNAME_INVALID"),
+    );
+    const username = `s${Date.now().toString(36)}`;
+    answer(username);
+    await vi.waitFor(() => expect(target.textContent?.trim()).toBe(`Hello @${username}`));
+    await svelte.unmount(app);
+    target.remove();
+  });
+
+  it("stops listening to the client when the component is destroyed", async () => {
+    // Prepare
+    const { client, listening } = counting(
+      createPasscodeClient({ clientId: "c1", transport: scriptedTransport().transport }),
+    );
+    const target = document.body.appendChild(document.createElement("div"));
+    const app = svelte.mount(SignIn, { target, props: { client } });
+    svelte.flushSync();
+    expect(listening()).toBe(1);
+
+    // Act
+    await svelte.unmount(app);
+
+    // Assess
+    expect(listening()).toBe(0);
+    target.remove();
+  });
+
+  it("keeps Svelte's store contract: the current value at once, every change, then silence", async () => {
+    // Prepare
+    const script = scriptedTransport();
+    const client = createPasscodeClient({
+      clientId: "c1",
+      transport: script.transport,
+      autoSignUp: false,
+    });
+    const store = passcodeStore(client);
+    const seen: string[] = [];
+
+    // Act
+    const off = store.subscribe((snapshot) => seen.push(snapshot.status));
+    const first = [...seen];
+    const out = client.requestCode("alice@example.com");
+    script.take("initiateAuth").resolve(codeStep());
+    await out;
+    off();
+    await client.reset();
+
+    // Assess
+    expect(first).toEqual(["signedOut"]);
+    expect(seen).toEqual(["signedOut", "sendingCode", "awaitingCode"]);
+    expect(client.getSnapshot().status).toBe("signedOut");
+    expect(get(store)).toBe(client.getSnapshot());
+  });
+});
