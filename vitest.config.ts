@@ -11,6 +11,11 @@ export default defineConfig({
     alias: [
       { find: /^@cognito-passcode\/shared$/, replacement: `${src("shared")}index.ts` },
       { find: /^@cognito-passcode\/triggers$/, replacement: `${src("triggers")}index.ts` },
+      {
+        find: /^@cognito-passcode\/triggers\/(environment|secrets-manager)$/,
+        replacement: `${src("triggers")}$1.ts`,
+      },
+      { find: /^@cognito-passcode\/cdk$/, replacement: `${src("cdk")}index.ts` },
       { find: /^@cognito-passcode\/local$/, replacement: `${src("local")}index.ts` },
       { find: /^@cognito-passcode\/client$/, replacement: `${src("client")}index.ts` },
       { find: /^@cognito-passcode\/client\/react$/, replacement: `${src("client")}react.ts` },

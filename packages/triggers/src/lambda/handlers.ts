@@ -14,6 +14,7 @@ import {
 } from "../passcode-triggers.js";
 import { createPreSignUpHandler, type PreSignUpHandler } from "../pre-sign-up.js";
 import { releaseOrphanedUsernames } from "../release-orphaned-usernames.js";
+import { resolveEmail, resolveThrottle } from "../resolve-options.js";
 import { readCodeSecret } from "../secrets-manager.js";
 import type { VerifyAuthChallengeHandler } from "../verify-auth-challenge.js";
 import {
@@ -141,9 +142,13 @@ export function createEnvironmentHandlers(
   const logger = options.logger ?? consoleJsonLogger();
   const config = readTriggerEnvironment(env);
   const shared = triggerOptions(config, options, logger);
-  // Built now: they validate the code, username, email and sign-up options.
+  // Built now: they validate the code, username and sign-up options; the
+  // email and throttle options, which only Create and Verify use, are
+  // checked now too, so a bad one fails every function's start-up alike.
   const define = createDefineAuthChallengeHandler(shared);
   const preSignUp = createPreSignUpHandler(shared);
+  resolveEmail(shared);
+  resolveThrottle(shared);
 
   let pending: Promise<PasscodeTriggers> | undefined;
   const triggers = (): Promise<PasscodeTriggers> => {
