@@ -96,7 +96,11 @@ export class TriggerRunner {
   /**
    * Invokes `trigger` with `event` across a JSON boundary (as Lambda does) and
    * returns the event it answered. A thrown error, a timeout or an answer that
-   * is not an event becomes the `CognitoError` Cognito would answer with.
+   * is not an event becomes the `CognitoError` Cognito would answer with:
+   * `UserLambdaValidationException` (`<Trigger> failed with error <message>.`),
+   * `UnexpectedLambdaException` (`<Trigger> invocation failed due to error
+   * Socket timeout while invoking Lambda function.`) and
+   * `InvalidLambdaResponseException` respectively.
    */
   async invoke(trigger: TriggerName, event: TriggerEvent): Promise<TriggerEvent> {
     const handler = this.#handlers[trigger];
@@ -119,10 +123,14 @@ export class TriggerRunner {
       output = await Promise.race([call(handler, input, context), timeout]);
     } catch (error) {
       this.#onError(trigger, error);
+      // Cognito answers a trigger that ran out of time as an invocation failure
+      // (`UnexpectedLambdaException`), not as the trigger's own error (observed:
+      // "PostAuthentication invocation failed due to error Socket timeout while
+      // invoking Lambda function.").
       if (error instanceof TriggerTimeout) {
         throw new CognitoError(
-          "UserLambdaValidationException",
-          `${name} failed with error Socket timeout while invoking Lambda function.`,
+          "UnexpectedLambdaException",
+          `${name} invocation failed due to error Socket timeout while invoking Lambda function.`,
         );
       }
       const message =

@@ -276,9 +276,9 @@ describe("CUSTOM_AUTH", () => {
       handlers: { createAuthChallenge: slow },
     });
     await expect(start(stack, client, "erin@example.com")).rejects.toMatchObject({
-      name: "UserLambdaValidationException",
+      name: "UnexpectedLambdaException",
       message:
-        "CreateAuthChallenge failed with error Socket timeout while invoking Lambda function.",
+        "CreateAuthChallenge invocation failed due to error Socket timeout while invoking Lambda function.",
     });
   });
 

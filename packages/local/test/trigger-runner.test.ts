@@ -76,12 +76,29 @@ describe("TriggerRunner", () => {
     }
   });
 
-  it("times out a trigger that never answers", async () => {
-    const { r } = runner(() => new Promise(() => {}), 50);
+  it("times out a trigger that never answers with UnexpectedLambdaException, and reports it", async () => {
+    // Prepare
+    const { r, errors } = runner(() => new Promise(() => {}), 50);
+    // Act
+    const failure = await r.invoke("defineAuthChallenge", event()).catch((e: unknown) => e);
+    // Assess: Cognito's wording for a timed-out trigger (observed, see docs/local-stack.md)
+    expect(failure).toBeInstanceOf(CognitoError);
+    expect(failure).toMatchObject({
+      type: "UnexpectedLambdaException",
+      message:
+        "DefineAuthChallenge invocation failed due to error Socket timeout while invoking Lambda function.",
+    });
+    expect(errors).toHaveLength(1);
+  });
+
+  it("keeps a trigger that throws just before the limit a UserLambdaValidationException", async () => {
+    const { r } = runner(
+      () => new Promise((_, reject) => setTimeout(() => reject(new Error("late")), 10)),
+      200,
+    );
     await expect(r.invoke("defineAuthChallenge", event())).rejects.toMatchObject({
       type: "UserLambdaValidationException",
-      message:
-        "DefineAuthChallenge failed with error Socket timeout while invoking Lambda function.",
+      message: "DefineAuthChallenge failed with error late.",
     });
   });
 
