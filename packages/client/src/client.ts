@@ -1,5 +1,5 @@
 import {
-  checkUsername,
+  classifyUsername,
   isValidCodeFormat,
   isValidEmail,
   normalizeCodeInput,
@@ -15,10 +15,13 @@ import { createTokenStore, text } from "./storage.js";
 import { checkTokens } from "./tokens.js";
 import type { AuthStep, TransportTokens } from "./transport.js";
 import type {
+  AwaitingCodeSnapshot,
+  AwaitingUsernameSnapshot,
   PasscodeClient,
   PasscodeSnapshot,
   PasscodeTokens,
   PasscodeUser,
+  SignedOutSnapshot,
   SnapshotError,
 } from "./types.js";
 
@@ -70,6 +73,8 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   let held: Held | undefined;
   /** Ends a restore's wait before its next try (set only while one waits). */
   let stop: (() => void) | undefined;
+  /** Aborted by reset() and signOut(): every sign-in and refresh request carries its signal. */
+  let aborter = new AbortController();
   const knownUsers = new Set<string>();
 
   function dispatch(event: PasscodeEvent): PasscodeSnapshot {
@@ -143,7 +148,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     // Tokens issued right after the username step may predate the attribute: refresh once.
     if (known.username && !text(checked.claims[usernameAttribute])) {
       try {
-        const again = await transport.refresh({ refreshToken });
+        const again = await transport.refresh({ refreshToken, signal: aborter.signal });
         checked = checkTokens(again);
         tokens = again;
         refreshToken = again.refreshToken ?? refreshToken;
@@ -191,14 +196,14 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     try {
       if (autoSignUp && !knownUsers.has(username)) {
         try {
-          await transport.signUp({ username, password: randomPassword() });
+          await transport.signUp({ username, password: randomPassword(), signal: aborter.signal });
         } catch (error) {
           if (errorType(error) !== "UsernameExistsException") throw error;
         }
         if (!live()) return;
         knownUsers.add(username);
       }
-      const step = await transport.initiateAuth({ username });
+      const step = await transport.initiateAuth({ username, signal: aborter.signal });
       if (live()) await accept(step, username, live);
     } catch (error) {
       if (live()) fail(error, { step: "initiate" });
@@ -209,7 +214,11 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     const current = session;
     try {
       if (!current) throw new Error("no session");
-      const step = await transport.respondToAuthChallenge({ ...current, answer: value });
+      const step = await transport.respondToAuthChallenge({
+        ...current,
+        answer: value,
+        signal: aborter.signal,
+      });
       if (live()) await accept(step, current.username, live, chosen);
     } catch (error) {
       if (live()) fail(error, ctx);
@@ -225,7 +234,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   async function renew(refreshToken: string, live: Live, retryMs: number[] = []): Promise<void> {
     let issued: TransportTokens;
     try {
-      issued = await transport.refresh({ refreshToken });
+      issued = await transport.refresh({ refreshToken, signal: aborter.signal });
       // A malformed answer fails like any other refresh (SERVICE_ERROR), not as a sign-in would.
       checkTokens(issued);
     } catch (error) {
@@ -287,6 +296,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     const mine = ++epoch;
     pending = refreshing = undefined;
     stop?.();
+    abort();
     dispatch({ type: "signedOut" });
     // Also revoke a stored token no session holds yet (sign-out while restoring).
     const stored = store.take();
@@ -317,6 +327,34 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     return dispatch({ type: "rejected", error });
   }
 
+  /** Stops every request in flight (their late answers are dropped anyway). */
+  function abort() {
+    aborter.abort();
+    aborter = new AbortController();
+  }
+
+  /**
+   * A flow method: waits for a restore to end, joins a request in flight (one
+   * request, one outcome), and refuses with `INVALID_STATE` (cause: the
+   * state) when `allowed` says the current snapshot does not take it.
+   */
+  function flow<A extends unknown[], S extends PasscodeSnapshot>(
+    allowed: (s: PasscodeSnapshot) => s is S,
+    act: (s: S, ...args: A) => Promise<PasscodeSnapshot> | PasscodeSnapshot,
+  ) {
+    return async (...args: A): Promise<PasscodeSnapshot> => {
+      // Runs synchronously up to its first await unless restoring: a second
+      // call in the same tick sees `pending` and joins it.
+      if (snapshot.status === "restoring") await pending;
+      if (pending) return pending;
+      const s = snapshot;
+      return allowed(s) ? act(s, ...args) : refuse(snapshotError("INVALID_STATE", s.status));
+    };
+  }
+
+  const codeScreen = (s: PasscodeSnapshot): s is AwaitingCodeSnapshot =>
+    s.status === "awaitingCode";
+
   if (storage) run(restore);
 
   return {
@@ -330,53 +368,56 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
         listeners.delete(entry);
       };
     },
-    async requestCode(email) {
-      if (pending) return pending;
-      if (snapshot.status !== "signedOut" && snapshot.status !== "awaitingCode") return snapshot;
-      if (!isValidEmail(email)) return refuse(snapshotError("INVALID_EMAIL"));
-      const username = normalizeEmail(email);
-      return run((live) => sendCode(username, live), { type: "sendCode", email: username });
-    },
-    async resendCode() {
-      if (pending) return pending;
-      const s = snapshot;
-      if (s.status !== "awaitingCode") return snapshot;
-      return run((live) => sendCode(s.email, live), {
-        type: "sendCode",
-        email: s.email,
-        resend: true,
-      });
-    },
-    async submitCode(code) {
-      if (pending) return pending;
-      const s = snapshot;
-      if (s.status !== "awaitingCode" || s.attemptsLeft < 1) return snapshot;
-      const value = normalizeCodeInput(String(code ?? ""));
-      if (!isValidCodeFormat(value, s.codeLength)) {
-        return refuse(snapshotError("INVALID_CODE_FORMAT"));
-      }
-      const ctx: ErrorContext = {
-        step: "code",
-        attemptsLeft: s.attemptsLeft,
-        expiresAt: s.expiresAt,
-      };
-      return run((live) => answer(value, ctx, live), { type: "submit" });
-    },
-    async submitUsername(name) {
-      if (pending) return pending;
-      const s = snapshot;
-      if (s.status !== "awaitingUsername" || s.attemptsLeft < 1) return snapshot;
-      // The service's bounds, capped at what shared's policy accepts.
-      const checked = checkUsername(name, Math.min(s.minLength, 64), Math.min(s.maxLength, 64));
-      if (!checked.ok) return refuse(snapshotError("USERNAME_INVALID", checked.message));
-      const ctx: ErrorContext = { step: "username", attemptsLeft: s.attemptsLeft };
-      const { username } = checked;
-      return run((live) => answer(username, ctx, live, username), { type: "submit" });
-    },
+    requestCode: flow(
+      (s): s is SignedOutSnapshot | AwaitingCodeSnapshot =>
+        s.status === "signedOut" || codeScreen(s),
+      (_s, email: string) => {
+        if (!isValidEmail(email)) return refuse(snapshotError("INVALID_EMAIL"));
+        const username = normalizeEmail(email);
+        return run((live) => sendCode(username, live), { type: "sendCode", email: username });
+      },
+    ),
+    resendCode: flow(codeScreen, (s) =>
+      run((live) => sendCode(s.email, live), { type: "sendCode", email: s.email, resend: true }),
+    ),
+    submitCode: flow(
+      (s): s is AwaitingCodeSnapshot => codeScreen(s) && s.attemptsLeft > 0,
+      (s, code: string) => {
+        const value = normalizeCodeInput(String(code ?? ""));
+        if (!isValidCodeFormat(value, s.codeLength)) {
+          return refuse(snapshotError("INVALID_CODE_FORMAT"));
+        }
+        const ctx: ErrorContext = {
+          step: "code",
+          attemptsLeft: s.attemptsLeft,
+          expiresAt: s.expiresAt,
+        };
+        return run((live) => answer(value, ctx, live), { type: "submit" });
+      },
+    ),
+    submitUsername: flow(
+      (s): s is AwaitingUsernameSnapshot => s.status === "awaitingUsername" && s.attemptsLeft > 0,
+      (s, name: string) => {
+        // The service's bounds, capped at what shared's policy accepts.
+        const checked = classifyUsername(
+          name,
+          Math.min(s.minLength, 64),
+          Math.min(s.maxLength, 64),
+        );
+        if (!checked.ok) return refuse(snapshotError("USERNAME_INVALID", checked.reason));
+        const ctx: ErrorContext = { step: "username", attemptsLeft: s.attemptsLeft };
+        const { username } = checked;
+        return run((live) => answer(username, ctx, live, username), { type: "submit" });
+      },
+    ),
     reset() {
-      if (snapshot.status === "signedIn" || snapshot.status === "restoring") return snapshot;
+      const { status } = snapshot;
+      if (status === "signedIn" || status === "restoring") {
+        return refuse(snapshotError("INVALID_STATE", status));
+      }
       epoch++;
       pending = undefined;
+      abort();
       return dispatch({ type: "signedOut" });
     },
     signOut,

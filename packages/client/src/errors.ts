@@ -2,16 +2,19 @@ import { type PasscodeErrorCode, parseTriggerError } from "@cognito-passcode/sha
 import type { SnapshotError } from "./types.js";
 
 /**
- * Builds a {@link SnapshotError}. The message defaults to the code itself:
- * English texts for every code are in `DEFAULT_ERROR_MESSAGES`, which the
- * client does not bundle unless the app imports it.
+ * Builds a {@link SnapshotError}: `message` is the code itself (English texts
+ * are `errorMessage` and `DEFAULT_ERROR_MESSAGES` in shared, which the client
+ * does not bundle unless the app imports them).
  */
 export function snapshotError(
   code: PasscodeErrorCode,
-  message: string = code,
+  cause?: string,
   retryAfterMs?: number,
 ): SnapshotError {
-  return retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs };
+  const error: { -readonly [K in keyof SnapshotError]: SnapshotError[K] } = { code, message: code };
+  if (cause) error.cause = cause;
+  if (retryAfterMs !== undefined) error.retryAfterMs = retryAfterMs;
+  return error;
 }
 
 /** Which request failed, and what the client knew when it sent it. */
@@ -47,6 +50,9 @@ const SIMPLE: Readonly<Record<string, PasscodeErrorCode>> = {
   UnsupportedOperationException: "CONFIGURATION_ERROR",
 };
 
+/** Exception names that may be shown as `cause`: a word, nothing the service wrote as prose. */
+const NAME = /^\w{1,64}$/;
+
 const NETWORK = /^(TypeError|NetworkError|AbortError|TimeoutError)$/;
 
 /** The Cognito exception name a transport error carries (`code` first, then `name`). */
@@ -61,6 +67,10 @@ function codeFor(type: string, message: string, ctx: ErrorContext): [PasscodeErr
   if (type === "UserLambdaValidationException") {
     const info = parseTriggerError(message);
     return info ? [info.code, info.retryAfterMs] : ["SERVICE_ERROR"];
+  }
+  // A malformed or stale session is refused before any trigger runs.
+  if (type === "InvalidParameterException" && /code|username/.test(ctx.step)) {
+    return ["SESSION_EXPIRED"];
   }
   if (type === "NotAuthorizedException") {
     if (ctx.step === "refresh" || /invalid session/i.test(message)) return ["SESSION_EXPIRED"];
@@ -84,14 +94,19 @@ const ENDS_SESSION = /^(SESSION_EXPIRED|TOO_MANY_ATTEMPTS|CODE_EXPIRED|NOT_AUTHO
  * (`SESSION_EXPIRED`), an expired code (`CODE_EXPIRED`), the last attempt
  * spent (`TOO_MANY_ATTEMPTS`), or else `NOT_AUTHORIZED`. Trigger errors
  * (`UserLambdaValidationException`) carry their code and `retryAfterMs`.
- * Fetch failures (`TypeError`) are `NETWORK_ERROR`: the same call can be
- * retried. Anything unknown is `SERVICE_ERROR`.
+ * Fetch failures (`TypeError`) and timeouts (`TimeoutError`) are
+ * `NETWORK_ERROR`: the same call can be retried. An
+ * `InvalidParameterException` on a code or username answer (a malformed
+ * session) is `SESSION_EXPIRED`. Anything unknown is `SERVICE_ERROR`,
+ * including `UnexpectedLambdaException` (a trigger timed out; retrying may
+ * work). The error's `cause` is the exception name when it is one word.
  */
 export function mapError(error: unknown, ctx: ErrorContext): MappedError {
   const message = String((error as { message?: unknown } | null)?.message ?? "");
-  const [code, retryAfterMs] = codeFor(errorType(error), message, ctx);
+  const type = errorType(error);
+  const [code, retryAfterMs] = codeFor(type, message, ctx);
   return {
-    error: snapshotError(code, undefined, retryAfterMs),
+    error: snapshotError(code, NAME.test(type) ? type : undefined, retryAfterMs),
     sessionEnded: ENDS_SESSION.test(code),
   };
 }

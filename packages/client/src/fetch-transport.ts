@@ -6,10 +6,16 @@ import type { AuthStep, Transport } from "./transport.js";
 export interface FetchTransportOptions {
   /** The user pool app client id (a public client, without a secret). */
   clientId: string;
-  /** The pool's AWS region, e.g. `eu-west-1`. Give this or `endpoint`. */
-  region?: string;
-  /** A full endpoint URL instead of the regional one (the local stack, a proxy). */
-  endpoint?: string;
+  /** The pool's AWS region, e.g. `eu-west-1`. Give this, `endpoint`, or both; `""` means unset. */
+  region?: string | undefined;
+  /** A full endpoint URL (the local stack, a proxy); wins over `region`. `""` means unset. */
+  endpoint?: string | undefined;
+  /**
+   * Milliseconds to wait for each answer (headers and body) before the call
+   * rejects with an error named `TimeoutError` (the client's `NETWORK_ERROR`).
+   * @default 15000
+   */
+  timeoutMs?: number;
   /**
    * The `fetch` to use.
    * @default globalThis.fetch, looked up at call time
@@ -24,22 +30,26 @@ interface AuthResponse {
   AuthenticationResult?: unknown;
 }
 
-/** Resolves where requests go, validating `region` / `endpoint`. */
+/**
+ * Resolves where requests go: `endpoint` when given, else the regional
+ * endpoint of `region` (`""` counts as unset). Throws a
+ * `CONFIGURATION_ERROR` when neither is given; development builds also check
+ * that `region` looks like an AWS region (even beside an `endpoint`) and
+ * `endpoint` like an http(s) URL.
+ */
 export function resolveEndpoint(options: { region?: unknown; endpoint?: unknown }): string {
   const { region, endpoint } = options;
-  if ((region === undefined) === (endpoint === undefined)) {
-    throw configurationError("region", "or endpoint: give exactly one");
-  }
-  if (region !== undefined) {
-    if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
+  if (process.env.NODE_ENV !== "production") {
+    if (region && (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region))) {
       throw configurationError("region", "must be an AWS region, e.g. eu-west-1");
     }
-    return `https://cognito-idp.${region}.amazonaws.com/`;
+    if (endpoint && (typeof endpoint !== "string" || !/^https?:\/\/[^\s/]+/i.test(endpoint))) {
+      throw configurationError("endpoint", "must be an http(s) URL");
+    }
   }
-  if (typeof endpoint !== "string" || !/^https?:\/\/[^\s/]+/i.test(endpoint)) {
-    throw configurationError("endpoint", "must be an http(s) URL");
-  }
-  return endpoint;
+  if (endpoint) return endpoint as string;
+  if (region) return `https://cognito-idp.${region}.amazonaws.com/`;
+  throw configurationError("region", "or endpoint: give one");
 }
 
 function authStep(data: AuthResponse): AuthStep {
@@ -54,7 +64,9 @@ function authStep(data: AuthResponse): AuthStep {
  * `X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>` and
  * `Content-Type: application/x-amz-json-1.1`), with no dependency.
  * Cognito errors reject with `name` set to the exception name; network
- * failures reject with `fetch`'s own `TypeError`.
+ * failures reject with `fetch`'s own `TypeError`; an answer slower than
+ * `timeoutMs` rejects with an error named `TimeoutError`; an aborted
+ * `signal` rejects with `fetch`'s `AbortError`.
  *
  * @example
  * ```ts
@@ -62,73 +74,111 @@ function authStep(data: AuthResponse): AuthStep {
  * ```
  */
 export function createFetchTransport(options: FetchTransportOptions): Transport {
-  const { clientId, fetch: customFetch } = options;
+  const { clientId, fetch: customFetch, timeoutMs = 15_000 } = options;
   checkClientId(clientId);
-  if (customFetch !== undefined && typeof customFetch !== "function") {
-    throw configurationError("fetch", "must be a function");
+  if (process.env.NODE_ENV !== "production") {
+    if (customFetch !== undefined && typeof customFetch !== "function") {
+      throw configurationError("fetch", "must be a function");
+    }
+    if (!(timeoutMs > 0)) throw configurationError("timeoutMs", "must be a number > 0");
   }
   const url = resolveEndpoint(options);
 
-  async function call<T>(operation: string, body: Record<string, unknown>): Promise<T> {
-    const response = await (customFetch ?? fetch)(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
-      },
-      body: JSON.stringify({ ClientId: clientId, ...body }),
-    });
-    // A proxy's HTML error page does not parse: keep the status, report a service error.
-    const data = (await response.json().catch(() => null)) ?? {};
-    if (!response.ok) {
-      const error = new Error(String(data.message ?? data.Message ?? response.statusText));
-      // `com.amazonaws#NotAuthorizedException` or `UserLambdaValidationException:http://...`
-      error.name = String(
-        data.__type ?? response.headers.get("x-amzn-errortype") ?? `Http${response.status}`,
-      ).replace(/^.*#|:.*$/g, "");
-      throw error;
+  async function call(
+    operation: string,
+    body: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<AuthResponse> {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort();
+    }, timeoutMs);
+    signal?.addEventListener("abort", abort);
+    if (signal?.aborted) abort();
+    try {
+      const response = await (customFetch ?? fetch)(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
+        },
+        body: JSON.stringify({ ClientId: clientId, ...body }),
+        signal: controller.signal,
+      });
+      // A proxy's HTML error page does not parse: keep the status, report a service error.
+      const data = (await response.json().catch(() => null)) ?? {};
+      if (timedOut) throw 0;
+      if (!response.ok) {
+        const error = new Error(String(data.message ?? data.Message ?? response.statusText));
+        // `com.amazonaws#NotAuthorizedException` or `UserLambdaValidationException:http://...`
+        error.name = String(
+          data.__type ?? response.headers.get("x-amzn-errortype") ?? `Http${response.status}`,
+        ).replace(/^.*#|:.*$/g, "");
+        throw error;
+      }
+      return data;
+    } catch (error) {
+      if (!timedOut) throw error;
+      const timeout = new Error(`${operation} timed out`);
+      timeout.name = "TimeoutError";
+      throw timeout;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", abort);
     }
-    return data;
   }
 
   return {
-    async signUp({ username, password }) {
-      await call("SignUp", {
-        Username: username,
-        Password: password,
-        UserAttributes: [{ Name: "email", Value: username }],
-      });
-    },
-    async initiateAuth({ username }) {
-      return authStep(
-        await call("InitiateAuth", {
-          AuthFlow: "CUSTOM_AUTH",
-          AuthParameters: { USERNAME: username },
-        }),
+    async signUp({ username, password, signal }) {
+      await call(
+        "SignUp",
+        {
+          Username: username,
+          Password: password,
+          UserAttributes: [{ Name: "email", Value: username }],
+        },
+        signal,
       );
     },
-    async respondToAuthChallenge({ username, session, answer }) {
+    async initiateAuth({ username, signal }) {
       return authStep(
-        await call("RespondToAuthChallenge", {
-          ChallengeName: "CUSTOM_CHALLENGE",
-          Session: session,
-          ChallengeResponses: { USERNAME: username, ANSWER: answer },
-        }),
+        await call(
+          "InitiateAuth",
+          { AuthFlow: "CUSTOM_AUTH", AuthParameters: { USERNAME: username } },
+          signal,
+        ),
       );
     },
-    async refresh({ refreshToken }) {
-      const data = await call<AuthResponse>("InitiateAuth", {
-        AuthFlow: "REFRESH_TOKEN_AUTH",
-        AuthParameters: { REFRESH_TOKEN: refreshToken },
-      });
+    async respondToAuthChallenge({ username, session, answer, signal }) {
+      return authStep(
+        await call(
+          "RespondToAuthChallenge",
+          {
+            ChallengeName: "CUSTOM_CHALLENGE",
+            Session: session,
+            ChallengeResponses: { USERNAME: username, ANSWER: answer },
+          },
+          signal,
+        ),
+      );
+    },
+    async refresh({ refreshToken, signal }) {
+      const data = await call(
+        "InitiateAuth",
+        { AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: refreshToken } },
+        signal,
+      );
       return tokensFrom(data.AuthenticationResult);
     },
-    async revokeToken({ refreshToken }) {
-      await call("RevokeToken", { Token: refreshToken });
+    async revokeToken({ refreshToken, signal }) {
+      await call("RevokeToken", { Token: refreshToken }, signal);
     },
-    async globalSignOut({ accessToken }) {
+    async globalSignOut({ accessToken, signal }) {
       // GlobalSignOut takes no ClientId: `undefined` drops it from the JSON body.
-      await call("GlobalSignOut", { AccessToken: accessToken, ClientId: undefined });
+      await call("GlobalSignOut", { AccessToken: accessToken, ClientId: undefined }, signal);
     },
   };
 }

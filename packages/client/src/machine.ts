@@ -21,7 +21,7 @@ export type PasscodeEvent =
     }
   /** A request failed; `sessionEnded` when the sign-in session cannot be used again. */
   | { readonly type: "failed"; readonly error: SnapshotError; readonly sessionEnded: boolean }
-  /** Input was refused before any request. */
+  /** Input, or a call in a state that does not allow it, was refused before any request (ignored while a request is in flight). */
   | { readonly type: "rejected"; readonly error: SnapshotError }
   /** Signed out, reset, or a stored session could not be restored. */
   | { readonly type: "signedOut"; readonly error?: SnapshotError };
@@ -32,8 +32,11 @@ function details<T extends PasscodeSnapshot>(s: T): Omit<T, "status" | "error"> 
   return rest;
 }
 
-/** The screens waiting for the user: input can be refused there, and no answer is in flight. */
+/** The screens waiting for the user: no answer is in flight, and tokens cannot arrive. */
 const WAITING: readonly string[] = ["signedOut", "awaitingCode", "awaitingUsername"];
+
+/** A request is in flight: its outcome decides the next screen. */
+const BUSY: readonly string[] = ["sendingCode", "verifyingCode", "submittingUsername"];
 
 const protocolError = (): PasscodeSnapshot => ({
   status: "signedOut",
@@ -153,7 +156,7 @@ export function transition(snapshot: PasscodeSnapshot, event: PasscodeEvent): Pa
     case "failed":
       return onFailed(s, event.error, event.sessionEnded);
     case "rejected":
-      return WAITING.includes(s.status) ? { ...s, error: event.error } : s;
+      return BUSY.includes(s.status) ? s : { ...s, error: event.error };
     case "signedOut":
       if (s.status === "signedOut" && !s.error && !event.error) return s;
       return event.error ? { status: "signedOut", error: event.error } : { status: "signedOut" };

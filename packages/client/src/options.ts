@@ -6,10 +6,24 @@ import type { PasscodeStorage } from "./types.js";
 export interface PasscodeClientOptions {
   /** The user pool app client id (a public client, without a secret). */
   clientId: string;
-  /** The pool's AWS region, e.g. `eu-west-1`. Give this or `endpoint` (not needed with `transport`). */
-  region?: string;
-  /** A full endpoint URL instead of the regional one, e.g. the local stack's `stack.endpoint`. */
-  endpoint?: string;
+  /**
+   * The pool's AWS region, e.g. `eu-west-1`. Give this, `endpoint`, or both
+   * (not needed with `transport`). `""` and `undefined` both mean unset, so
+   * an empty environment variable can be passed as is.
+   */
+  region?: string | undefined;
+  /**
+   * A full endpoint URL instead of the regional one, e.g. the local stack's
+   * `stack.endpoint` or a proxy. Wins over `region` when both are given.
+   * `""` and `undefined` both mean unset.
+   */
+  endpoint?: string | undefined;
+  /**
+   * Milliseconds the default fetch transport waits for each answer before
+   * giving up with a retryable `NETWORK_ERROR` (cause `"TimeoutError"`).
+   * @default 15000
+   */
+  timeoutMs?: number;
   /**
    * The `fetch` the default transport uses.
    * @default globalThis.fetch, looked up at call time
@@ -58,9 +72,18 @@ export function configurationError(field: string, why: string): PasscodeError {
   return new PasscodeError("CONFIGURATION_ERROR", `${field} ${why}`, { details: { field } });
 }
 
-/** Throws unless `clientId` looks like an app client id (both factories check it). */
+/**
+ * Throws unless `clientId` looks like an app client id (both factories check
+ * it). Development builds only: a production bundle
+ * (`process.env.NODE_ENV === "production"`) leaves the check out, and a
+ * wrong id then fails on the first request (`SERVICE_ERROR`, cause
+ * `ResourceNotFoundException`).
+ */
 export function checkClientId(clientId: unknown): void {
-  if (typeof clientId !== "string" || !/^[\w+]{1,128}$/.test(clientId)) {
+  if (
+    process.env.NODE_ENV !== "production" &&
+    (typeof clientId !== "string" || !/^[\w+]{1,128}$/.test(clientId))
+  ) {
     throw configurationError("clientId", "must be an app client id");
   }
 }
@@ -80,6 +103,7 @@ const CHECKS: readonly [keyof PasscodeClientOptions, (v: never) => boolean, stri
   ["autoSignUp", (v) => typeof v === "boolean", "a boolean"],
   ["now", (v) => typeof v === "function", "a function"],
   ["refreshMarginMs", (v: number) => Number.isFinite(v) && v >= 0, "a number >= 0"],
+  ["timeoutMs", (v: number) => Number.isFinite(v) && v > 0, "a number > 0"],
   ["usernameAttribute", (v: string) => typeof v === "string" && v !== "", "a non-empty string"],
   [
     "transport",
@@ -89,8 +113,13 @@ const CHECKS: readonly [keyof PasscodeClientOptions, (v: never) => boolean, stri
   ],
 ];
 
-/** Checks the options that do not depend on the transport. */
+/**
+ * Checks the options that do not depend on the transport. Development
+ * builds only (see {@link checkClientId}): these checks and their messages
+ * help while writing the app, and a production bundle leaves them out.
+ */
 export function checkClientOptions(options: PasscodeClientOptions): void {
+  if (process.env.NODE_ENV === "production") return;
   if (!options || typeof options !== "object") {
     throw configurationError("options", "must be an object");
   }

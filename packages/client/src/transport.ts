@@ -25,6 +25,16 @@ export type AuthStep =
     }
   | { readonly type: "tokens"; readonly tokens: TransportTokens };
 
+/** What every transport call may carry besides its own fields. */
+export interface TransportRequest {
+  /**
+   * Aborted when the client no longer wants the answer (`reset()`,
+   * `signOut()`). A transport should stop the request; one that ignores it
+   * still works (the client drops the late answer).
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * How the client talks to Cognito. The default is the fetch transport
  * (`createFetchTransport`); `@cognito-passcode/client/cognito-identity-js`
@@ -36,20 +46,24 @@ export type AuthStep =
  * an error named `NetworkError`. The client maps these to error codes in one place.
  */
 export interface Transport {
+  // Every input may carry `signal` (see TransportRequest): aborted when the
+  // client no longer wants the answer (reset, sign-out). Honouring it is optional.
   /** SignUp with the email as username and a throwaway password. */
-  signUp(input: { username: string; password: string }): Promise<void>;
+  signUp(input: TransportRequest & { username: string; password: string }): Promise<void>;
   /** InitiateAuth with `AuthFlow: CUSTOM_AUTH`. */
-  initiateAuth(input: { username: string }): Promise<AuthStep>;
+  initiateAuth(input: TransportRequest & { username: string }): Promise<AuthStep>;
   /** RespondToAuthChallenge (`CUSTOM_CHALLENGE`) with `answer` as `ANSWER`. */
-  respondToAuthChallenge(input: {
-    username: string;
-    session: string;
-    answer: string;
-  }): Promise<AuthStep>;
+  respondToAuthChallenge(
+    input: TransportRequest & {
+      username: string;
+      session: string;
+      answer: string;
+    },
+  ): Promise<AuthStep>;
   /** InitiateAuth with `AuthFlow: REFRESH_TOKEN_AUTH`. */
-  refresh(input: { refreshToken: string }): Promise<TransportTokens>;
+  refresh(input: TransportRequest & { refreshToken: string }): Promise<TransportTokens>;
   /** RevokeToken for the refresh token. */
-  revokeToken(input: { refreshToken: string }): Promise<void>;
+  revokeToken(input: TransportRequest & { refreshToken: string }): Promise<void>;
   /** GlobalSignOut: invalidates every refresh token of the user. */
-  globalSignOut(input: { accessToken: string }): Promise<void>;
+  globalSignOut(input: TransportRequest & { accessToken: string }): Promise<void>;
 }

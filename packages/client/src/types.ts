@@ -1,20 +1,25 @@
 import type { PasscodeErrorCode } from "@cognito-passcode/shared";
 
 /**
- * An error the UI can show. `code` is stable (switch on it). `message` is the
- * code itself, except when the client refused a username before sending it,
- * where it names the rule the name broke; `DEFAULT_ERROR_MESSAGES[code]` has
- * an English text for every code.
+ * An error the UI can show. `code` is stable (switch on it); `message` is the
+ * code itself; `errorMessage(error, bounds)` from `@cognito-passcode/client`
+ * (or shared) gives an English text, `DEFAULT_ERROR_MESSAGES[code]` one per code.
  */
 export interface SnapshotError {
   /** The stable error code, from `@cognito-passcode/shared`. */
   readonly code: PasscodeErrorCode;
-  /**
-   * The code itself; for a `USERNAME_INVALID` the client found before sending,
-   * the rule broken (e.g. "Use at least 3 characters."). Never the service's
-   * own text, which may carry an address.
-   */
+  /** The code itself. Never the service's own text, which may carry an address. */
   readonly message: string;
+  /**
+   * For debugging, not for display: the Cognito exception name behind the
+   * error when the service (or `fetch`) gave one, e.g. `{ code:
+   * "SERVICE_ERROR", cause: "ResourceNotFoundException" }` for a wrong client
+   * id, `"TypeError"` or `"TimeoutError"` for a `NETWORK_ERROR`; for a
+   * `USERNAME_INVALID` the client found, the rule the name broke (shared's
+   * `UsernameRejection`, e.g. `"TOO_SHORT"`), which `errorMessage` turns into
+   * English. Never the service's free text.
+   */
+  readonly cause?: string;
   /** For `THROTTLED`: milliseconds to wait before asking for a new code. */
   readonly retryAfterMs?: number;
 }

@@ -1,5 +1,5 @@
 import { createPasscodeClient, type PasscodeSnapshot } from "@cognito-passcode/client";
-import { isPasscodeError } from "@cognito-passcode/shared";
+import { errorMessage, isPasscodeError } from "@cognito-passcode/shared";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { snapshotProblem } from "./helpers/invariants.js";
 import { memoryStorage } from "./helpers/memory-storage.js";
@@ -62,8 +62,12 @@ describe("createPasscodeClient options", () => {
     ["clientId", { ...base, clientId: "" }],
     ["clientId", { ...base, clientId: "has space" }],
     ["region", { clientId: "client123" }],
-    ["region", { ...base, endpoint: "http://127.0.0.1:1" }],
+    ["region", { clientId: "client123", region: "", endpoint: "" }],
+    ["region", { clientId: "client123", region: undefined, endpoint: undefined }],
     ["region", { ...base, region: "mars" }],
+    // Still checked beside an endpoint that wins.
+    ["region", { ...base, region: "mars", endpoint: "http://127.0.0.1:1" }],
+    ["timeoutMs", { ...base, timeoutMs: 0 }],
     ["endpoint", { clientId: "client123", endpoint: "ftp://x" }],
     ["fetch", { ...base, fetch: "no" }],
     ["storage", { ...base, storage: { getItem() {} } }],
@@ -82,6 +86,29 @@ describe("createPasscodeClient options", () => {
     expect(isPasscodeError(thrown)).toBe(true);
     expect(thrown).toMatchObject({ code: "CONFIGURATION_ERROR", details: { field } });
     expect(String((thrown as Error).message)).toContain(field);
+  });
+
+  it("accepts region and endpoint together, as AWS SDK users write them: the endpoint wins", async () => {
+    const seen: string[] = [];
+    const fetch = (async (url: string) => {
+      seen.push(url);
+      return new Response("{}", { status: 400, headers: { "x-amzn-errortype": "X" } });
+    }) as unknown as typeof globalThis.fetch;
+    for (const options of [
+      { region: "eu-west-1", endpoint: "http://127.0.0.1:1/" },
+      { region: "", endpoint: "http://127.0.0.1:1/" },
+      { region: "eu-west-1", endpoint: "" },
+      { region: "eu-west-1", endpoint: undefined },
+    ]) {
+      const client = createPasscodeClient({ clientId: "c1", fetch, autoSignUp: false, ...options });
+      await client.requestCode("alice@example.com");
+    }
+    expect(seen).toEqual([
+      "http://127.0.0.1:1/",
+      "http://127.0.0.1:1/",
+      "https://cognito-idp.eu-west-1.amazonaws.com/",
+      "https://cognito-idp.eu-west-1.amazonaws.com/",
+    ]);
   });
 
   it("accepts a region or an endpoint", () => {
@@ -143,18 +170,21 @@ describe("input checks before any request", () => {
     expect(call.input.answer).toBe("123456");
     call.resolve(usernameStep());
     await submitted;
-    for (const [bad, message] of [
-      ["ab", "Use at least 3 characters."],
-      ["4lice", "Start with a letter."],
-      ["álice", "Use only letters a-z, digits and underscores."],
-      ["a".repeat(31), "Use at most 30 characters."],
-      ["  ", "Choose a username."],
+    for (const [bad, cause, text] of [
+      ["ab", "TOO_SHORT", "Use at least 3 characters."],
+      ["4lice", "MUST_START_WITH_LETTER", "Start with a letter."],
+      ["álice", "INVALID_CHARACTERS", "Use only letters a-z, digits and underscores."],
+      ["a".repeat(31), "TOO_LONG", "Use at most 30 characters."],
+      ["  ", "EMPTY", "Choose a username."],
     ]) {
       await client.submitUsername(bad!);
-      expect(client.getSnapshot()).toMatchObject({
+      const s = client.getSnapshot();
+      expect(s).toMatchObject({
         status: "awaitingUsername",
-        error: { code: "USERNAME_INVALID", message },
+        error: { code: "USERNAME_INVALID", message: "USERNAME_INVALID", cause },
       });
+      // The English table gives the rule, with the bounds the screen carries.
+      expect(errorMessage(s.error!, s.status === "awaitingUsername" ? s : undefined)).toBe(text);
     }
     expect(script.calls).toHaveLength(0);
   });

@@ -122,7 +122,8 @@ describe("mapError", () => {
     );
     expect(mapped.error).toEqual({
       code: "THROTTLED",
-      message: expect.any(String),
+      message: "THROTTLED",
+      cause: "UserLambdaValidationException",
       retryAfterMs: 24000,
     });
   });

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createFetchTransport } from "@cognito-passcode/client";
+import { createFetchTransport, createPasscodeClient } from "@cognito-passcode/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
@@ -119,5 +119,89 @@ describe("createFetchTransport over real HTTP", () => {
     });
     await transport.revokeToken({ refreshToken: "rt" });
     expect(urls).toEqual(["https://cognito-idp.eu-west-1.amazonaws.com/"]);
+  });
+
+  describe("requests that end", () => {
+    // Connections a hung handler holds open, so the server can still close.
+    const held: ServerResponse[] = [];
+    const hang: Handler = (_req, _body, res) => void held.push(res);
+    const release = () => {
+      for (const res of held.splice(0)) res.destroy();
+    };
+
+    it("gives up on a server that never answers after timeoutMs, with a TimeoutError", async () => {
+      handler = hang;
+      const transport = createFetchTransport({ clientId: "client1", endpoint, timeoutMs: 150 });
+      const started = Date.now();
+      await expect(transport.initiateAuth({ username: "a@example.com" })).rejects.toMatchObject({
+        name: "TimeoutError",
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+      release();
+    });
+
+    it("times out a body that never ends, after the headers came", async () => {
+      handler = (_req, _body, res) => {
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+        res.write('{"ChallengeName":');
+        held.push(res);
+      };
+      const transport = createFetchTransport({ clientId: "client1", endpoint, timeoutMs: 150 });
+      await expect(transport.initiateAuth({ username: "a@example.com" })).rejects.toMatchObject({
+        name: "TimeoutError",
+      });
+      release();
+    });
+
+    it("a timeout is a retryable NETWORK_ERROR in the client, and the retry can succeed", async () => {
+      let calls = 0;
+      handler = (req, body, res) => {
+        if (++calls === 1) return hang(req, body, res);
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+        res.end(
+          JSON.stringify({
+            ChallengeName: "CUSTOM_CHALLENGE",
+            Session: "s".repeat(20),
+            ChallengeParameters: {
+              step: "CODE",
+              codeLength: "6",
+              expiresAt: String(Date.now() + 180_000),
+              attemptsLeft: "3",
+              email: "a***@e***.com",
+            },
+          }),
+        );
+      };
+      const client = createPasscodeClient({
+        clientId: "client1",
+        endpoint,
+        timeoutMs: 150,
+        autoSignUp: false,
+      });
+      const first = await client.requestCode("a@example.com");
+      expect(first).toEqual({
+        status: "signedOut",
+        error: { code: "NETWORK_ERROR", message: "NETWORK_ERROR", cause: "TimeoutError" },
+      });
+      expect((await client.requestCode("a@example.com")).status).toBe("awaitingCode");
+      release();
+    });
+
+    it("reset() aborts the request on the wire: the server sees the connection close", async () => {
+      const closed = new Promise<void>((resolve) => {
+        handler = (req, body, res) => {
+          res.on("close", () => resolve());
+          hang(req, body, res);
+        };
+      });
+      const client = createPasscodeClient({ clientId: "client1", endpoint, autoSignUp: false });
+      const requested = client.requestCode("a@example.com");
+      // Wait until the request reached the server.
+      while (held.length === 0) await new Promise((r) => setTimeout(r, 5));
+      client.reset();
+      await closed;
+      expect(await requested).toEqual({ status: "signedOut" });
+      release();
+    });
   });
 });

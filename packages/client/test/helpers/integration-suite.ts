@@ -309,6 +309,22 @@ export function integrationSuite(kind: TransportKind): void {
       expect((await c.submitCode(code)).status).toBe("signedIn");
     });
 
+    it("names the service's exception in `cause` for a wrong client id, never its message", async () => {
+      const c = createPasscodeClient({
+        clientId: "wrongclient1",
+        transport: transport({ ...stack, clientId: "wrongclient1" } as LocalStack),
+      });
+      const s = await c.requestCode(email("wrongclient"));
+      expect(s).toEqual({
+        status: "signedOut",
+        error: {
+          code: "SERVICE_ERROR",
+          message: "SERVICE_ERROR",
+          cause: "ResourceNotFoundException",
+        },
+      });
+    });
+
     it("refreshes tokens near expiry, merging concurrent calls into one request", async () => {
       const address = email("refresh");
       const c = await newUser(address);
