@@ -52,6 +52,9 @@ function counting(client: PasscodeClient) {
   return { client: counted, listening: () => listening };
 }
 
+/** The local stack answers within a second alone, slower on a loaded machine. */
+const slow = { timeout: 10_000 };
+
 describe("passcodeStore (svelte)", () => {
   let stack: LocalStack;
   let svelte: typeof import("svelte");
@@ -91,16 +94,17 @@ describe("passcodeStore (svelte)", () => {
     // Act + Assess: each step re-renders from the store.
     expect(label()).toBe("Email");
     answer(email);
-    await vi.waitFor(() => expect(label()).toMatch(/^Code sent to s\*\*\*@/));
+    await vi.waitFor(() => expect(label()).toMatch(/^Code sent to s\*\*\*@/), slow);
     answer(await stack.mailbox.latestCode(email));
-    await vi.waitFor(() => expect(label()).toBe("Username (3-30)"));
+    await vi.waitFor(() => expect(label()).toBe("Username (3-30)"), slow);
     answer("x");
-    await vi.waitFor(() =>
-      expect(target.querySelector("[role=alert]")?.textContent).toBe("USERNAME_INVALID"),
+    await vi.waitFor(
+      () => expect(target.querySelector("[role=alert]")?.textContent).toBe("USERNAME_INVALID"),
+      slow,
     );
     const username = `s${Date.now().toString(36)}`;
     answer(username);
-    await vi.waitFor(() => expect(target.textContent?.trim()).toBe(`Hello @${username}`));
+    await vi.waitFor(() => expect(target.textContent?.trim()).toBe(`Hello @${username}`), slow);
     await svelte.unmount(app);
     target.remove();
   });

@@ -63,6 +63,9 @@ const SignIn = defineComponent({
   },
 });
 
+/** The local stack answers within a second alone, slower on a loaded machine. */
+const slow = { timeout: 10_000 };
+
 describe("usePasscode (vue)", () => {
   let stack: LocalStack;
   beforeAll(async () => {
@@ -89,14 +92,20 @@ describe("usePasscode (vue)", () => {
     // Act + Assess: each step re-renders from the snapshot.
     expect(wrapper.find("label").text()).toBe("Email");
     await answer(email);
-    await vi.waitFor(() => expect(wrapper.find("label").text()).toMatch(/^Code sent to v\*\*\*@/));
+    await vi.waitFor(
+      () => expect(wrapper.find("label").text()).toMatch(/^Code sent to v\*\*\*@/),
+      slow,
+    );
     await answer(await stack.mailbox.latestCode(email));
-    await vi.waitFor(() => expect(wrapper.find("label").text()).toBe("Username (3-30)"));
+    await vi.waitFor(() => expect(wrapper.find("label").text()).toBe("Username (3-30)"), slow);
     await answer("x");
-    await vi.waitFor(() => expect(wrapper.find("[role=alert]").text()).toBe("USERNAME_INVALID"));
+    await vi.waitFor(
+      () => expect(wrapper.find("[role=alert]").text()).toBe("USERNAME_INVALID"),
+      slow,
+    );
     const username = `v${Date.now().toString(36)}`;
     await answer(username);
-    await vi.waitFor(() => expect(wrapper.text()).toBe(`Hello @${username}`));
+    await vi.waitFor(() => expect(wrapper.text()).toBe(`Hello @${username}`), slow);
     wrapper.unmount();
   });
 
