@@ -1,0 +1,23 @@
+/**
+ * An AWS CDK construct for cognito-passcode: passwordless Cognito sign-in
+ * with one-time email codes, deployed from the handler
+ * `@cognito-passcode/triggers` ships prebuilt.
+ *
+ * @packageDocumentation
+ */
+export { NAG_REASONS, type NagRule } from "./nag.js";
+export {
+  CLIENT_WRITE_ATTRIBUTES,
+  PasscodeAuth,
+  type PasscodeAuthProps,
+  type PasscodeClientProps,
+  type PasscodeCodeProps,
+  type PasscodeEmailProps,
+  type PasscodeThrottleProps,
+  type PasscodeUsernameProps,
+  SWEEP_TABLE_ACTIONS,
+  TABLE_ACTIONS,
+  TRIGGERS,
+  type TriggerName,
+} from "./passcode-auth.js";
+export { prebuiltHandlerDir } from "./prebuilt.js";
