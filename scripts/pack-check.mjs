@@ -86,7 +86,16 @@ try {
     const output = run("pnpm", ["pack", "--pack-destination", tarballs], pkg.dir).trim();
     const file = output.split("\n").pop().trim();
     tarballOf[pkg.name] = file.startsWith("/") ? file : join(tarballs, file);
-    console.log(`packed   ${pkg.name}`);
+    // Every tarball carries a README.md and a LICENSE at its root (npm shows the
+    // one, the license field alone is not the license text).
+    const entries = run("tar", ["-tzf", tarballOf[pkg.name]], tarballs).split("\n");
+    const missing = ["package/README.md", "package/LICENSE"].filter((f) => !entries.includes(f));
+    if (missing.length > 0) {
+      throw new Error(
+        `${pkg.name}: the tarball has no ${missing.map((f) => f.slice("package/".length)).join(" and no ")}; add it to ${pkg.dir}`,
+      );
+    }
+    console.log(`packed   ${pkg.name} (README.md and LICENSE included)`);
   }
 
   // The scratch project: every tarball as a dependency, overrides so nested
@@ -192,6 +201,14 @@ try {
   console.log(run("node", ["check.cjs"], project).trim());
   run(join(project, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], project);
   console.log("typescript nodenext ok (ESM and CJS importers, skipLibCheck off)");
+  // Every bin as npm links it from the tarball answers --help.
+  for (const pkg of packages) {
+    for (const name of Object.keys(pkg.manifest.bin ?? {})) {
+      const help = run(join(project, "node_modules", ".bin", name), ["--help"], project);
+      if (!help.includes("Usage:")) throw new Error(`${name} --help printed no usage:\n${help}`);
+      console.log(`bin ok   ${name} --help`);
+    }
+  }
   console.log(
     `pack check passed: ${specifiers.length} entry points of ${packages.length} packages in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
