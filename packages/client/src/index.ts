@@ -6,9 +6,14 @@
  * @packageDocumentation
  */
 export {
+  checkUsername,
   DEFAULT_ERROR_MESSAGES,
+  errorMessage,
   isPasscodeError,
+  PasscodeError,
   type PasscodeErrorCode,
+  type UsernameRejection,
+  type UsernameValidation,
 } from "@cognito-passcode/shared";
 export { createPasscodeClient } from "./client.js";
 export { createFetchTransport, type FetchTransportOptions } from "./fetch-transport.js";
