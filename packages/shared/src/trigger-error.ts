@@ -42,21 +42,20 @@ export function formatTriggerError(
 export function parseTriggerError(
   message: string | undefined | null,
 ): TriggerErrorInfo | undefined {
-  if (typeof message !== "string" || message.length === 0 || message.length > 2048) {
-    return undefined;
-  }
-  const wrapped = /failed with error (.*)$/s.exec(message);
-  const body = (wrapped ? wrapped[1]! : message).trim().replace(/\.$/, "");
-  const [first, ...rest] = body.split(/\s+/);
-  if (!isPasscodeErrorCode(first)) return undefined;
+  if (typeof message !== "string" || !message || message.length > 2048) return undefined;
+  const [code, ...rest] = (/failed with error (.*)$/s.exec(message)?.[1] ?? message)
+    .trim()
+    .replace(/\.$/, "")
+    .split(/\s+/);
+  if (!isPasscodeErrorCode(code)) return undefined;
   const details: Record<string, string> = {};
   for (const token of rest) {
     // `key=value` in the safe alphabets (DETAIL_KEY, DETAIL_VALUE); anything else is skipped.
-    const pair = /^([A-Za-z][A-Za-z0-9_]*)=([A-Za-z0-9_.:@+-]*)$/.exec(token);
+    const pair = /^([A-Za-z]\w*)=([\w.:@+-]*)$/.exec(token);
     if (pair) details[pair[1]!] = pair[2]!;
   }
-  const info: TriggerErrorInfo = { code: first, details };
   const retry = details.retryAfterMs;
-  if (retry !== undefined && /^\d{1,12}$/.test(retry)) info.retryAfterMs = Number(retry);
-  return info;
+  return retry && /^\d{1,12}$/.test(retry)
+    ? { code, details, retryAfterMs: Number(retry) }
+    : { code, details };
 }
