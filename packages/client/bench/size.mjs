@@ -11,8 +11,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, "..");
 const src = (file) => JSON.stringify(join(pkg, "src", file));
 
-/** Budgets from issue 4, in bytes min+gzip. */
-export const BUDGETS = { core: 3000, reactAdds: 400 };
+/** Budgets in bytes min+gzip: the core from issue 11 (below every alternative), the react row from issue 4. */
+export const BUDGETS = { core: 4700, reactAdds: 400 };
 
 /** The entries: what an app imports for a sign-in with each library. */
 export const ENTRIES = {
