@@ -31,7 +31,14 @@ export const NAG_REASONS = Object.freeze({
 /** One of {@link NAG_REASONS}. */
 export type NagRule = keyof typeof NAG_REASONS;
 
-/** Acknowledges `rule` on `scope` only, with its reason from {@link NAG_REASONS}. */
+/**
+ * Acknowledges `rule` on the one CloudFormation resource of `scope` (its
+ * default child, not the constructs under it), with its reason from
+ * {@link NAG_REASONS}.
+ */
 export function acknowledge(scope: IConstruct, rule: NagRule): void {
-  Validations.of(scope).acknowledge({ id: rule, reason: NAG_REASONS[rule] });
+  Validations.of(scope.node.defaultChild ?? scope).acknowledge({
+    id: rule,
+    reason: NAG_REASONS[rule],
+  });
 }
