@@ -8,7 +8,7 @@ import {
   decodeJwtPayload,
   type PasscodeSnapshot,
 } from "@cognito-passcode/client";
-import { checkUsername, DEFAULT_ERROR_MESSAGES } from "@cognito-passcode/shared";
+import { checkUsername, errorMessage } from "@cognito-passcode/shared";
 import "./style.css";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -48,7 +48,8 @@ function screenOf(snapshot: PasscodeSnapshot): Screen | undefined {
 function errorText(snapshot: PasscodeSnapshot): string {
   const error = snapshot.error;
   if (!error) return "";
-  let text = DEFAULT_ERROR_MESSAGES[error.code];
+  // The English text; for a username the client refused, the rule it broke.
+  let text = errorMessage(error, "minLength" in snapshot ? snapshot : undefined);
   if (error.code === "CODE_MISMATCH" && "attemptsLeft" in snapshot) {
     text += ` ${snapshot.attemptsLeft} attempt${snapshot.attemptsLeft === 1 ? "" : "s"} left.`;
   }

@@ -71,6 +71,9 @@ export function humanMessage(code: PasscodeErrorCode, context: MessageContext = 
       return "We couldn't reach the sign-in service. Check your connection, then try again.";
     case "SERVICE_ERROR":
       return "The sign-in service had a problem. Try again in a moment.";
+    case "INVALID_STATE":
+      // A button that should not have been enabled: the page's bug, not the user's.
+      return "That step isn't available right now. Reload the page to start again.";
   }
 }
 
