@@ -16,7 +16,7 @@ type Resource = {
 };
 const all = (s: Synthesized, type: string) =>
   Object.entries(s.template.findResources(type) as Record<string, Resource>);
-const statements = (s: Synthesized) =>
+const statements = (s: Synthesized): (Record<string, unknown> & { Roles: { Ref: string }[] })[] =>
   all(s, "AWS::IAM::Policy").flatMap(([, p]) =>
     (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement.map(
       (st) => ({
