@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { mapError } from "../src/errors.js";
 import { cognitoError } from "./helpers/scripted-transport.js";
@@ -133,5 +134,49 @@ describe("mapError", () => {
       step: "signUp",
     });
     expect(mapped.error.message).not.toContain("alice");
+  });
+
+  it("maps a malformed session on an answer to SESSION_EXPIRED, and a trigger timeout to a retryable SERVICE_ERROR", () => {
+    const session = named(
+      "InvalidParameterException",
+      "1 validation error detected: Value at 'session' failed to satisfy constraint: Member must have length greater than or equal to 20",
+    );
+    for (const step of ["code", "username"] as const) {
+      expect(mapError(session, { step, attemptsLeft: 3 })).toEqual({
+        error: {
+          code: "SESSION_EXPIRED",
+          message: "SESSION_EXPIRED",
+          cause: "InvalidParameterException",
+        },
+        sessionEnded: true,
+      });
+    }
+    // Elsewhere it is a request the client built wrong: a service error.
+    expect(mapError(session, { step: "initiate" }).error.code).toBe("SERVICE_ERROR");
+    const timeout = named(
+      "UnexpectedLambdaException",
+      "CreateAuthChallenge invocation failed due to error Socket timeout while invoking Lambda function.",
+    );
+    for (const step of ["initiate", "code", "username"] as const) {
+      expect(mapError(timeout, { step, attemptsLeft: 3 })).toEqual({
+        error: {
+          code: "SERVICE_ERROR",
+          message: "SERVICE_ERROR",
+          cause: "UnexpectedLambdaException",
+        },
+        sessionEnded: false,
+      });
+    }
+  });
+
+  it("gives as cause only a one-word exception name, never text the service wrote", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), fc.string({ maxLength: 80 }), (name, message) => {
+        const { error } = mapError(named(name, message), { step: "code", attemptsLeft: 2 });
+        if (error.cause === undefined) return;
+        expect(error.cause).toMatch(/^\w{1,64}$/);
+        expect(error.cause).toBe(name);
+      }),
+    );
   });
 });
