@@ -1,5 +1,10 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { attributeList, checkEmailUsername, parseSettableAttributes } from "./attributes.js";
+import {
+  attributeList,
+  checkEmailAttribute,
+  checkEmailUsername,
+  parseSettableAttributes,
+} from "./attributes.js";
 import { CognitoError, invalidParameter, userNotFound } from "./cognito-error.js";
 import { applyAttributeChanges } from "./email-verification.js";
 import {
@@ -54,6 +59,7 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
   const username = requireString(input, "Username");
   checkEmailUsername(username);
   const attributes = parseSettableAttributes(input, pool.knownAttributes);
+  checkEmailAttribute(username, attributes);
   attributes.email = username;
   attributes.email_verified ??= "false";
   const action = input.MessageAction;
@@ -68,7 +74,8 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
     return { User: userType(existing) };
   }
   if (existing) throw userExists();
-  const internalName = randomUUID();
+  // The new user's sub, which is also its username (email as username).
+  const sub = randomUUID();
   if (pool.triggers.has("preSignUp")) {
     const metadata = clientMetadata(input);
     await pool.triggers.invoke(
@@ -76,7 +83,7 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
       triggerEvent(
         pool,
         "PreSignUp_AdminCreateUser",
-        internalName,
+        sub,
         {
           userAttributes: { ...attributes },
           validationData: null,
@@ -89,12 +96,7 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
       throw userExists();
     }
   }
-  const user = pool.users.create(
-    attributes,
-    "FORCE_CHANGE_PASSWORD",
-    pool.clock.now(),
-    internalName,
-  );
+  const user = pool.users.create(attributes, "FORCE_CHANGE_PASSWORD", pool.clock.now(), sub);
   if (action !== "SUPPRESS") {
     const temporary =
       typeof input.TemporaryPassword === "string" ? input.TemporaryPassword : password();

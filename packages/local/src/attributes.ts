@@ -92,6 +92,21 @@ export function checkEmailUsername(username: string): void {
 }
 
 /**
+ * SignUp's and AdminCreateUser's check, in a pool whose username is the
+ * email, that an `email` attribute, when given, is the username itself:
+ * Cognito refuses any other value rather than overwrite it (observed:
+ * `InvalidParameterException: User email should be empty or same as
+ * username, since username attribute is email.`). Compared exactly (guessed).
+ */
+export function checkEmailAttribute(username: string, attributes: Record<string, string>): void {
+  if (attributes.email !== undefined && attributes.email !== username) {
+    throw invalidParameter(
+      "User email should be empty or same as username, since username attribute is email.",
+    );
+  }
+}
+
+/**
  * The `UserAttributes` member of a call that sets attributes for a user, read
  * with {@link parseAttributes}: `sub` is the pool's to set, never the caller's.
  */

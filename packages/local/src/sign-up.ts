@@ -1,6 +1,11 @@
 import { createHash, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
 import { maskEmail } from "@cognito-passcode/shared";
-import { checkEmailUsername, checkWritable, parseSettableAttributes } from "./attributes.js";
+import {
+  checkEmailAttribute,
+  checkEmailUsername,
+  checkWritable,
+  parseSettableAttributes,
+} from "./attributes.js";
 import { CognitoError, notAuthorized, userNotFound } from "./cognito-error.js";
 import {
   clientMetadata,
@@ -27,6 +32,7 @@ export const signUp: Operation = async (pool, input, request) => {
   // Before PreSignUp, as Cognito: an attribute the client may not write (the
   // username attribute, email_verified) refuses the whole call.
   checkWritable(Object.keys(attributes), pool.config.writeAttributes);
+  checkEmailAttribute(username, attributes);
   attributes.email = username;
   // A user cannot declare their own email verified; only PreSignUp or a code can.
   delete attributes.email_verified;
@@ -34,8 +40,9 @@ export const signUp: Operation = async (pool, input, request) => {
     throw emailTaken();
   }
 
-  // With email as the username, Cognito names the user with a UUID before PreSignUp runs.
-  const internalName = randomUUID();
+  // With email as the username, Cognito names the user with its sub, drawn
+  // before PreSignUp runs (the event's userName).
+  const sub = randomUUID();
   let autoConfirm = false;
   let autoVerifyEmail = false;
   if (pool.triggers.has("preSignUp")) {
@@ -46,7 +53,7 @@ export const signUp: Operation = async (pool, input, request) => {
       triggerEvent(
         pool,
         "PreSignUp_SignUp",
-        internalName,
+        sub,
         {
           userAttributes: { ...attributes },
           validationData: validationData ?? null,
@@ -65,12 +72,7 @@ export const signUp: Operation = async (pool, input, request) => {
   const now = pool.clock.now();
   // The email is unverified until PreSignUp, ConfirmSignUp or PostAuthentication says otherwise.
   attributes.email_verified = autoVerifyEmail ? "true" : "false";
-  const user = pool.users.create(
-    attributes,
-    autoConfirm ? "CONFIRMED" : "UNCONFIRMED",
-    now,
-    internalName,
-  );
+  const user = pool.users.create(attributes, autoConfirm ? "CONFIRMED" : "UNCONFIRMED", now, sub);
 
   const result: Record<string, unknown> = {
     UserConfirmed: autoConfirm,

@@ -6,7 +6,11 @@ export type UserStatus = "UNCONFIRMED" | "CONFIRMED" | "FORCE_CHANGE_PASSWORD";
 
 /** One user of the pool. */
 export interface LocalUser {
-  /** The internal user name (a UUID, shown as `cognito:username`). */
+  /**
+   * The internal user name, shown as `cognito:username`, `username` and
+   * `Username`. With email as the username it is the user's `sub`, as in
+   * Cognito (users kept in `users.json` by an older version may have another UUID).
+   */
   username: string;
   /** Every attribute, `sub` and `email` included, as Cognito stores them (strings). */
   attributes: Record<string, string>;
@@ -86,16 +90,19 @@ export class UserStore {
     return username === undefined ? undefined : this.#byUsername.get(username);
   }
 
-  /** Adds a new user with a fresh internal username and `sub`. */
+  /**
+   * Adds a new user whose `sub`, a fresh UUID unless given, is also its
+   * internal username: with email as the username, Cognito names the user
+   * with its `sub`.
+   */
   create(
     attributes: Record<string, string>,
     status: UserStatus,
     now: number,
-    username: string = randomUUID(),
+    sub: string = randomUUID(),
   ): LocalUser {
-    const sub = randomUUID();
     const user: LocalUser = {
-      username,
+      username: sub,
       attributes: { ...attributes, sub },
       status,
       enabled: true,

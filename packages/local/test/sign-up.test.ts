@@ -45,10 +45,11 @@ describe("SignUp", () => {
       },
     });
     expect(event.userName).toMatch(UUID);
+    expect(event.userName).toBe(result.UserSub);
     expect(event.callerContext.awsSdkVersion).toMatch(/^aws-sdk-js-\d/);
   });
 
-  it("uses the email as username, case-insensitively, with a UUID as cognito:username", async () => {
+  it("uses the email as username, case-insensitively, with the sub as cognito:username", async () => {
     stack = await startLocalStack({ handlers: secretWordTriggers().handlers });
     const client = sdkClient(stack);
     const { UserSub } = await client.send(
@@ -61,8 +62,9 @@ describe("SignUp", () => {
     const tokens = await signIn(stack, client, "bob@EXAMPLE.com");
     const id = claims(tokens.IdToken!);
     expect(id.sub).toBe(UserSub);
+    // Email as username: Cognito's internal username is the sub (one UUID, not two).
     expect(id["cognito:username"]).toMatch(UUID);
-    expect(id["cognito:username"]).not.toBe(id.sub);
+    expect(id["cognito:username"]).toBe(id.sub);
     expect(id.email).toBe("Bob@Example.com");
     await expect(
       client.send(

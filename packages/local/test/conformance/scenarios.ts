@@ -85,6 +85,8 @@ export function describeConformance(subject: ClientDescriptor): void {
       expect(id.iss).toBe(stack.issuer);
       expect(id["cognito:username"]).toMatch(UUID);
       expect(id.sub).toMatch(UUID);
+      // Email as username: the internal username is the sub.
+      expect(id["cognito:username"]).toBe(id.sub);
       expect(access.sub).toBe(id.sub);
       expect(access.username).toBe(id["cognito:username"]);
       expect(String(access.scope).split(" ")).toContain("aws.cognito.signin.user.admin");
