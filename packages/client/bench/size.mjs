@@ -18,6 +18,8 @@ export const BUDGETS = { core: 4700, reactAdds: 400 };
 export const ENTRIES = {
   core: `export { createPasscodeClient } from ${src("index.ts")};`,
   coreWithReact: `export { createPasscodeClient } from ${src("index.ts")}; export { usePasscode } from ${src("react.ts")};`,
+  coreWithVue: `export { createPasscodeClient } from ${src("index.ts")}; export { usePasscode } from ${src("vue.ts")};`,
+  coreWithSvelte: `export { createPasscodeClient } from ${src("index.ts")}; export { passcodeStore } from ${src("svelte.ts")};`,
   "amazon-cognito-identity-js": `export { CognitoUserPool, CognitoUser, AuthenticationDetails } from "amazon-cognito-identity-js";`,
   "aws-amplify v6": `export { Amplify } from "aws-amplify"; export { signIn, confirmSignIn } from "aws-amplify/auth";`,
   "amazon-cognito-passwordless-auth": `export { Passwordless } from "amazon-cognito-passwordless-auth"; export { requestSignInLink, signInWithLink } from "amazon-cognito-passwordless-auth/magic-link"; export { refreshTokens } from "amazon-cognito-passwordless-auth/refresh";`,
@@ -33,7 +35,8 @@ export async function measure(contents) {
     platform: "browser",
     write: false,
     logLevel: "silent",
-    external: ["react", "react-dom"],
+    // The frameworks are the app's own: an adapter row counts only the adapter.
+    external: ["react", "react-dom", "vue"],
     alias: { "@cognito-passcode/shared": join(pkg, "..", "shared", "src", "index.ts") },
     define: { "process.env.NODE_ENV": '"production"', global: "globalThis" },
   });
@@ -64,6 +67,15 @@ async function main() {
     { min: sizes.coreWithReact.min - core.min, gzip: reactAdds },
     `<= ${fmt(BUDGETS.reactAdds)}`,
   ]);
+  for (const [name, label] of [
+    ["coreWithVue", "@cognito-passcode/client/vue: usePasscode (added bytes)"],
+    ["coreWithSvelte", "@cognito-passcode/client/svelte: passcodeStore (added bytes)"],
+  ]) {
+    const adds = sizes[name].error
+      ? sizes[name]
+      : { min: sizes[name].min - core.min, gzip: sizes[name].gzip - core.gzip };
+    rows.push([label, adds, "measured"]);
+  }
   for (const name of [
     "amazon-cognito-identity-js",
     "aws-amplify v6",
