@@ -43,36 +43,46 @@ export interface AccessClaims {
   originJti?: string;
 }
 
-const KEY_FILE = "signing-key.json";
+/** Where a data folder keeps the ID-token key (the one key of earlier versions). */
+const ID_KEY_FILE = "signing-key.json";
+/** Where a data folder keeps the access-token key. */
+const ACCESS_KEY_FILE = "access-signing-key.json";
+
+/** One RS256 signing key: the private key and its public JWK (with `kid`). */
+interface SigningKey {
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
 
 /**
  * Signs Cognito-shaped RS256 tokens, keeps refresh tokens and their revocation
  * state (in the data folder too, when there is one), and verifies access
- * tokens the way Cognito's user APIs do.
+ * tokens the way Cognito's user APIs do. As in Cognito, ID tokens and access
+ * tokens are signed with two different keys, both in the JWKS under their
+ * own `kid`.
  */
 export class TokenService {
   readonly #settings: TokenSettings;
-  readonly #privateKey: CryptoKey;
-  readonly #publicJwk: JWK;
-  readonly #kid: string;
+  readonly #idKey: SigningKey;
+  readonly #accessKey: SigningKey;
   readonly #records: TokenRecords;
 
   private constructor(
     settings: TokenSettings,
-    privateKey: CryptoKey,
-    publicJwk: JWK,
+    idKey: SigningKey,
+    accessKey: SigningKey,
     records: TokenRecords,
   ) {
     this.#settings = settings;
-    this.#privateKey = privateKey;
-    this.#publicJwk = publicJwk;
-    this.#kid = publicJwk.kid!;
+    this.#idKey = idKey;
+    this.#accessKey = accessKey;
     this.#records = records;
   }
 
   /**
-   * Generates a key pair, or reuses the one kept in `dataDir`, and loads the
-   * refresh tokens kept there. `onSaveError` hears of a failed write.
+   * Generates the ID-token and access-token key pairs, or reuses the ones
+   * kept in `dataDir` (`signing-key.json`, `access-signing-key.json`), and
+   * loads the refresh tokens kept there. `onSaveError` hears of a failed write.
    */
   static async create(
     settings: TokenSettings,
@@ -81,29 +91,9 @@ export class TokenService {
   ): Promise<TokenService> {
     const records = new TokenRecords(settings.accessTokenValidityMs, dataDir, onSaveError);
     await records.load(settings.now());
-    if (dataDir) {
-      try {
-        const saved = JSON.parse(await readFile(join(dataDir, KEY_FILE), "utf8")) as JWK;
-        const privateKey = (await importJWK(saved, "RS256")) as CryptoKey;
-        const { d, p, q, dp, dq, qi, ...publicJwk } = saved;
-        return new TokenService(settings, privateKey, publicJwk, records);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      }
-    }
-    const pair = await generateKeyPair("RS256", { extractable: Boolean(dataDir) });
-    const publicJwk: JWK = {
-      ...(await exportJWK(pair.publicKey)),
-      kid: randomBytes(16).toString("base64url"),
-      alg: "RS256",
-      use: "sig",
-    };
-    if (dataDir) {
-      const privateJwk = { ...(await exportJWK(pair.privateKey)), kid: publicJwk.kid };
-      await mkdir(dataDir, { recursive: true });
-      await writeFile(join(dataDir, KEY_FILE), JSON.stringify(privateJwk), { mode: 0o600 });
-    }
-    return new TokenService(settings, pair.privateKey, publicJwk, records);
+    const idKey = await signingKey(dataDir, ID_KEY_FILE);
+    const accessKey = await signingKey(dataDir, ACCESS_KEY_FILE);
+    return new TokenService(settings, idKey, accessKey, records);
   }
 
   /** Number of refresh tokens held (live, revoked, or expired but not yet swept). */
@@ -116,9 +106,9 @@ export class TokenService {
     return this.#records.flush();
   }
 
-  /** The JWKS document served at `<issuer>/.well-known/jwks.json`. */
+  /** The JWKS document served at `<issuer>/.well-known/jwks.json`: the ID-token key, then the access-token key. */
   jwks(): JSONWebKeySet {
-    return { keys: [{ ...this.#publicJwk }] };
+    return { keys: [{ ...this.#idKey.publicJwk }, { ...this.#accessKey.publicJwk }] };
   }
 
   /** Tokens for a completed sign-in, with a new refresh token. */
@@ -234,8 +224,9 @@ export class TokenService {
     };
   }
 
+  // Only the access-token key: an ID token, or anything signed with its key, is not an access token.
   readonly #verifyKey = async (): Promise<CryptoKey> => {
-    this.#publicKey ??= (await importJWK(this.#publicJwk, "RS256")) as CryptoKey;
+    this.#publicKey ??= (await importJWK(this.#accessKey.publicJwk, "RS256")) as CryptoKey;
     return this.#publicKey;
   };
   #publicKey: CryptoKey | undefined;
@@ -250,7 +241,6 @@ export class TokenService {
     const iat = Math.floor(nowMs / 1000);
     const eventId = randomUUID();
     const origin = s.enableTokenRevocation ? { origin_jti: record.originJti } : {};
-    const header = { alg: "RS256", kid: this.#kid } as const;
 
     const idClaims: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(user.attributes)) {
@@ -268,12 +258,12 @@ export class TokenService {
       token_use: "id",
       auth_time: record.authTime,
     })
-      .setProtectedHeader(header)
+      .setProtectedHeader({ alg: "RS256", kid: this.#idKey.publicJwk.kid! })
       .setIssuer(s.issuer)
       .setIssuedAt(iat)
       .setExpirationTime(iat + Math.floor(s.idTokenValidityMs / 1000))
       .setJti(randomUUID())
-      .sign(this.#privateKey);
+      .sign(this.#idKey.privateKey);
 
     const accessJti = randomUUID();
     const accessExp = iat + Math.floor(s.accessTokenValidityMs / 1000);
@@ -287,12 +277,12 @@ export class TokenService {
       auth_time: record.authTime,
       username: user.username,
     })
-      .setProtectedHeader(header)
+      .setProtectedHeader({ alg: "RS256", kid: this.#accessKey.publicJwk.kid! })
       .setIssuer(s.issuer)
       .setIssuedAt(iat)
       .setExpirationTime(accessExp)
       .setJti(accessJti)
-      .sign(this.#privateKey);
+      .sign(this.#accessKey.privateKey);
     this.#records.addAccess(accessJti, record, accessExp * 1000);
 
     return {
@@ -302,6 +292,38 @@ export class TokenService {
       TokenType: "Bearer",
     };
   }
+}
+
+/**
+ * A fresh RS256 key pair with a random `kid`, or, with a data folder, the one
+ * kept in `file` there (written, mode 0600, when it is not there yet).
+ */
+async function signingKey(dataDir: string | undefined, file: string): Promise<SigningKey> {
+  const path = dataDir ? join(dataDir, file) : undefined;
+  if (path) {
+    try {
+      const saved = JSON.parse(await readFile(path, "utf8")) as JWK;
+      const privateKey = (await importJWK(saved, "RS256")) as CryptoKey;
+      const { d, p, q, dp, dq, qi, ...publicKey } = saved;
+      // Files written before the key was listed with alg and use lack them.
+      return { privateKey, publicJwk: { ...publicKey, alg: "RS256", use: "sig" } };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+  const pair = await generateKeyPair("RS256", { extractable: Boolean(path) });
+  const publicJwk: JWK = {
+    ...(await exportJWK(pair.publicKey)),
+    kid: randomBytes(16).toString("base64url"),
+    alg: "RS256",
+    use: "sig",
+  };
+  if (dataDir && path) {
+    const privateJwk = { ...(await exportJWK(pair.privateKey)), kid: publicJwk.kid };
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(path, JSON.stringify(privateJwk), { mode: 0o600 });
+  }
+  return { privateKey: pair.privateKey, publicJwk };
 }
 
 /**

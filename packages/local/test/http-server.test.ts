@@ -151,9 +151,14 @@ describe("the Cognito JSON protocol", () => {
       await fetch(`${stack.issuer}/.well-known/openid-configuration`)
     ).json()) as Record<string, string>;
     expect(stack.issuer).toBe(`${stack.endpoint}/${stack.userPoolId}`);
-    expect(jwks.keys).toHaveLength(1);
-    expect(jwks.keys[0]).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig" });
-    expect(jwks.keys[0]!.d).toBeUndefined();
+    // One key for ID tokens, one for access tokens, as Cognito's JWKS.
+    expect(jwks.keys).toHaveLength(2);
+    for (const key of jwks.keys) {
+      expect(key).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig", kid: expect.any(String) });
+      expect(key.d).toBeUndefined();
+    }
+    expect(jwks.keys[0]!.kid).not.toBe(jwks.keys[1]!.kid);
+    expect(jwks.keys[0]!.n).not.toBe(jwks.keys[1]!.n);
     expect(config.issuer).toBe(stack.issuer);
     expect(config.jwks_uri).toBe(stack.jwksUrl);
   });
