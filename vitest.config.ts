@@ -12,7 +12,7 @@ export default defineConfig({
       { find: /^@cognito-passcode\/shared$/, replacement: `${src("shared")}index.ts` },
       { find: /^@cognito-passcode\/triggers$/, replacement: `${src("triggers")}index.ts` },
       {
-        find: /^@cognito-passcode\/triggers\/(environment|secrets-manager)$/,
+        find: /^@cognito-passcode\/triggers\/(environment|secrets-manager|testing)$/,
         replacement: `${src("triggers")}$1.ts`,
       },
       { find: /^@cognito-passcode\/cdk$/, replacement: `${src("cdk")}index.ts` },

@@ -2,7 +2,7 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([
   {
-    entry: ["src/index.ts", "src/environment.ts", "src/secrets-manager.ts"],
+    entry: ["src/index.ts", "src/environment.ts", "src/secrets-manager.ts", "src/testing.ts"],
     format: ["esm", "cjs"],
     dts: true,
     clean: true,
