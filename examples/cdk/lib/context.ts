@@ -30,16 +30,23 @@ export function stackPropsFromContext(
   const fromAddress = text(node, "fromAddress");
   const appName = text(node, "appName");
   const existingUserPoolId = text(node, "existingUserPoolId");
+  if (address !== undefined && fromAddress && fromAddress.toLowerCase() !== address.toLowerCase()) {
+    throw new Error("fromAddress must be the SES identity address emailAddress");
+  }
   return {
     env: {
       account: env.CDK_DEFAULT_ACCOUNT ?? PLACEHOLDER_ACCOUNT,
       region: env.CDK_DEFAULT_REGION ?? PLACEHOLDER_REGION,
     },
-    emailIdentity: domain !== undefined ? { domain } : { address: address! },
-    deletionProtection: text(node, "deletionProtection") !== "false",
-    functionLayout: layout,
-    ...(fromAddress ? { fromAddress } : {}),
-    ...(appName ? { appName } : {}),
+    auth: {
+      email:
+        domain !== undefined
+          ? { domain, ...(fromAddress ? { fromAddress } : {}) }
+          : { address: address! },
+      deletionProtection: text(node, "deletionProtection") !== "false",
+      functionLayout: layout,
+      ...(appName ? { appName } : {}),
+    },
     ...(existingUserPoolId ? { existingUserPoolId } : {}),
   };
 }
