@@ -12,6 +12,7 @@ import { CognitoError } from "./cognito-error.js";
 import { initiateAuth, respondToAuthChallenge } from "./custom-auth.js";
 import { isAllowedHost } from "./host-check.js";
 import { listUsers } from "./list-users.js";
+import { SERIALIZATION_EXCEPTION, validateInput } from "./model-validation.js";
 import type { Operation, PoolContext } from "./pool.js";
 import { getTokensFromRefreshToken } from "./refresh-tokens.js";
 import { confirmSignUp, signUp } from "./sign-up.js";
@@ -226,6 +227,8 @@ async function handle(
   }
   const started = Date.now();
   try {
+    // As Cognito: the model's type and constraint checks run before any lookup.
+    validateInput(name, input as Record<string, unknown>);
     const output = await operation(pool, input as Record<string, unknown>, {
       authorization: header(req, "authorization"),
       userAgent: header(req, "x-amz-user-agent") ?? header(req, "user-agent"),
@@ -234,14 +237,12 @@ async function handle(
     pool.config.logger.debug(`${name} 200`, { ms: Date.now() - started });
   } catch (error) {
     if (error instanceof CognitoError) {
-      send(
-        res,
-        cors,
-        error.status,
-        { __type: error.type, message: error.message },
-        error.type,
-        error.message,
-      );
+      // Coral's own deserialiser names its exception in full and capitalises `Message`.
+      const payload =
+        error.type === SERIALIZATION_EXCEPTION
+          ? { __type: `com.amazon.coral.service#${error.type}`, Message: error.message }
+          : { __type: error.type, message: error.message };
+      send(res, cors, error.status, payload, error.type, error.message);
       pool.config.logger.debug(`${name} ${error.status} ${error.type}`, {
         ms: Date.now() - started,
       });

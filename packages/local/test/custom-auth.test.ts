@@ -79,10 +79,18 @@ describe("CUSTOM_AUTH", () => {
         message: "Invalid session for the user, session can only be used once.",
       },
     );
+    // A well-formed session the stack never issued (20 to 2048 characters, as the model wants).
+    const unknown = "not-a-session-of-this-stack";
+    await expect(answer(stack, client, unknown, user, "open-sesame")).rejects.toMatchObject({
+      name: "NotAuthorizedException",
+      message: "Invalid session for the user.",
+    });
+    // Shorter than the model's 20 characters: refused by validation, before any lookup.
     await expect(answer(stack, client, "not-a-session", user, "open-sesame")).rejects.toMatchObject(
       {
-        name: "NotAuthorizedException",
-        message: "Invalid session for the user.",
+        name: "InvalidParameterException",
+        message:
+          "1 validation error detected: Value at 'session' failed to satisfy constraint: Member must have length greater than or equal to 20",
       },
     );
   });

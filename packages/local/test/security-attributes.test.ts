@@ -911,6 +911,11 @@ describe("email values the stack will not send to (spellings that would escape t
     name: "InvalidParameterException",
     message: "Username should be an email.",
   };
+  const MALFORMED_USERNAME = {
+    name: "InvalidParameterException",
+    message:
+      "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+",
+  };
   /** Each delivers (or claims to) to victim.new@example.com, and each had its own counters. */
   const VARIANTS = [
     "victim.new@example.com.",
@@ -930,7 +935,9 @@ describe("email values the stack will not send to (spellings that would escape t
       const { stack, client } = await start();
       const tokens = await signUpAndSignInVerified(stack, client, "sam@example.com");
       const users = await userCount(stack);
-      await expect(signUpWith(stack, variant, {})).rejects.toMatchObject(NOT_AN_EMAIL);
+      // White space breaks the model's Username pattern: refused by validation, before the email check.
+      const badUsername = /\s/.test(variant) ? MALFORMED_USERNAME : NOT_AN_EMAIL;
+      await expect(signUpWith(stack, variant, {})).rejects.toMatchObject(badUsername);
       await expect(signUpWith(stack, "kim@example.com", { email: variant })).rejects.toMatchObject(
         INVALID_EMAIL,
       );
@@ -945,7 +952,7 @@ describe("email values the stack will not send to (spellings that would escape t
             MessageAction: "SUPPRESS",
           }),
         ),
-      ).rejects.toMatchObject(NOT_AN_EMAIL);
+      ).rejects.toMatchObject(badUsername);
       await expect(
         adminClient(stack).send(
           new AdminCreateUserCommand({
