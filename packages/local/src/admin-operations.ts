@@ -17,6 +17,7 @@ import {
   requireString,
   triggerEvent,
 } from "./pool.js";
+import { checkPassword } from "./sign-up.js";
 import type { LocalUser } from "./users.js";
 
 const userExists = () => new CognitoError("UsernameExistsException", "User account already exists");
@@ -53,7 +54,13 @@ export const adminGetUser: Operation = async (pool, input, request) => {
   return { ...fields, UserAttributes: Attributes };
 };
 
-/** `AdminCreateUser`: runs PreSignUp_AdminCreateUser; emails a temporary password unless suppressed. */
+/**
+ * `AdminCreateUser`: runs PreSignUp_AdminCreateUser; emails a temporary
+ * password unless suppressed. A given `TemporaryPassword` must meet the
+ * password policy (`InvalidPasswordException`). `MessageAction: RESEND`
+ * emails a user still in FORCE_CHANGE_PASSWORD a new temporary password;
+ * any other status is `UnsupportedUserStateException`.
+ */
 export const adminCreateUser: Operation = async (pool, input, request) => {
   admin(pool, input, request);
   const username = requireString(input, "Username");
@@ -68,9 +75,19 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
       `1 validation error detected: Value '${String(action)}' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]`,
     );
   }
+  const temporary =
+    typeof input.TemporaryPassword === "string" ? input.TemporaryPassword : undefined;
+  if (temporary !== undefined) checkPassword(pool, temporary);
   const existing = pool.users.findByEmail(username);
   if (action === "RESEND") {
     if (!existing) throw userNotFound();
+    if (existing.status !== "FORCE_CHANGE_PASSWORD") {
+      throw new CognitoError(
+        "UnsupportedUserStateException",
+        `Resend not possible. User status is ${existing.status}, not FORCE_CHANGE_PASSWORD.`,
+      );
+    }
+    await sendTemporaryPassword(pool, username, temporary);
     return { User: userType(existing) };
   }
   if (existing) throw userExists();
@@ -97,17 +114,22 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
     }
   }
   const user = pool.users.create(attributes, "FORCE_CHANGE_PASSWORD", pool.clock.now(), sub);
-  if (action !== "SUPPRESS") {
-    const temporary =
-      typeof input.TemporaryPassword === "string" ? input.TemporaryPassword : password();
-    await pool.sendMail(
-      username,
-      "Your temporary password",
-      `Your username is ${username} and temporary password is ${temporary}.`,
-    );
-  }
+  if (action !== "SUPPRESS") await sendTemporaryPassword(pool, username, temporary);
   return { User: userType(user) };
 };
+
+/** Cognito's invitation email: the username and a temporary password (the one given, else a new one). */
+async function sendTemporaryPassword(
+  pool: PoolContext,
+  username: string,
+  temporary: string | undefined,
+): Promise<void> {
+  await pool.sendMail(
+    username,
+    "Your temporary password",
+    `Your username is ${username} and temporary password is ${temporary ?? password()}.`,
+  );
+}
 
 /**
  * `AdminUpdateUserAttributes`: any attribute but `sub`, whatever the app
