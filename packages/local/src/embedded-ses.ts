@@ -1,11 +1,12 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { SESClient } from "@aws-sdk/client-ses";
 import { maskEmail, normalizeEmail } from "@cognito-passcode/shared";
 import sesServer from "aws-ses-v2-local";
 import * as sesStore from "aws-ses-v2-local/dist/store.js";
 import { guardServer } from "./host-check.js";
 import { lazyClient } from "./lazy-client.js";
-import { closeServer, endpointOf } from "./net.js";
+import { closeServer, endpointOf, listen } from "./net.js";
+import { configError } from "./resolve-options.js";
 
 /** One email the stack sent, as the mailbox shows it. */
 export interface MailMessage {
@@ -44,18 +45,23 @@ export interface EmbeddedSes {
 const CODE = /(?<![\d])(\d{6,10})(?![\d])/;
 
 /**
- * Starts aws-ses-v2-local on `host`, port 0. Its store is global to the
+ * Starts aws-ses-v2-local on `host`:`port` (0: a free port; check a fixed one
+ * with {@link assertInboxPortFree} first). Its store is global to the
  * process, so the mailbox only shows messages whose ids this stack's SES client
  * got back: two stacks in one process never see each other's mail. Its web
  * inbox and API show every code, so a guard answers 403 before it to a request
  * whose `Host` is not a loopback name (DNS rebinding) or whose `Origin` is not
  * the inbox's own (a cross-site POST such as `/clear-store`).
  */
-export async function startEmbeddedSes(host: string, region: string): Promise<EmbeddedSes> {
+export async function startEmbeddedSes(
+  host: string,
+  region: string,
+  port = 0,
+): Promise<EmbeddedSes> {
   // aws-ses-v2-local is CommonJS: Node's ESM loader hands its whole exports object as the default.
   const start = ((sesServer as unknown as { default?: typeof sesServer }).default ??
     sesServer) as typeof sesServer;
-  const server: Server = await start({ host, port: 0 });
+  const server: Server = await start({ host, port });
   guardServer(server, host);
   const endpoint = endpointOf(server, host);
   const ids = new Set<string>();
@@ -140,4 +146,22 @@ export async function startEmbeddedSes(host: string, region: string): Promise<Em
       await closeServer(server);
     },
   };
+}
+
+/**
+ * aws-ses-v2-local listens without an error handler (a port in use would crash
+ * the process, and its start would never settle), so a fixed port is tried
+ * first with a server of our own, closed at once.
+ */
+export async function assertInboxPortFree(host: string, port: number): Promise<void> {
+  const probe = createServer();
+  try {
+    await listen(probe, port, host);
+  } catch (error) {
+    throw configError(
+      "inboxPort",
+      `cannot listen on ${host}:${port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  await closeServer(probe);
 }

@@ -119,6 +119,13 @@ export type LocalTriggerHandlerOption = TriggerHandler | string;
 export interface LocalStackOptions {
   /** Port of the Cognito endpoint; `0` picks a free one. @default 0; with `dataDir`, the port the folder's last run used when it is free (the issuer contains it) */
   port?: number;
+  /**
+   * Port of the embedded SES: its web inbox at `/` and the JSON of every email at `/store`.
+   * Fix it when a script or a browser tab should find the inbox at the same address every start.
+   * A port in use fails the start with a `CONFIGURATION_ERROR` naming `inboxPort`.
+   * @default 0 (a free port, another on every start)
+   */
+  inboxPort?: number;
   /** Interface every server listens on. @default "127.0.0.1" */
   host?: string;
   /** @default "us-east-1" */

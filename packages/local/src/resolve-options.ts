@@ -44,6 +44,8 @@ const KNOWN_FLOWS = new Set([
 /** The stack's settings with every default filled and checked. */
 export interface ResolvedConfig {
   port: number;
+  /** The embedded SES's port; 0: a free one. */
+  inboxPort: number;
   host: string;
   region: string;
   userPoolId: string;
@@ -187,6 +189,7 @@ export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig 
     throw configError("options", "must be an object");
   }
   const port = intIn("port", options.port, 0, 0, 65535);
+  const inboxPort = intIn("inboxPort", options.inboxPort, 0, 0, 65535);
   const host = options.host ?? "127.0.0.1";
   if (typeof host !== "string" || host.length === 0) throw configError("host", "must be a string");
   const region = options.region ?? "us-east-1";
@@ -332,6 +335,7 @@ export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig 
 
   return {
     port,
+    inboxPort,
     host,
     region,
     userPoolId,

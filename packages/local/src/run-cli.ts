@@ -9,6 +9,7 @@ with SES (web inbox) and DynamoDB embedded.
 
 Options:
   --port <n>               Cognito endpoint port             [a free one; --data: the last one]
+  --inbox-port <n>         Web inbox (SES) port, JSON at /store    [a free one per start]
   --host <addr>            Interface to listen on                       [127.0.0.1]
   --region <region>                                                     [us-east-1]
   --user-pool-id <id>                                  [random; --data: the kept one]
@@ -65,6 +66,7 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
       args: argv[0] === "--" ? argv.slice(1) : [...argv],
       options: {
         port: { type: "string" },
+        "inbox-port": { type: "string" },
         host: { type: "string" },
         region: { type: "string" },
         "user-pool-id": { type: "string" },
@@ -93,12 +95,14 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
   const write = (level: string) => (message: string, data?: Record<string, unknown>) =>
     io.stderr(`[${level}] ${message}${data ? ` ${JSON.stringify(data)}` : ""}\n`);
   const port = int("port", values.port as string | undefined);
+  const inboxPort = int("inbox-port", values["inbox-port"] as string | undefined);
   const userPoolId = values["user-pool-id"] as string | undefined;
   const clientId = values["client-id"] as string | undefined;
   const origins = (values["cors-origin"] as string[] | undefined) ?? [];
   const started = performance.now();
   const stack = await startLocalStack({
     ...(port !== undefined ? { port } : {}),
+    ...(inboxPort !== undefined ? { inboxPort } : {}),
     host: (values.host as string | undefined) ?? "127.0.0.1",
     region,
     ...(userPoolId ? { userPoolId } : {}),

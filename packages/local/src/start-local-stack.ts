@@ -6,7 +6,7 @@ import { AuthSessions } from "./auth-sessions.js";
 import { createClock, type LocalClock } from "./clock.js";
 import { buildDefaultTriggers, reclaimUsernames } from "./default-triggers.js";
 import { startEmbeddedDynamoDb } from "./embedded-dynamodb.js";
-import { type Mailbox, startEmbeddedSes } from "./embedded-ses.js";
+import { assertInboxPortFree, type Mailbox, startEmbeddedSes } from "./embedded-ses.js";
 import { createCognitoServer } from "./http-server.js";
 import { lazyClient } from "./lazy-client.js";
 import { closeServer, listen, urlHost } from "./net.js";
@@ -102,6 +102,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
   }
 
+  // Before anything starts, so a taken inbox port leaves nothing running.
+  if (config.inboxPort !== 0) await assertInboxPortFree(config.host, config.inboxPort);
   const users = new UserStore(config.dataDir, (error) =>
     logger.error("could not save users", { error: (error as Error).message }),
   );
@@ -119,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     const [ses, dynamo] = await Promise.all([
-      startEmbeddedSes(config.host, config.region).then((s) => {
+      startEmbeddedSes(config.host, config.region, config.inboxPort).then((s) => {
         stops.push(s.stop);
         return s;
       }),

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -151,6 +152,59 @@ describe("cognito-passcode-local", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("--inbox-port: the web inbox and its JSON on the same port at every start; a taken port fails the start", async () => {
+    // Prepare: a port that was free a moment ago
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const port = (holder.address() as { port: number }).port;
+    await new Promise<void>((resolve) => holder.close(() => resolve()));
+    const first = fakeIo();
+
+    // Act: start, send a code, read the inbox's JSON, stop; start again with the same port
+    const stack = (await runCli(["--inbox-port", String(port)], first.io)) as LocalStack;
+    let store: {
+      emails: {
+        messageId: string;
+        destination: { to: string[] };
+        subject: string;
+        body: { text: string; html: string };
+        at: number;
+      }[];
+    };
+    try {
+      await signUp(stack, "ina@example.com");
+      await startCustomAuth(stack, sdkClient(stack), "ina@example.com");
+      store = await (await fetch(`http://127.0.0.1:${port}/store`)).json();
+    } finally {
+      first.signals.get("SIGTERM")!();
+      expect(await first.exit).toBe(0);
+    }
+    const second = fakeIo();
+    const again = (await runCli(["--inbox-port", String(port)], second.io)) as LocalStack;
+    second.signals.get("SIGTERM")!();
+    expect(await second.exit).toBe(0);
+    // The port is held by someone else now.
+    await new Promise<void>((resolve) => holder.listen(port, "127.0.0.1", resolve));
+    const taken = runCli(["--inbox-port", String(port)], fakeIo().io);
+    const failure = await taken.catch((error: unknown) => error);
+    await new Promise<void>((resolve) => holder.close(() => resolve()));
+
+    // Assess
+    expect(stack.sesEndpoint).toBe(`http://127.0.0.1:${port}`);
+    expect(first.out.join("")).toContain(`Web inbox (SES)    http://127.0.0.1:${port}/`);
+    expect(again.sesEndpoint).toBe(stack.sesEndpoint);
+    const mail = store.emails.find((email) => email.destination.to.includes("ina@example.com"));
+    expect(mail).toMatchObject({
+      messageId: expect.any(String),
+      subject: expect.any(String),
+      at: expect.any(Number),
+    });
+    expect(mail?.body.text).toMatch(/\b\d{6}\b/);
+    expect(mail?.body.html).toContain("<");
+    expect(failure).toMatchObject({ code: "CONFIGURATION_ERROR" });
+    expect(String((failure as Error).message)).toContain("inboxPort");
   });
 
   it("prints help, and exits 2 on a bad option", async () => {
