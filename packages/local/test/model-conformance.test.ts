@@ -387,6 +387,17 @@ describe("(b) every error an operation answers is in its model list", () => {
 });
 
 describe("(c) every successful answer fits the operation's output shape", () => {
+  it("the output check finds a wrong type, a missing required member and a stray member", () => {
+    expect(outputProblems("GetUser", { Username: 5, Extra: true })).toEqual([
+      "Extra: not in GetUserResponse",
+      "Username: string expected, got number",
+      "UserAttributes: required, missing",
+    ]);
+    expect(outputProblems("ListUsers", { Users: [{ UserStatus: "NOPE" }] })).toEqual([
+      "Users[0].UserStatus: Member must satisfy enum value set: [UNCONFIRMED, CONFIRMED, ARCHIVED, COMPROMISED, UNKNOWN, RESET_REQUIRED, FORCE_CHANGE_PASSWORD, EXTERNAL_PROVIDER]",
+    ]);
+  });
+
   it("had successes to check for most operations", () => {
     const succeeded = new Set(successes.map((s) => s.operation));
     expect([...succeeded].sort()).toEqual([...OPERATIONS].sort());
