@@ -3,12 +3,13 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createPasscodeClient, type PasscodeClient } from "@cognito-passcode/client";
+import { createPasscodeClient } from "@cognito-passcode/client";
 import { type LocalStack, startLocalStack } from "@cognito-passcode/local";
 import { compile } from "svelte/compiler";
 import { get } from "svelte/store";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { passcodeStore } from "../src/svelte.js";
+import { countingListeners, pendingStorage } from "./helpers/counting-client.js";
 import { codeStep, scriptedTransport } from "./helpers/scripted-transport.js";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "svelte");
@@ -25,31 +26,14 @@ async function svelteInBrowser(): Promise<typeof import("svelte")> {
   return import(pathToFileURL(join(dirname(manifest), exports["."].browser)).href);
 }
 
-/** Compiles a fixture component for the browser (as the Svelte bundler plugins do) and loads it. */
-async function loadComponent(name: string, written: string[]) {
+/** Compiles a fixture component (as the Svelte bundler plugins do) and loads it. */
+async function loadComponent(name: string, generate: "client" | "server", written: string[]) {
   const source = await readFile(join(fixtures, `${name}.svelte`), "utf8");
-  const { js } = compile(source, { filename: `${name}.svelte`, generate: "client" });
-  const file = join(fixtures, `${name}.${process.pid}.gen.js`);
+  const { js } = compile(source, { filename: `${name}.svelte`, generate });
+  const file = join(fixtures, `${name}.${generate}.${process.pid}.gen.js`);
   await writeFile(file, js.code);
   written.push(file);
   return (await import(pathToFileURL(file).href)).default;
-}
-
-/** A client whose `subscribe` counts the listeners still attached. */
-function counting(client: PasscodeClient) {
-  let listening = 0;
-  const counted: PasscodeClient = {
-    ...client,
-    subscribe(listener) {
-      listening++;
-      const off = client.subscribe(listener);
-      return () => {
-        listening--;
-        off();
-      };
-    },
-  };
-  return { client: counted, listening: () => listening };
 }
 
 /** The local stack answers within a second alone, slower on a loaded machine. */
@@ -64,7 +48,7 @@ describe("passcodeStore (svelte)", () => {
     [stack, svelte, SignIn] = await Promise.all([
       startLocalStack({ port: 0 }),
       svelteInBrowser(),
-      loadComponent("SignIn", written),
+      loadComponent("SignIn", "client", written),
     ]);
   });
   afterAll(async () => {
@@ -111,7 +95,7 @@ describe("passcodeStore (svelte)", () => {
 
   it("stops listening to the client when the component is destroyed", async () => {
     // Prepare
-    const { client, listening } = counting(
+    const { client, listening } = countingListeners(
       createPasscodeClient({ clientId: "c1", transport: scriptedTransport().transport }),
     );
     const target = document.body.appendChild(document.createElement("div"));
@@ -125,6 +109,31 @@ describe("passcodeStore (svelte)", () => {
     // Assess
     expect(listening()).toBe(0);
     target.remove();
+  });
+
+  it("renders on the server and leaves no listener behind on the client", async () => {
+    // Prepare: one client for every request, as a module-scope client is on a server.
+    const { client, listening } = countingListeners(
+      createPasscodeClient({
+        clientId: "c1",
+        transport: scriptedTransport().transport,
+        storage: pendingStorage,
+      }),
+    );
+    const [{ render }, OnServer] = await Promise.all([
+      import("svelte/server"),
+      loadComponent("SignIn", "server", written),
+    ]);
+
+    // Act: two server renders.
+    const pages = [
+      render(OnServer, { props: { client } }),
+      render(OnServer, { props: { client } }),
+    ];
+
+    // Assess
+    for (const page of pages) expect(page.body).toContain("<p>restoring</p>");
+    expect(listening()).toBe(0);
   });
 
   it("keeps Svelte's store contract: the current value at once, every change, then silence", async () => {

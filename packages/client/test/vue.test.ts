@@ -7,8 +7,18 @@ import {
 import { type LocalStack, startLocalStack } from "@cognito-passcode/local";
 import { mount } from "@vue/test-utils";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { defineComponent, effectScope, h, isReadonly, ref, type ShallowRef } from "vue";
+import {
+  createSSRApp,
+  defineComponent,
+  effectScope,
+  h,
+  isReadonly,
+  ref,
+  type ShallowRef,
+} from "vue";
+import { renderToString } from "vue/server-renderer";
 import { usePasscode } from "../src/vue.js";
+import { countingListeners, pendingStorage } from "./helpers/counting-client.js";
 import { codeStep, scriptedTransport } from "./helpers/scripted-transport.js";
 
 /** A sign-in screen as an app would write it: one form per step, driven by the snapshot. */
@@ -165,6 +175,34 @@ describe("usePasscode (vue)", () => {
     expect(unscoped.value.status).toBe("awaitingCode");
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
+  });
+
+  it("renders on the server and leaves no listener behind on the client", async () => {
+    // Prepare: one client for every request, as a module-scope client is on a server.
+    const { client, listening } = countingListeners(
+      createPasscodeClient({
+        clientId: "c1",
+        transport: scriptedTransport().transport,
+        storage: pendingStorage,
+      }),
+    );
+    const Probe = defineComponent({
+      setup() {
+        // biome-ignore lint/correctness/useHookAtTopLevel: a Vue composable belongs in setup(); the rule knows only React's components
+        const state = usePasscode(client);
+        return () => h("p", state.value.status);
+      },
+    });
+
+    // Act: two server renders (Vue never unmounts a server-rendered component).
+    const pages = [
+      await renderToString(createSSRApp(Probe)),
+      await renderToString(createSSRApp(Probe)),
+    ];
+
+    // Assess
+    expect(pages).toEqual(["<p>restoring</p>", "<p>restoring</p>"]);
+    expect(listening()).toBe(0);
   });
 
   it("hands out a read-only ref: the app cannot overwrite the client's state", () => {
