@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COGNITO_MODEL } from "../src/cognito-model.gen.js";
-import { type LocalStack, SUPPORTED_OPERATIONS, startLocalStack } from "../src/index.js";
+import {
+  type LocalStack,
+  SUPPORTED_OPERATIONS,
+  startLocalStack,
+  type TriggerEvent,
+} from "../src/index.js";
 import { outputProblems } from "../src/model-validation.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
 import { PASSWORD, sdkClient } from "./support/clients.js";
@@ -42,6 +47,15 @@ async function send(operation: string, input: unknown) {
   return response;
 }
 
+/** `handler`, except that it throws for a user whose `name` attribute is `flag`. */
+function failingFor(flag: string, handler: (event: TriggerEvent) => Promise<TriggerEvent>) {
+  return async (event: TriggerEvent) => {
+    const attributes = event.request.userAttributes as Record<string, string> | undefined;
+    if (attributes?.name === flag) throw new Error("asked to fail");
+    return handler(event);
+  };
+}
+
 let users = 0;
 /** A signed-in user of its own, for calls that change or delete it. */
 async function freshContext(): Promise<CaseContext> {
@@ -60,13 +74,16 @@ beforeAll(async () => {
   const { handlers } = secretWordTriggers();
   stack = await startLocalStack({
     handlers: {
-      ...handlers,
+      // Each trigger throws for a user whose `name` attribute asks it to (the trigger error paths).
+      defineAuthChallenge: failingFor("fail-define", handlers.defineAuthChallenge),
+      createAuthChallenge: handlers.createAuthChallenge,
+      verifyAuthChallenge: failingFor("fail-verify", handlers.verifyAuthChallenge),
       // Auto-confirms, unless the SignUp asks it not to (for ConfirmSignUp's own path).
-      preSignUp: async (event) => {
+      preSignUp: failingFor("fail-pre-sign-up", async (event) => {
         const meta = event.request.clientMetadata as Record<string, string> | undefined;
         event.response.autoConfirmUser = meta?.confirm !== "no";
         return event;
-      },
+      }),
     },
   });
   ctx = await freshContext();
@@ -190,6 +207,12 @@ const ERROR_PATHS: Record<string, (c: CaseContext) => Promise<unknown>> = {
       Password: PASSWORD,
       UserAttributes: [{ Name: "custom:nope", Value: "x" }],
     });
+    await send("SignUp", {
+      ClientId: c.clientId,
+      Username: "new-4@example.com",
+      Password: PASSWORD,
+      UserAttributes: [{ Name: "name", Value: "fail-pre-sign-up" }],
+    });
   },
   ConfirmSignUp: async (c) => {
     await send("ConfirmSignUp", {
@@ -231,24 +254,38 @@ const ERROR_PATHS: Record<string, (c: CaseContext) => Promise<unknown>> = {
       AuthFlow: "REFRESH_TOKEN_AUTH",
       AuthParameters: { REFRESH_TOKEN: c.refreshToken },
     });
-  },
-  RespondToAuthChallenge: async (c) => {
-    const started = await send("InitiateAuth", {
+    await setName(c, "fail-define");
+    await send("InitiateAuth", {
       ClientId: c.clientId,
       AuthFlow: "CUSTOM_AUTH",
       AuthParameters: { USERNAME: c.username },
     });
-    const session = started.body.Session as string;
-    const answer = (value: string, name = "CUSTOM_CHALLENGE") =>
+    await setName(c, "Model");
+  },
+  RespondToAuthChallenge: async (c) => {
+    const start = async () =>
+      (
+        await send("InitiateAuth", {
+          ClientId: c.clientId,
+          AuthFlow: "CUSTOM_AUTH",
+          AuthParameters: { USERNAME: c.username },
+        })
+      ).body.Session as string;
+    const answer = (session: string, value: string, name = "CUSTOM_CHALLENGE") =>
       send("RespondToAuthChallenge", {
         ClientId: c.clientId,
         ChallengeName: name,
         Session: session,
         ChallengeResponses: { USERNAME: c.username, ANSWER: value },
       });
-    await answer("open-sesame");
-    await answer("open-sesame");
-    await answer("x", "SMS_MFA");
+    const failing = await start();
+    await setName(c, "fail-verify");
+    await answer(failing, "open-sesame");
+    await setName(c, "Model");
+    const session = await start();
+    await answer(session, "open-sesame");
+    await answer(session, "open-sesame");
+    await answer(await start(), "x", "SMS_MFA");
     await send("RespondToAuthChallenge", {
       ClientId: c.clientId,
       ChallengeName: "CUSTOM_CHALLENGE",
@@ -324,6 +361,10 @@ const ERROR_PATHS: Record<string, (c: CaseContext) => Promise<unknown>> = {
     await create({ Username: "invited@example.com", MessageAction: "RESEND" });
     await create({ Username: "never-invited@example.com", MessageAction: "RESEND" });
     await create({ Username: "not-an-email" });
+    await create({
+      Username: "invited-2@example.com",
+      UserAttributes: [{ Name: "name", Value: "fail-pre-sign-up" }],
+    });
   },
   AdminUpdateUserAttributes: async (c) => {
     const update = (attributes: { Name: string; Value: string }[]) =>
@@ -355,6 +396,15 @@ const ERROR_PATHS: Record<string, (c: CaseContext) => Promise<unknown>> = {
   },
 };
 
+/** Sets the user's `name`, which the test triggers read to fail on purpose. */
+function setName(c: CaseContext, name: string) {
+  return send("AdminUpdateUserAttributes", {
+    UserPoolId: c.userPoolId,
+    Username: c.username,
+    UserAttributes: [{ Name: "name", Value: name }],
+  });
+}
+
 /** Values of the right form that name nothing the stack has, by member shape. */
 const UNKNOWN: Record<string, (member: string) => string> = {
   ClientIdType: () => "unknownclient1",
@@ -384,6 +434,43 @@ describe("(b) every error an operation answers is in its model list", () => {
       expect(outside).toEqual([]);
     },
   );
+});
+
+describe("(b) the error paths were reached", () => {
+  // A guard on the probes above: each of these answers was actually given.
+  it.each([
+    [
+      "SignUp",
+      ["UsernameExistsException", "InvalidPasswordException", "UserLambdaValidationException"],
+    ],
+    ["ConfirmSignUp", ["NotAuthorizedException", "CodeMismatchException"]],
+    [
+      "InitiateAuth",
+      ["InvalidParameterException", "NotAuthorizedException", "UserLambdaValidationException"],
+    ],
+    ["RespondToAuthChallenge", ["NotAuthorizedException", "UserLambdaValidationException"]],
+    ["GetUser", ["NotAuthorizedException"]],
+    ["UpdateUserAttributes", ["NotAuthorizedException", "AliasExistsException"]],
+    ["VerifyUserAttribute", ["CodeMismatchException"]],
+    ["DeleteUser", ["UserNotFoundException"]],
+    ["GlobalSignOut", ["NotAuthorizedException"]],
+    ["RevokeToken", ["UnsupportedTokenTypeException", "UnauthorizedException"]],
+    [
+      "AdminCreateUser",
+      [
+        "UsernameExistsException",
+        "InvalidPasswordException",
+        "UnsupportedUserStateException",
+        "UserNotFoundException",
+        "UserLambdaValidationException",
+      ],
+    ],
+    ["AdminUpdateUserAttributes", ["InvalidParameterException", "AliasExistsException"]],
+    ["AdminGetUser", ["UserNotFoundException", "ResourceNotFoundException"]],
+    ["ListUsers", ["InvalidParameterException", "ResourceNotFoundException"]],
+  ] as const)("%s", (op, errors) => {
+    expect([...(answeredErrors.get(op) ?? [])]).toEqual(expect.arrayContaining([...errors]));
+  });
 });
 
 describe("(c) every successful answer fits the operation's output shape", () => {
