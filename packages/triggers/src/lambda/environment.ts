@@ -64,31 +64,31 @@ export const SWEEP_ENVIRONMENT_KEYS = Object.freeze({
 
 /** The trigger configuration, as {@link readTriggerEnvironment} parsed it. */
 export interface TriggerEnvironment {
-  /** {@link ENVIRONMENT_KEYS.tableName}. */
+  /** `PASSCODE_TABLE_NAME`. */
   tableName: string;
-  /** {@link ENVIRONMENT_KEYS.emailFrom}. */
+  /** `PASSCODE_EMAIL_FROM`. */
   emailFrom: string;
-  /** {@link ENVIRONMENT_KEYS.appName}. */
+  /** `PASSCODE_APP_NAME`. */
   appName: string;
-  /** {@link ENVIRONMENT_KEYS.codeLength}. */
+  /** `PASSCODE_CODE_LENGTH`. */
   codeLength: number;
-  /** {@link ENVIRONMENT_KEYS.codeTtlSeconds}. */
+  /** `PASSCODE_CODE_TTL_SECONDS`. */
   codeTtlSeconds: number;
-  /** {@link ENVIRONMENT_KEYS.maxAttempts}. */
+  /** `PASSCODE_MAX_ATTEMPTS`. */
   maxAttempts: number;
-  /** {@link ENVIRONMENT_KEYS.codeSecretArn}, when set. */
+  /** `PASSCODE_CODE_SECRET_ARN`, when set. */
   codeSecretArn?: string;
   /** The username attribute, or `false` when the username step is off. */
   usernameAttribute: string | false;
-  /** {@link ENVIRONMENT_KEYS.usernameMinLength}, when set. */
+  /** `PASSCODE_USERNAME_MIN_LENGTH`, when set. */
   usernameMinLength?: number;
-  /** {@link ENVIRONMENT_KEYS.usernameMaxLength}, when set. */
+  /** `PASSCODE_USERNAME_MAX_LENGTH`, when set. */
   usernameMaxLength?: number;
-  /** {@link ENVIRONMENT_KEYS.usernameMaxAttempts}, when set. */
+  /** `PASSCODE_USERNAME_MAX_ATTEMPTS`, when set. */
   usernameMaxAttempts?: number;
-  /** {@link ENVIRONMENT_KEYS.allowedEmailDomains}, when set. */
+  /** `PASSCODE_ALLOWED_EMAIL_DOMAINS`, when set. */
   allowedEmailDomains?: string[];
-  /** {@link ENVIRONMENT_KEYS.emailReplyTo}, when set. */
+  /** `PASSCODE_EMAIL_REPLY_TO`, when set. */
   emailReplyTo?: string[];
   /** The throttle settings that were set. */
   throttle: {
