@@ -20,6 +20,7 @@ export const ENTRIES = {
   coreWithReact: `export { createPasscodeClient } from ${src("index.ts")}; export { usePasscode } from ${src("react.ts")};`,
   coreWithVue: `export { createPasscodeClient } from ${src("index.ts")}; export { usePasscode } from ${src("vue.ts")};`,
   coreWithSvelte: `export { createPasscodeClient } from ${src("index.ts")}; export { passcodeStore } from ${src("svelte.ts")};`,
+  coreWithIdentityJs: `export { createPasscodeClient } from ${src("index.ts")}; export { createCognitoIdentityJsTransport } from ${src("cognito-identity-js.ts")}; export { CognitoUserPool } from "amazon-cognito-identity-js";`,
   "amazon-cognito-identity-js": `export { CognitoUserPool, CognitoUser, AuthenticationDetails } from "amazon-cognito-identity-js";`,
   "aws-amplify v6": `export { Amplify } from "aws-amplify"; export { signIn, confirmSignIn } from "aws-amplify/auth";`,
   "amazon-cognito-passwordless-auth": `export { Passwordless } from "amazon-cognito-passwordless-auth"; export { requestSignInLink, signInWithLink } from "amazon-cognito-passwordless-auth/magic-link"; export { refreshTokens } from "amazon-cognito-passwordless-auth/refresh";`,
@@ -76,6 +77,11 @@ async function main() {
       : { min: sizes[name].min - core.min, gzip: sizes[name].gzip - core.gzip };
     rows.push([label, adds, "measured"]);
   }
+  rows.push([
+    "createPasscodeClient + ./cognito-identity-js transport (the library bundled too)",
+    sizes.coreWithIdentityJs,
+    "measured",
+  ]);
   for (const name of [
     "amazon-cognito-identity-js",
     "aws-amplify v6",
@@ -89,12 +95,11 @@ async function main() {
     if (size.error) console.log(`| ${name} | error: ${size.error} | | ${budget} |`);
     else console.log(`| ${name} | ${fmt(size.min)} | ${fmt(size.gzip)} | ${budget} |`);
   }
-  const over = core.gzip > BUDGETS.core || reactAdds > BUDGETS.reactAdds;
-  if (over) {
-    console.error(
-      `\nover budget: core ${core.gzip} B (<= ${BUDGETS.core}), react adds ${reactAdds} B (<= ${BUDGETS.reactAdds})`,
-    );
-  }
+  const over = [
+    core.gzip > BUDGETS.core && `core ${core.gzip} B (<= ${BUDGETS.core})`,
+    reactAdds > BUDGETS.reactAdds && `react adds ${reactAdds} B (<= ${BUDGETS.reactAdds})`,
+  ].filter(Boolean);
+  if (over.length > 0) console.error(`\nover budget: ${over.join(", ")}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
