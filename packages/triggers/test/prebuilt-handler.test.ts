@@ -1,6 +1,8 @@
 import { builtinModules } from "node:module";
 import type { AddressInfo } from "node:net";
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { dynamoDbStore } from "@cognito-passcode/triggers";
 import {
   createEnvironmentHandlers,
   ENVIRONMENT_KEYS,
@@ -347,5 +349,48 @@ describe("the prebuilt bundle (lambda/index.mjs, loaded as Lambda loads it)", ()
       expect(line).not.toContain(code);
       expect(line).not.toContain(SECRET);
     }
+  });
+
+  it("the sweep bundle fails to initialise without PASSCODE_USER_POOL_ID", async () => {
+    const p = await startLambda(PREBUILT.sweep, { PASSCODE_TABLE_NAME: "cognito-passcode" });
+    started.push(p);
+    expect(p.init).toMatchObject({
+      init: "failed",
+      error: { message: "Missing environment variable PASSCODE_USER_POOL_ID" },
+    });
+  });
+
+  it("the sweep bundle scans the registry, and fails (keeping the claim) when Cognito cannot be asked", async () => {
+    const sweep = () =>
+      startLambda(PREBUILT.sweep, {
+        PASSCODE_TABLE_NAME: table.tableName,
+        PASSCODE_USER_POOL_ID: "eu-west-1_Ab12Cd34E",
+        AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
+        // Nothing listens there: every ListUsers fails.
+        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: "http://127.0.0.1:9",
+        AWS_MAX_ATTEMPTS: "1",
+      });
+    const empty = await sweep();
+    started.push(empty);
+    expect(await empty.invoke("handler", {})).toEqual({
+      ok: { scanned: 0, recent: 0, orphaned: 0, extra: 0, released: 0, failed: 0 },
+    });
+    const registry = dynamoDbStore({ tableName: table.tableName, client: table.client });
+    await registry.claim("alice", "0b7c1e2f-4a3d-4e5f-8a9b-000000000999");
+    // Made two days ago: the sweep skips claims younger than its minimum age.
+    await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { pk: { S: "username#alice" } },
+        UpdateExpression: "SET createdAt = :old",
+        ExpressionAttributeValues: { ":old": { N: String(Date.now() - 2 * 86_400_000) } },
+      }),
+    );
+    const one = await sweep();
+    started.push(one);
+    expect(await one.invoke("handler", {})).toEqual({
+      error: expect.objectContaining({ message: "1 claims could not be checked" }),
+    });
+    await expect(registry.ownerOf("alice")).resolves.toBe("0b7c1e2f-4a3d-4e5f-8a9b-000000000999");
   });
 });
