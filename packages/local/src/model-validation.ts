@@ -99,8 +99,15 @@ function serializationMessage(shape: ModelShape, value: unknown): string | undef
   }
 }
 
+/** The shape name of a structure's member `name`, if the structure has it (own keys only). */
+function memberShape(shape: ModelShape, name: string): string | undefined {
+  return shape.members !== undefined && Object.hasOwn(shape.members, name)
+    ? shape.members[name]
+    : undefined;
+}
+
 function shapeOf(model: CognitoModel, name: string): ModelShape {
-  const shape = model.shapes[name];
+  const shape = Object.hasOwn(model.shapes, name) ? model.shapes[name] : undefined;
   if (!shape) throw new Error(`shape ${name} is not in the recorded model`);
   return shape;
 }
@@ -120,7 +127,8 @@ export function findSerializationError(
   if (own !== undefined) return own;
   if (shape.type === "structure") {
     for (const [member, item] of Object.entries(value as Record<string, unknown>)) {
-      const child = shape.members?.[member];
+      // Own members only: `constructor` or `__proto__` must not find Object's.
+      const child = memberShape(shape, member);
       if (child === undefined) continue;
       const found = findSerializationError(model, child, item);
       if (found !== undefined) return found;
@@ -295,7 +303,7 @@ export function validateInput(
   input: Record<string, unknown>,
   model: CognitoModel = COGNITO_MODEL,
 ): void {
-  const op = model.operations[operation];
+  const op = Object.hasOwn(model.operations, operation) ? model.operations[operation] : undefined;
   if (!op) return;
   const wrongType = findSerializationError(model, op.input, input);
   if (wrongType !== undefined) throw new CognitoError(SERIALIZATION_EXCEPTION, wrongType);
@@ -315,7 +323,7 @@ export function outputProblems(
   output: unknown,
   model: CognitoModel = COGNITO_MODEL,
 ): string[] {
-  const op = model.operations[operation];
+  const op = Object.hasOwn(model.operations, operation) ? model.operations[operation] : undefined;
   if (!op) return [`${operation} is not in the recorded model`];
   if (!op.output) return [];
   const problems: string[] = [];
@@ -334,7 +342,7 @@ export function outputProblems(
     if (shape.type === "structure") {
       const record = value as Record<string, unknown>;
       for (const key of Object.keys(record)) {
-        if (!shape.members?.[key])
+        if (memberShape(shape, key) === undefined)
           problems.push(`${path ? `${path}.` : ""}${key}: not in ${shapeName}`);
       }
       for (const [member, child] of Object.entries(shape.members ?? {})) {
