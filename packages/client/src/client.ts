@@ -272,18 +272,20 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
 
   async function getTokens(): Promise<PasscodeTokens | null> {
     // Runs synchronously up to the first await: the answer matches the snapshot of the call.
+    // A sign-out during a restore's wait moves `epoch` on: null, never a later session's tokens.
+    const mine = epoch;
     if (snapshot.status === "restoring" && pending) await pending;
     const current = held;
-    if (snapshot.status !== "signedIn" || !current) return null;
+    if (mine !== epoch || snapshot.status !== "signedIn" || !current) return null;
     if (now() < current.tokens.expiresAt - refreshMarginMs) return current.tokens;
     if (!refreshing) {
-      const mine = epoch;
       const merged = renew(current.refreshToken, () => mine === epoch && held === current).then(
         () => {
           if (refreshing === merged) refreshing = undefined;
           // The new tokens; or, after a network failure, the old ones while they last.
+          // A sign-out in between (epoch moved on) gives null, never the next session's tokens.
           const h = held;
-          return h && now() < h.tokens.expiresAt ? h.tokens : null;
+          return mine === epoch && h && now() < h.tokens.expiresAt ? h.tokens : null;
         },
       );
       refreshing = merged;

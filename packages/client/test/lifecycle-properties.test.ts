@@ -1,0 +1,378 @@
+import {
+  createPasscodeClient,
+  type PasscodeSnapshot,
+  type PasscodeTokens,
+  type Transport,
+} from "@cognito-passcode/client";
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { snapshotProblem } from "./helpers/invariants.js";
+import {
+  codeStep,
+  cognitoError,
+  type PendingCall,
+  scriptedTransport,
+  tokensFor,
+  usernameStep,
+} from "./helpers/scripted-transport.js";
+
+/**
+ * Model-based check of the token lifecycle under any order of calls, answers,
+ * aborts and timer ticks (the restore's retry waits), with a transport that
+ * honours `signal` (as the fetch transport does) or ignores it (as the
+ * amazon-cognito-identity-js one does), and sync or async storage.
+ */
+
+const KEY = "cognito-passcode.c1.refreshToken";
+
+/** Lets every queued promise callback run (setImmediate is not faked). */
+const settleAll = async () => {
+  for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
+};
+
+type Action =
+  | { kind: "call"; method: number; arg: number; twice: boolean }
+  | { kind: "settle"; pick: number; outcome: number }
+  | { kind: "tick"; ms: number }
+  | { kind: "clock" }
+  | { kind: "signIn" };
+
+const actionArb: fc.Arbitrary<Action> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("call" as const),
+      // Sign-out and getTokens more often: the lifecycle is what this test is about.
+      method: fc.oneof(fc.nat(8), fc.constantFrom(5, 6)),
+      arg: fc.nat(3),
+      twice: fc.boolean(),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("settle" as const),
+      pick: fc.nat(10),
+      outcome: fc.nat(14),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("tick" as const),
+      ms: fc.constantFrom(0, 1000, 3000),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("clock" as const) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("signIn" as const) }) },
+);
+
+let serial = 0;
+
+/** Settles `call` with an answer picked by `n`: an error, a challenge, or tokens. */
+function settle(call: PendingCall, n: number): void {
+  const errors = [
+    new TypeError("Failed to fetch"),
+    cognitoError("TimeoutError", "InitiateAuth timed out"),
+    cognitoError("NotAuthorizedException", "Invalid session for the user, session is expired."),
+    cognitoError("NotAuthorizedException", "Incorrect username or password."),
+    cognitoError("InternalErrorException", "boom"),
+  ];
+  if (n < errors.length) return void call.reject(errors[n]);
+  const k = n - errors.length;
+  const claims = { sub: `s${k % 2}`, email: "alice@example.com", "custom:username": "alice" };
+  switch (call.op) {
+    case "initiateAuth":
+    case "respondToAuthChallenge": {
+      const steps = [
+        codeStep(1 + (k % 3)),
+        usernameStep(1 + (k % 3)),
+        { type: "tokens", tokens: tokensFor(claims, 3600, `rt-${++serial}`) },
+      ];
+      return void call.resolve(steps[k % steps.length]);
+    }
+    case "refresh":
+      return void call.resolve(tokensFor(claims, 3600, k % 2 ? `rt-${++serial}` : undefined));
+    default:
+      return void call.resolve(undefined);
+  }
+}
+
+/** The scripted transport; with `honour`, an aborted signal rejects its call at once. */
+function transportFor(honour: boolean) {
+  const script = scriptedTransport();
+  if (!honour) return script;
+  const wrapped = {} as Record<string, unknown>;
+  for (const [op, fn] of Object.entries(script.transport)) {
+    wrapped[op] = (input: { signal?: AbortSignal }) => {
+      const promise = (fn as (i: unknown) => Promise<unknown>)(input);
+      const call = script.calls[script.calls.length - 1]!;
+      const onAbort = () => {
+        const i = script.calls.indexOf(call);
+        if (i >= 0) script.calls.splice(i, 1);
+        call.reject(new DOMException("aborted", "AbortError"));
+      };
+      if (input.signal?.aborted) onAbort();
+      else input.signal?.addEventListener("abort", onAbort);
+      return promise;
+    };
+  }
+  return { ...script, transport: wrapped as unknown as Transport };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("token lifecycle under any interleaving (model-based)", () => {
+  it("no tokens or stored refresh token survive a sign-out, every call resolves, one request per double call", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(actionArb, { maxLength: 40 }),
+        fc.boolean(),
+        fc.constantFrom("none", "sync", "async", "stored"),
+        async (actions, honour, storageKind) => {
+          // Prepare
+          const script = transportFor(honour);
+          const items = new Map<string, string>();
+          if (storageKind === "stored") items.set(KEY, "rt-stored");
+          const later = <T>(v: T) => (storageKind === "sync" ? v : Promise.resolve(v));
+          let clock = 1_000_000;
+          const client = createPasscodeClient({
+            clientId: "c1",
+            transport: script.transport,
+            now: () => clock,
+            ...(storageKind !== "none" && {
+              storage: {
+                getItem: (k: string) => later(items.get(k) ?? null),
+                setItem: (k: string, v: string) => later(void items.set(k, v)),
+                removeItem: (k: string) => later(void items.delete(k)),
+              },
+            }),
+          });
+          const problems: string[] = [];
+          let notified = 0;
+          let signedInSinceSignOut = true;
+          let signOuts = 0;
+          client.subscribe(() => {
+            notified++;
+            const s = client.getSnapshot();
+            const problem = snapshotProblem(s);
+            if (problem) problems.push(problem);
+            if (s.status === "signedIn") signedInSinceSignOut = true;
+          });
+          /** Every promise a call returned, with whether it settled. */
+          const results: { settled: boolean; what: string }[] = [];
+          const track = <T>(what: string, p: Promise<T>) => {
+            const entry = { settled: false, what };
+            results.push(entry);
+            return p.then(
+              (v) => {
+                entry.settled = true;
+                return v;
+              },
+              (e) => {
+                entry.settled = true;
+                problems.push(`${what} rejected: ${String(e)}`);
+                throw e;
+              },
+            );
+          };
+          /** getTokens calls a sign-out overtook: each must resolve null. */
+          const overtaken: { tokens?: PasscodeTokens | null; done: boolean }[] = [];
+          const live: (typeof overtaken)[number][] = [];
+          const emails = ["alice@example.com", "bob@example.com", "nope", " Alice@Example.COM "];
+          const methods: ((arg: number) => Promise<unknown>)[] = [
+            (a) => client.requestCode(emails[a]!),
+            () => client.resendCode(),
+            (a) => client.submitCode(["123456", "12345", "654321", "000000"][a]!),
+            (a) => client.submitUsername(["alice", "4lice", "bob_1", "carol"][a]!),
+            async () => client.reset(),
+            (a) => {
+              signOuts++;
+              signedInSinceSignOut = false;
+              for (const entry of live.splice(0)) if (!entry.done) overtaken.push(entry);
+              const p = client.signOut({ global: a === 1 });
+              // Synchronously signed out, and no tokens handed out any more.
+              expect(client.getSnapshot().status).toBe("signedOut");
+              const t = track("getTokens after signOut", client.getTokens());
+              t.then((v) => {
+                if (v !== null) problems.push("getTokens right after signOut gave tokens");
+              });
+              return p;
+            },
+            () => {
+              const entry: (typeof overtaken)[number] = { done: false };
+              live.push(entry);
+              return client.getTokens().then((tokens) => {
+                entry.done = true;
+                entry.tokens = tokens;
+                return tokens;
+              });
+            },
+            (a) => client.requestCode(emails[a % 2]!),
+            (a) => client.submitCode(["123456", "654321"][a % 2]!),
+          ];
+          const signalled = () =>
+            script.calls.filter((c) => {
+              const signal = (c.input as { signal?: AbortSignal }).signal;
+              return signal && !signal.aborted;
+            }).length;
+
+          // Act
+          for (const action of actions) {
+            if (action.kind === "call") {
+              const name = `method ${action.method}`;
+              const before = script.calls.length;
+              const first = track(name, methods[action.method]!(action.arg) as Promise<unknown>);
+              if (action.twice && action.method !== 5 && action.method !== 6) {
+                // A double submit: one request at most, one outcome for both.
+                const second = track(name, methods[action.method]!(action.arg) as Promise<unknown>);
+                expect(script.calls.length - before).toBeLessThanOrEqual(1);
+                void Promise.all([first, second]).then(([a, b]) => {
+                  if (JSON.stringify(a) !== JSON.stringify(b)) {
+                    problems.push(`double ${name}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+                  }
+                });
+              }
+            } else if (action.kind === "settle") {
+              if (script.calls.length > 0) {
+                const call = script.calls.splice(action.pick % script.calls.length, 1)[0]!;
+                settle(call, action.outcome);
+              }
+            } else if (action.kind === "signIn") {
+              // The happy path in one step, answering the newest request of each kind.
+              const newest = (op: string) => {
+                const i = script.calls.findLastIndex((c) => c.op === op);
+                return i < 0 ? undefined : script.calls.splice(i, 1)[0];
+              };
+              track("signIn requestCode", client.requestCode("alice@example.com"));
+              await settleAll();
+              newest("signUp")?.resolve(undefined);
+              await settleAll();
+              newest("initiateAuth")?.resolve(codeStep());
+              await settleAll();
+              track("signIn submitCode", client.submitCode("123456"));
+              newest("respondToAuthChallenge")?.resolve({
+                type: "tokens",
+                tokens: tokensFor(
+                  { sub: `s${++serial}`, email: "a@example.com" },
+                  3600,
+                  `rt-${++serial}`,
+                ),
+              });
+            } else if (action.kind === "tick") {
+              vi.advanceTimersByTime(action.ms);
+            } else {
+              clock += 3_600_000;
+            }
+            await settleAll();
+            if (honour && signalled() > 1) problems.push("two live sign-in requests at once");
+          }
+          // Drain: answer everything still pending (errors after a few rounds), let waits end.
+          for (let round = 0; round < 30 && (script.calls.length || vi.getTimerCount()); round++) {
+            for (const call of script.calls.splice(0)) {
+              settle(call, round < 3 ? (round * 7 + call.op.length) % 15 : 4);
+            }
+            vi.advanceTimersByTime(5000);
+            await settleAll();
+          }
+
+          // Assess
+          expect(problems).toEqual([]);
+          expect(script.calls).toEqual([]);
+          expect(results.filter((r) => !r.settled).map((r) => r.what)).toEqual([]);
+          for (const entry of overtaken) expect(entry.tokens ?? null).toBeNull();
+          const final: PasscodeSnapshot = client.getSnapshot();
+          if (signOuts > 0 && !signedInSinceSignOut) {
+            expect(final.status).not.toBe("signedIn");
+            expect(items.has(KEY)).toBe(false);
+            expect(await client.getTokens()).toBeNull();
+          }
+          if (final.status === "signedIn" && storageKind !== "none") {
+            expect(items.has(KEY)).toBe(true);
+          }
+          // No listener storm: a bounded number of notifications per step.
+          expect(notified).toBeLessThanOrEqual(6 * (actions.length + 30) + 2);
+        },
+      ),
+      { numRuns: Number(process.env.RUNS ?? 400) },
+    );
+  }, 120_000);
+});
+
+describe("getTokens across a sign-out", () => {
+  it("a refresh a sign-out overtook resolves null, not the next user's tokens (transport ignoring signal)", async () => {
+    // Prepare: alice signed in, her tokens about to expire.
+    const script = scriptedTransport();
+    let clock = 1_000_000;
+    const client = createPasscodeClient({
+      clientId: "c1",
+      transport: script.transport,
+      autoSignUp: false,
+      now: () => clock,
+    });
+    const signIn = async (sub: string) => {
+      const p = client.requestCode("alice@example.com");
+      script.take("initiateAuth").resolve(codeStep());
+      await p;
+      const q = client.submitCode("123456");
+      script
+        .take("respondToAuthChallenge")
+        .resolve({ type: "tokens", tokens: tokensFor({ sub, email: "a@example.com" }, 3600) });
+      await q;
+    };
+    await signIn("alice");
+    clock += 3_600_000;
+    // Act: alice's getTokens waits for a refresh; she signs out; bob signs in; the refresh ends.
+    const alices = client.getTokens();
+    await settleAll();
+    const refresh = script.take("refresh");
+    void client.signOut();
+    script.take("revokeToken").resolve(undefined);
+    await signIn("bob");
+    refresh.reject(new TypeError("Failed to fetch"));
+    // Assess
+    expect(await alices).toBeNull();
+  });
+});
+
+describe("getTokens waiting for a restore a sign-out ended", () => {
+  it("resolves null, not the tokens of a sign-in that came after (transport ignoring signal)", async () => {
+    // Prepare: a stored session whose restore hangs.
+    const script = scriptedTransport();
+    const items = new Map([[KEY, "rt-stored"]]);
+    const client = createPasscodeClient({
+      clientId: "c1",
+      transport: script.transport,
+      autoSignUp: false,
+      storage: {
+        getItem: (k: string) => items.get(k) ?? null,
+        setItem: (k: string, v: string) => void items.set(k, v),
+        removeItem: (k: string) => void items.delete(k),
+      },
+    });
+    const early = client.getTokens();
+    await settleAll();
+    const restore = script.take("refresh");
+    // Act: sign out while restoring, sign in as someone else, then the restore's request ends.
+    void client.signOut();
+    await settleAll();
+    script.take("revokeToken").resolve(undefined);
+    const p = client.requestCode("bob@example.com");
+    script.take("initiateAuth").resolve(codeStep());
+    await p;
+    const q = client.submitCode("123456");
+    script
+      .take("respondToAuthChallenge")
+      .resolve({ type: "tokens", tokens: tokensFor({ sub: "bob", email: "bob@example.com" }) });
+    await q;
+    expect(client.getSnapshot().status).toBe("signedIn");
+    restore.reject(new TypeError("Failed to fetch"));
+    // Assess
+    expect(await early).toBeNull();
+  });
+});
