@@ -92,10 +92,14 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     const controller = new AbortController();
     const abort = () => controller.abort();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort();
-    }, timeoutMs);
+    // Timers hold at most 2^31 - 1 ms: a longer wait (Infinity) would fire at once.
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        abort();
+      },
+      Math.min(timeoutMs, 2 ** 31 - 1),
+    );
     signal?.addEventListener("abort", abort);
     if (signal?.aborted) abort();
     try {
@@ -109,8 +113,11 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         signal: controller.signal,
       });
       // A proxy's HTML error page does not parse: keep the status, report a service error.
-      const data = (await response.json().catch(() => null)) ?? {};
-      if (timedOut) throw 0;
+      // A body cut short by the timeout or `signal` rejects (below), never reads as `{}`.
+      const data =
+        (await response.json().catch((error: unknown) => {
+          if (controller.signal.aborted) throw error;
+        })) ?? {};
       if (!response.ok) {
         const error = new Error(String(data.message ?? data.Message ?? response.statusText));
         // `com.amazonaws#NotAuthorizedException` or `UserLambdaValidationException:http://...`

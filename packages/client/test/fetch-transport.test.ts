@@ -153,6 +153,36 @@ describe("createFetchTransport over real HTTP", () => {
       release();
     });
 
+    it("an abort while the body is still coming rejects with AbortError, never resolves", async () => {
+      handler = (_req, _body, res) => {
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+        res.write("{");
+        held.push(res);
+      };
+      const transport = createFetchTransport({ clientId: "client1", endpoint, timeoutMs: 5000 });
+      for (const call of [
+        (signal: AbortSignal) => transport.revokeToken({ refreshToken: "rt", signal }),
+        (signal: AbortSignal) => transport.signUp({ username: "a@x.com", password: "p", signal }),
+        (signal: AbortSignal) => transport.refresh({ refreshToken: "rt", signal }),
+      ]) {
+        const controller = new AbortController();
+        const result = call(controller.signal);
+        while (held.length === 0) await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 20));
+        controller.abort();
+        await expect(result).rejects.toMatchObject({ name: "AbortError" });
+        release();
+      }
+    });
+
+    it("a timeoutMs beyond what timers hold (Infinity, 2^31 ms) waits instead of giving up at once", async () => {
+      handler = (_req, _body, res) => void setTimeout(() => res.writeHead(200).end("{}"), 50);
+      for (const timeoutMs of [Number.POSITIVE_INFINITY, 2 ** 31, 2 ** 40]) {
+        const transport = createFetchTransport({ clientId: "client1", endpoint, timeoutMs });
+        await expect(transport.revokeToken({ refreshToken: "rt" })).resolves.toBeUndefined();
+      }
+    });
+
     it("a timeout is a retryable NETWORK_ERROR in the client, and the retry can succeed", async () => {
       let calls = 0;
       handler = (req, body, res) => {
