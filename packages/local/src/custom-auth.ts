@@ -105,8 +105,10 @@ export const respondToAuthChallenge: Operation = async (pool, input, request) =>
 
   let user: LocalUser | undefined;
   if (session.userNotFound) {
+    // Normalised as `UserStore.find` normalises a known user's name, so an
+    // unknown user's answer is not refused where a known user's is accepted.
     const given = name.trim().toLowerCase();
-    if (given !== session.userName.toLowerCase() && given !== session.publicUsername) {
+    if (given !== session.userName.trim().toLowerCase() && given !== session.publicUsername) {
       throw notAuthorized("Invalid session for the user.");
     }
   } else {
