@@ -63,10 +63,12 @@ const NETWORK = /^(TypeError|NetworkError|AbortError|TimeoutError)$/;
  * trigger-error.test.ts checks it gives the same answers).
  */
 export function triggerError(message: string): RegExpExecArray | undefined {
+  // Only the text after the first "failed with error " counts (in the pattern,
+  // an optional prefix could backtrack to a later one, or to none).
   const match =
     message.length <= 2048
-      ? /^(?:.*?failed with error )?\s*([A-Z_]+)(?=\s|\.?\s*$)(?:.*\sretryAfterMs=(\d{1,12})(?=\s|\.?\s*$))?/s.exec(
-          message,
+      ? /^\s*([A-Z_]+)(?=\s|\.?\s*$)(?:.*\sretryAfterMs=(\d{1,12})(?=\s|\.?\s*$))?/s.exec(
+          message.replace(/^.*?failed with error /s, ""),
         )
       : null;
   return match && isPasscodeErrorCode(match[1]) ? match : undefined;

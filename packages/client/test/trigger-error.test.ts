@@ -35,6 +35,8 @@ const message = fc
       "CreateAuthChallenge failed with error ",
       "  ",
       "X failed with error Y failed with error ",
+      "X failed with error y failed with error ",
+      "THROTTLED failed with error ",
     ),
     fc.array(token, { maxLength: 6 }),
     fc.constantFrom(" ", "  ", "\n", "\t"),
@@ -63,5 +65,17 @@ describe("triggerError (the client's lean parse)", () => {
         expect(lean(m)).toEqual(reference(m));
       }),
     );
+  });
+
+  it("reads only what follows the first 'failed with error', as shared does", () => {
+    // An unexpected error whose own text says "failed with error CODE" is no trigger error.
+    for (const m of [
+      "PreSignUp failed with error fetch failed with error THROTTLED retryAfterMs=5.",
+      "CreateAuthChallenge failed with error 1 failed with error NOT_AUTHORIZED.",
+      "THROTTLED failed with error oops",
+    ]) {
+      expect([m, lean(m)]).toEqual([m, undefined]);
+      expect([m, lean(m)]).toEqual([m, reference(m)]);
+    }
   });
 });
