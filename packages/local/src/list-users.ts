@@ -61,12 +61,9 @@ export function matches(user: LocalUser, filter: UserFilter): boolean {
 export const listUsers: Operation = async (pool, input, request) => {
   requireSigV4(request);
   requirePool(pool, input);
-  const limit = input.Limit ?? 60;
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 0 || limit > 60) {
-    throw invalidParameter(
-      `1 validation error detected: Value '${String(limit)}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60`,
-    );
-  }
+  // The model's checks ran before (a number, 0 to 60 once truncated); Cognito
+  // reads a JSON number as Coral's TruncatingBigNumber, dropping the fraction.
+  const limit = typeof input.Limit === "number" ? Math.trunc(input.Limit) : 60;
   const filter =
     typeof input.Filter === "string" && input.Filter.trim() !== ""
       ? parseFilter(input.Filter)

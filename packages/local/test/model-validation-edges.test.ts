@@ -4,6 +4,8 @@ import { COGNITO_MODEL } from "../src/cognito-model.gen.js";
 import { type LocalStack, startLocalStack } from "../src/index.js";
 import { outputProblems, validateInput } from "../src/model-validation.js";
 import { secretWordTriggers } from "./support/challenge-triggers.js";
+import { signUp } from "./support/flow.js";
+import { rawCall } from "./support/model-cases.js";
 
 // Adversarial edges of the model-validation layer (issue 14 review): request
 // bodies a browser page or a script can send to the dev server.
@@ -67,5 +69,23 @@ describe("members named like Object's own properties", () => {
   it("outputProblems names an inherited-looking stray member as not in the shape", () => {
     const output = JSON.parse(`{"constructor":"x","UserConfirmed":true,"UserSub":"s"}`);
     expect(outputProblems("SignUp", output)).toEqual(["constructor: not in SignUpResponse"]);
+  });
+});
+
+describe("numbers as Coral reads them (TruncatingBigNumber: the fraction is dropped)", () => {
+  it("ListUsers takes Limit 1.9 as 1, as validation does, instead of refusing it as over 60", async () => {
+    // Prepare: two users
+    await signUp(stack, "frac-1@example.com");
+    await signUp(stack, "frac-2@example.com");
+    // Act
+    const { status, body } = await rawCall(stack, "ListUsers", {
+      UserPoolId: stack.userPoolId,
+      Limit: 1.9,
+    });
+    // Assess
+    expect(body.__type).toBeUndefined();
+    expect(status).toBe(200);
+    expect(body.Users).toHaveLength(1);
+    expect(typeof body.PaginationToken).toBe("string");
   });
 });
