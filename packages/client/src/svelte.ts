@@ -32,8 +32,10 @@ export interface PasscodeStore {
 export function passcodeStore(client: PasscodeClient): PasscodeStore {
   return {
     subscribe(run) {
+      // Listening first: a change `run` itself causes on the first value still reaches it.
+      const stop = client.subscribe(() => run(client.getSnapshot()));
       run(client.getSnapshot());
-      return client.subscribe(() => run(client.getSnapshot()));
+      return stop;
     },
   };
 }

@@ -163,3 +163,23 @@ describe("passcodeStore (svelte)", () => {
     expect(get(store)).toBe(client.getSnapshot());
   });
 });
+
+describe("passcodeStore (svelte): a change made while the first value is delivered", () => {
+  it("reaches the subscriber: the store never stays on a stale snapshot", async () => {
+    // Prepare: a subscriber that acts on the first value it sees (a refused email here).
+    const client = createPasscodeClient({
+      clientId: "c1",
+      transport: scriptedTransport().transport,
+    });
+    const seen: unknown[] = [];
+    // Act
+    const off = passcodeStore(client).subscribe((snapshot) => {
+      seen.push(snapshot);
+      if (seen.length === 1) void client.requestCode("not-an-email");
+    });
+    // Assess
+    expect(client.getSnapshot().error?.code).toBe("INVALID_EMAIL");
+    expect(seen.at(-1)).toBe(client.getSnapshot());
+    off();
+  });
+});
