@@ -376,3 +376,26 @@ describe("getTokens waiting for a restore a sign-out ended", () => {
     expect(await early).toBeNull();
   });
 });
+
+describe("getTokens in a busy state (client guide: the exception to joining)", () => {
+  it("resolves null at once while the code is being verified, even if the answer brings tokens", async () => {
+    const script = scriptedTransport();
+    const client = createPasscodeClient({
+      clientId: "c1",
+      transport: script.transport,
+      autoSignUp: false,
+    });
+    const p = client.requestCode("alice@example.com");
+    script.take("initiateAuth").resolve(codeStep());
+    await p;
+    const q = client.submitCode("123456");
+    expect(client.getSnapshot().status).toBe("verifyingCode");
+    const during = client.getTokens();
+    script
+      .take("respondToAuthChallenge")
+      .resolve({ type: "tokens", tokens: tokensFor({ sub: "alice", email: "a@example.com" }) });
+    await q;
+    expect(await during).toBeNull();
+    expect(await client.getTokens()).not.toBeNull();
+  });
+});
