@@ -156,7 +156,10 @@ export function transition(snapshot: PasscodeSnapshot, event: PasscodeEvent): Pa
     case "failed":
       return onFailed(s, event.error, event.sessionEnded);
     case "rejected":
-      return BUSY.includes(s.status) ? s : { ...s, error: event.error };
+      // The same refusal again changes nothing: an app acting on every change cannot loop.
+      return BUSY.includes(s.status) || JSON.stringify(s.error) === JSON.stringify(event.error)
+        ? s
+        : { ...s, error: event.error };
     case "signedOut":
       if (s.status === "signedOut" && !s.error && !event.error) return s;
       return event.error ? { status: "signedOut", error: event.error } : { status: "signedOut" };

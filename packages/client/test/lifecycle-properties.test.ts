@@ -399,3 +399,29 @@ describe("getTokens in a busy state (client guide: the exception to joining)", (
     expect(await client.getTokens()).not.toBeNull();
   });
 });
+
+describe("a listener that acts on every change", () => {
+  it("gets one INVALID_STATE, not a storm: refusing again with the same error changes nothing", async () => {
+    // Prepare: the code is spent (attemptsLeft 0), and the app auto-submits on every change.
+    const script = scriptedTransport();
+    const client = createPasscodeClient({
+      clientId: "c1",
+      transport: script.transport,
+      autoSignUp: false,
+    });
+    const p = client.requestCode("alice@example.com");
+    script.take("initiateAuth").resolve(codeStep(0));
+    await p;
+    let notified = 0;
+    client.subscribe(() => {
+      if (++notified > 50) return;
+      if (client.getSnapshot().status === "awaitingCode") void client.submitCode("123456");
+    });
+    // Act
+    const first = await client.submitCode("123456");
+    // Assess
+    expect(first.error?.code).toBe("INVALID_STATE");
+    expect(notified).toBe(1);
+    expect(await client.submitCode("123456")).toBe(first);
+  });
+});
