@@ -8,7 +8,7 @@ import {
 } from "@cognito-passcode/shared";
 import { type ErrorContext, errorType, mapError, snapshotError } from "./errors.js";
 import { createFetchTransport } from "./fetch-transport.js";
-import { type PasscodeEvent, transition } from "./machine.js";
+import { BUSY, type PasscodeEvent, transition } from "./machine.js";
 import { checkClientOptions, type PasscodeClientOptions } from "./options.js";
 import { randomPassword } from "./password.js";
 import { createTokenStore, text } from "./storage.js";
@@ -348,7 +348,9 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
       // Runs synchronously up to its first await unless restoring: a second
       // call in the same tick sees `pending` and joins it.
       if (snapshot.status === "restoring") await pending;
-      if (pending) return pending;
+      // Join a request only while its screen is busy: a call made from the
+      // listener that shows its outcome must act, not get that outcome back.
+      if (pending && BUSY.includes(snapshot.status)) return pending;
       const s = snapshot;
       return allowed(s) ? act(s, ...args) : refuse(snapshotError("INVALID_STATE", s.status));
     };

@@ -36,7 +36,7 @@ function details<T extends PasscodeSnapshot>(s: T): Omit<T, "status" | "error"> 
 const WAITING: readonly string[] = ["signedOut", "awaitingCode", "awaitingUsername"];
 
 /** A request is in flight: its outcome decides the next screen. */
-const BUSY: readonly string[] = ["sendingCode", "verifyingCode", "submittingUsername"];
+export const BUSY: readonly string[] = ["sendingCode", "verifyingCode", "submittingUsername"];
 
 const protocolError = (): PasscodeSnapshot => ({
   status: "signedOut",

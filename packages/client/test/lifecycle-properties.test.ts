@@ -425,3 +425,32 @@ describe("a listener that acts on every change", () => {
     expect(await client.submitCode("123456")).toBe(first);
   });
 });
+
+describe("a call made from a listener as a request ends", () => {
+  it("acts: submitCode on the awaitingCode notification sends the code (it joined the ended request and sent nothing)", async () => {
+    // Prepare: a subscriber that submits a code it already has (autofill) as soon as the code screen shows.
+    const script = scriptedTransport();
+    const client = createPasscodeClient({
+      clientId: "c1",
+      transport: script.transport,
+      autoSignUp: false,
+    });
+    let submitted: Promise<unknown> | undefined;
+    client.subscribe(() => {
+      if (!submitted && client.getSnapshot().status === "awaitingCode") {
+        submitted = client.submitCode("123456");
+      }
+    });
+    // Act
+    const p = client.requestCode("alice@example.com");
+    script.take("initiateAuth").resolve(codeStep());
+    await p;
+    await settleAll();
+    // Assess: the answer went out, and its outcome is what the call resolves with.
+    expect(client.getSnapshot().status).toBe("verifyingCode");
+    script
+      .take("respondToAuthChallenge")
+      .resolve({ type: "tokens", tokens: tokensFor({ sub: "alice", email: "a@example.com" }) });
+    expect(await submitted).toMatchObject({ status: "signedIn" });
+  });
+});
