@@ -28,6 +28,8 @@ describe("options", () => {
 
   it.each<[LocalStackOptions, string]>([
     [{ port: -1 }, "port"],
+    [{ inboxPort: 65536 }, "inboxPort"],
+    [{ inboxPort: 1.5 }, "inboxPort"],
     [{ region: "mars" }, "region"],
     [{ userPoolId: "nope" }, "userPoolId"],
     [{ client: { authSessionValidityMinutes: 16 } }, "client.authSessionValidityMinutes"],
