@@ -123,7 +123,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         // `com.amazonaws#NotAuthorizedException` or `UserLambdaValidationException:http://...`
         error.name = String(
           data.__type ?? response.headers.get("x-amzn-errortype") ?? `Http${response.status}`,
-        ).replace(/^.*#|:.*$/g, "");
+        ).replace(/^.*#|:.*$/gs, "");
         throw error;
       }
       return data;

@@ -85,6 +85,15 @@ describe("createFetchTransport over real HTTP", () => {
     });
   });
 
+  it("reads a hostile error name in linear time (a proxy's 100,000 colons and a newline)", async () => {
+    handler = (_req, _body, res) =>
+      res.writeHead(400).end(JSON.stringify({ __type: `${":".repeat(100_000)}\nx`, message: "m" }));
+    const transport = createFetchTransport({ clientId: "client1", endpoint });
+    const started = performance.now();
+    await expect(transport.refresh({ refreshToken: "x" })).rejects.toThrow();
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it("refuses a response without tokens instead of inventing them", async () => {
     handler = (_req, _body, res) =>
       res.writeHead(200).end(JSON.stringify({ AuthenticationResult: { IdToken: "a" } }));
