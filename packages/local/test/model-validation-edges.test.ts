@@ -89,3 +89,43 @@ describe("numbers as Coral reads them (TruncatingBigNumber: the fraction is drop
     expect(typeof body.PaginationToken).toBe("string");
   });
 });
+
+describe("validation messages never echo a sensitive value", () => {
+  /** Every (operation, top-level member) whose shape the model marks sensitive and constrains. */
+  const sensitive = Object.entries(COGNITO_MODEL.operations).flatMap(([operation, op]) =>
+    Object.entries(COGNITO_MODEL.shapes[op.input]!.members ?? {})
+      .filter(([, shape]) => {
+        const s = COGNITO_MODEL.shapes[shape]!;
+        return s.sensitive === true && s.type === "string";
+      })
+      .map(([member, shape]) => ({ operation, member, shape: COGNITO_MODEL.shapes[shape]! })),
+  );
+
+  it("covers the secrets a request carries", () => {
+    const members = new Set(sensitive.map((s) => s.member));
+    for (const name of ["AccessToken", "Password", "Session", "RefreshToken", "Token"]) {
+      expect(members).toContain(name);
+    }
+  });
+
+  it("a malformed or oversized secret is named by its path only (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...sensitive),
+        fc.string({ minLength: 8, maxLength: 40 }).map((s) => `S3cr3t ${s.replace(/'/g, "")}`),
+        ({ operation, member, shape }, secret) => {
+          // Too long for the shape and, with its space, off any [\S]-style pattern.
+          const value = secret.padEnd((shape.max ?? 4096) + 1, "x");
+          let message = "";
+          try {
+            validateInput(operation, { [member]: value });
+          } catch (error) {
+            message = (error as Error).message;
+          }
+          expect(message).toContain(`at '${member[0]!.toLowerCase()}${member.slice(1)}'`);
+          expect(message).not.toContain("S3cr3t");
+        },
+      ),
+    );
+  });
+});
