@@ -103,7 +103,8 @@ const CHECKS: readonly [keyof PasscodeClientOptions, (v: never) => boolean, stri
   ["autoSignUp", (v) => typeof v === "boolean", "a boolean"],
   ["now", (v) => typeof v === "function", "a function"],
   ["refreshMarginMs", (v: number) => Number.isFinite(v) && v >= 0, "a number >= 0"],
-  ["timeoutMs", (v: number) => Number.isFinite(v) && v > 0, "a number > 0"],
+  // Infinity too: the fetch transport caps the wait at what timers hold.
+  ["timeoutMs", (v: number) => typeof v === "number" && v > 0, "a number > 0"],
   ["usernameAttribute", (v: string) => typeof v === "string" && v !== "", "a non-empty string"],
   [
     "transport",

@@ -189,6 +189,9 @@ describe("createFetchTransport over real HTTP", () => {
       for (const timeoutMs of [Number.POSITIVE_INFINITY, 2 ** 31, 2 ** 40]) {
         const transport = createFetchTransport({ clientId: "client1", endpoint, timeoutMs });
         await expect(transport.revokeToken({ refreshToken: "rt" })).resolves.toBeUndefined();
+        // The client's option check takes it as well.
+        const client = createPasscodeClient({ clientId: "client1", endpoint, timeoutMs });
+        expect(client.getSnapshot().status).toBe("signedOut");
       }
     });
 
