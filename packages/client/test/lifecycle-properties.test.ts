@@ -476,3 +476,41 @@ describe("a call made from a listener as a request ends", () => {
     expect(await submitted).toMatchObject({ status: "signedIn" });
   });
 });
+
+describe("sign-out's own requests", () => {
+  it("are not aborted by a later reset() or sign-out: they carry no signal", async () => {
+    const script = scriptedTransport();
+    let clock = 1_000_000;
+    const client = createPasscodeClient({
+      clientId: "c1",
+      transport: script.transport,
+      autoSignUp: false,
+      now: () => clock,
+    });
+    const p = client.requestCode("alice@example.com");
+    script.take("initiateAuth").resolve(codeStep());
+    await p;
+    const q = client.submitCode("123456");
+    script
+      .take("respondToAuthChallenge")
+      .resolve({ type: "tokens", tokens: tokensFor({ sub: "alice", email: "a@example.com" }) });
+    await q;
+    clock += 3_600_000; // the access token has expired: a global sign-out refreshes first
+    const out = client.signOut({ global: true });
+    client.reset();
+    void client.signOut();
+    await settleAll();
+    const refresh = script.take("refresh");
+    expect(refresh.input.signal).toBeUndefined();
+    refresh.resolve(tokensFor({ sub: "alice", email: "a@example.com" }, 3600, undefined));
+    await settleAll();
+    const global = script.take("globalSignOut");
+    expect(global.input.signal).toBeUndefined();
+    global.resolve(undefined);
+    await settleAll();
+    const revoke = script.take("revokeToken");
+    expect(revoke.input.signal).toBeUndefined();
+    revoke.resolve(undefined);
+    expect(await out).toEqual({ status: "signedOut" });
+  });
+});
