@@ -16,6 +16,7 @@ import { createPreSignUpHandler, type PreSignUpHandler } from "../pre-sign-up.js
 import { releaseOrphanedUsernames } from "../release-orphaned-usernames.js";
 import { resolveEmail, resolveThrottle } from "../resolve-options.js";
 import { readCodeSecret } from "../secrets-manager.js";
+import { describeError, triggerError } from "../trigger-errors.js";
 import type { VerifyAuthChallengeHandler } from "../verify-auth-challenge.js";
 import {
   ENVIRONMENT_KEYS,
@@ -120,7 +121,8 @@ function triggerOptions(
  * to initialise rather than run misconfigured. Define and PreSignUp are built
  * now, without the secret. Create, Verify and `handler` read `codeSecret` from
  * the Secrets Manager secret named by `PASSCODE_CODE_SECRET_ARN` (started now
- * when the function serves them, retried on the next call if it fails);
+ * when the function serves them; a failed read fails that call with
+ * `SERVICE_ERROR`, logs the cause, and is retried on the next call);
  * without that variable they fail closed with `CONFIGURATION_ERROR`, and a
  * warning is logged now, unless Lambda's `_HANDLER` says this function serves
  * only Define or PreSignUp.
@@ -153,9 +155,17 @@ export function createEnvironmentHandlers(
   let pending: Promise<PasscodeTriggers> | undefined;
   const triggers = (): Promise<PasscodeTriggers> => {
     pending ??= (async () => {
-      const codeSecret = config.codeSecretArn
-        ? await readCodeSecret(config.codeSecretArn)
-        : undefined;
+      let codeSecret: string | undefined;
+      if (config.codeSecretArn) {
+        try {
+          codeSecret = await readCodeSecret(config.codeSecretArn);
+        } catch (error) {
+          // Cognito shows a trigger's error message to the caller: a stable
+          // code, never the service's text (account, role and secret ARN).
+          logger.error("code secret read failed", describeError(error));
+          throw triggerError("SERVICE_ERROR", {}, error);
+        }
+      }
       return createPasscodeTriggers({ ...shared, ...(codeSecret ? { codeSecret } : {}) });
     })().catch((error: unknown) => {
       pending = undefined;
