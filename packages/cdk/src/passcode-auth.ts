@@ -171,7 +171,8 @@ export interface PasscodeAuthProps {
   readonly deletionProtection?: boolean;
   /**
    * Cognito feature plan of a new pool. Plus adds threat protection, which
-   * the construct then turns on (full function).
+   * the construct then turns on (full function) for standard and for custom
+   * authentication (the flow the triggers serve).
    * @default cognito.FeaturePlan.LITE
    */
   readonly featurePlan?: cognito.FeaturePlan;
@@ -283,8 +284,13 @@ export class PasscodeAuth extends Construct {
     const deletionProtection = props.deletionProtection ?? true;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const runtime = props.runtime ?? lambda.Runtime.NODEJS_24_X;
-    if (runtime.family !== lambda.RuntimeFamily.NODEJS) {
-      throw new Error("runtime must be a Node.js runtime (nodejs22.x or nodejs24.x)");
+    // The handler targets nodejs22.x and later; an older runtime would also
+    // get AwsSolutions-L1 acknowledged for a reason not true of it.
+    const nodeMajor = /^nodejs(\d+)\.x$/.exec(runtime.name)?.[1];
+    if (runtime.family !== lambda.RuntimeFamily.NODEJS || Number(nodeMajor ?? 0) < 22) {
+      throw new Error(
+        `runtime must be a Node.js runtime, nodejs22.x or nodejs24.x (not ${runtime.name})`,
+      );
     }
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
     const usernameName =
@@ -469,8 +475,13 @@ export class PasscodeAuth extends Construct {
     const featurePlan = props.featurePlan ?? cognito.FeaturePlan.LITE;
     const pool = new cognito.UserPool(this, "UserPool", {
       featurePlan,
+      // Custom auth has its own threat protection mode: the standard one
+      // alone does not watch the only flow the clients allow.
       ...(featurePlan === cognito.FeaturePlan.PLUS
-        ? { standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION }
+        ? {
+            standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+            customThreatProtectionMode: cognito.CustomThreatProtectionMode.FULL_FUNCTION,
+          }
         : {}),
       selfSignUpEnabled: true,
       signInAliases: { email: true },

@@ -1,0 +1,58 @@
+import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { FeaturePlan } from "aws-cdk-lib/aws-cognito";
+import { Runtime } from "aws-cdk-lib/aws-lambda";
+import { describe, expect, it } from "vitest";
+import { PasscodeAuth, type PasscodeAuthProps } from "../src/index.js";
+import { baseProps } from "./synth.js";
+
+// Findings of the security review of issue 13, each shown on the template
+// (Template.fromStack, no cdk-nag: these are properties of the construct).
+
+function template(props: Partial<PasscodeAuthProps> = {}) {
+  const stack = new Stack(new App(), "S", {
+    env: { account: "123456789012", region: "eu-west-1" },
+  });
+  const auth = new PasscodeAuth(stack, "Auth", { ...baseProps, ...props });
+  auth.addClient("Web");
+  return Template.fromStack(stack);
+}
+
+describe("threat protection on the Plus plan", () => {
+  it("covers custom authentication, the only flow the pool's clients allow", () => {
+    // Cognito configures threat protection for custom auth separately
+    // (UserPoolAddOns.AdvancedSecurityAdditionalFlows.CustomAuthMode); the
+    // standard mode alone does not watch CUSTOM_AUTH sign-ins at all.
+    template({ featurePlan: FeaturePlan.PLUS }).hasResourceProperties("AWS::Cognito::UserPool", {
+      UserPoolTier: "PLUS",
+      UserPoolAddOns: {
+        AdvancedSecurityMode: "ENFORCED",
+        AdvancedSecurityAdditionalFlows: { CustomAuthMode: "ENFORCED" },
+      },
+    });
+  }, 60_000);
+});
+
+describe("runtime", () => {
+  // The handler targets nodejs22.x and nodejs24.x; for an older runtime the
+  // construct would acknowledge cdk-nag's AwsSolutions-L1 (outdated runtime)
+  // with a reason that is not true of it, hiding a real finding.
+  it.each([Runtime.NODEJS_16_X, Runtime.NODEJS_18_X, Runtime.NODEJS_20_X])(
+    "refuses %s instead of acknowledging AwsSolutions-L1 for it",
+    (runtime) => {
+      const stack = new Stack(new App(), "S");
+      expect(() => new PasscodeAuth(stack, "Auth", { ...baseProps, runtime })).toThrow(
+        /nodejs22\.x or nodejs24\.x/,
+      );
+    },
+  );
+
+  it.each([Runtime.NODEJS_22_X, Runtime.NODEJS_24_X, Runtime.NODEJS_LATEST])(
+    "accepts %s",
+    (runtime) => {
+      const stack = new Stack(new App(), "S");
+      expect(() => new PasscodeAuth(stack, "Auth", { ...baseProps, runtime })).not.toThrow();
+    },
+    60_000,
+  );
+});
