@@ -102,6 +102,10 @@ export interface TriggerEnvironment {
 /** The environment as Lambda gives it: `process.env` or a copy. */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+const KNOWN_KEYS: ReadonlySet<string> = new Set([
+  ...Object.values(ENVIRONMENT_KEYS),
+  ...Object.values(SWEEP_ENVIRONMENT_KEYS),
+]);
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 const CUSTOM_ATTRIBUTE = /^custom:[A-Za-z0-9_]{1,20}$/;
 
@@ -149,10 +153,18 @@ export function readUsernameAttribute(env: Environment): string | false {
 
 /**
  * Parses and checks the trigger environment ({@link ENVIRONMENT_KEYS});
- * throws naming the first bad variable. Ranges are checked by the handler
+ * throws naming the first bad variable, a `PASSCODE_` variable it does not
+ * read included (the sweep's {@link SWEEP_ENVIRONMENT_KEYS} are allowed). Ranges are checked by the handler
  * factories the values go to, also at start-up.
  */
 export function readTriggerEnvironment(env: Environment): TriggerEnvironment {
+  // A misspelled variable would leave its setting at the default without a
+  // word (PASSCODE_ALLOWED_EMAIL_DOMAIN: any domain may sign up): refuse it.
+  for (const key of Object.keys(env)) {
+    if (key.startsWith("PASSCODE_") && !KNOWN_KEYS.has(key)) {
+      throw new Error(`${key} is not a variable the handler reads (misspelled?)`);
+    }
+  }
   const codeSecretArn = text(env, ENVIRONMENT_KEYS.codeSecretArn);
   if (codeSecretArn !== undefined && !SECRET_ARN.test(codeSecretArn)) {
     throw new Error(`${ENVIRONMENT_KEYS.codeSecretArn} must be a Secrets Manager secret ARN`);

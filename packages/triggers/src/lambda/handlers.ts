@@ -14,7 +14,7 @@ import {
 } from "../passcode-triggers.js";
 import { createPreSignUpHandler, type PreSignUpHandler } from "../pre-sign-up.js";
 import { releaseOrphanedUsernames } from "../release-orphaned-usernames.js";
-import { resolveEmail, resolveThrottle } from "../resolve-options.js";
+import { resolveEmail, resolvePolicy, resolveThrottle } from "../resolve-options.js";
 import { readCodeSecret } from "../secrets-manager.js";
 import { describeError, triggerError } from "../trigger-errors.js";
 import type { VerifyAuthChallengeHandler } from "../verify-auth-challenge.js";
@@ -145,12 +145,14 @@ export function createEnvironmentHandlers(
   const config = readTriggerEnvironment(env);
   const shared = triggerOptions(config, options, logger);
   // Built now: they validate the code, username and sign-up options; the
-  // email and throttle options, which only Create and Verify use, are
-  // checked now too, so a bad one fails every function's start-up alike.
+  // email, throttle and username policy options, which only Create and
+  // Verify use, are checked now too, so a bad one fails every function's
+  // start-up alike.
   const define = createDefineAuthChallengeHandler(shared);
   const preSignUp = createPreSignUpHandler(shared);
   resolveEmail(shared);
   resolveThrottle(shared);
+  resolvePolicy(shared);
 
   let pending: Promise<PasscodeTriggers> | undefined;
   const triggers = (): Promise<PasscodeTriggers> => {
