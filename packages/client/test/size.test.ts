@@ -4,22 +4,23 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
 
 /**
  * KNOWN GAP, reported in issue 11's note: its budget for createPasscodeClient
- * with the fetch transport is 4,700 B min+gzip; it measures 5,572 B after
+ * with the fetch transport is 4,700 B min+gzip; it measures 5,620 B after
  * issue 11 (5,961 B before it, with less behaviour: the development-only
  * option checks saved 430 B, measured as the same bundle built with
  * NODE_ENV=development, the one-pattern email rule 94 B, a one-pattern read
  * of trigger errors 85 B; issue 11's own additions, INVALID_STATE and the wait for
- * a restore, the timeout and abort, the error cause, cost about 220 B back).
+ * a restore, the timeout and abort, the error cause, and the review's fixes
+ * to them cost about 270 B back).
  * What each required behaviour costs in this bundle was measured by leaving
  * it out, one at a time: the client-side username check 233 B, the trigger
  * error read 211 B, the exception table 126 B, the email check 118 B,
  * autoSignUp 112 B, restore retries 57 B, global sign-out 49 B, the refresh
  * after the username step 47 B; a rewrite of the transition function for
- * size saved 13 B. The gap (872 B) is more
- * than all the optional ones together. This ceiling (5,572 B plus ~1%) is a
+ * size saved 13 B. The gap (920 B) is more
+ * than all the optional ones together. This ceiling (5,620 B plus ~1%) is a
  * regression guard, not the budget.
  */
-const REGRESSION_CEILING = 5_630;
+const REGRESSION_CEILING = 5_680;
 
 // Measured as `pnpm bench` measures (esbuild --bundle --minify --format=esm
 // --platform=browser, gzip -9).
