@@ -1,5 +1,5 @@
 import { ENVIRONMENT_KEYS, SWEEP_ENVIRONMENT_KEYS } from "@cognito-passcode/triggers/environment";
-import { Duration, RemovalPolicy, Token } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
 import * as cognito from "aws-cdk-lib/aws-cognito";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
@@ -248,7 +248,10 @@ export interface PasscodeClientProps {
  * the handler `@cognito-passcode/triggers` ships prebuilt, the DynamoDB table
  * (on demand, TTL, point-in-time recovery), the code secret (readable only
  * by Create and Verify), the SES identity, the daily username sweep, and
- * least-privilege IAM on exact ARNs. Add app clients with {@link addClient}.
+ * least-privilege IAM on exact ARNs. Add app clients with {@link addClient};
+ * synthesis fails for any other app client of the pool in the same stack
+ * that lists no write attributes (Cognito then lets it write all of them) or
+ * may write the username attribute or a `*_verified` flag.
  *
  * @example
  * ```ts
@@ -421,6 +424,8 @@ export class PasscodeAuth extends Construct {
       ],
     });
 
+    this.node.addValidation({ validate: () => this.checkClients() });
+
     this.usernameSweepFunction =
       props.usernameSweep === false || this.usernameAttribute === false
         ? undefined
@@ -465,6 +470,37 @@ export class PasscodeAuth extends Construct {
           ? read
           : read.withCustomAttributes(this.usernameAttribute.slice("custom:".length)),
     });
+  }
+
+  /**
+   * Every app client of the pool in this stack, {@link addClient}'s or not,
+   * must list its WriteAttributes without the username attribute or a
+   * `*_verified` flag: Cognito lets a client without the list write every
+   * attribute, and a user could then name themselves past the registry.
+   */
+  private checkClients(): string[] {
+    const stack = Stack.of(this);
+    const pool = JSON.stringify(stack.resolve(this.userPool.userPoolId));
+    const forbidden = this.usernameAttribute || "email_verified";
+    const errors: string[] = [];
+    for (const c of stack.node.findAll()) {
+      if (!(c instanceof cognito.CfnUserPoolClient)) continue;
+      if (JSON.stringify(stack.resolve(c.userPoolId)) !== pool) continue;
+      const write: unknown = stack.resolve(c.writeAttributes);
+      if (!Array.isArray(write) || write.length === 0) {
+        errors.push(
+          `${c.node.path} lists no WriteAttributes, so Cognito lets it write every attribute, ${forbidden} included: give it writeAttributes (or use PasscodeAuth.addClient)`,
+        );
+        continue;
+      }
+      const bad = write.filter(
+        (a) => typeof a !== "string" || a === this.usernameAttribute || a.endsWith("_verified"),
+      );
+      if (bad.length > 0) {
+        errors.push(`${c.node.path} may write ${bad.join(", ")}: only Cognito and Verify may`);
+      }
+    }
+    return errors;
   }
 
   private createUserPool(

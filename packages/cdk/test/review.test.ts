@@ -1,6 +1,6 @@
 import { App, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { FeaturePlan } from "aws-cdk-lib/aws-cognito";
+import { ClientAttributes, FeaturePlan, UserPool, UserPoolClient } from "aws-cdk-lib/aws-cognito";
 import { Runtime } from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
 import { PasscodeAuth, type PasscodeAuthProps } from "../src/index.js";
@@ -55,4 +55,63 @@ describe("runtime", () => {
     },
     60_000,
   );
+});
+
+describe("every app client of the pool, not only addClient's", () => {
+  // Cognito lets a client with no WriteAttributes write every mutable
+  // attribute, the username attribute included: a user could then name
+  // themselves without the registry. The pool is public (`auth.userPool`),
+  // so the construct checks every client of it in the stack at synth.
+  const build = (add: (auth: PasscodeAuth, stack: Stack) => void) => () => {
+    const stack = new Stack(new App(), "S", {
+      env: { account: "123456789012", region: "eu-west-1" },
+    });
+    const auth = new PasscodeAuth(stack, "Auth", baseProps);
+    auth.addClient("Web");
+    add(auth, stack);
+    return Template.fromStack(stack);
+  };
+
+  it("refuses a client added through the pool with Cognito's default (every attribute writable)", () => {
+    expect(build((auth) => auth.userPool.addClient("Admin"))).toThrow(/custom:username/);
+  });
+
+  it("refuses a client that may write the username attribute or a verified flag", () => {
+    expect(
+      build((auth) =>
+        auth.userPool.addClient("Own", {
+          writeAttributes: new ClientAttributes()
+            .withStandardAttributes({ email: true })
+            .withCustomAttributes("username"),
+        }),
+      ),
+    ).toThrow(/custom:username/);
+    expect(
+      build((auth) =>
+        auth.userPool.addClient("Own", {
+          writeAttributes: new ClientAttributes().withStandardAttributes({ emailVerified: true }),
+        }),
+      ),
+    ).toThrow(/email_verified/);
+  });
+
+  it("accepts a client with its own explicit, safe write attributes", () => {
+    expect(
+      build((auth) =>
+        auth.userPool.addClient("Own", {
+          writeAttributes: new ClientAttributes().withStandardAttributes({ locale: true }),
+        }),
+      ),
+    ).not.toThrow();
+  });
+
+  it("checks clients of an imported pool too", () => {
+    const stack = new Stack(new App(), "S", {
+      env: { account: "123456789012", region: "eu-west-1" },
+    });
+    const userPool = UserPool.fromUserPoolId(stack, "Pool", "eu-west-1_AbCdEfGhI");
+    new PasscodeAuth(stack, "Auth", { ...baseProps, userPool });
+    new UserPoolClient(stack, "Other", { userPool });
+    expect(() => Template.fromStack(stack)).toThrow(/custom:username/);
+  });
 });
