@@ -1,5 +1,5 @@
 import { ENVIRONMENT_KEYS, SWEEP_ENVIRONMENT_KEYS } from "@cognito-passcode/triggers/environment";
-import { Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
 import * as cognito from "aws-cdk-lib/aws-cognito";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
@@ -160,7 +160,9 @@ export interface PasscodeAuthProps {
    * pass them all), and check what the construct would have set: email as
    * username, case-insensitive, a mutable custom `username` attribute (1..64)
    * that no app client may write, `AttributesRequireVerificationBeforeUpdate:
-   * [email]`, admin-only account recovery.
+   * [email]`, admin-only account recovery. Every synth warns of this
+   * (`@cognito-passcode/cdk:importedUserPool`; acknowledge it with
+   * `Annotations.of(auth).acknowledgeWarning(...)` once it is done).
    * @default a new user pool with those settings
    */
   readonly userPool?: cognito.IUserPool;
@@ -398,6 +400,17 @@ export class PasscodeAuth extends Construct {
 
     if (props.userPool) {
       this.userPool = props.userPool;
+      // CloudFormation cannot change a pool this stack does not own: say at
+      // every synth what the deployer must set on it by hand.
+      Annotations.of(this).addWarningV2(
+        "@cognito-passcode/cdk:importedUserPool",
+        "The imported user pool is not changed by this construct. Set by hand where it is defined: " +
+          "its Define, Create, Verify Auth Challenge Response and Pre Sign-up triggers to " +
+          "triggerFunctions; email as username, case-insensitive; " +
+          "AttributesRequireVerificationBeforeUpdate [email]; account recovery admin_only; " +
+          `${this.usernameAttribute ? `a mutable ${this.usernameAttribute} attribute (1 to 64) that ` : ""}` +
+          "no app client defined outside this stack may write. Without the triggers no one can sign in.",
+      );
       // Without a pool resource to carry LambdaConfig, grant Cognito the
       // invoke permission the L2 UserPool would otherwise add.
       for (const fn of this.functions) {

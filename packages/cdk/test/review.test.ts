@@ -1,5 +1,5 @@
 import { App, Stack } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { ClientAttributes, FeaturePlan, UserPool, UserPoolClient } from "aws-cdk-lib/aws-cognito";
 import { Runtime } from "aws-cdk-lib/aws-lambda";
 import { describe, expect, it } from "vitest";
@@ -113,5 +113,35 @@ describe("every app client of the pool, not only addClient's", () => {
     new PasscodeAuth(stack, "Auth", { ...baseProps, userPool });
     new UserPoolClient(stack, "Other", { userPool });
     expect(() => Template.fromStack(stack)).toThrow(/custom:username/);
+  });
+});
+
+describe("an imported pool", () => {
+  it("says at synth what the construct could not set on it", () => {
+    const stack = new Stack(new App(), "S", {
+      env: { account: "123456789012", region: "eu-west-1" },
+    });
+    const userPool = UserPool.fromUserPoolId(stack, "Pool", "eu-west-1_AbCdEfGhI");
+    new PasscodeAuth(stack, "Auth", { ...baseProps, userPool });
+    const warnings = Annotations.fromStack(stack)
+      .findWarning("/S/Auth", Match.anyValue())
+      .map((w) => String(w.entry.data));
+    expect(warnings).toHaveLength(1);
+    for (const setting of [
+      "triggers",
+      "AttributesRequireVerificationBeforeUpdate",
+      "admin_only",
+      "custom:username",
+    ]) {
+      expect(warnings[0]).toContain(setting);
+    }
+  });
+
+  it("a new pool gives no such warning", () => {
+    const stack = new Stack(new App(), "S", {
+      env: { account: "123456789012", region: "eu-west-1" },
+    });
+    new PasscodeAuth(stack, "Auth", baseProps);
+    expect(Annotations.fromStack(stack).findWarning("*", Match.anyValue())).toEqual([]);
   });
 });
