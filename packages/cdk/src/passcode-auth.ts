@@ -76,6 +76,12 @@ const NEEDS: Readonly<Record<TriggerName, Needs>> = {
   preSignUp: { ses: false, table: [], pool: false, codeSecret: false },
 };
 
+/** The only auth flows an app client of the pool may allow: no password ever signs anyone in. */
+const CLIENT_AUTH_FLOWS: ReadonlySet<string> = new Set([
+  "ALLOW_CUSTOM_AUTH",
+  "ALLOW_REFRESH_TOKEN_AUTH",
+]);
+
 /** Standard attributes the app clients may write (never the username attribute, never `email_verified`). */
 export const CLIENT_WRITE_ATTRIBUTES: cognito.StandardAttributesMask = Object.freeze({
   email: true,
@@ -252,8 +258,10 @@ export interface PasscodeClientProps {
  * by Create and Verify), the SES identity, the daily username sweep, and
  * least-privilege IAM on exact ARNs. Add app clients with {@link addClient};
  * synthesis fails for any other app client of the pool in the same stack
- * that lists no write attributes (Cognito then lets it write all of them) or
- * may write the username attribute or a `*_verified` flag.
+ * that lists no write attributes (Cognito then lets it write all of them),
+ * may write the username attribute or a `*_verified` flag, or allows an auth
+ * flow other than `ALLOW_CUSTOM_AUTH` and `ALLOW_REFRESH_TOKEN_AUTH` (or
+ * lists none: Cognito's default includes `ALLOW_USER_SRP_AUTH`).
  *
  * @example
  * ```ts
@@ -511,6 +519,20 @@ export class PasscodeAuth extends Construct {
       );
       if (bad.length > 0) {
         errors.push(`${c.node.path} may write ${bad.join(", ")}: only Cognito and Verify may`);
+      }
+      // No password may reach the pool (what AwsSolutions-COG2's acknowledgement rests on).
+      const flows: unknown = stack.resolve(c.explicitAuthFlows);
+      if (!Array.isArray(flows) || flows.length === 0) {
+        errors.push(
+          `${c.node.path} lists no ExplicitAuthFlows, so Cognito allows ALLOW_USER_SRP_AUTH, a password sign-in: give it authFlows: { custom: true } (or use PasscodeAuth.addClient)`,
+        );
+        continue;
+      }
+      const password = flows.filter((f) => !CLIENT_AUTH_FLOWS.has(f as string));
+      if (password.length > 0) {
+        errors.push(
+          `${c.node.path} allows ${password.join(", ")}: the pool signs in with codes only (ALLOW_CUSTOM_AUTH, ALLOW_REFRESH_TOKEN_AUTH)`,
+        );
       }
     }
     return errors;

@@ -95,14 +95,40 @@ describe("every app client of the pool, not only addClient's", () => {
     ).toThrow(/email_verified/);
   });
 
-  it("accepts a client with its own explicit, safe write attributes", () => {
+  it("accepts a client with its own explicit, safe write attributes and the flow's auth flows", () => {
     expect(
       build((auth) =>
         auth.userPool.addClient("Own", {
+          authFlows: { custom: true },
           writeAttributes: new ClientAttributes().withStandardAttributes({ locale: true }),
         }),
       ),
     ).not.toThrow();
+  });
+
+  // AwsSolutions-COG2 (no MFA) is acknowledged because no password reaches
+  // the pool: a client with Cognito's default flows (ALLOW_USER_SRP_AUTH
+  // among them) or any password flow would sign in past the code, and an
+  // admin-created user gets a temporary password by email.
+  it.each([
+    ["Cognito's default flows", undefined, /USER_SRP_AUTH/],
+    ["SRP", { custom: true, userSrp: true }, /ALLOW_USER_SRP_AUTH/],
+    ["a plain password", { custom: true, userPassword: true }, /ALLOW_USER_PASSWORD_AUTH/],
+    [
+      "an admin password",
+      { custom: true, adminUserPassword: true },
+      /ALLOW_ADMIN_USER_PASSWORD_AUTH/,
+    ],
+    ["choice-based sign-in", { custom: true, user: true }, /ALLOW_USER_AUTH/],
+  ] as const)("refuses a client of the pool with %s", (_name, authFlows, message) => {
+    expect(
+      build((auth) =>
+        auth.userPool.addClient("Own", {
+          ...(authFlows ? { authFlows } : {}),
+          writeAttributes: new ClientAttributes().withStandardAttributes({ locale: true }),
+        }),
+      ),
+    ).toThrow(message);
   });
 
   it("checks clients of an imported pool too", () => {
