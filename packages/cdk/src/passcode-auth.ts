@@ -261,7 +261,8 @@ export interface PasscodeClientProps {
  * that lists no write attributes (Cognito then lets it write all of them),
  * may write the username attribute or a `*_verified` flag, or allows an auth
  * flow other than `ALLOW_CUSTOM_AUTH` and `ALLOW_REFRESH_TOKEN_AUTH` (or
- * lists none: Cognito's default includes `ALLOW_USER_SRP_AUTH`).
+ * lists none: Cognito's default includes `ALLOW_USER_SRP_AUTH`), or does not
+ * enable `PreventUserExistenceErrors`.
  *
  * @example
  * ```ts
@@ -519,6 +520,12 @@ export class PasscodeAuth extends Construct {
       );
       if (bad.length > 0) {
         errors.push(`${c.node.path} may write ${bad.join(", ")}: only Cognito and Verify may`);
+      }
+      // Unknown users must take the triggers' fake path, not UserNotFoundException.
+      if (stack.resolve(c.preventUserExistenceErrors) !== "ENABLED") {
+        errors.push(
+          `${c.node.path} does not set PreventUserExistenceErrors: ENABLED, so Cognito tells unknown users apart: give it preventUserExistenceErrors: true`,
+        );
       }
       // No password may reach the pool (what AwsSolutions-COG2's acknowledgement rests on).
       const flows: unknown = stack.resolve(c.explicitAuthFlows);

@@ -100,10 +100,24 @@ describe("every app client of the pool, not only addClient's", () => {
       build((auth) =>
         auth.userPool.addClient("Own", {
           authFlows: { custom: true },
+          preventUserExistenceErrors: true,
           writeAttributes: new ClientAttributes().withStandardAttributes({ locale: true }),
         }),
       ),
     ).not.toThrow();
+  });
+
+  it("refuses a client of the pool that tells unknown users apart (no PreventUserExistenceErrors)", () => {
+    // Cognito then answers UserNotFoundException instead of running the
+    // triggers' fake path: anyone can test which addresses have accounts.
+    expect(
+      build((auth) =>
+        auth.userPool.addClient("Own", {
+          authFlows: { custom: true },
+          writeAttributes: new ClientAttributes().withStandardAttributes({ locale: true }),
+        }),
+      ),
+    ).toThrow(/PreventUserExistenceErrors/);
   });
 
   // AwsSolutions-COG2 (no MFA) is acknowledged because no password reaches
