@@ -56,6 +56,8 @@ export const SWEEP_TABLE_ACTIONS: readonly string[] = Object.freeze([
 interface Needs {
   ses: boolean;
   table: readonly string[];
+  /** The partition keys the table actions are limited to (`dynamodb:LeadingKeys`), if any. */
+  tableKeys?: readonly string[];
   pool: boolean;
   codeSecret: boolean;
 }
@@ -64,6 +66,9 @@ const NEEDS: Readonly<Record<TriggerName, Needs>> = {
   createAuthChallenge: {
     ses: true,
     table: TABLE_ACTIONS.createAuthChallenge,
+    // Only the send throttle's records (`throttle#<sha256>`): Create, which
+    // serves unauthenticated callers, never reaches the username registry.
+    tableKeys: ["throttle#*"],
     pool: false,
     codeSecret: true,
   },
@@ -212,7 +217,8 @@ export interface PasscodeAuthProps {
    * (`handler`, `defineAuthChallenge`, `createAuthChallenge`,
    * `verifyAuthChallengeResponse`, `preSignUp`) in an `index.mjs` or
    * `index.js`, bundled with `--external:@aws-sdk/*`; it reads the same
-   * environment.
+   * environment. Create may reach only the table's `throttle#` records, as
+   * `createEnvironmentHandlers`' store keys them.
    * @default the prebuilt handler of `@cognito-passcode/triggers`
    */
   readonly handlerCode?: lambda.Code;
@@ -361,7 +367,17 @@ export class PasscodeAuth extends Construct {
       }
       if (needs.table.length > 0) {
         role.addToPrincipalPolicy(
-          new iam.PolicyStatement({ actions: [...needs.table], resources: [this.table.tableArn] }),
+          new iam.PolicyStatement({
+            actions: [...needs.table],
+            resources: [this.table.tableArn],
+            ...(needs.tableKeys
+              ? {
+                  conditions: {
+                    "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [...needs.tableKeys] },
+                  },
+                }
+              : {}),
+          }),
         );
       }
       if (needs.codeSecret) {

@@ -185,3 +185,31 @@ describe("an imported pool", () => {
     expect(Annotations.fromStack(stack).findWarning("*", Match.anyValue())).toEqual([]);
   });
 });
+
+describe("Create's table access", () => {
+  it("reaches only the throttle records, never the username registry", () => {
+    // Create serves unauthenticated callers; the registry (username#, owner#)
+    // is Verify's and the sweep's. The throttle keys are `throttle#<sha256>`.
+    const t = template();
+    const policies = Object.values(
+      t.findResources("AWS::IAM::Policy") as Record<
+        string,
+        { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: object[] } } }
+      >,
+    );
+    const roles = Object.keys(t.findResources("AWS::IAM::Role")).filter((id) =>
+      /^AuthCreateAuthChallengeRole/.test(id),
+    );
+    expect(roles).toHaveLength(1);
+    const ddb = policies
+      .filter((p) => p.Properties.Roles.some((r) => r.Ref === roles[0]))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: unknown }[])
+      .filter((st) => JSON.stringify(st.Action).includes("dynamodb:"));
+    expect(ddb).toEqual([
+      expect.objectContaining({
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem"],
+        Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["throttle#*"] } },
+      }),
+    ]);
+  }, 60_000);
+});
