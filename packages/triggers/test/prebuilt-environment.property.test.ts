@@ -6,6 +6,7 @@ import {
 } from "@cognito-passcode/triggers/environment";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { createEvent, knownUser, verifyEvent } from "./support/events.js";
 
 // The prebuilt handler fails closed on every bad environment value: a value
 // out of range stops the start-up, and so does a misspelled variable, which
@@ -85,5 +86,39 @@ describe("the prebuilt handler's environment fails closed", () => {
     expect(() =>
       readTriggerEnvironment({ ...REQUIRED, AWS_REGION: "eu-west-1", PASSCODEX: "1" }),
     ).not.toThrow();
+  });
+});
+
+describe("Lambda's _HANDLER only silences the start-up warning", () => {
+  it("whatever it says, Create, Verify and the dispatcher refuse to run without the code secret", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.constantFrom(
+            "index.defineAuthChallenge",
+            "index.preSignUp",
+            "defineAuthChallenge",
+            "x.y.preSignUp",
+            "",
+          ),
+          fc.string(),
+        ),
+        async (served) => {
+          const h = createEnvironmentHandlers({
+            env: { ...REQUIRED, _HANDLER: served },
+            logger: quiet,
+          });
+          const user = knownUser();
+          for (const call of [
+            () => h.createAuthChallenge(createEvent(user, [])),
+            () => h.verifyAuthChallengeResponse(verifyEvent(user, {}, "123456")),
+            () => h.handler(createEvent(user, [])),
+          ]) {
+            await expect(call()).rejects.toMatchObject({ code: "CONFIGURATION_ERROR" });
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
