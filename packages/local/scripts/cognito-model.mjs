@@ -24,27 +24,18 @@ const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, "..");
 const OUT = join(packageDir, "src", "cognito-model.gen.ts");
 
-/** The operations the local stack answers (src/http-server.ts `OPERATIONS`; a test checks they agree). */
-const OPERATIONS = [
-  "SignUp",
-  "ConfirmSignUp",
-  "InitiateAuth",
-  "RespondToAuthChallenge",
-  "GetUser",
-  "UpdateUserAttributes",
-  "GetUserAttributeVerificationCode",
-  "VerifyUserAttribute",
-  "DeleteUser",
-  "GlobalSignOut",
-  "RevokeToken",
-  "GetTokensFromRefreshToken",
-  "AdminGetUser",
-  "AdminCreateUser",
-  "AdminUpdateUserAttributes",
-  "AdminDeleteUser",
-  "AdminUserGlobalSignOut",
-  "ListUsers",
-];
+/**
+ * The operations the local stack answers: the keys of `OPERATIONS` in
+ * src/http-server.ts, read from its source so the list is kept in one place
+ * (model-conformance.test.ts checks the generated model has exactly these).
+ */
+const OPERATIONS = (() => {
+  const source = readFileSync(join(packageDir, "src", "http-server.ts"), "utf8");
+  const table = /\nconst OPERATIONS\b[^\n]*\{\n([\s\S]*?)\n\}\);/.exec(source);
+  if (!table)
+    throw new Error("src/http-server.ts: no `const OPERATIONS = Object.freeze({ ... });` found");
+  return [...table[1].matchAll(/^\s*([A-Za-z]+):/gm)].map((match) => match[1]);
+})();
 
 const args = process.argv.slice(2);
 const check = args.includes("--check");
