@@ -7,9 +7,10 @@ import { createPasscodeClient } from "@cognito-passcode/client";
 import { type LocalStack, startLocalStack } from "@cognito-passcode/local";
 import { compile } from "svelte/compiler";
 import { get } from "svelte/store";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { passcodeStore } from "../src/svelte.js";
 import { countingListeners, pendingStorage } from "./helpers/counting-client.js";
+import { fullSignIn, localStackClient } from "./helpers/full-sign-in.js";
 import { codeStep, scriptedTransport } from "./helpers/scripted-transport.js";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "svelte");
@@ -36,9 +37,6 @@ async function loadComponent(name: string, generate: "client" | "server", writte
   return (await import(pathToFileURL(file).href)).default;
 }
 
-/** The local stack answers within a second alone, slower on a loaded machine. */
-const slow = { timeout: 10_000 };
-
 describe("passcodeStore (svelte)", () => {
   let stack: LocalStack;
   let svelte: typeof import("svelte");
@@ -58,37 +56,26 @@ describe("passcodeStore (svelte)", () => {
 
   it("renders a full sign-in against the local stack in a Svelte 5 component", async () => {
     // Prepare
-    const email = `sv${Date.now().toString(36)}@example.com`;
-    const client = createPasscodeClient({
-      clientId: stack.clientId,
-      endpoint: stack.endpoint,
-      now: stack.clock.now,
-    });
     const target = document.body.appendChild(document.createElement("div"));
-    const app = svelte.mount(SignIn, { target, props: { client } });
+    const app = svelte.mount(SignIn, { target, props: { client: localStackClient(stack) } });
     svelte.flushSync();
-    const label = () => target.querySelector("label")?.textContent;
-    const answer = (value: string) => {
-      const input = target.querySelector("input")!;
-      input.value = value;
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-      target.querySelector("form")!.requestSubmit();
-    };
 
     // Act + Assess: each step re-renders from the store.
-    expect(label()).toBe("Email");
-    answer(email);
-    await vi.waitFor(() => expect(label()).toMatch(/^Code sent to s\*\*\*@/), slow);
-    answer(await stack.mailbox.latestCode(email));
-    await vi.waitFor(() => expect(label()).toBe("Username (3-30)"), slow);
-    answer("x");
-    await vi.waitFor(
-      () => expect(target.querySelector("[role=alert]")?.textContent).toBe("USERNAME_INVALID"),
-      slow,
+    await fullSignIn(
+      stack,
+      {
+        label: () => target.querySelector("label")?.textContent,
+        alert: () => target.querySelector("[role=alert]")?.textContent,
+        text: () => target.textContent?.trim(),
+        answer: (value) => {
+          const input = target.querySelector("input")!;
+          input.value = value;
+          input.dispatchEvent(new Event("input", { bubbles: true }));
+          target.querySelector("form")!.requestSubmit();
+        },
+      },
+      "sv",
     );
-    const username = `s${Date.now().toString(36)}`;
-    answer(username);
-    await vi.waitFor(() => expect(target.textContent?.trim()).toBe(`Hello @${username}`), slow);
     await svelte.unmount(app);
     target.remove();
   });

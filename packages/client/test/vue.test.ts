@@ -19,6 +19,7 @@ import {
 import { renderToString } from "vue/server-renderer";
 import { usePasscode } from "../src/vue.js";
 import { countingListeners, pendingStorage } from "./helpers/counting-client.js";
+import { fullSignIn, localStackClient } from "./helpers/full-sign-in.js";
 import { codeStep, scriptedTransport } from "./helpers/scripted-transport.js";
 
 /** A sign-in screen as an app would write it: one form per step, driven by the snapshot. */
@@ -73,9 +74,6 @@ const SignIn = defineComponent({
   },
 });
 
-/** The local stack answers within a second alone, slower on a loaded machine. */
-const slow = { timeout: 10_000 };
-
 describe("usePasscode (vue)", () => {
   let stack: LocalStack;
   beforeAll(async () => {
@@ -87,35 +85,22 @@ describe("usePasscode (vue)", () => {
 
   it("renders a full sign-in against the local stack: email, code, username, signed in", async () => {
     // Prepare
-    const email = `vue${Date.now().toString(36)}@example.com`;
-    const client = createPasscodeClient({
-      clientId: stack.clientId,
-      endpoint: stack.endpoint,
-      now: stack.clock.now,
-    });
-    const wrapper = mount(SignIn, { props: { client } });
-    const answer = async (value: string) => {
-      await wrapper.find("input").setValue(value);
-      await wrapper.find("form").trigger("submit");
-    };
+    const wrapper = mount(SignIn, { props: { client: localStackClient(stack) } });
 
     // Act + Assess: each step re-renders from the snapshot.
-    expect(wrapper.find("label").text()).toBe("Email");
-    await answer(email);
-    await vi.waitFor(
-      () => expect(wrapper.find("label").text()).toMatch(/^Code sent to v\*\*\*@/),
-      slow,
+    await fullSignIn(
+      stack,
+      {
+        label: () => wrapper.find("label").text(),
+        alert: () => wrapper.find("[role=alert]").text(),
+        text: () => wrapper.text(),
+        answer: async (value) => {
+          await wrapper.find("input").setValue(value);
+          await wrapper.find("form").trigger("submit");
+        },
+      },
+      "vue",
     );
-    await answer(await stack.mailbox.latestCode(email));
-    await vi.waitFor(() => expect(wrapper.find("label").text()).toBe("Username (3-30)"), slow);
-    await answer("x");
-    await vi.waitFor(
-      () => expect(wrapper.find("[role=alert]").text()).toBe("USERNAME_INVALID"),
-      slow,
-    );
-    const username = `v${Date.now().toString(36)}`;
-    await answer(username);
-    await vi.waitFor(() => expect(wrapper.text()).toBe(`Hello @${username}`), slow);
     wrapper.unmount();
   });
 
