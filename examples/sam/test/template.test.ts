@@ -1,12 +1,16 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ENVIRONMENT_KEYS, SWEEP_ENVIRONMENT_KEYS } from "@cognito-passcode/triggers/environment";
 import { describe, expect, it } from "vitest";
+import {
+  KNOWN_ENVIRONMENT_NAMES,
+  LAMBDA_RUNTIMES,
+  loadPrebuiltHandler,
+  prebuiltHandlerDir,
+} from "../../test-support/prebuilt-handler.js";
 import { parseTemplate, referenceProblems, specProblems, type Template } from "./cfn-check.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../../..");
 const template = parseTemplate(readFileSync(resolve(here, "../template.yaml"), "utf8"));
 const resources = template.Resources;
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -64,43 +68,27 @@ Resources:
   });
 
   it("runs the prebuilt handler on a Lambda Node.js runtime, one export per trigger", async () => {
-    // Prepare: the prebuilt handler reads its environment when it loads
+    // Prepare
     const globals = template.Globals!.Function!;
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      PASSCODE_TABLE_NAME: "passcode",
-      PASSCODE_EMAIL_FROM: "no-reply@example.com",
-      PASSCODE_APP_NAME: "Acme",
-      PASSCODE_USER_POOL_ID: "eu-west-1_Ab12Cd34E",
-    });
-    try {
-      // Act
-      const triggers = await import("../../../packages/triggers/src/lambda/index.js");
-      const sweep = await import("../../../packages/triggers/src/lambda/username-sweep.js");
-      // Assess
-      expect(resolve(here, "..", String(globals.CodeUri))).toBe(
-        resolve(root, "packages/triggers/lambda"),
-      );
-      expect(["nodejs22.x", "nodejs24.x"]).toContain(globals.Runtime);
-      for (const [id, fn] of functions) {
-        const [file, name] = String(fn.Properties!.Handler).split(".");
-        const module = (
-          file === "index" ? triggers : file === "username-sweep" ? sweep : {}
-        ) as Record<string, unknown>;
-        expect(typeof module[name!], `${id}: ${fn.Properties!.Handler}`).toBe("function");
-      }
-    } finally {
-      process.env = saved;
+
+    // Act
+    const { triggers, sweep } = await loadPrebuiltHandler();
+
+    // Assess
+    expect(resolve(here, "..", String(globals.CodeUri))).toBe(prebuiltHandlerDir);
+    expect(LAMBDA_RUNTIMES).toContain(globals.Runtime);
+    for (const [id, fn] of functions) {
+      const [file, name] = String(fn.Properties!.Handler).split(".");
+      const module = file === "index" ? triggers : file === "username-sweep" ? sweep : {};
+      expect(typeof module[name!], `${id}: ${fn.Properties!.Handler}`).toBe("function");
     }
   });
 
   it("sets only the environment names the prebuilt handler reads, the required ones on every trigger", () => {
-    const known = new Set<string>([
-      ...Object.values(ENVIRONMENT_KEYS),
-      ...Object.values(SWEEP_ENVIRONMENT_KEYS),
-    ]);
     for (const [id] of functions) {
-      for (const name of Object.keys(env(id))) expect(known, `${id}: ${name}`).toContain(name);
+      for (const name of Object.keys(env(id))) {
+        expect(KNOWN_ENVIRONMENT_NAMES, `${id}: ${name}`).toContain(name);
+      }
     }
     for (const id of [
       "DefineAuthChallengeFunction",

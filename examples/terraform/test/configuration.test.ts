@@ -2,11 +2,15 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "@cdktf/hcl2json";
-import { ENVIRONMENT_KEYS, SWEEP_ENVIRONMENT_KEYS } from "@cognito-passcode/triggers/environment";
 import { beforeAll, describe, expect, it } from "vitest";
+import {
+  KNOWN_ENVIRONMENT_NAMES,
+  LAMBDA_RUNTIMES,
+  loadPrebuiltHandler,
+  prebuiltHandlerDir,
+} from "../../test-support/prebuilt-handler.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "../../..");
 const folder = resolve(here, "..");
 
 type Block = Record<string, unknown>;
@@ -198,51 +202,28 @@ describe("examples/terraform", () => {
   });
 
   it("runs the prebuilt handler's exports on a Lambda Node.js runtime", async () => {
-    // Prepare: the prebuilt handler reads its environment when it loads
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      PASSCODE_TABLE_NAME: "passcode",
-      PASSCODE_EMAIL_FROM: "no-reply@example.com",
-      PASSCODE_APP_NAME: "Acme",
-      PASSCODE_USER_POOL_ID: "eu-west-1_Ab12Cd34E",
-    });
-    try {
-      // Act
-      const triggers = (await import("../../../packages/triggers/src/lambda/index.js")) as Record<
-        string,
-        unknown
-      >;
-      const sweep = (await import(
-        "../../../packages/triggers/src/lambda/username-sweep.js"
-      )) as Record<string, unknown>;
-      // Assess
-      const variables = config.variable as Record<string, Block[]>;
-      expect(resolve(folder, String(variables.handler_dir![0]!.default))).toBe(
-        resolve(root, "packages/triggers/lambda"),
-      );
-      expect(["nodejs22.x", "nodejs24.x"]).toContain(variables.runtime![0]!.default);
-      const triggerMap = config.locals!.find((l) => "triggers" in l)!.triggers as Record<
-        string,
-        { handler: string }
-      >;
-      for (const { handler } of Object.values(triggerMap)) {
-        expect(typeof triggers[handler.slice("index.".length)], handler).toBe("function");
-      }
-      const sweepHandler = String(resource("aws_lambda_function", "username_sweep").handler);
-      expect(sweepHandler).toBe("username-sweep.handler");
-      expect(typeof sweep.handler).toBe("function");
-    } finally {
-      process.env = saved;
+    // Act
+    const { triggers, sweep } = await loadPrebuiltHandler();
+
+    // Assess
+    const variables = config.variable as Record<string, Block[]>;
+    expect(resolve(folder, String(variables.handler_dir![0]!.default))).toBe(prebuiltHandlerDir);
+    expect(LAMBDA_RUNTIMES).toContain(variables.runtime![0]!.default);
+    const triggerMap = config.locals!.find((l) => "triggers" in l)!.triggers as Record<
+      string,
+      { handler: string }
+    >;
+    for (const { handler } of Object.values(triggerMap)) {
+      expect(typeof triggers[handler.slice("index.".length)], handler).toBe("function");
     }
+    const sweepHandler = String(resource("aws_lambda_function", "username_sweep").handler);
+    expect(sweepHandler).toBe("username-sweep.handler");
+    expect(typeof sweep.handler).toBe("function");
   });
 
   it("uses only the environment names the prebuilt handler reads, the code secret on Create and Verify only", () => {
-    const known = new Set<string>([
-      ...Object.values(ENVIRONMENT_KEYS),
-      ...Object.values(SWEEP_ENVIRONMENT_KEYS),
-    ]);
     const used = new Set(text.match(/\bPASSCODE_[A-Z_]+\b/g));
-    for (const name of used) expect(known, name).toContain(name);
+    for (const name of used) expect(KNOWN_ENVIRONMENT_NAMES, name).toContain(name);
     for (const name of [
       "PASSCODE_TABLE_NAME",
       "PASSCODE_EMAIL_FROM",
