@@ -30,6 +30,34 @@ const settleAll = async () => {
   for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r));
 };
 
+type Client = ReturnType<typeof createPasscodeClient>;
+type Script = ReturnType<typeof scriptedTransport>;
+
+/** requestCode(email), answered with a code step of `attemptsLeft` tries: the client awaits the code. */
+async function awaitCode(
+  client: Client,
+  script: Script,
+  email = "alice@example.com",
+  attemptsLeft = 3,
+) {
+  const p = client.requestCode(email);
+  script.take("initiateAuth").resolve(codeStep(attemptsLeft));
+  await p;
+}
+
+/** A sign-in as `email`: its code step, then a code answered with tokens for `claims`. */
+async function signIn(
+  client: Client,
+  script: Script,
+  claims: Record<string, unknown>,
+  email = "alice@example.com",
+) {
+  await awaitCode(client, script, email);
+  const q = client.submitCode("123456");
+  script.take("respondToAuthChallenge").resolve({ type: "tokens", tokens: tokensFor(claims) });
+  await q;
+}
+
 type Action =
   | { kind: "call"; method: number; arg: number; twice: boolean }
   | { kind: "settle"; pick: number; outcome: number }
@@ -337,17 +365,7 @@ describe("getTokens across a sign-out", () => {
       autoSignUp: false,
       now: () => clock,
     });
-    const signIn = async (sub: string) => {
-      const p = client.requestCode("alice@example.com");
-      script.take("initiateAuth").resolve(codeStep());
-      await p;
-      const q = client.submitCode("123456");
-      script
-        .take("respondToAuthChallenge")
-        .resolve({ type: "tokens", tokens: tokensFor({ sub, email: "a@example.com" }, 3600) });
-      await q;
-    };
-    await signIn("alice");
+    await signIn(client, script, { sub: "alice", email: "a@example.com" });
     clock += 3_600_000;
     // Act: alice's getTokens waits for a refresh; she signs out; bob signs in; the refresh ends.
     const alices = client.getTokens();
@@ -355,7 +373,7 @@ describe("getTokens across a sign-out", () => {
     const refresh = script.take("refresh");
     void client.signOut();
     script.take("revokeToken").resolve(undefined);
-    await signIn("bob");
+    await signIn(client, script, { sub: "bob", email: "a@example.com" });
     refresh.reject(new TypeError("Failed to fetch"));
     // Assess
     expect(await alices).toBeNull();
@@ -384,14 +402,7 @@ describe("getTokens waiting for a restore a sign-out ended", () => {
     void client.signOut();
     await settleAll();
     script.take("revokeToken").resolve(undefined);
-    const p = client.requestCode("bob@example.com");
-    script.take("initiateAuth").resolve(codeStep());
-    await p;
-    const q = client.submitCode("123456");
-    script
-      .take("respondToAuthChallenge")
-      .resolve({ type: "tokens", tokens: tokensFor({ sub: "bob", email: "bob@example.com" }) });
-    await q;
+    await signIn(client, script, { sub: "bob", email: "bob@example.com" }, "bob@example.com");
     expect(client.getSnapshot().status).toBe("signedIn");
     restore.reject(new TypeError("Failed to fetch"));
     // Assess
@@ -407,9 +418,7 @@ describe("getTokens in a busy state (client guide: the exception to joining)", (
       transport: script.transport,
       autoSignUp: false,
     });
-    const p = client.requestCode("alice@example.com");
-    script.take("initiateAuth").resolve(codeStep());
-    await p;
+    await awaitCode(client, script);
     const q = client.submitCode("123456");
     expect(client.getSnapshot().status).toBe("verifyingCode");
     const during = client.getTokens();
@@ -431,9 +440,7 @@ describe("a listener that acts on every change", () => {
       transport: script.transport,
       autoSignUp: false,
     });
-    const p = client.requestCode("alice@example.com");
-    script.take("initiateAuth").resolve(codeStep(0));
-    await p;
+    await awaitCode(client, script, "alice@example.com", 0);
     let notified = 0;
     client.subscribe(() => {
       if (++notified > 50) return;
@@ -464,9 +471,7 @@ describe("a call made from a listener as a request ends", () => {
       }
     });
     // Act
-    const p = client.requestCode("alice@example.com");
-    script.take("initiateAuth").resolve(codeStep());
-    await p;
+    await awaitCode(client, script);
     await settleAll();
     // Assess: the answer went out, and its outcome is what the call resolves with.
     expect(client.getSnapshot().status).toBe("verifyingCode");
@@ -487,14 +492,7 @@ describe("sign-out's own requests", () => {
       autoSignUp: false,
       now: () => clock,
     });
-    const p = client.requestCode("alice@example.com");
-    script.take("initiateAuth").resolve(codeStep());
-    await p;
-    const q = client.submitCode("123456");
-    script
-      .take("respondToAuthChallenge")
-      .resolve({ type: "tokens", tokens: tokensFor({ sub: "alice", email: "a@example.com" }) });
-    await q;
+    await signIn(client, script, { sub: "alice", email: "a@example.com" });
     clock += 3_600_000; // the access token has expired: a global sign-out refreshes first
     const out = client.signOut({ global: true });
     client.reset();
