@@ -9,16 +9,16 @@ import {
   CognitoIdentityProviderClient,
   ListUsersCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { AuthenticationDetails, CognitoUser, CognitoUserPool } from "amazon-cognito-identity-js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NodeSha256, verifyAdminSignature } from "../src/admin-signature.js";
+import { verifyAdminSignature } from "../src/admin-signature.js";
 import { guardServer, isAllowedHost } from "../src/host-check.js";
 import { SIGNED_OPERATIONS, SUPPORTED_OPERATIONS } from "../src/http-server.js";
 import { type LocalStack, startLocalStack } from "../src/index.js";
 import { resolveOptions } from "../src/resolve-options.js";
 import { call, corsPreflight, initiateForNobody, sdkClient } from "./support/clients.js";
+import { signedHeaders } from "./support/sign.js";
 
 // The attacks these tests replay come from a web page open in the developer's
 // browser (any origin, or a DNS-rebound name pointing at 127.0.0.1) and from
@@ -80,35 +80,13 @@ async function signedCall(
     unsigned?: readonly string[];
   } = {},
 ): Promise<SignedCall> {
-  const url = new URL(stack.endpoint);
   const body = Buffer.from(JSON.stringify(input));
-  const signer = new SignatureV4({
+  const headers = await signedHeaders(stack.endpoint, operation, body, {
+    ...options,
     credentials: options.credentials ?? stack.credentials,
     region: options.region ?? stack.region,
-    service: options.service ?? "cognito-idp",
-    sha256: NodeSha256,
   });
-  const signed = await signer.sign(
-    {
-      method: "POST",
-      protocol: "http:",
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: "/",
-      query: {},
-      headers: {
-        host: url.host,
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
-      },
-      body,
-    } as unknown as Parameters<SignatureV4["sign"]>[0],
-    {
-      signingDate: options.signingDate ?? new Date(),
-      unsignableHeaders: new Set(options.unsigned ?? []),
-    },
-  );
-  return { url: `${stack.endpoint}/`, headers: signed.headers as Record<string, string>, body };
+  return { url: `${stack.endpoint}/`, headers, body };
 }
 
 async function send(signed: SignedCall) {
@@ -508,32 +486,13 @@ describe("every one-byte change to a signed request breaks the signature", () =>
   };
   const NOW = Date.UTC(2026, 11, 5, 12, 0, 0);
   /** SigV4 headers for an AdminDeleteUser with `body`, leaving `unsigned` out of SignedHeaders. */
-  const signed = async (body: Buffer, unsigned: readonly string[] = []) => {
-    const signer = new SignatureV4({
+  const signed = (body: Buffer, unsigned: readonly string[] = []) =>
+    signedHeaders("http://127.0.0.1:4567", "AdminDeleteUser", body, {
       credentials,
       region: "us-east-1",
-      service: "cognito-idp",
-      sha256: NodeSha256,
+      signingDate: new Date(NOW),
+      unsigned,
     });
-    const out = await signer.sign(
-      {
-        method: "POST",
-        protocol: "http:",
-        hostname: "127.0.0.1",
-        port: 4567,
-        path: "/",
-        query: {},
-        headers: {
-          host: "127.0.0.1:4567",
-          "content-type": "application/x-amz-json-1.1",
-          "x-amz-target": "AWSCognitoIdentityProviderService.AdminDeleteUser",
-        },
-        body,
-      } as unknown as Parameters<SignatureV4["sign"]>[0],
-      { signingDate: new Date(NOW), unsignableHeaders: new Set(unsigned) },
-    );
-    return out.headers as Record<string, string>;
-  };
   const verify = (headers: Record<string, string>, body: Buffer) =>
     verifyAdminSignature(
       { method: "POST", url: "/", headers, body },

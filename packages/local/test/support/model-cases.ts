@@ -1,9 +1,8 @@
-import { SignatureV4 } from "@smithy/signature-v4";
-import { NodeSha256 } from "../../src/admin-signature.js";
 import { COGNITO_MODEL, type ModelShape } from "../../src/cognito-model.gen.js";
 import { SIGNED_OPERATIONS } from "../../src/http-server.js";
 import type { LocalStack } from "../../src/index.js";
 import { PASSWORD } from "./clients.js";
+import { signedHeaders } from "./sign.js";
 
 /**
  * Request cases generated from the recorded service model
@@ -426,26 +425,10 @@ export async function rawCall(
     "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
   };
   if (SIGNED_OPERATIONS.has(operation)) {
-    const signer = new SignatureV4({
+    headers = await signedHeaders(stack.endpoint, operation, payload, {
       credentials: stack.credentials,
       region: stack.region,
-      service: "cognito-idp",
-      sha256: NodeSha256,
     });
-    const signed = await signer.sign(
-      {
-        method: "POST",
-        protocol: "http:",
-        hostname: url.hostname,
-        port: Number(url.port),
-        path: "/",
-        query: {},
-        headers,
-        body: payload,
-      } as unknown as Parameters<SignatureV4["sign"]>[0],
-      { signingDate: new Date() },
-    );
-    headers = signed.headers as Record<string, string>;
   }
   const { host: _host, ...sent } = headers;
   const response = await fetch(`${stack.endpoint}/`, {
