@@ -13,7 +13,6 @@
 // is pinned to the version the repository tests with. Run after `pnpm run build`.
 //
 //   node scripts/pack-cdk-check.mjs [--keep]   (--keep leaves the scratch folder)
-import { execFileSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -25,33 +24,13 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { npmInstall, pack, root, run as runWith, seconds, tarEntries } from "./pack-helpers.mjs";
 
-const root = new URL("..", import.meta.url).pathname;
 const keep = process.argv.includes("--keep");
 const started = Date.now();
-const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
-
-function run(command, args, cwd, env = {}) {
-  try {
-    return execFileSync(command, args, {
-      cwd,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        npm_config_update_notifier: "false",
-        npm_config_fund: "false",
-        AWS_EC2_METADATA_DISABLED: "true",
-        CDK_DISABLE_CLI_TELEMETRY: "true",
-        ...env,
-      },
-    });
-  } catch (error) {
-    throw new Error(
-      `${command} ${args.join(" ")} failed in ${cwd}\n${error.stdout ?? ""}${error.stderr ?? ""}`,
-    );
-  }
-}
+/** No instance metadata lookups, no CDK telemetry: the synth stays offline. */
+const OFFLINE = { AWS_EC2_METADATA_DISABLED: "true", CDK_DISABLE_CLI_TELEMETRY: "true" };
+const run = (command, args, cwd) => runWith(command, args, cwd, OFFLINE);
 
 const readJson = (path) => JSON.parse(readFileSync(path, "utf8"));
 const writeJson = (path, value) => writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
@@ -87,19 +66,13 @@ try {
   for (const dir of ["shared", "triggers", "cdk"]) {
     const pkgDir = join(root, "packages", dir);
     const { name } = readJson(join(pkgDir, "package.json"));
-    const output = run("pnpm", ["pack", "--pack-destination", tarballs], pkgDir).trim();
-    const file = output.split("\n").pop().trim();
-    tarballOf[name] = file.startsWith("/") ? file : join(tarballs, file);
+    tarballOf[name] = pack(pkgDir, tarballs);
   }
-  const listing = run("tar", ["-tzf", tarballOf["@cognito-passcode/cdk"]], scratch);
+  const listing = tarEntries(tarballOf["@cognito-passcode/cdk"]);
   for (const file of ["package/README.md", "package/LICENSE", "package/dist/index.cjs"]) {
-    if (!listing.split("\n").includes(file)) throw new Error(`the cdk tarball lacks ${file}`);
+    if (!listing.includes(file)) throw new Error(`the cdk tarball lacks ${file}`);
   }
-  if (
-    !run("tar", ["-tzf", tarballOf["@cognito-passcode/triggers"]], scratch).includes(
-      "package/lambda/index.mjs",
-    )
-  ) {
+  if (!tarEntries(tarballOf["@cognito-passcode/triggers"]).includes("package/lambda/index.mjs")) {
     throw new Error("the triggers tarball lacks lambda/index.mjs");
   }
   console.log(`packed    ${Object.keys(tarballOf).join(", ")}`);
@@ -138,18 +111,7 @@ try {
     tsconfig.compilerOptions.types = ["node"];
     writeJson(join(project, "tsconfig.json"), tsconfig);
 
-    run(
-      "npm",
-      [
-        "install",
-        "--prefer-offline",
-        "--no-audit",
-        "--no-fund",
-        "--ignore-scripts",
-        "--loglevel=error",
-      ],
-      project,
-    );
+    npmInstall(project, OFFLINE);
     const installed = Date.now();
     run(
       join(project, "node_modules/.bin/cdk"),

@@ -6,7 +6,6 @@
 // dependencies come from the registry. Run after `pnpm run build`.
 //
 //   node scripts/pack-check.mjs [--keep]   (--keep leaves the scratch folder)
-import { execFileSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -18,25 +17,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { npmInstall, pack, root, run, seconds, tarEntries } from "./pack-helpers.mjs";
 
-const root = new URL("..", import.meta.url).pathname;
 const keep = process.argv.includes("--keep");
 const started = Date.now();
-
-function run(command, args, cwd) {
-  try {
-    return execFileSync(command, args, {
-      cwd,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false" },
-    });
-  } catch (error) {
-    throw new Error(
-      `${command} ${args.join(" ")} failed in ${cwd}\n${error.stdout ?? ""}${error.stderr ?? ""}`,
-    );
-  }
-}
 
 /** Published packages and the specifiers their `exports` offer (except package.json). */
 function publishedPackages() {
@@ -82,13 +66,10 @@ try {
   mkdirSync(tarballs);
   const tarballOf = {};
   for (const pkg of packages) {
-    // pnpm pack rewrites workspace:* ranges to real versions, as publish does.
-    const output = run("pnpm", ["pack", "--pack-destination", tarballs], pkg.dir).trim();
-    const file = output.split("\n").pop().trim();
-    tarballOf[pkg.name] = file.startsWith("/") ? file : join(tarballs, file);
+    tarballOf[pkg.name] = pack(pkg.dir, tarballs);
     // Every tarball carries a README.md and a LICENSE at its root (npm shows the
     // one, the license field alone is not the license text).
-    const entries = run("tar", ["-tzf", tarballOf[pkg.name]], tarballs).split("\n");
+    const entries = tarEntries(tarballOf[pkg.name]);
     const missing = ["package/README.md", "package/LICENSE"].filter((f) => !entries.includes(f));
     if (missing.length > 0) {
       throw new Error(
@@ -132,18 +113,7 @@ try {
       2,
     )}\n`,
   );
-  run(
-    "npm",
-    [
-      "install",
-      "--prefer-offline",
-      "--no-audit",
-      "--no-fund",
-      "--ignore-scripts",
-      "--loglevel=error",
-    ],
-    project,
-  );
+  npmInstall(project);
   console.log(`installed ${packages.length} tarballs and their dependencies`);
 
   const specifiers = packages.flatMap((p) => p.specifiers);
@@ -210,11 +180,11 @@ try {
     }
   }
   console.log(
-    `pack check passed: ${specifiers.length} entry points of ${packages.length} packages in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `pack check passed: ${specifiers.length} entry points of ${packages.length} packages in ${seconds(started)}`,
   );
 } catch (error) {
   console.error(String(error.message ?? error));
-  console.error(`pack check FAILED after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.error(`pack check FAILED after ${seconds(started)}`);
   process.exitCode = 1;
 } finally {
   if (keep) console.log(`scratch project kept at ${scratch}`);
