@@ -1,5 +1,6 @@
 import {
   createPasscodeClient,
+  type PasscodeClientOptions,
   type PasscodeSnapshot,
   type PasscodeTokens,
   type Transport,
@@ -32,6 +33,18 @@ const settleAll = async () => {
 
 type Client = ReturnType<typeof createPasscodeClient>;
 type Script = ReturnType<typeof scriptedTransport>;
+
+/** Client "c1" on a scripted transport, without auto sign-up; `options` adds to that. */
+function scriptedClient(options: Partial<PasscodeClientOptions> = {}) {
+  const script = scriptedTransport();
+  const client = createPasscodeClient({
+    clientId: "c1",
+    transport: script.transport,
+    autoSignUp: false,
+    ...options,
+  });
+  return { client, script };
+}
 
 /** requestCode(email), answered with a code step of `attemptsLeft` tries: the client awaits the code. */
 async function awaitCode(
@@ -357,12 +370,8 @@ describe("token lifecycle under any interleaving (model-based)", () => {
 describe("getTokens across a sign-out", () => {
   it("a refresh a sign-out overtook resolves null, not the next user's tokens (transport ignoring signal)", async () => {
     // Prepare: alice signed in, her tokens about to expire.
-    const script = scriptedTransport();
     let clock = 1_000_000;
-    const client = createPasscodeClient({
-      clientId: "c1",
-      transport: script.transport,
-      autoSignUp: false,
+    const { client, script } = scriptedClient({
       now: () => clock,
     });
     await signIn(client, script, { sub: "alice", email: "a@example.com" });
@@ -383,12 +392,8 @@ describe("getTokens across a sign-out", () => {
 describe("getTokens waiting for a restore a sign-out ended", () => {
   it("resolves null, not the tokens of a sign-in that came after (transport ignoring signal)", async () => {
     // Prepare: a stored session whose restore hangs.
-    const script = scriptedTransport();
     const items = new Map([[KEY, "rt-stored"]]);
-    const client = createPasscodeClient({
-      clientId: "c1",
-      transport: script.transport,
-      autoSignUp: false,
+    const { client, script } = scriptedClient({
       storage: {
         getItem: (k: string) => items.get(k) ?? null,
         setItem: (k: string, v: string) => void items.set(k, v),
@@ -412,12 +417,7 @@ describe("getTokens waiting for a restore a sign-out ended", () => {
 
 describe("getTokens in a busy state (client guide: the exception to joining)", () => {
   it("resolves null at once while the code is being verified, even if the answer brings tokens", async () => {
-    const script = scriptedTransport();
-    const client = createPasscodeClient({
-      clientId: "c1",
-      transport: script.transport,
-      autoSignUp: false,
-    });
+    const { client, script } = scriptedClient();
     await awaitCode(client, script);
     const q = client.submitCode("123456");
     expect(client.getSnapshot().status).toBe("verifyingCode");
@@ -434,12 +434,7 @@ describe("getTokens in a busy state (client guide: the exception to joining)", (
 describe("a listener that acts on every change", () => {
   it("gets one INVALID_STATE, not a storm: refusing again with the same error changes nothing", async () => {
     // Prepare: the code is spent (attemptsLeft 0), and the app auto-submits on every change.
-    const script = scriptedTransport();
-    const client = createPasscodeClient({
-      clientId: "c1",
-      transport: script.transport,
-      autoSignUp: false,
-    });
+    const { client, script } = scriptedClient();
     await awaitCode(client, script, "alice@example.com", 0);
     let notified = 0;
     client.subscribe(() => {
@@ -458,12 +453,7 @@ describe("a listener that acts on every change", () => {
 describe("a call made from a listener as a request ends", () => {
   it("acts: submitCode on the awaitingCode notification sends the code (it joined the ended request and sent nothing)", async () => {
     // Prepare: a subscriber that submits a code it already has (autofill) as soon as the code screen shows.
-    const script = scriptedTransport();
-    const client = createPasscodeClient({
-      clientId: "c1",
-      transport: script.transport,
-      autoSignUp: false,
-    });
+    const { client, script } = scriptedClient();
     let submitted: Promise<unknown> | undefined;
     client.subscribe(() => {
       if (!submitted && client.getSnapshot().status === "awaitingCode") {
@@ -484,12 +474,8 @@ describe("a call made from a listener as a request ends", () => {
 
 describe("sign-out's own requests", () => {
   it("are not aborted by a later reset() or sign-out: they carry no signal", async () => {
-    const script = scriptedTransport();
     let clock = 1_000_000;
-    const client = createPasscodeClient({
-      clientId: "c1",
-      transport: script.transport,
-      autoSignUp: false,
+    const { client, script } = scriptedClient({
       now: () => clock,
     });
     await signIn(client, script, { sub: "alice", email: "a@example.com" });
