@@ -9,7 +9,7 @@ import { compile } from "svelte/compiler";
 import { get } from "svelte/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { passcodeStore } from "../src/svelte.js";
-import { countingListeners, pendingStorage } from "./helpers/counting-client.js";
+import { countingListeners, restoringClient } from "./helpers/counting-client.js";
 import { fullSignIn, localStackClient } from "./helpers/full-sign-in.js";
 import { codeStep, scriptedTransport } from "./helpers/scripted-transport.js";
 
@@ -100,13 +100,7 @@ describe("passcodeStore (svelte)", () => {
 
   it("renders on the server and leaves no listener behind on the client", async () => {
     // Prepare: one client for every request, as a module-scope client is on a server.
-    const { client, listening } = countingListeners(
-      createPasscodeClient({
-        clientId: "c1",
-        transport: scriptedTransport().transport,
-        storage: pendingStorage,
-      }),
-    );
+    const { client, listening } = restoringClient();
     const [{ render }, OnServer] = await Promise.all([
       import("svelte/server"),
       loadComponent("SignIn", "server", written),

@@ -18,7 +18,7 @@ import {
 } from "vue";
 import { renderToString } from "vue/server-renderer";
 import { usePasscode } from "../src/vue.js";
-import { countingListeners, pendingStorage } from "./helpers/counting-client.js";
+import { restoringClient } from "./helpers/counting-client.js";
 import { fullSignIn, localStackClient } from "./helpers/full-sign-in.js";
 import { codeStep, scriptedTransport } from "./helpers/scripted-transport.js";
 
@@ -164,13 +164,7 @@ describe("usePasscode (vue)", () => {
 
   it("renders on the server and leaves no listener behind on the client", async () => {
     // Prepare: one client for every request, as a module-scope client is on a server.
-    const { client, listening } = countingListeners(
-      createPasscodeClient({
-        clientId: "c1",
-        transport: scriptedTransport().transport,
-        storage: pendingStorage,
-      }),
-    );
+    const { client, listening } = restoringClient();
     const Probe = defineComponent({
       setup() {
         // biome-ignore lint/correctness/useHookAtTopLevel: a Vue composable belongs in setup(); the rule knows only React's components

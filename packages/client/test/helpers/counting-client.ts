@@ -1,4 +1,5 @@
-import type { PasscodeClient } from "@cognito-passcode/client";
+import { createPasscodeClient, type PasscodeClient } from "@cognito-passcode/client";
+import { scriptedTransport } from "./scripted-transport.js";
 
 /**
  * The same client, whose `subscribe` counts the listeners still attached: how
@@ -21,8 +22,22 @@ export function countingListeners(client: PasscodeClient) {
 }
 
 /** Storage whose read never ends: the client stays in `restoring`, as on a server render. */
-export const pendingStorage = {
+const pendingStorage = {
   getItem: () => new Promise<null>(() => {}),
   setItem() {},
   removeItem() {},
 };
+
+/**
+ * A client as a server render sees it (one for every request, at module
+ * scope): it stays `restoring`, and counts its listeners ({@link countingListeners}).
+ */
+export function restoringClient() {
+  return countingListeners(
+    createPasscodeClient({
+      clientId: "c1",
+      transport: scriptedTransport().transport,
+      storage: pendingStorage,
+    }),
+  );
+}
