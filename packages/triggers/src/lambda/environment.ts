@@ -1,6 +1,7 @@
 /**
- * The environment contract of the prebuilt Lambda handler
- * (`@cognito-passcode/triggers/lambda/index.mjs`): the variable names the CDK
+ * The environment contract of the prebuilt Lambda handler (the file
+ * `lambda/index.mjs` of @cognito-passcode/triggers, not an import
+ * specifier: it is outside the exports map): the variable names the CDK
  * construct, the SAM and Terraform recipes and getting-started all set, and
  * the parser that reads them once per cold start and fails closed (a missing
  * or malformed variable stops the function from initialising instead of
@@ -154,8 +155,9 @@ export function readUsernameAttribute(env: Environment): string | false {
 /**
  * Parses and checks the trigger environment ({@link ENVIRONMENT_KEYS});
  * throws naming the first bad variable, a `PASSCODE_` variable it does not
- * read included (the sweep's {@link SWEEP_ENVIRONMENT_KEYS} are allowed). Ranges are checked by the handler
- * factories the values go to, also at start-up.
+ * read included (the sweep's {@link SWEEP_ENVIRONMENT_KEYS} are allowed).
+ * Ranges are checked by the handler factories the values go to, also at
+ * start-up.
  */
 export function readTriggerEnvironment(env: Environment): TriggerEnvironment {
   // A misspelled variable would leave its setting at the default without a

@@ -122,10 +122,10 @@ function triggerOptions(
  * now, without the secret. Create, Verify and `handler` read `codeSecret` from
  * the Secrets Manager secret named by `PASSCODE_CODE_SECRET_ARN` (started now
  * when the function serves them; a failed read fails that call with
- * `SERVICE_ERROR`, logs the cause, and is retried on the next call);
- * without that variable they fail closed with `CONFIGURATION_ERROR`, and a
- * warning is logged now, unless Lambda's `_HANDLER` says this function serves
- * only Define or PreSignUp.
+ * `SERVICE_ERROR`, logs the cause, and is retried on the next call).
+ * Without that variable they fail closed with `CONFIGURATION_ERROR`, whatever
+ * `_HANDLER` says; a warning is logged now, except when Lambda's `_HANDLER`
+ * says this function serves only Define or PreSignUp.
  *
  * @example
  * ```ts
