@@ -268,6 +268,7 @@ describe("examples/terraform", () => {
     expect(client.enable_token_revocation).toBe(true);
     expect(client.generate_secret).toBe(false);
     expect(client.write_attributes).not.toContain("custom:username");
+    expect(client.write_attributes).not.toContain("email_verified");
     const cognito = resource("aws_lambda_permission", "cognito");
     expect(cognito.principal).toBe("cognito-idp.amazonaws.com");
     expect(cognito.source_arn).toBe(`\${aws_cognito_user_pool.pool.arn}`);

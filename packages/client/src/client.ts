@@ -336,9 +336,10 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   }
 
   /**
-   * A flow method: waits for a restore to end, joins a request in flight (one
-   * request, one outcome), and refuses with `INVALID_STATE` (cause: the
-   * state) when `allowed` says the current snapshot does not take it.
+   * A flow method: waits for a restore to end, joins the request in flight
+   * while the snapshot is busy (one request, one outcome), and refuses with
+   * `INVALID_STATE` (cause: the state) when `allowed` says the current
+   * snapshot does not take it.
    */
   function flow<A extends unknown[], S extends PasscodeSnapshot>(
     allowed: (s: PasscodeSnapshot) => s is S,
