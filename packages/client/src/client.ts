@@ -71,9 +71,10 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   let refreshing: Promise<PasscodeTokens | null> | undefined;
   let session: { username: string; session: string } | undefined;
   let held: Held | undefined;
-  /** Ends a restore's wait before its next try (set only while one waits). */
-  let stop: (() => void) | undefined;
-  /** Aborted by reset() and signOut(): every sign-in and refresh request carries its signal. */
+  /**
+   * Aborted by reset() and signOut(): every sign-in and refresh request
+   * carries its signal, and a restore's wait before its next try ends on it.
+   */
   let aborter = new AbortController();
   const knownUsers = new Set<string>();
 
@@ -242,15 +243,15 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
       const mapped = mapError(error, { step: "refresh" });
       const wait = retryMs.shift();
       if (wait !== undefined && mapped.error.code === "NETWORK_ERROR") {
-        // A sign-out during the wait ends it at once (see `stop`).
+        // A sign-out during the wait ends it at once.
+        const { signal } = aborter;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, wait);
-          stop = () => {
+          signal.addEventListener("abort", () => {
             clearTimeout(timer);
             resolve();
-          };
+          });
         });
-        stop = undefined;
         if (live()) await renew(refreshToken, live, retryMs);
         return;
       }
@@ -297,7 +298,6 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     const current = held;
     const mine = ++epoch;
     pending = refreshing = undefined;
-    stop?.();
     abort();
     dispatch({ type: "signedOut" });
     // Also revoke a stored token no session holds yet (sign-out while restoring).
