@@ -5,7 +5,7 @@ import {
   checkEmailUsername,
   parseSettableAttributes,
 } from "./attributes.js";
-import { CognitoError, invalidParameter, userNotFound } from "./cognito-error.js";
+import { CognitoError, userNotFound } from "./cognito-error.js";
 import { applyAttributeChanges } from "./email-verification.js";
 import {
   clientMetadata,
@@ -69,12 +69,8 @@ export const adminCreateUser: Operation = async (pool, input, request) => {
   checkEmailAttribute(username, attributes);
   attributes.email = username;
   attributes.email_verified ??= "false";
+  // The model check before every operation has refused any other MessageAction.
   const action = input.MessageAction;
-  if (action !== undefined && action !== "SUPPRESS" && action !== "RESEND") {
-    throw invalidParameter(
-      `1 validation error detected: Value '${String(action)}' at 'messageAction' failed to satisfy constraint: Member must satisfy enum value set: [RESEND, SUPPRESS]`,
-    );
-  }
   const temporary =
     typeof input.TemporaryPassword === "string" ? input.TemporaryPassword : undefined;
   if (temporary !== undefined) checkPassword(pool, temporary);
