@@ -229,6 +229,8 @@ async function handle(
   try {
     // As Cognito: the model's type and constraint checks run before any lookup.
     validateInput(name, input as Record<string, unknown>);
+    // What arrived, even when the operation then refuses the call.
+    pool.userContext.record(name, input as Record<string, unknown>);
     const output = await operation(pool, input as Record<string, unknown>, {
       authorization: header(req, "authorization"),
       userAgent: header(req, "x-amz-user-agent") ?? header(req, "user-agent"),

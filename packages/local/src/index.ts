@@ -14,6 +14,7 @@ export { SUPPORTED_OPERATIONS } from "./http-server.js";
 export type {
   LocalClientSettings,
   LocalPoolSettings,
+  LocalRefreshTokenRotation,
   LocalStackLogger,
   LocalStackOptions,
   LocalTriggerHandlerOption,
@@ -26,3 +27,8 @@ export type {
   TriggerHandler,
   TriggerName,
 } from "./trigger-runner.js";
+export {
+  type LocalUserContextData,
+  USER_CONTEXT_DATA_OPERATIONS,
+  type UserContextDataOperation,
+} from "./user-context-data.js";

@@ -89,6 +89,37 @@ export interface LocalClientSettings {
   refreshTokenValidityMinutes?: number;
   /** Whether RevokeToken works and tokens carry `origin_jti`. @default true */
   enableTokenRevocation?: boolean;
+  /**
+   * Refresh-token rotation, Cognito's `RefreshTokenRotation` (`Feature`,
+   * `RetryGracePeriodSeconds`) on the app client. When enabled,
+   * GetTokensFromRefreshToken returns a new refresh token each time; the one
+   * presented keeps working for `retryGracePeriodSeconds` after its first use
+   * (0: single use), then answers `RefreshTokenReuseException`; every rotated
+   * token expires when the sign-in's first refresh token would have; and
+   * InitiateAuth's REFRESH_TOKEN_AUTH (and REFRESH_TOKEN) is refused with
+   * `InvalidParameterException`. See docs/local-stack.md for what AWS
+   * documents and what the stack guesses.
+   * @default { enabled: false }
+   * @example
+   * ```ts
+   * await startLocalStack({ client: { refreshTokenRotation: { enabled: true, retryGracePeriodSeconds: 10 } } });
+   * ```
+   */
+  refreshTokenRotation?: LocalRefreshTokenRotation;
+}
+
+/** Refresh-token rotation of the app client (Cognito's `RefreshTokenRotationType`). */
+export interface LocalRefreshTokenRotation {
+  /** Cognito's `Feature`: `true` is `"ENABLED"`, `false` `"DISABLED"`. */
+  enabled: boolean;
+  /**
+   * Cognito's `RetryGracePeriodSeconds`, 0 to 60: how long a refresh token
+   * still works after its first use by GetTokensFromRefreshToken, so a client
+   * can retry a refresh whose answer it lost. AWS documents no default; the
+   * stack takes 0 (single use), the value that turns the grace period off.
+   * @default 0
+   */
+  retryGracePeriodSeconds?: number;
 }
 
 /** Which browser pages may call the Cognito endpoint (CORS). */

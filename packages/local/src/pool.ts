@@ -5,6 +5,7 @@ import { CognitoError, invalidParameter, memberMissing } from "./cognito-error.j
 import type { ResolvedConfig } from "./resolve-options.js";
 import type { TokenService } from "./tokens.js";
 import type { TriggerEvent, TriggerRunner } from "./trigger-runner.js";
+import type { UserContextLog } from "./user-context-data.js";
 import type { LocalUser, UserStore } from "./users.js";
 
 /** Everything an operation can reach: the pool's state and services. */
@@ -23,6 +24,8 @@ export interface PoolContext {
   secret: Buffer;
   /** Attempt counters on verification and confirmation codes (in memory). */
   limits: AttemptLimits;
+  /** The `UserContextData` the last call of each operation carried, for tests. */
+  userContext: UserContextLog;
 }
 
 /** What an operation knows about the HTTP request. */

@@ -8,22 +8,39 @@ import {
 } from "./pool.js";
 
 /**
- * `GetTokensFromRefreshToken`, the newer refresh call (Amplify v6 uses it).
- * Refresh-token rotation is off, so no new refresh token comes back, as from
- * REFRESH_TOKEN_AUTH.
+ * `GetTokensFromRefreshToken`, the newer refresh call (Amplify v6 uses it),
+ * and the only one when the app client rotates refresh tokens. Without
+ * rotation it answers new ID and access tokens, as REFRESH_TOKEN_AUTH does;
+ * with rotation, a new refresh token too.
  */
 export const getTokensFromRefreshToken: Operation = async (pool, input) => {
   requireClient(pool, input);
   const token = requireString(input, "RefreshToken");
-  const { AuthenticationResult } = await refresh(pool, { REFRESH_TOKEN: token });
-  return { AuthenticationResult };
+  // AWS: with rotation, REFRESH_TOKEN_AUTH must be turned off on the app
+  // client, so this call cannot depend on ALLOW_REFRESH_TOKEN_AUTH then.
+  if (!pool.tokens.rotatesRefreshTokens) requireAuthFlow(pool, "REFRESH_TOKEN_AUTH");
+  const result = await pool.tokens.refresh(
+    token,
+    (username) => pool.users.find(username),
+    pool.config.readAttributes,
+  );
+  return { AuthenticationResult: result };
 };
 
-/** REFRESH_TOKEN_AUTH (and its alias REFRESH_TOKEN): new ID and access tokens. */
+/**
+ * REFRESH_TOKEN_AUTH (and its alias REFRESH_TOKEN): new ID and access tokens.
+ * Refused when the app client rotates refresh tokens, as AWS documents; the
+ * error and its message are the stack's guess.
+ */
 export async function refresh(
   pool: PoolContext,
   params: Record<string, string>,
 ): Promise<Record<string, unknown>> {
+  if (pool.tokens.rotatesRefreshTokens) {
+    throw invalidParameter(
+      "REFRESH_TOKEN_AUTH is not allowed when refresh token rotation is enabled for this client; use GetTokensFromRefreshToken",
+    );
+  }
   requireAuthFlow(pool, "REFRESH_TOKEN_AUTH");
   const token = params.REFRESH_TOKEN;
   if (!token) throw invalidParameter("Missing required parameter REFRESH_TOKEN");

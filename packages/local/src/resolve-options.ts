@@ -66,6 +66,8 @@ export interface ResolvedConfig {
   accessTokenValidityMs: number;
   refreshTokenValidityMs: number;
   enableTokenRevocation: boolean;
+  /** `client.refreshTokenRotation` with its default grace period filled. */
+  refreshTokenRotation: { enabled: boolean; retryGracePeriodSeconds: number };
   triggerTimeoutMs: number;
   /** Origins answered with CORS headers (exact `scheme://host[:port]`). */
   corsOrigins: ReadonlySet<string>;
@@ -125,6 +127,27 @@ function usernameAttributeOf(triggers: LocalStackOptions["triggers"]): string {
     throw configError("triggers.username.attribute", "must be a non-empty string");
   }
   return attribute;
+}
+
+/** `client.refreshTokenRotation`: off unless `enabled` is `true`; the grace period 0 to 60 seconds. */
+function refreshTokenRotation(value: unknown): ResolvedConfig["refreshTokenRotation"] {
+  const field = "client.refreshTokenRotation";
+  if (value === undefined) return { enabled: false, retryGracePeriodSeconds: 0 };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw configError(field, "must be { enabled: boolean, retryGracePeriodSeconds?: 0-60 }");
+  }
+  const { enabled, retryGracePeriodSeconds } = value as Record<string, unknown>;
+  if (typeof enabled !== "boolean") throw configError(`${field}.enabled`, "must be a boolean");
+  return {
+    enabled,
+    retryGracePeriodSeconds: intIn(
+      `${field}.retryGracePeriodSeconds`,
+      retryGracePeriodSeconds,
+      0,
+      0,
+      60,
+    ),
+  };
 }
 
 /** `cors.origins`, each checked to be a bare `http(s)://host[:port]` origin. */
@@ -366,6 +389,7 @@ export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig 
         5_256_000,
       ) * MINUTE,
     enableTokenRevocation: bool("client.enableTokenRevocation", client.enableTokenRevocation, true),
+    refreshTokenRotation: refreshTokenRotation(client.refreshTokenRotation),
     triggerTimeoutMs: intIn("triggerTimeoutMs", options.triggerTimeoutMs, 5000, 1, 900_000),
     corsOrigins: corsOrigins(options.cors),
     credentials: resolveCredentials(options.credentials),

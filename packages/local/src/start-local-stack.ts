@@ -22,6 +22,11 @@ import {
   type TriggerName,
   TriggerRunner,
 } from "./trigger-runner.js";
+import {
+  type LocalUserContextData,
+  type UserContextDataOperation,
+  UserContextLog,
+} from "./user-context-data.js";
 import { UserStore } from "./users.js";
 
 /** A running local stack: a Cognito user-pool endpoint with SES and DynamoDB embedded. */
@@ -53,6 +58,19 @@ export interface LocalStack {
   readonly mailbox: Mailbox;
   /** The stack's clock; `advance` expires sessions, codes, throttles and tokens without waiting. */
   readonly clock: LocalClock;
+  /**
+   * The `UserContextData` (`IpAddress`, `EncodedData`) the last call of
+   * `operation` carried, once AWS's model check accepted the call (also when
+   * the operation then refused it); undefined when that call carried none, or
+   * there was none. Cognito feeds it to threat protection, which the stack
+   * does not emulate, and to no trigger: this is how a test sees what arrived.
+   *
+   * @example
+   * ```ts
+   * expect(stack.lastUserContextData("InitiateAuth")).toEqual({ IpAddress: "203.0.113.7" });
+   * ```
+   */
+  lastUserContextData(operation: UserContextDataOperation): LocalUserContextData | undefined;
   /** Closes every server the stack started. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -147,6 +165,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           accessTokenValidityMs: config.accessTokenValidityMs,
           refreshTokenValidityMs: config.refreshTokenValidityMs,
           enableTokenRevocation: config.enableTokenRevocation,
+          rotateRefreshTokens: config.refreshTokenRotation.enabled,
+          retryGracePeriodMs: config.refreshTokenRotation.retryGracePeriodSeconds * 1000,
           now: clock.now,
         },
         config.dataDir,
@@ -167,6 +187,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sendMail: (to, subject, text) => ses.send(CONFIRMATION_SENDER, to, subject, text),
       secret: randomBytes(32),
       limits: new AttemptLimits(),
+      userContext: new UserContextLog(),
     };
 
     const server = createCognitoServer(pool, (path) => {
@@ -262,6 +283,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName: dynamo.tableName,
       mailbox: ses.mailbox,
       clock,
+      lastUserContextData: (operation) => pool.userContext.last(operation),
       stop: () => {
         stopping ??= stopAll();
         return stopping;

@@ -1,7 +1,11 @@
 import { createHash } from "node:crypto";
 import { DataFile } from "./data-file.js";
 
-/** One refresh token's state: whose it is, when it ends, whether it was revoked. */
+/**
+ * One refresh token's state: whose it is, when it ends, whether it was revoked
+ * or rotated out. The tokens of one sign-in (the first and every one rotation
+ * handed out after it) share `originJti`, `authTime` and `expiresAt`.
+ */
 export interface RefreshRecord {
   /** SHA-256 of the refresh token (base64url): the token itself is never stored. */
   digest: string;
@@ -13,6 +17,11 @@ export interface RefreshRecord {
   /** Epoch ms. */
   expiresAt: number;
   revoked: boolean;
+  /**
+   * Epoch ms of the token's first use by a rotating refresh; absent while it
+   * was never so used (and in files written before rotation existed).
+   */
+  rotatedAt?: number;
 }
 
 interface AccessEntry {
@@ -24,7 +33,8 @@ interface AccessEntry {
 interface SavedRecords {
   version: 1;
   refreshTokens: RefreshRecord[];
-  accessTokens: { jti: string; originJti: string; expiresAt: number }[];
+  /** `digest` names the refresh token (files written before rotation name only `originJti`). */
+  accessTokens: { jti: string; originJti: string; digest?: string; expiresAt: number }[];
 }
 
 /** The digest a refresh token is kept under. */
@@ -61,6 +71,7 @@ export class TokenRecords {
           accessTokens: [...this.#access].map(([jti, { record, expiresAt }]) => ({
             jti,
             originJti: record.originJti,
+            digest: record.digest,
             expiresAt,
           })),
         };
@@ -79,8 +90,9 @@ export class TokenRecords {
       this.#index(record);
       byOrigin.set(record.originJti, record);
     }
-    for (const { jti, originJti, expiresAt } of saved.accessTokens ?? []) {
-      const record = byOrigin.get(originJti);
+    for (const { jti, originJti, digest, expiresAt } of saved.accessTokens ?? []) {
+      // Revocation reaches a whole sign-in, so an older file's originJti finds a record as good.
+      const record = (digest ? this.#byDigest.get(digest) : undefined) ?? byOrigin.get(originJti);
       if (record) this.#access.set(jti, { record, expiresAt });
     }
     this.sweep(now);
@@ -115,9 +127,23 @@ export class TokenRecords {
     return this.#access.get(jti)?.record;
   }
 
-  /** Revokes one refresh token, and with it the access tokens issued from it. */
+  /**
+   * Revokes a refresh token together with every token of its sign-in (those
+   * rotation handed out from it and before it), and the access tokens issued
+   * from any of them. Without rotation that is the one token.
+   */
   revoke(record: RefreshRecord): void {
     record.revoked = true;
+    for (const other of this.#byUser.get(record.username) ?? []) {
+      if (other.originJti === record.originJti) other.revoked = true;
+    }
+    this.#save();
+  }
+
+  /** Notes the first use of a refresh token by a rotating refresh (later uses keep the first time). */
+  markRotated(record: RefreshRecord, now: number): void {
+    if (record.rotatedAt !== undefined) return;
+    record.rotatedAt = now;
     this.#save();
   }
 
@@ -141,7 +167,8 @@ export class TokenRecords {
    * Drops access tokens that have expired, and refresh records whose token and
    * every access token issued from it have expired, so a long run does not grow
    * without bound. Both sit in issue order with one validity, so expired ones
-   * are at the front.
+   * are at the front; a rotated token, which keeps its sign-in's expiry, may sit
+   * behind a later one and then goes when the records before it have gone.
    */
   sweep(now: number): void {
     let changed = false;

@@ -32,6 +32,10 @@ export interface TokenSettings {
   accessTokenValidityMs: number;
   refreshTokenValidityMs: number;
   enableTokenRevocation: boolean;
+  /** Refresh-token rotation: `refresh` hands out a new refresh token and retires the one presented. @default false */
+  rotateRefreshTokens?: boolean;
+  /** How long a rotated-out refresh token still works after its first use. @default 0 (single use) */
+  retryGracePeriodMs?: number;
   now: () => number;
 }
 
@@ -128,29 +132,62 @@ export class TokenService {
     return { ...(await this.#sign(user, readable, record, now)), RefreshToken: refreshToken };
   }
 
+  /** Whether the app client rotates refresh tokens. */
+  get rotatesRefreshTokens(): boolean {
+    return this.#settings.rotateRefreshTokens === true;
+  }
+
   /**
-   * New ID and access tokens for a refresh token (no new refresh token, as
-   * Cognito does unless refresh-token rotation is on). `findUser` resolves the
-   * record's owner, who may have been deleted since.
+   * New ID and access tokens for a refresh token. Without rotation, no new
+   * refresh token, and the one presented stays as it was. With rotation, a new
+   * refresh token of the same sign-in (same `origin_jti`, `auth_time` and
+   * expiry), and the one presented works only until the grace period after its
+   * first such use has passed (`RefreshTokenReuseException` after). `findUser`
+   * resolves the record's owner, who may have been deleted since.
    */
   async refresh(
     refreshToken: string,
     findUser: (username: string) => LocalUser | undefined,
     readable: ReadonlySet<string>,
   ): Promise<AuthenticationResult> {
+    const s = this.#settings;
+    const now = s.now();
     const record = this.#records.find(refreshToken);
-    if (!record || record.clientId !== this.#settings.clientId) {
+    if (!record || record.clientId !== s.clientId) {
       throw notAuthorized("Invalid Refresh Token");
     }
     if (record.revoked) throw notAuthorized("Refresh Token has been revoked");
-    if (record.expiresAt <= this.#settings.now()) throw notAuthorized("Refresh Token has expired");
+    if (record.expiresAt <= now) throw notAuthorized("Refresh Token has expired");
+    // Also after rotation was turned off: a retired token does not come back.
+    if (record.rotatedAt !== undefined && now >= record.rotatedAt + (s.retryGracePeriodMs ?? 0)) {
+      throw new CognitoError(
+        "RefreshTokenReuseException",
+        "Refresh Token has been invalidated by refresh token rotation",
+      );
+    }
     const user = findUser(record.username);
     if (!user) throw notAuthorized("User does not exist.");
     if (!user.enabled) throw notAuthorized("User is disabled.");
-    return this.#sign(user, readable, record);
+    if (!s.rotateRefreshTokens) return this.#sign(user, readable, record, now);
+
+    this.#records.markRotated(record, now);
+    const rotated = opaqueRefreshToken();
+    const next = this.#records.add(rotated, {
+      username: record.username,
+      clientId: record.clientId,
+      originJti: record.originJti,
+      authTime: record.authTime,
+      // Documented: the new token lasts only for what remained of the original.
+      expiresAt: record.expiresAt,
+      revoked: false,
+    });
+    return { ...(await this.#sign(user, readable, next, now)), RefreshToken: rotated };
   }
 
-  /** Revokes a refresh token and every access token issued from it. */
+  /**
+   * Revokes a refresh token and every access token issued from it; with
+   * rotation, every refresh token of the same sign-in too.
+   */
   revoke(refreshToken: string, clientId: string): void {
     if (!this.#settings.enableTokenRevocation) {
       throw new CognitoError(
@@ -240,7 +277,9 @@ export class TokenService {
     const s = this.#settings;
     const iat = Math.floor(nowMs / 1000);
     const eventId = randomUUID();
-    const origin = s.enableTokenRevocation ? { origin_jti: record.originJti } : {};
+    // Documented: token revocation and refresh-token rotation each add origin_jti.
+    const origin =
+      s.enableTokenRevocation || s.rotateRefreshTokens ? { origin_jti: record.originJti } : {};
 
     const idClaims: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(user.attributes)) {
