@@ -1,6 +1,5 @@
 import {
   AuthenticationDetails,
-  CognitoRefreshToken,
   CognitoUser,
   CognitoUserAttribute,
   type CognitoUserPool,
@@ -57,10 +56,12 @@ function memoryStorage(): ICognitoStorage {
 /**
  * A {@link Transport} built on amazon-cognito-identity-js, for apps already
  * using it: `CognitoUser.initiateAuth` and `sendCustomChallengeAnswer` for
- * sign-in, `refreshSession` for refresh, the pool's `signUp`. Errors keep the
- * library's shape (`code` = Cognito's exception name; `NetworkError` offline),
- * which the client maps like the fetch transport's. Note that the library
- * retries `refreshSession` for about 6 seconds before reporting a refusal.
+ * sign-in, the pool's `signUp`, and the library's HTTP client for
+ * `GetTokensFromRefreshToken` (refresh, with refresh-token rotation on or
+ * off), RevokeToken and GlobalSignOut. Errors keep the library's shape
+ * (`code` = Cognito's exception name; `NetworkError` offline), which the
+ * client maps like the fetch transport's. It talks to Cognito only: cookie
+ * mode (the client's `tokenHandler`) needs the fetch transport.
  *
  * @example
  * ```ts
@@ -158,10 +159,23 @@ export function createCognitoIdentityJsTransport(
       return auth(u, (callbacks) => u.sendCustomChallengeAnswer(answer, callbacks as never));
     },
     refresh({ refreshToken }) {
-      const u = user("");
+      // The library's own refreshSession sends REFRESH_TOKEN_AUTH, which an app
+      // client that rotates refresh tokens refuses; its HTTP client sends any operation.
+      if (!refreshToken) {
+        return Promise.reject(configurationError("tokenHandler", "needs the fetch transport"));
+      }
       return new Promise<TransportTokens>((resolve, reject) =>
-        u.refreshSession(new CognitoRefreshToken({ RefreshToken: refreshToken }), (err: unknown) =>
-          err || !u.issued ? reject(err ?? new Error("no session")) : resolve(u.issued),
+        probe.client.request(
+          "GetTokensFromRefreshToken",
+          { RefreshToken: refreshToken, ClientId: pool.getClientId() },
+          (err, data) => {
+            if (err) return reject(err);
+            try {
+              resolve(tokensFrom(data?.AuthenticationResult));
+            } catch (error) {
+              reject(error);
+            }
+          },
         ),
       );
     },

@@ -11,6 +11,15 @@ export interface FetchTransportOptions {
   /** A full endpoint URL (the local stack, a proxy); wins over `region`. `""` means unset. */
   endpoint?: string | undefined;
   /**
+   * Cookie mode: the URL of your token handler (`@cognito-passcode/token-handler`,
+   * mounted on your site), absolute or relative, e.g. `"/auth"`. Every request
+   * goes there instead of Cognito, with `credentials: "include"` and the header
+   * `X-Cognito-Passcode: 1`; `region` and `endpoint` are then not needed.
+   * Refresh and RevokeToken are sent without a refresh token: the handler
+   * keeps it in an httpOnly cookie. `""` means unset.
+   */
+  tokenHandler?: string | undefined;
+  /**
    * Milliseconds to wait for each answer (headers and body) before the call
    * rejects with an error named `TimeoutError` (the client's `NETWORK_ERROR`).
    * @default 15000
@@ -62,7 +71,10 @@ function authStep(data: AuthResponse): AuthStep {
 /**
  * The default transport: Cognito's JSON protocol over `fetch` (`POST` with
  * `X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>` and
- * `Content-Type: application/x-amz-json-1.1`), with no dependency.
+ * `Content-Type: application/x-amz-json-1.1`), with no dependency, to
+ * Cognito or (with `tokenHandler`) to your token handler. Refresh is
+ * `GetTokensFromRefreshToken`, which works whether or not the app client
+ * rotates refresh tokens.
  * Cognito errors reject with `name` set to the exception name; network
  * failures reject with `fetch`'s own `TypeError`; an answer slower than
  * `timeoutMs` rejects with an error named `TimeoutError`; an aborted
@@ -74,15 +86,19 @@ function authStep(data: AuthResponse): AuthStep {
  * ```
  */
 export function createFetchTransport(options: FetchTransportOptions): Transport {
-  const { clientId, fetch: customFetch, timeoutMs = 15_000 } = options;
+  const { clientId, fetch: customFetch, timeoutMs = 15_000, tokenHandler } = options;
   checkClientId(clientId);
   if (process.env.NODE_ENV !== "production") {
     if (customFetch !== undefined && typeof customFetch !== "function") {
       throw configurationError("fetch", "must be a function");
     }
     if (!(timeoutMs > 0)) throw configurationError("timeoutMs", "must be a number > 0");
+    if (tokenHandler !== undefined && typeof tokenHandler !== "string") {
+      throw configurationError("tokenHandler", "must be a URL");
+    }
   }
-  const url = resolveEndpoint(options);
+  const cookie = !!tokenHandler;
+  const url = tokenHandler || resolveEndpoint(options);
 
   async function call(
     operation: string,
@@ -108,9 +124,13 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         headers: {
           "content-type": "application/x-amz-json-1.1",
           "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
+          // The token handler's CSRF defence: a custom header forces a CORS preflight.
+          ...(cookie && { "x-cognito-passcode": "1" }),
         },
         body: JSON.stringify({ ClientId: clientId, ...body }),
         signal: controller.signal,
+        // Sends the handler's httpOnly cookie, and lets its Set-Cookie land.
+        ...(cookie && { credentials: "include" as const }),
       });
       // A proxy's HTML error page does not parse: keep the status, report a service error.
       // A body cut short by the timeout or `signal` rejects (below), never reads as `{}`.
@@ -173,11 +193,9 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       );
     },
     async refresh({ refreshToken, signal }) {
-      const data = await call(
-        "InitiateAuth",
-        { AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: refreshToken } },
-        signal,
-      );
+      // Works with refresh-token rotation on or off (REFRESH_TOKEN_AUTH is refused when on).
+      // `undefined` drops RefreshToken from the body: the token handler reads its cookie.
+      const data = await call("GetTokensFromRefreshToken", { RefreshToken: refreshToken }, signal);
       return tokensFrom(data.AuthenticationResult);
     },
     async revokeToken({ refreshToken, signal }) {

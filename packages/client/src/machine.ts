@@ -23,6 +23,8 @@ export type PasscodeEvent =
   | { readonly type: "failed"; readonly error: SnapshotError; readonly sessionEnded: boolean }
   /** Input, or a call in a state that does not allow it, was refused before any request (ignored while a request is in flight). */
   | { readonly type: "rejected"; readonly error: SnapshotError }
+  /** Signed out with a session to restore (another tab signed in): back to `restoring`. */
+  | { readonly type: "restore" }
   /** Signed out, reset, or a stored session could not be restored. */
   | { readonly type: "signedOut"; readonly error?: SnapshotError };
 
@@ -160,6 +162,8 @@ export function transition(snapshot: PasscodeSnapshot, event: PasscodeEvent): Pa
       return BUSY.includes(s.status) || JSON.stringify(s.error) === JSON.stringify(event.error)
         ? s
         : { ...s, error: event.error };
+    case "restore":
+      return s.status === "signedOut" ? { status: "restoring" } : s;
     case "signedOut":
       if (s.status === "signedOut" && !s.error && !event.error) return s;
       return event.error ? { status: "signedOut", error: event.error } : { status: "signedOut" };

@@ -1,6 +1,6 @@
 import { PasscodeError } from "@cognito-passcode/shared";
 import type { Transport } from "./transport.js";
-import type { PasscodeStorage } from "./types.js";
+import type { PasscodeStorage, PasscodeTabs } from "./types.js";
 
 /** Options for `createPasscodeClient`. Validated once, when the client is created. */
 export interface PasscodeClientOptions {
@@ -38,6 +38,26 @@ export interface PasscodeClientOptions {
    */
   storage?: PasscodeStorage;
   /**
+   * Cookie mode: the URL of your token handler (`@cognito-passcode/token-handler`
+   * on your own site), absolute or relative, e.g. `"/auth"`. The refresh
+   * token then lives only in the handler's httpOnly cookie: the client never
+   * holds or stores it, starts in `restoring` and restores the session through
+   * the cookie (no session: `signedOut` with no error). `region` and
+   * `endpoint` are not needed; `storage` with it is a `CONFIGURATION_ERROR`.
+   * With `transport`, it still sets cookie mode (the transport must talk to
+   * the handler, as `createFetchTransport({ tokenHandler })` does).
+   * `""` and `undefined` both mean unset.
+   * @default undefined (memory, or storage mode with `storage`)
+   */
+  tokenHandler?: string | undefined;
+  /**
+   * Shares the session with the app's other tabs: `shareAcrossTabs()` from
+   * `@cognito-passcode/client/tabs`. Only one tab refreshes at a time, and a
+   * sign-in or sign-out in one tab reaches the others.
+   * @default undefined (each tab on its own)
+   */
+  tabs?: PasscodeTabs;
+  /**
    * Call SignUp before the first InitiateAuth for an address this client has
    * not seen signed in, so new users can sign in at once. Turn off for pools
    * where only invited users may sign in (and to save a request).
@@ -62,7 +82,7 @@ export interface PasscodeClientOptions {
   /**
    * How to reach Cognito. Replaces the default fetch transport (`region`,
    * `endpoint` and `fetch` are then ignored).
-   * @default createFetchTransport({ clientId, region, endpoint, fetch })
+   * @default createFetchTransport({ clientId, region, endpoint, tokenHandler, timeoutMs, fetch })
    */
   transport?: Transport;
 }
@@ -101,6 +121,7 @@ const CHECKS: readonly [keyof PasscodeClientOptions, (v: never) => boolean, stri
     "an object with getItem, setItem and removeItem",
   ],
   ["autoSignUp", (v) => typeof v === "boolean", "a boolean"],
+  ["tabs", (v) => hasMethods(v, "connect"), "shareAcrossTabs()"],
   ["now", (v) => typeof v === "function", "a function"],
   ["refreshMarginMs", (v: number) => Number.isFinite(v) && v >= 0, "a number >= 0"],
   // Infinity too: the fetch transport caps the wait at what timers hold.

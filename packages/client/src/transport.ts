@@ -60,10 +60,19 @@ export interface Transport {
       answer: string;
     },
   ): Promise<AuthStep>;
-  /** InitiateAuth with `AuthFlow: REFRESH_TOKEN_AUTH`. */
-  refresh(input: TransportRequest & { refreshToken: string }): Promise<TransportTokens>;
-  /** RevokeToken for the refresh token. */
-  revokeToken(input: TransportRequest & { refreshToken: string }): Promise<void>;
+  /**
+   * New ID and access tokens for `refreshToken` (the fetch transport sends
+   * `GetTokensFromRefreshToken`). Resolves with a `refreshToken` when the app
+   * client rotates refresh tokens: the client then holds and stores that one
+   * instead. Without `refreshToken` (cookie mode, the client's `tokenHandler`
+   * option) the token handler reads it from its httpOnly cookie.
+   */
+  refresh(input: TransportRequest & { refreshToken?: string }): Promise<TransportTokens>;
+  /**
+   * RevokeToken for the refresh token; without `refreshToken` (cookie mode)
+   * the token handler revokes the one in its cookie and expires the cookie.
+   */
+  revokeToken(input: TransportRequest & { refreshToken?: string }): Promise<void>;
   /** GlobalSignOut: invalidates every refresh token of the user. */
   globalSignOut(input: TransportRequest & { accessToken: string }): Promise<void>;
 }

@@ -215,3 +215,29 @@ export interface PasscodeClient {
    */
   getTokens(): Promise<PasscodeTokens | null>;
 }
+
+/** What one tab tells the others: a sign-in, or a sign-out. */
+export type TabMessage = "signedIn" | "signedOut";
+
+/**
+ * The client's link to the app's other tabs, from {@link PasscodeTabs.connect}.
+ */
+export interface TabLink {
+  /**
+   * Runs `task` while no other tab of this client id runs one: the client
+   * refreshes only inside it, so two tabs never spend the same refresh token.
+   */
+  lock<T>(task: () => Promise<T>): Promise<T>;
+  /** Tells every other tab of this client id. */
+  post(message: TabMessage): void;
+}
+
+/**
+ * Shares one session across the tabs of a page (the client's `tabs` option).
+ * `shareAcrossTabs()` from `@cognito-passcode/client/tabs` is the
+ * implementation; the client only calls `connect`, once, when it is created.
+ */
+export interface PasscodeTabs {
+  /** Joins the tabs of client `clientId`; `receive` hears the other tabs' messages. */
+  connect(clientId: string, receive: (message: TabMessage) => void): TabLink;
+}

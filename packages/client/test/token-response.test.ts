@@ -114,7 +114,7 @@ const codeParameters = {
 
 /**
  * A fake Cognito endpoint behind `fetch`: CUSTOM_AUTH gets a CODE challenge,
- * the code answer gets `signIn`, REFRESH_TOKEN_AUTH gets `refresh`, others `{}`.
+ * the code answer gets `signIn`, GetTokensFromRefreshToken gets `refresh`, others `{}`.
  * Bodies are JSON text; `undefined` sends an answer with no AuthenticationResult.
  */
 function fakeCognito() {
@@ -135,7 +135,7 @@ function fakeCognito() {
       });
     } else if (op === "RespondToAuthChallenge") {
       text = answers.signInBody ?? body(answers.signIn);
-    } else if (op === "InitiateAuth") {
+    } else if (op === "GetTokensFromRefreshToken") {
       text = body(answers.refresh);
     }
     return new Response(text, {

@@ -334,7 +334,7 @@ export function integrationSuite(kind: TransportKind): void {
       expect(ops).toEqual([]);
       stack.clock.advance(60 * 60_000 - 30_000);
       const [a, b, d] = await Promise.all([c.getTokens(), c.getTokens(), c.getTokens()]);
-      expect(ops).toEqual(["InitiateAuth"]);
+      expect(ops).toEqual(["GetTokensFromRefreshToken"]);
       expect(a).toEqual(b);
       expect(b).toEqual(d);
       expect(a!.accessToken).not.toBe(before!.accessToken);
@@ -358,7 +358,7 @@ export function integrationSuite(kind: TransportKind): void {
         status: "signedIn",
         user: { sub: expect.any(String), email: address, username: name },
       });
-      expect(ops).toEqual(["InitiateAuth"]);
+      expect(ops).toEqual(["GetTokensFromRefreshToken"]);
       expect(await next.getTokens()).not.toBeNull();
       expect(await settled(client({ storage: memoryStorage() }))).toEqual({ status: "signedOut" });
     });
@@ -372,7 +372,7 @@ export function integrationSuite(kind: TransportKind): void {
       const next = client({ storage });
       expect(await settled(next)).toMatchObject({ status: "signedIn", user: { email: address } });
       // The first refresh failed at fetch; the retry, a second later, got through.
-      expect(ops).toEqual(["InitiateAuth", "InitiateAuth"]);
+      expect(ops).toEqual(["GetTokensFromRefreshToken", "GetTokensFromRefreshToken"]);
     });
 
     // The stack's real answer with `ExpiresIn` (3600) turned into 1e309, which parses to Infinity.
@@ -413,7 +413,7 @@ export function integrationSuite(kind: TransportKind): void {
       // Act
       const during = await c.getTokens();
       // Assess
-      expect(ops.at(-1)).toBe("InitiateAuth");
+      expect(ops.at(-1)).toBe("GetTokensFromRefreshToken");
       expect(during).toEqual(before);
       expect(c.getSnapshot()).toMatchObject({
         status: "signedIn",
