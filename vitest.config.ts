@@ -17,6 +17,14 @@ export default defineConfig({
       },
       { find: /^@cognito-passcode\/cdk$/, replacement: `${src("cdk")}index.ts` },
       { find: /^@cognito-passcode\/local$/, replacement: `${src("local")}index.ts` },
+      {
+        find: /^@cognito-passcode\/token-handler$/,
+        replacement: `${src("token-handler")}index.ts`,
+      },
+      {
+        find: /^@cognito-passcode\/token-handler\/(lambda|node|secrets-manager)$/,
+        replacement: `${src("token-handler")}$1.ts`,
+      },
       { find: /^@cognito-passcode\/client$/, replacement: `${src("client")}index.ts` },
       { find: /^@cognito-passcode\/client\/react$/, replacement: `${src("client")}react.ts` },
       {

@@ -1,0 +1,287 @@
+import { ipAddress } from "./client-ip.js";
+import {
+  type CookieSession,
+  cookieValues,
+  createCookieSealer,
+  expireCookie,
+  setCookie,
+} from "./cookie.js";
+import {
+  AMZ_JSON,
+  CUSTOM_HEADER,
+  corsHeaders,
+  emptyResponse,
+  errorResponse,
+  forbidden,
+  HandlerError,
+  invalidParameter,
+  jsonResponse,
+  notAuthorized,
+  TARGET_PREFIX,
+  withoutRefreshTokens,
+} from "./http.js";
+import { resolveOptions, type TokenHandlerOptions } from "./options.js";
+import { checkRequest, type ForwardedOperation, isForwarded } from "./protocol.js";
+
+/** What the runtime adapter knows about the caller beyond the request itself. */
+export interface TokenHandlerContext {
+  /**
+   * The caller's IP address (the socket's, or a trusted proxy's header),
+   * forwarded to Cognito as `UserContextData.IpAddress` on SignUp,
+   * InitiateAuth and RespondToAuthChallenge. Ignored unless it is an IPv4 or
+   * IPv6 address.
+   */
+  ipAddress?: string;
+}
+
+/** A token handler: a Web-standard request handler. */
+export type TokenHandler = (request: Request, context?: TokenHandlerContext) => Promise<Response>;
+
+/** Largest request body accepted, in bytes (a sign-in call is well under 8 KiB). */
+export const MAX_BODY_BYTES = 65_536;
+const UPSTREAM_TIMEOUT_MS = 15_000;
+
+interface Upstream {
+  status: number;
+  ok: boolean;
+  data: Record<string, unknown>;
+  type: string | undefined;
+  requestId: string | null;
+}
+
+/**
+ * Creates the token handler: the app's own small backend for Cognito tokens,
+ * mounted on the app's site (e.g. at `/auth`). The browser client talks to it
+ * exactly as to Cognito's JSON API (`POST`, `X-Amz-Target`,
+ * `application/x-amz-json-1.1`) plus the header `X-Cognito-Passcode: 1`. It
+ * forwards only SignUp, InitiateAuth (`CUSTOM_AUTH`), RespondToAuthChallenge
+ * (`CUSTOM_CHALLENGE`), GetTokensFromRefreshToken, RevokeToken and
+ * GlobalSignOut, for the one configured app client; every refresh token
+ * Cognito returns goes into an encrypted `__Host-` httpOnly cookie and out of
+ * the body; refresh and RevokeToken read it from the cookie; sign-out expires
+ * it. Requests whose `Origin` is not allowed, that lack the custom header or
+ * that a browser marks `Sec-Fetch-Site: cross-site` are refused before
+ * anything is forwarded. Nothing is logged.
+ *
+ * Bad options throw a `PasscodeError` (`CONFIGURATION_ERROR`) now.
+ *
+ * @example
+ * ```ts
+ * import { createTokenHandler } from "@cognito-passcode/token-handler";
+ *
+ * const handle = createTokenHandler({
+ *   clientId: "4tq1example",
+ *   region: "eu-west-1",
+ *   allowedOrigins: ["https://app.example.com"],
+ *   cookieKeys: [process.env.COOKIE_KEY!],
+ * });
+ * // Any runtime with Request and Response (Bun, Deno, Workers, Hono):
+ * export default { fetch: (request: Request) => handle(request) };
+ * ```
+ */
+export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
+  const config = resolveOptions(options);
+  const { clientId, cookieName, now } = config;
+  const sealer = createCookieSealer(config.cookieKeys, clientId, now);
+  const expired = expireCookie(cookieName);
+  /** Sign-out ends the cookie even when Cognito cannot be reached. */
+  const expiringCookie = (error: HandlerError): never => {
+    throw new HandlerError(error.status, error.type, error.message, { cookies: [expired] });
+  };
+
+  async function upstream(operation: string, body: Record<string, unknown>): Promise<Upstream> {
+    let response: Response;
+    try {
+      response = await (config.fetch ?? fetch)(config.url, {
+        method: "POST",
+        headers: { "content-type": AMZ_JSON, "x-amz-target": `${TARGET_PREFIX}${operation}` },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+      });
+    } catch {
+      throw new HandlerError(502, "InternalErrorException", "Cognito could not be reached");
+    }
+    const text = await response.text().catch(() => "");
+    let data: unknown;
+    try {
+      data = text ? JSON.parse(text) : {};
+    } catch {
+      data = undefined;
+    }
+    if (typeof data !== "object" || data === null || Array.isArray(data)) {
+      if (response.ok) {
+        throw new HandlerError(502, "InternalErrorException", "Cognito sent an unreadable answer");
+      }
+      data = {};
+    }
+    const record = data as Record<string, unknown>;
+    const rawType = record.__type ?? response.headers.get("x-amzn-errortype") ?? undefined;
+    return {
+      status: response.status,
+      ok: response.ok,
+      data: record,
+      // `com.amazonaws#NotAuthorizedException` or `NotAuthorizedException:http://...`
+      type: rawType === undefined ? undefined : String(rawType).replace(/^.*#|:.*$/gs, ""),
+      requestId: response.headers.get("x-amzn-requestid"),
+    };
+  }
+
+  /** The page's answer: upstream's, with every refresh token taken out. */
+  function relay(
+    answer: Upstream,
+    cors: Record<string, string>,
+    cookies: string[],
+    secrets: string[],
+  ): Response {
+    const extra: Record<string, string> = { ...cors };
+    if (answer.requestId && /^[\w-]{1,128}$/.test(answer.requestId)) {
+      extra["x-amzn-requestid"] = answer.requestId;
+    }
+    if (!answer.ok) {
+      const type =
+        answer.type && /^\w{1,128}$/.test(answer.type) ? answer.type : "InternalErrorException";
+      extra["x-amzn-errortype"] = type;
+      const body = withoutRefreshTokens({ ...answer.data, __type: type }, secrets);
+      return jsonResponse(answer.status >= 400 ? answer.status : 500, body, extra, cookies);
+    }
+    return jsonResponse(200, withoutRefreshTokens(answer.data, secrets), extra, cookies);
+  }
+
+  /** The session in the request's cookie, if one opens. */
+  async function session(request: Request): Promise<{ sent: boolean; session?: CookieSession }> {
+    const values = cookieValues(request.headers.get("cookie"), cookieName);
+    for (const value of values) {
+      const opened = await sealer.open(value);
+      if (opened) return { sent: true, session: opened };
+    }
+    return { sent: values.length > 0 };
+  }
+
+  /** The new refresh token of a successful answer, sealed into a Set-Cookie. */
+  async function storeRefreshToken(
+    answer: Upstream,
+    expiresAt: number,
+    at: number,
+  ): Promise<string[]> {
+    const result = answer.data.AuthenticationResult as Record<string, unknown> | undefined;
+    const token =
+      answer.ok && result && typeof result === "object" ? result.RefreshToken : undefined;
+    if (typeof token !== "string" || token === "") return [];
+    const sealed = await sealer.seal({ refreshToken: token, expiresAt });
+    return [setCookie(cookieName, sealed, (expiresAt - at) / 1000)];
+  }
+
+  async function forward(
+    operation: ForwardedOperation,
+    request: Request,
+    body: unknown,
+    cors: Record<string, string>,
+    ip: string | undefined,
+  ): Promise<Response> {
+    const forwarded = checkRequest(operation, body, clientId, ip);
+    switch (operation) {
+      case "SignUp":
+      case "InitiateAuth":
+      case "RespondToAuthChallenge": {
+        const answer = await upstream(operation, forwarded);
+        const token = (answer.data.AuthenticationResult as { RefreshToken?: unknown } | undefined)
+          ?.RefreshToken;
+        const at = now();
+        const cookies = await storeRefreshToken(answer, at + config.lifetimeMs, at);
+        return relay(answer, cors, cookies, typeof token === "string" ? [token] : []);
+      }
+      case "GetTokensFromRefreshToken": {
+        const found = await session(request);
+        if (!found.session) {
+          throw notAuthorized("Invalid Refresh Token", found.sent ? [expired] : []);
+        }
+        const { refreshToken, expiresAt } = found.session;
+        const answer = await upstream(operation, { ...forwarded, RefreshToken: refreshToken });
+        const rotated = (answer.data.AuthenticationResult as { RefreshToken?: unknown } | undefined)
+          ?.RefreshToken;
+        // A rotated token keeps the original expiry; a refused one ends the session.
+        const cookies =
+          !answer.ok && answer.type === "NotAuthorizedException"
+            ? [expired]
+            : await storeRefreshToken(answer, expiresAt, now());
+        const secrets = [refreshToken, ...(typeof rotated === "string" ? [rotated] : [])];
+        return relay(answer, cors, cookies, secrets);
+      }
+      case "RevokeToken": {
+        const found = await session(request);
+        // Nothing to revoke: the session is already over; the cookie goes either way.
+        if (!found.session) return jsonResponse(200, {}, cors, [expired]);
+        const token = found.session.refreshToken;
+        const answer = await upstream(operation, { ...forwarded, Token: token }).catch(
+          expiringCookie,
+        );
+        return relay(answer, cors, [expired], [token]);
+      }
+      case "GlobalSignOut": {
+        const found = await session(request);
+        const answer = await upstream(operation, forwarded).catch(expiringCookie);
+        return relay(answer, cors, [expired], found.session ? [found.session.refreshToken] : []);
+      }
+    }
+  }
+
+  return async function handle(request, context) {
+    const origin = request.headers.get("origin");
+    const allowed = origin !== null && config.allowedOrigins.has(origin);
+    const cors = corsHeaders(allowed ? origin : undefined);
+    try {
+      if (request.method !== "POST" && request.method !== "OPTIONS") {
+        throw new HandlerError(405, "ForbiddenException", "Only POST is accepted", {
+          headers: { allow: "POST, OPTIONS" },
+        });
+      }
+      if (!allowed) throw forbidden("The request's Origin is not allowed");
+      if (request.headers.get("sec-fetch-site") === "cross-site") {
+        throw forbidden("Cross-site requests are refused");
+      }
+      if (request.method === "OPTIONS") {
+        return emptyResponse(204, {
+          ...cors,
+          "access-control-allow-methods": "POST",
+          "access-control-allow-headers": `content-type, x-amz-target, ${CUSTOM_HEADER}`,
+          "access-control-max-age": "600",
+        });
+      }
+      if (request.headers.get(CUSTOM_HEADER) !== "1") {
+        throw forbidden("The X-Cognito-Passcode: 1 header is required");
+      }
+      const mediaType = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
+      if (mediaType !== AMZ_JSON) {
+        throw invalidParameter(`Content-Type must be ${AMZ_JSON}`);
+      }
+      const target = request.headers.get("x-amz-target") ?? "";
+      const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
+      if (!isForwarded(operation)) {
+        throw new HandlerError(
+          400,
+          "UnknownOperationException",
+          "Operation not forwarded by the token handler",
+        );
+      }
+      const declared = Number(request.headers.get("content-length") ?? 0);
+      if (declared > MAX_BODY_BYTES) throw invalidParameter("The request body is too large");
+      const text = await request.text();
+      if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) {
+        throw invalidParameter("The request body is too large");
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new HandlerError(400, "SerializationException", "The request body is not JSON");
+      }
+      return await forward(operation, request, body, cors, ipAddress(context?.ipAddress));
+    } catch (error) {
+      const refusal =
+        error instanceof HandlerError
+          ? error
+          : new HandlerError(500, "InternalErrorException", "The token handler failed");
+      return errorResponse(refusal, cors);
+    }
+  };
+}
