@@ -20,6 +20,11 @@ Options:
                            the port and the admin credentials in <dir>
   --no-throttle            Turn the send throttle off
   --code-ttl-seconds <n>   Code lifetime, 60 to 900                     [180]
+  --refresh-token-rotation GetTokensFromRefreshToken returns a new refresh
+                           token each time; REFRESH_TOKEN_AUTH is refused  [off]
+  --retry-grace-period-seconds <n>
+                           With rotation: how long a used refresh token
+                           still works, 0 to 60                           [0]
   --verbose                Log every request
   -h, --help               Show this help
 `;
@@ -75,6 +80,8 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
         data: { type: "string" },
         "no-throttle": { type: "boolean" },
         "code-ttl-seconds": { type: "string" },
+        "refresh-token-rotation": { type: "boolean" },
+        "retry-grace-period-seconds": { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -99,6 +106,17 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
   const userPoolId = values["user-pool-id"] as string | undefined;
   const clientId = values["client-id"] as string | undefined;
   const origins = (values["cors-origin"] as string[] | undefined) ?? [];
+  const rotation = values["refresh-token-rotation"] === true;
+  const grace = int(
+    "retry-grace-period-seconds",
+    values["retry-grace-period-seconds"] as string | undefined,
+  );
+  if (grace !== undefined && !rotation) {
+    throw new UsageError("--retry-grace-period-seconds needs --refresh-token-rotation");
+  }
+  if (grace !== undefined && grace > 60) {
+    throw new UsageError("--retry-grace-period-seconds must be 0 to 60");
+  }
   const started = performance.now();
   const stack = await startLocalStack({
     ...(port !== undefined ? { port } : {}),
@@ -108,6 +126,9 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
     ...(userPoolId ? { userPoolId } : {}),
     ...(clientId ? { clientId } : {}),
     cors: { origins },
+    ...(rotation
+      ? { client: { refreshTokenRotation: { enabled: true, retryGracePeriodSeconds: grace ?? 0 } } }
+      : {}),
     ...(values.data ? { dataDir: values.data as string } : {}),
     triggers,
     logger: {
@@ -137,6 +158,9 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
         ? `  CORS origins       ${origins.join(", ")}`
         : "  CORS origins       none (use --cors-origin <origin> to let a web page call the endpoint)",
       `  DynamoDB           ${stack.dynamoDbEndpoint} (table ${stack.tableName})`,
+      rotation
+        ? `  Refresh tokens     rotated, ${grace ?? 0} s grace (REFRESH_TOKEN_AUTH refused)`
+        : "  Refresh tokens     not rotated (use --refresh-token-rotation to rotate them)",
       values.data
         ? `  Data folder        ${values.data}`
         : "  Data               in memory (use --data <dir> to keep users and refresh tokens)",

@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GetTokensFromRefreshTokenCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { describe, expect, it } from "vitest";
 import type { LocalStack } from "../src/index.js";
 import { type CliIo, runCli } from "../src/run-cli.js";
@@ -120,6 +121,51 @@ describe("cognito-passcode-local", () => {
     expect(expiresAt - stack.clock.now()).toBeGreaterThan(55_000);
     signals.get("SIGTERM")!();
     expect(await exit).toBe(0);
+  });
+
+  it("--refresh-token-rotation [--retry-grace-period-seconds <n>] rotates the app client's refresh tokens", async () => {
+    // Prepare
+    const { io, out, signals, exit } = fakeIo();
+    const stack = (await runCli(
+      ["--port", "0", "--refresh-token-rotation", "--retry-grace-period-seconds", "5"],
+      io,
+    )) as LocalStack;
+    try {
+      const signedIn = (await passcodeSignUpAndSignIn(stack, "rae@example.com", "rae"))
+        .AuthenticationResult!;
+      const rotate = () =>
+        sdkClient(stack).send(
+          new GetTokensFromRefreshTokenCommand({
+            ClientId: stack.clientId,
+            RefreshToken: signedIn.RefreshToken!,
+          }),
+        );
+      // Act + Assess: a new refresh token; the old one for 5 seconds more
+      expect((await rotate()).AuthenticationResult?.RefreshToken).toEqual(expect.any(String));
+      stack.clock.advance(4_000);
+      expect((await rotate()).AuthenticationResult?.RefreshToken).toEqual(expect.any(String));
+      stack.clock.advance(1_000);
+      await expect(rotate()).rejects.toMatchObject({ name: "RefreshTokenReuseException" });
+      await expect(refreshWith(stack, signedIn.RefreshToken!)).rejects.toMatchObject({
+        name: "InvalidParameterException",
+      });
+      expect(out.join("")).toContain("Refresh tokens     rotated, 5 s grace");
+    } finally {
+      signals.get("SIGTERM")!();
+      expect(await exit).toBe(0);
+    }
+  });
+
+  it("refuses --retry-grace-period-seconds without --refresh-token-rotation, or outside 0-60", async () => {
+    for (const argv of [
+      ["--retry-grace-period-seconds", "5"],
+      ["--refresh-token-rotation", "--retry-grace-period-seconds", "61"],
+    ]) {
+      const bad = fakeIo();
+      expect(await runCli(argv, bad.io)).toBeUndefined();
+      expect(await bad.exit).toBe(2);
+      expect(bad.err.join("")).toContain("--retry-grace-period-seconds");
+    }
   });
 
   it("--data: the same pool after a restart: port, ids, credentials, and refresh tokens", async () => {
