@@ -78,6 +78,19 @@ export function emptyResponse(status: number, extra: Record<string, string>): Re
 
 const REFRESH_KEY = /^refresh_?token$/i;
 
+/** Every string found under a member named like a refresh token, at any depth of `value`. */
+export function refreshTokensIn(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) {
+    for (const item of value) refreshTokensIn(item, found);
+  } else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      if (REFRESH_KEY.test(key) && typeof item === "string") found.push(item);
+      else refreshTokensIn(item, found);
+    }
+  }
+  return found;
+}
+
 /**
  * `value` without any member named like a refresh token (`RefreshToken`,
  * `refresh_token`, any case) at any depth, and without any string that

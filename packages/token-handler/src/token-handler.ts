@@ -17,6 +17,7 @@ import {
   invalidParameter,
   jsonResponse,
   notAuthorized,
+  refreshTokensIn,
   TARGET_PREFIX,
   withoutRefreshTokens,
 } from "./http.js";
@@ -133,6 +134,8 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
     cookies: string[],
     secrets: string[],
   ): Response {
+    // Whatever Cognito sent under a refresh-token name, wherever: out of every string too.
+    secrets = [...secrets, ...refreshTokensIn(answer.data)];
     const extra: Record<string, string> = { ...cors };
     if (answer.requestId && /^[\w-]{1,128}$/.test(answer.requestId)) {
       extra["x-amzn-requestid"] = answer.requestId;
