@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -203,6 +203,21 @@ describe("refresh-token rotation on", () => {
     await expect(rotate(stack, t1)).rejects.toMatchObject(REVOKED);
   });
 
+  it("puts origin_jti in the tokens also when token revocation is off (documented for rotation)", async () => {
+    // Prepare
+    const { stack, client } = await rotating(
+      { enabled: true },
+      { client: { enableTokenRevocation: false } },
+    );
+    const { RefreshToken } = await signUpAndSignIn(stack, client, "gus@example.com");
+    // Act
+    const { AuthenticationResult } = await rotate(stack, RefreshToken!);
+    // Assess
+    const origin = claims(AuthenticationResult!.IdToken!).origin_jti;
+    expect(origin).toEqual(expect.any(String));
+    expect(claims(AuthenticationResult!.AccessToken!).origin_jti).toBe(origin);
+  });
+
   it("answers every refusal with an error the model lists for the operation", async () => {
     // Prepare
     const { stack, client } = await rotating({ enabled: true });
@@ -324,6 +339,39 @@ describe("refresh-token rotation with a data folder", () => {
     // Digests only, never a token.
     const saved = await readFile(join(dir, "refresh-tokens.json"), "utf8");
     for (const token of [RefreshToken!, t1, t2]) expect(saved).not.toContain(token);
+    await stack.stop();
+  });
+
+  it("turns rotation on over a folder written before rotation existed", async () => {
+    // Prepare: a session from a stack without rotation, its file in the earlier
+    // format (access tokens named by origin_jti only, no rotation state)
+    dir = await mkdtemp(join(tmpdir(), "cognito-passcode-rotation-"));
+    const options = {
+      userPoolId: "us-east-1_Rotation2",
+      clientId: "rotationclient2",
+      dataDir: dir,
+    };
+    let { stack, client } = await rotating(undefined, options);
+    const old = await signUpAndSignIn(stack, client, "lyn@example.com");
+    const port = Number(new URL(stack.endpoint).port);
+    await stack.stop();
+    const file = join(dir, "refresh-tokens.json");
+    const saved = JSON.parse(await readFile(file, "utf8")) as {
+      refreshTokens: Record<string, unknown>[];
+      accessTokens: Record<string, unknown>[];
+    };
+    expect(saved.refreshTokens[0]).not.toHaveProperty("rotatedAt");
+    for (const entry of saved.accessTokens) delete entry.digest;
+    await writeFile(file, JSON.stringify(saved));
+    // Act
+    ({ stack, client } = await rotating({ enabled: true }, { ...options, port }));
+    const next = await newToken(stack, old.RefreshToken!);
+    // Assess: the old token rotated once; revoking the new one reaches the old access token
+    await expect(rotate(stack, old.RefreshToken!)).rejects.toMatchObject(REUSED);
+    await client.send(new RevokeTokenCommand({ ClientId: stack.clientId, Token: next }));
+    await expect(
+      client.send(new GetUserCommand({ AccessToken: old.AccessToken! })),
+    ).rejects.toMatchObject({ message: "Access Token has been revoked" });
     await stack.stop();
   });
 });
