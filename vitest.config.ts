@@ -27,6 +27,7 @@ export default defineConfig({
       },
       { find: /^@cognito-passcode\/client$/, replacement: `${src("client")}index.ts` },
       { find: /^@cognito-passcode\/client\/react$/, replacement: `${src("client")}react.ts` },
+      { find: /^@cognito-passcode\/client\/tabs$/, replacement: `${src("client")}tabs.ts` },
       {
         find: /^@cognito-passcode\/client\/cognito-identity-js$/,
         replacement: `${src("client")}cognito-identity-js.ts`,

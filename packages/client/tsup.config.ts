@@ -7,6 +7,7 @@ export default defineConfig({
     "src/vue.ts",
     "src/svelte.ts",
     "src/cognito-identity-js.ts",
+    "src/tabs.ts",
   ],
   format: ["esm", "cjs"],
   dts: true,

@@ -29,6 +29,7 @@ export type {
   PasscodeSnapshot,
   PasscodeStatus,
   PasscodeStorage,
+  PasscodeTabs,
   PasscodeTokens,
   PasscodeUser,
   RestoringSnapshot,
@@ -37,6 +38,8 @@ export type {
   SignedOutSnapshot,
   SnapshotError,
   SubmittingUsernameSnapshot,
+  TabLink,
+  TabMessage,
   UsernameDetails,
   VerifyingCodeSnapshot,
 } from "./types.js";

@@ -50,7 +50,7 @@ export function fakeJwt(payload: Record<string, unknown>): string {
 }
 
 let serial = 0;
-/** Tokens for `claims`, valid for `expiresIn` seconds. */
+/** Tokens for `claims`, valid for `expiresIn` seconds; `""` as `refreshToken` leaves it out (`undefined` picks a new one). */
 export function tokensFor(
   claims: Record<string, unknown>,
   expiresIn = 3600,

@@ -1,0 +1,279 @@
+import {
+  createPasscodeClient,
+  type PasscodeClient,
+  type PasscodeClientOptions,
+} from "@cognito-passcode/client";
+import {
+  type LeaseStorage,
+  shareAcrossTabs,
+  type TabLocks,
+  withLease,
+} from "@cognito-passcode/client/tabs";
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import { memoryStorage } from "./helpers/memory-storage.js";
+import { codeStep, scriptedTransport, tokensFor } from "./helpers/scripted-transport.js";
+
+/**
+ * Two "tabs" in one Node process: two clients, each with its own
+ * `shareAcrossTabs()`, talking through Node's real BroadcastChannel. Node 20
+ * has no Web Locks API, so the lock is the fallback lease, in a storage both
+ * tabs share (as `localStorage` is shared by a browser's tabs).
+ */
+
+const claims = { sub: "sub-1", email: "alice@example.com", "custom:username": "alice" };
+const KEY = "cognito-passcode.c1.refreshToken";
+const opened: { close(): void }[] = [];
+
+afterEach(() => {
+  for (const tabs of opened.splice(0)) tabs.close();
+});
+
+/** A synchronous Map-backed storage, shared like localStorage. */
+function leaseStorage(): LeaseStorage & { items: Map<string, string> } {
+  const items = new Map<string, string>();
+  return {
+    items,
+    getItem: (k) => items.get(k) ?? null,
+    setItem: (k, v) => void items.set(k, v),
+    removeItem: (k) => void items.delete(k),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `check()` holds, for at most `ms`; resolves with the time it took. */
+async function within(ms: number, check: () => boolean): Promise<number> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
+    await sleep(5);
+  }
+  return Date.now() - start;
+}
+
+function tab(
+  shared: { storage?: ReturnType<typeof memoryStorage>; lease: LeaseStorage },
+  extra: Partial<PasscodeClientOptions> = {},
+) {
+  const script = scriptedTransport();
+  let time = Date.UTC(2030, 0, 1);
+  const tabs = shareAcrossTabs({ leaseStorage: shared.lease, locks: null });
+  opened.push(tabs);
+  const client = createPasscodeClient({
+    clientId: "c1",
+    transport: script.transport,
+    autoSignUp: false,
+    now: () => time,
+    tabs,
+    ...(shared.storage && { storage: shared.storage }),
+    ...extra,
+  });
+  return { client, script, advance: (ms: number) => (time += ms) };
+}
+
+async function signIn(t: ReturnType<typeof tab>, refreshToken = "rt-1") {
+  await within(1000, () => t.client.getSnapshot().status !== "restoring");
+  const requested = t.client.requestCode("alice@example.com");
+  t.script.take("initiateAuth").resolve(codeStep());
+  await requested;
+  const submitted = t.client.submitCode("123456");
+  t.script
+    .take("respondToAuthChallenge")
+    .resolve({ type: "tokens", tokens: tokensFor(claims, 3600, refreshToken) });
+  return submitted;
+}
+
+const status = (c: PasscodeClient) => c.getSnapshot().status;
+
+describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback", () => {
+  it("a sign-out in one tab signs the other out within 1 s, with no second revocation", async () => {
+    // Prepare: both tabs signed in to the one stored session.
+    const shared = { storage: memoryStorage(), lease: leaseStorage() };
+    const a = tab(shared);
+    const b = tab(shared);
+    await signIn(a);
+    await within(1000, () => b.script.calls.length > 0);
+    b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
+    await within(1000, () => status(b.client) === "signedIn");
+    // Act
+    const out = a.client.signOut();
+    // Assess
+    const took = await within(1000, () => status(b.client) === "signedOut");
+    expect(took).toBeLessThan(1000);
+    expect(b.client.getSnapshot()).toEqual({ status: "signedOut" });
+    expect(await b.client.getTokens()).toBeNull();
+    await within(1000, () => a.script.calls.length > 0);
+    a.script.take("revokeToken").resolve(undefined);
+    await out;
+    await sleep(20);
+    expect(b.script.calls.map((c) => c.op)).toEqual([]);
+    expect(shared.storage.items.size).toBe(0);
+  });
+
+  it("a sign-in in one tab makes a signed-out tab restore the session from shared storage", async () => {
+    const shared = { storage: memoryStorage(), lease: leaseStorage() };
+    const a = tab(shared);
+    const b = tab(shared);
+    await within(1000, () => status(b.client) === "signedOut");
+    await signIn(a, "rt-a");
+    // B hears of it and restores with the stored token.
+    await within(1000, () => b.script.calls.some((c) => c.op === "refresh"));
+    expect(status(b.client)).toBe("restoring");
+    const refresh = b.script.take("refresh");
+    expect(refresh.input.refreshToken).toBe("rt-a");
+    refresh.resolve(tokensFor(claims, 3600, ""));
+    await within(1000, () => status(b.client) === "signedIn");
+  });
+
+  it("in cookie mode too: a signed-out tab restores through the cookie when another signs in", async () => {
+    const lease = leaseStorage();
+    const a = tab({ lease }, { tokenHandler: "/auth" });
+    const b = tab({ lease }, { tokenHandler: "/auth" });
+    for (const t of [a, b]) {
+      await within(1000, () => t.script.calls.length > 0);
+      t.script
+        .take("refresh")
+        .reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+    }
+    await within(1000, () => status(b.client) === "signedOut");
+    await signIn(a, "");
+    await within(1000, () => b.script.calls.some((c) => c.op === "refresh"));
+    const refresh = b.script.take("refresh");
+    expect(refresh.input.refreshToken).toBeUndefined();
+    refresh.resolve(tokensFor(claims, 3600, ""));
+    await within(1000, () => status(b.client) === "signedIn");
+  });
+
+  it("one refresh at a time: the second tab waits for the lock and then sends the token the first rotated", async () => {
+    // Prepare: both signed in with rt-1, tokens about to expire.
+    const shared = { storage: memoryStorage(), lease: leaseStorage() };
+    const a = tab(shared);
+    const b = tab(shared);
+    await signIn(a, "rt-1");
+    await within(1000, () => b.script.calls.length > 0);
+    b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
+    await within(1000, () => status(b.client) === "signedIn");
+    a.advance(3_600_000);
+    b.advance(3_600_000);
+    // Act: both tabs refresh at once.
+    const ta = a.client.getTokens();
+    const tb = b.client.getTokens();
+    await within(1000, () => a.script.calls.length + b.script.calls.length > 0);
+    await sleep(150);
+    // Assess: exactly one refresh in flight.
+    const inFlight = [...a.script.calls, ...b.script.calls].filter((c) => c.op === "refresh");
+    expect(inFlight).toHaveLength(1);
+    const [first, second] = a.script.calls.length ? [a, b] : [b, a];
+    const r1 = first.script.take("refresh");
+    expect(r1.input.refreshToken).toBe("rt-1");
+    r1.resolve(tokensFor(claims, 3600, "rt-2"));
+    await within(1000, () => second.script.calls.length > 0);
+    const r2 = second.script.take("refresh");
+    // Under the lock, from storage: the token the first tab rotated, not the rt-1 it held.
+    expect(r2.input.refreshToken).toBe("rt-2");
+    r2.resolve(tokensFor(claims, 3600, "rt-3"));
+    expect(await ta).not.toBeNull();
+    expect(await tb).not.toBeNull();
+    expect(shared.storage.items.get(KEY)).toBe("rt-3");
+    expect(shared.lease.items.size).toBe(0);
+  });
+
+  it("memory mode: a sign-out in another tab also revokes this tab's own refresh token", async () => {
+    const lease = leaseStorage();
+    const a = tab({ lease });
+    const b = tab({ lease });
+    await signIn(a, "rt-a");
+    await signIn(b, "rt-b");
+    const out = a.client.signOut();
+    await within(1000, () => a.script.calls.length > 0);
+    a.script.take("revokeToken").resolve(undefined);
+    await out;
+    await within(1000, () => status(b.client) === "signedOut");
+    await within(1000, () => b.script.calls.length > 0);
+    const revoke = b.script.take("revokeToken");
+    expect(revoke.input.refreshToken).toBe("rt-b");
+    revoke.resolve(undefined);
+  });
+
+  it("uses the Web Locks API where there is one, under a per-client-id name", async () => {
+    const names: string[] = [];
+    let held = 0;
+    let queue = Promise.resolve();
+    // A FIFO lock with the Web Locks request(name, callback) shape (Node 20 has none).
+    const locks: TabLocks = {
+      request(name, callback) {
+        names.push(name);
+        const run = queue.then(async () => {
+          held++;
+          try {
+            return await callback();
+          } finally {
+            held--;
+          }
+        });
+        queue = run.then(
+          () => undefined,
+          () => undefined,
+        );
+        return run;
+      },
+    };
+    const tabs = shareAcrossTabs({ locks, leaseStorage: null });
+    opened.push(tabs);
+    const script = scriptedTransport();
+    const storage = memoryStorage();
+    storage.items.set(KEY, "rt-1");
+    const client = createPasscodeClient({
+      clientId: "c1",
+      transport: script.transport,
+      storage,
+      tabs,
+    });
+    await within(1000, () => script.calls.length > 0);
+    expect(names).toEqual(["cognito-passcode.c1.refresh"]);
+    expect(held).toBe(1);
+    script.take("refresh").resolve(tokensFor(claims, 3600, ""));
+    await within(1000, () => status(client) === "signedIn");
+    expect(held).toBe(0);
+  });
+});
+
+describe("withLease (the fallback lock)", () => {
+  it("never lets two tasks on one storage overlap, whatever their timing", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(15), { minLength: 2, maxLength: 5 }), async (delays) => {
+        const storage = leaseStorage();
+        let inside = 0;
+        let most = 0;
+        await Promise.all(
+          delays.map(async (delay) => {
+            await sleep(delay);
+            await withLease(
+              storage,
+              "k",
+              5000,
+              async () => {
+                most = Math.max(most, ++inside);
+                await sleep(3);
+                inside--;
+              },
+              5,
+            );
+          }),
+        );
+        expect(most).toBe(1);
+        expect(storage.items.size).toBe(0);
+      }),
+      { numRuns: 15 },
+    );
+  }, 60_000);
+
+  it("takes over a lease whose holder is gone once it expires", async () => {
+    const storage = leaseStorage();
+    storage.setItem("k", `gone ${Date.now() + 50}`);
+    const start = Date.now();
+    expect(await withLease(storage, "k", 5000, async () => "ran", 5)).toBe("ran");
+    expect(Date.now() - start).toBeGreaterThanOrEqual(45);
+  });
+});
