@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export { NAG_REASONS, type NagRule } from "./nag.js";
+export { COOKIE_SECRET_REASON, NAG_REASONS, type NagRule } from "./nag.js";
 export {
   CLIENT_WRITE_ATTRIBUTES,
   PasscodeAuth,
@@ -14,6 +14,7 @@ export {
   type PasscodeCodeProps,
   type PasscodeEmailProps,
   type PasscodeThrottleProps,
+  type PasscodeTokenHandlerProps,
   type PasscodeUsernameProps,
   SWEEP_TABLE_ACTIONS,
   TABLE_ACTIONS,
@@ -21,3 +22,8 @@ export {
   type TriggerName,
 } from "./passcode-auth.js";
 export { prebuiltHandlerDir } from "./prebuilt.js";
+export {
+  checkAllowedOrigins,
+  prebuiltTokenHandlerDir,
+  TOKEN_HANDLER_ENVIRONMENT_KEYS,
+} from "./token-handler.js";

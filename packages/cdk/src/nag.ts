@@ -32,13 +32,25 @@ export const NAG_REASONS = Object.freeze({
 export type NagRule = keyof typeof NAG_REASONS;
 
 /**
+ * Why the token handler's cookie secret (`tokenHandler`) has no automatic
+ * rotation (AwsSolutions-SMG4), acknowledged on that secret alone.
+ */
+export const COOKIE_SECRET_REASON =
+  "The secret keys the token handler's refresh-token cookies. A Secrets Manager rotation would " +
+  "replace the key and end every session at once, so no rotation function is included. Rotate " +
+  'by hand without signing anyone out: put a JSON array ["<new key>", "<old key>"] as the value ' +
+  "(the first encrypts, all decrypt), let the function restart, and drop the old key once the " +
+  "refresh token validity has passed (see docs/guides/token-storage.md).";
+
+/**
  * Acknowledges `rule` on the one CloudFormation resource of `scope` (its
  * default child, not the constructs under it), with its reason from
- * {@link NAG_REASONS}.
+ * {@link NAG_REASONS} unless another one is given.
  */
-export function acknowledge(scope: IConstruct, rule: NagRule): void {
-  Validations.of(scope.node.defaultChild ?? scope).acknowledge({
-    id: rule,
-    reason: NAG_REASONS[rule],
-  });
+export function acknowledge(
+  scope: IConstruct,
+  rule: NagRule,
+  reason: string = NAG_REASONS[rule],
+): void {
+  Validations.of(scope.node.defaultChild ?? scope).acknowledge({ id: rule, reason });
 }

@@ -10,8 +10,13 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ses from "aws-cdk-lib/aws-ses";
 import { Construct } from "constructs";
-import { acknowledge } from "./nag.js";
+import { acknowledge, COOKIE_SECRET_REASON } from "./nag.js";
 import { prebuiltHandlerDir } from "./prebuilt.js";
+import {
+  checkAllowedOrigins,
+  prebuiltTokenHandlerDir,
+  TOKEN_HANDLER_ENVIRONMENT_KEYS,
+} from "./token-handler.js";
 
 /** The four Cognito triggers the flow needs (PostAuthentication is not one: it would do nothing). */
 export const TRIGGERS = [
@@ -240,6 +245,40 @@ export interface PasscodeAuthProps {
    * @default true
    */
   readonly acknowledgeNagFindings?: boolean;
+  /**
+   * Deploy the token handler (`@cognito-passcode/token-handler`'s prebuilt
+   * Lambda) for the client's cookie mode: the refresh token then lives in an
+   * encrypted `__Host-Http-` httpOnly cookie instead of JavaScript's reach.
+   * The construct creates, beside the rest, an app client of its own for it
+   * ({@link PasscodeAuth.tokenHandlerClient}, refresh-token rotation on), the
+   * function with a function URL ({@link PasscodeAuth.tokenHandlerUrl}), a
+   * generated cookie secret readable only by that function, and its log
+   * group. Serve the URL on your site's own origin (a CloudFront `/auth/*`
+   * behaviour, see docs/guides/token-storage.md): the cookie is `SameSite=Strict`
+   * and a `__Host-` cookie, so the browser sends it only to the page's own site.
+   * @default none
+   */
+  readonly tokenHandler?: PasscodeTokenHandlerProps;
+}
+
+/** Props of {@link PasscodeAuthProps.tokenHandler}. */
+export interface PasscodeTokenHandlerProps {
+  /**
+   * The exact origins of the pages that sign in (`https://app.example.com`):
+   * the handler refuses any other `Origin` and answers CORS only for these.
+   * Each must be `https` (`http` only on `localhost`, `127.0.0.1`, `[::1]`),
+   * without path, trailing slash or wildcard, and a literal (no token):
+   * synthesis fails otherwise.
+   */
+  readonly allowedOrigins: readonly string[];
+  /**
+   * The token handler's own app client, made with {@link PasscodeAuth.addClient}.
+   * Browsers in cookie mode use its id ({@link PasscodeAuth.tokenHandlerClient}).
+   * @default `{ userPoolClientName: "token-handler", refreshTokenRotation: { retryGracePeriod: Duration.seconds(10) } }`
+   */
+  readonly client?: PasscodeClientProps;
+  /** Memory of the function in MB. @default 256 */
+  readonly memorySize?: number;
 }
 
 /** Props of {@link PasscodeAuth.addClient}. */
@@ -254,6 +293,14 @@ export interface PasscodeClientProps {
   readonly idTokenValidity?: Duration;
   /** @default Duration.days(30) */
   readonly refreshTokenValidity?: Duration;
+  /**
+   * Refresh-token rotation: each refresh (`GetTokensFromRefreshToken`, the
+   * only way Cognito then refreshes; `ALLOW_REFRESH_TOKEN_AUTH` is left out)
+   * returns a new refresh token, and the old one keeps working only for
+   * `retryGracePeriod` (0 to 60 seconds) after its first use. `false` for none.
+   * @default false for {@link PasscodeAuth.addClient}; on, 10-second grace, for the token handler's client
+   */
+  readonly refreshTokenRotation?: false | { readonly retryGracePeriod?: Duration };
 }
 
 /**
@@ -295,6 +342,24 @@ export class PasscodeAuth extends Construct {
   readonly usernameSweepFunction: lambda.Function | undefined;
   /** The username attribute (`custom:<name>`), or `false` when the username step is off. */
   readonly usernameAttribute: string | false;
+  /** The token handler's function, with `tokenHandler`. */
+  readonly tokenHandlerFunction: lambda.Function | undefined;
+  /**
+   * The token handler's function URL (auth type `NONE`: the handler checks
+   * `Origin`, `Sec-Fetch-Site` and its custom header itself), with `tokenHandler`.
+   * Put it behind your site's own origin, e.g. as a CloudFront origin
+   * (`origins.FunctionUrlOrigin`).
+   */
+  readonly tokenHandlerFunctionUrl: lambda.FunctionUrl | undefined;
+  /** The function URL's address (`https://<id>.lambda-url.<region>.on.aws/`, a token), with `tokenHandler`. */
+  readonly tokenHandlerUrl: string | undefined;
+  /**
+   * The app client the token handler serves, with `tokenHandler`: give its
+   * id to `createPasscodeClient({ clientId, tokenHandler: "/auth" })`.
+   */
+  readonly tokenHandlerClient: cognito.UserPoolClient | undefined;
+  /** The secret that keys the token handler's cookie encryption, with `tokenHandler`. */
+  readonly cookieSecret: secretsmanager.Secret | undefined;
 
   private readonly nag: boolean;
 
@@ -471,6 +536,25 @@ export class PasscodeAuth extends Construct {
             props.usernameSweep?.schedule ?? events.Schedule.rate(Duration.days(1)),
             { runtime, architecture, logRetention },
           );
+
+    if (props.tokenHandler) {
+      const made = this.createTokenHandler(props.tokenHandler, {
+        runtime,
+        architecture,
+        logRetention,
+      });
+      this.tokenHandlerFunction = made.fn;
+      this.tokenHandlerFunctionUrl = made.url;
+      this.tokenHandlerUrl = made.url.url;
+      this.tokenHandlerClient = made.client;
+      this.cookieSecret = made.secret;
+    } else {
+      this.tokenHandlerFunction = undefined;
+      this.tokenHandlerFunctionUrl = undefined;
+      this.tokenHandlerUrl = undefined;
+      this.tokenHandlerClient = undefined;
+      this.cookieSecret = undefined;
+    }
   }
 
   /**
@@ -478,12 +562,21 @@ export class PasscodeAuth extends Construct {
    * `ALLOW_CUSTOM_AUTH` and `ALLOW_REFRESH_TOKEN_AUTH` only, OAuth off,
    * `PreventUserExistenceErrors`, token revocation, a short sign-in session,
    * and explicit write attributes without the username attribute or
-   * `email_verified` (an empty list would mean "all" to Cognito).
+   * `email_verified` (an empty list would mean "all" to Cognito); refresh-token
+   * rotation when `refreshTokenRotation` asks for it.
    */
   addClient(id: string, props: PasscodeClientProps = {}): cognito.UserPoolClient {
     const sessionValidity = props.authSessionValidity ?? Duration.minutes(3);
     const minutes = sessionValidity.toMinutes();
     if (minutes < 3 || minutes > 15) throw new Error("authSessionValidity must be 3 to 15 minutes");
+    const rotation = props.refreshTokenRotation;
+    const grace = rotation ? (rotation.retryGracePeriod ?? Duration.seconds(10)) : undefined;
+    if (grace !== undefined) {
+      const seconds = grace.toSeconds({ integral: false });
+      if (!Number.isInteger(seconds) || seconds < 0 || seconds > 60) {
+        throw new Error("refreshTokenRotation.retryGracePeriod must be 0 to 60 whole seconds");
+      }
+    }
     const read = new cognito.ClientAttributes().withStandardAttributes({
       ...CLIENT_WRITE_ATTRIBUTES,
       emailVerified: true,
@@ -497,6 +590,9 @@ export class PasscodeAuth extends Construct {
       preventUserExistenceErrors: true,
       authSessionValidity: sessionValidity,
       enableTokenRevocation: true,
+      // With a grace period, aws-cdk-lib turns rotation on and leaves
+      // ALLOW_REFRESH_TOKEN_AUTH out (Cognito refuses it under rotation).
+      ...(grace !== undefined ? { refreshTokenRotationGracePeriod: grace } : {}),
       accessTokenValidity: props.accessTokenValidity ?? Duration.hours(1),
       idTokenValidity: props.idTokenValidity ?? Duration.hours(1),
       refreshTokenValidity: props.refreshTokenValidity ?? Duration.days(30),
@@ -666,6 +762,75 @@ export class PasscodeAuth extends Construct {
       targets: [new targets.LambdaFunction(fn, { retryAttempts: 0 })],
     });
     return fn;
+  }
+
+  /**
+   * The token handler: its own app client, a generated cookie secret that
+   * only its role may read, the prebuilt function (no other AWS access: it
+   * calls Cognito's public API, which needs no IAM) and a function URL.
+   */
+  private createTokenHandler(
+    props: PasscodeTokenHandlerProps,
+    base: {
+      runtime: lambda.Runtime;
+      architecture: lambda.Architecture;
+      logRetention: logs.RetentionDays;
+    },
+  ) {
+    const origins = checkAllowedOrigins(props.allowedOrigins);
+    const clientProps: PasscodeClientProps = {
+      userPoolClientName: "token-handler",
+      refreshTokenRotation: { retryGracePeriod: Duration.seconds(10) },
+      ...props.client,
+    };
+    const refreshTokenValidity = clientProps.refreshTokenValidity ?? Duration.days(30);
+    const client = this.addClient("TokenHandlerClient", clientProps);
+
+    // Keys the cookie encryption (AES-256-GCM, key derived with HKDF). A JSON
+    // array of keys rotates it: the first encrypts, all decrypt.
+    const secret = new secretsmanager.Secret(this, "CookieSecret", {
+      description: "cognito-passcode: key of the token handler's refresh-token cookie",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    if (this.nag) acknowledge(secret, "AwsSolutions-SMG4", COOKIE_SECRET_REASON);
+
+    const { logGroup, role } = this.roleWithOwnLogs(
+      "TokenHandler",
+      "cognito-passcode token handler",
+      base.logRetention,
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [secret.secretArn],
+      }),
+    );
+    const fn = new lambda.Function(this, "TokenHandler", {
+      code: lambda.Code.fromAsset(prebuiltTokenHandlerDir()),
+      handler: "index.handler",
+      runtime: base.runtime,
+      architecture: base.architecture,
+      memorySize: props.memorySize ?? 256,
+      // Up to two Cognito calls (a sign-in step runs the triggers, 5 s each at most).
+      timeout: Duration.seconds(15),
+      role,
+      logGroup,
+      description: "cognito-passcode token handler: keeps the refresh token in an httpOnly cookie",
+      environment: {
+        [TOKEN_HANDLER_ENVIRONMENT_KEYS.clientId]: client.userPoolClientId,
+        [TOKEN_HANDLER_ENVIRONMENT_KEYS.allowedOrigins]: origins.join(","),
+        [TOKEN_HANDLER_ENVIRONMENT_KEYS.cookieSecretArn]: secret.secretArn,
+        [TOKEN_HANDLER_ENVIRONMENT_KEYS.refreshTokenValidityDays]: String(
+          Math.max(1, Math.ceil(refreshTokenValidity.toHours() / 24)),
+        ),
+      },
+    });
+    this.acknowledgeRuntime(fn, base.runtime);
+    // No CORS on the URL: the handler answers preflights itself, for its
+    // allowed origins only, with credentials. Auth NONE: a browser cannot
+    // sign a request, and the handler refuses what its checks refuse.
+    const url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    return { fn, url, client, secret };
   }
 
   /**
