@@ -98,7 +98,11 @@ describe("sign-in through the handler", () => {
         { cookie: "other=1" },
       ),
     );
-    expect([...upstream.calls[0]!.headers.keys()].sort()).toEqual(["content-type", "x-amz-target"]);
+    const names: string[] = [];
+    upstream.calls[0]!.headers.forEach((_, name) => {
+      names.push(name);
+    });
+    expect(names.sort()).toEqual(["content-type", "x-amz-target"]);
   });
 });
 
@@ -296,7 +300,11 @@ describe("CORS", () => {
       }),
     );
     expect(response.status).toBe(204);
-    expect(Object.fromEntries(response.headers)).toMatchObject({
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    expect(headers).toMatchObject({
       "access-control-allow-origin": ORIGIN,
       "access-control-allow-credentials": "true",
       "access-control-allow-methods": "POST",

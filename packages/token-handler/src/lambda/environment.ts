@@ -27,7 +27,9 @@ export interface TokenHandlerEnvironment {
 
 /**
  * Reads and checks the environment (a missing, malformed or unknown
- * `PASSCODE_` variable throws, naming it). The region is `AWS_REGION`.
+ * `PASSCODE_` variable throws, naming it). The region is `AWS_REGION`; the
+ * AWS SDKs' `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`, when set, replaces
+ * the regional Cognito endpoint.
  */
 export function readTokenHandlerEnvironment(
   env: Readonly<Record<string, string | undefined>>,
@@ -62,11 +64,14 @@ export function readTokenHandlerEnvironment(
     throw new Error(`${ENVIRONMENT_KEYS.trustCloudFrontViewerAddress} must be true or false`);
   }
   const region = required("AWS_REGION");
+  // The AWS SDKs' own variable for a service endpoint (a VPC endpoint, the local stack).
+  const endpoint = text("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER");
   return {
     cookieSecretArn,
     options: {
       clientId: required(ENVIRONMENT_KEYS.clientId),
       region,
+      ...(endpoint ? { endpoint } : {}),
       allowedOrigins: origins,
       ...(days === undefined ? {} : { refreshTokenValidityDays: Number(days) }),
       trustCloudFrontViewerAddress: trust === "true",
@@ -105,7 +110,8 @@ export function createEnvironmentHandler(
     try {
       handle = await ready();
     } catch (error) {
-      // The cause names the secret and the account: logged for the operator, never sent to the page.
+      // The service's message can name the secret and the account: only the
+      // error's name is logged, and the page gets a generic answer.
       console.error(
         JSON.stringify({
           level: "error",

@@ -1,0 +1,124 @@
+import { compactDecrypt, decodeProtectedHeader } from "jose";
+import { describe, expect, it } from "vitest";
+import { cookieValues, createCookieSealer } from "../src/cookie.js";
+import {
+  authenticationResult,
+  CLIENT_ID,
+  COOKIE,
+  clientRequest,
+  handlerWith,
+  KEY_A,
+  KEY_B,
+  recordingUpstream,
+  setCookieOf,
+} from "./support/requests.js";
+
+const HOUR = 3_600_000;
+const session = { refreshToken: "rt-secret", expiresAt: Date.now() + HOUR };
+
+describe("the cookie's contents", () => {
+  it("are a compact JWE, dir + A256GCM, naming its key, that hides the token", async () => {
+    const value = await createCookieSealer([KEY_A], CLIENT_ID, Date.now).seal(session);
+    expect(value.split(".")).toHaveLength(5);
+    const header = decodeProtectedHeader(value);
+    expect(header).toEqual({
+      alg: "dir",
+      enc: "A256GCM",
+      kid: expect.stringMatching(/^[\w-]{16}$/),
+    });
+    expect(header.kid).not.toContain(KEY_A.slice(0, 8));
+    expect(value).not.toContain("rt-secret");
+    expect(atob(value.split(".")[3]!.replace(/-/g, "+").replace(/_/g, "/"))).not.toContain(
+      "rt-secret",
+    );
+  });
+
+  it("is not the raw secret: the secret itself does not decrypt it (the key is derived with HKDF)", async () => {
+    const value = await createCookieSealer([KEY_A], CLIENT_ID, Date.now).seal(session);
+    const raw = new TextEncoder().encode(KEY_A.slice(0, 32));
+    await expect(compactDecrypt(value, raw)).rejects.toThrow();
+  });
+
+  it("opens to the token and expiry it was sealed with", async () => {
+    const sealer = createCookieSealer([KEY_A], CLIENT_ID, Date.now);
+    const opened = await sealer.open(await sealer.seal(session));
+    expect(opened).toEqual({
+      refreshToken: "rt-secret",
+      expiresAt: Math.floor(session.expiresAt / 1000) * 1000,
+    });
+  });
+
+  it("does not open for another app client or after its expiry", async () => {
+    let now = Date.now();
+    const value = await createCookieSealer([KEY_A], CLIENT_ID, () => now).seal(session);
+    expect(
+      await createCookieSealer([KEY_A], "anotherClient", () => now).open(value),
+    ).toBeUndefined();
+    now = session.expiresAt + 1000;
+    expect(await createCookieSealer([KEY_A], CLIENT_ID, () => now).open(value)).toBeUndefined();
+  });
+});
+
+describe("key rotation", () => {
+  it("the new key (first) encrypts; the old key (second) still decrypts; a dropped key does not", async () => {
+    // Prepare: a cookie sealed before the rotation, with KEY_A alone.
+    const before = await createCookieSealer([KEY_A], CLIENT_ID, Date.now).seal(session);
+    // Act: after the rotation the list is [KEY_B, KEY_A].
+    const rotated = createCookieSealer([KEY_B, KEY_A], CLIENT_ID, Date.now);
+    const after = await rotated.seal(session);
+    // Assess
+    expect(await rotated.open(before)).toMatchObject({ refreshToken: "rt-secret" });
+    expect(decodeProtectedHeader(after).kid).toBe(
+      decodeProtectedHeader(await createCookieSealer([KEY_B], CLIENT_ID, Date.now).seal(session))
+        .kid,
+    );
+    expect(decodeProtectedHeader(after).kid).not.toBe(decodeProtectedHeader(before).kid);
+    expect(await createCookieSealer([KEY_A], CLIENT_ID, Date.now).open(after)).toBeUndefined();
+    expect(await createCookieSealer([KEY_B], CLIENT_ID, Date.now).open(before)).toBeUndefined();
+  });
+
+  it("through the handler: an old-key cookie refreshes, and a rotated token is resealed with the new key", async () => {
+    const old = await createCookieSealer([KEY_A], CLIENT_ID, Date.now).seal(session);
+    const upstream = recordingUpstream(() => ({ body: authenticationResult("rt-next") }));
+    const handle = handlerWith(upstream, { cookieKeys: [KEY_B, KEY_A] });
+    const response = await handle(
+      clientRequest(
+        "GetTokensFromRefreshToken",
+        { ClientId: CLIENT_ID },
+        { cookie: `${COOKIE}=${old}` },
+      ),
+    );
+    expect(response.status).toBe(200);
+    expect(upstream.calls[0]!.body.RefreshToken).toBe("rt-secret");
+    const resealed = setCookieOf(response)!.value;
+    expect(await createCookieSealer([KEY_B], CLIENT_ID, Date.now).open(resealed)).toMatchObject({
+      refreshToken: "rt-next",
+    });
+  });
+
+  it("a cookie from a handler with other keys is refused", async () => {
+    const foreign = await createCookieSealer(
+      ["f".repeat(8) + KEY_B.slice(8)],
+      CLIENT_ID,
+      Date.now,
+    ).seal(session);
+    const upstream = recordingUpstream();
+    const response = await handlerWith(upstream)(
+      clientRequest(
+        "GetTokensFromRefreshToken",
+        { ClientId: CLIENT_ID },
+        { cookie: `${COOKIE}=${foreign}` },
+      ),
+    );
+    expect(response.status).toBe(400);
+    expect(setCookieOf(response)).toEqual({ value: "", maxAge: 0 });
+    expect(upstream.calls).toEqual([]);
+  });
+});
+
+describe("cookieValues", () => {
+  it("finds every value of exactly that name", () => {
+    expect(cookieValues(`a=1; ${COOKIE}=x; ${COOKIE}x=y;${COOKIE}=z`, COOKIE)).toEqual(["x", "z"]);
+    expect(cookieValues(null, COOKIE)).toEqual([]);
+  });
+});

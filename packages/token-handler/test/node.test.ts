@@ -1,0 +1,125 @@
+import { request as httpRequest } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { type HandlerServer, startHandlerServer } from "./support/browser.js";
+import {
+  authenticationResult,
+  CLIENT_ID,
+  KEY_A,
+  ORIGIN,
+  recordingUpstream,
+} from "./support/requests.js";
+
+const servers: HandlerServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+async function start(upstream: ReturnType<typeof recordingUpstream>, trustProxyHeader?: string) {
+  const server = await startHandlerServer({
+    clientId: CLIENT_ID,
+    endpoint: "https://cognito.test/",
+    allowedOrigins: [ORIGIN],
+    cookieKeys: [KEY_A],
+    fetch: upstream.fetch,
+    ...(trustProxyHeader ? { trustProxyHeader } : {}),
+  });
+  servers.push(server);
+  return server;
+}
+
+const headers = (operation: string, extra: Record<string, string> = {}) => ({
+  origin: ORIGIN,
+  "content-type": "application/x-amz-json-1.1",
+  "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
+  "x-cognito-passcode": "1",
+  ...extra,
+});
+const initiate = JSON.stringify({
+  ClientId: CLIENT_ID,
+  AuthFlow: "CUSTOM_AUTH",
+  AuthParameters: { USERNAME: "a@example.com" },
+});
+
+describe("createNodeHandler on a real node:http server", () => {
+  it("serves a sign-in: Set-Cookie headers, CORS and the body, and forwards the socket's address", async () => {
+    const upstream = recordingUpstream(() => ({ body: authenticationResult("rt-node") }));
+    const server = await start(upstream);
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: headers("InitiateAuth"),
+      body: initiate,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.getSetCookie()).toHaveLength(1);
+    expect(response.headers.get("access-control-allow-origin")).toBe(ORIGIN);
+    expect(await response.text()).not.toContain("rt-node");
+    expect(upstream.calls[0]!.body.UserContextData).toEqual({ IpAddress: "127.0.0.1" });
+  });
+
+  it("reads the address from the trusted proxy header's last entry only when told to", async () => {
+    const upstream = recordingUpstream(() => ({ body: {} }));
+    const trusting = await start(upstream, "X-Forwarded-For");
+    await fetch(trusting.url, {
+      method: "POST",
+      headers: headers("InitiateAuth", { "x-forwarded-for": "10.9.9.9, 203.0.113.50" }),
+      body: initiate,
+    });
+    const plain = await start(upstream);
+    await fetch(plain.url, {
+      method: "POST",
+      headers: headers("InitiateAuth", { "x-forwarded-for": "203.0.113.50" }),
+      body: initiate,
+    });
+    expect(upstream.calls.map((c) => c.body.UserContextData)).toEqual([
+      { IpAddress: "203.0.113.50" },
+      { IpAddress: "127.0.0.1" },
+    ]);
+  });
+
+  it("refuses a body over 64 KiB, forwarding nothing, and keeps the connection usable", async () => {
+    const upstream = recordingUpstream();
+    const server = await start(upstream);
+    const big = JSON.stringify({ ClientId: CLIENT_ID, Username: "x".repeat(70_000) });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(server.url, { method: "POST", headers: headers("SignUp") }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      req.on("error", reject);
+      // Chunked, no Content-Length: the adapter counts what arrives.
+      for (let i = 0; i < big.length; i += 8192) req.write(big.slice(i, i + 8192));
+      req.end();
+    });
+    expect(status).toBe(400);
+    expect(upstream.calls).toEqual([]);
+  });
+
+  it("answers the preflight and refuses other origins", async () => {
+    const server = await start(recordingUpstream());
+    const ok = await fetch(server.url, {
+      method: "OPTIONS",
+      headers: { origin: ORIGIN, "access-control-request-method": "POST" },
+    });
+    expect(ok.status).toBe(204);
+    const no = await fetch(server.url, {
+      method: "POST",
+      headers: headers("InitiateAuth", { origin: "https://evil.example" }),
+      body: initiate,
+    });
+    expect(no.status).toBe(403);
+    expect(no.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("refuses a trustProxyHeader that is not a header name", async () => {
+    const { createNodeHandler } = await import("@cognito-passcode/token-handler/node");
+    expect(() =>
+      createNodeHandler({
+        clientId: CLIENT_ID,
+        region: "eu-west-1",
+        allowedOrigins: [ORIGIN],
+        cookieKeys: [KEY_A],
+        trustProxyHeader: "x forwarded",
+      }),
+    ).toThrow(expect.objectContaining({ code: "CONFIGURATION_ERROR" }));
+  });
+});
