@@ -21,7 +21,11 @@ import {
  * Model-based check of the token lifecycle under any order of calls, answers,
  * aborts and timer ticks (the restore's retry waits), with a transport that
  * honours `signal` (as the fetch transport does) or ignores it (as the
- * amazon-cognito-identity-js one does), and sync or async storage.
+ * amazon-cognito-identity-js one does), sync or async storage, or cookie mode
+ * (`tokenHandler`). Refresh answers rotate the refresh token or not: a
+ * refresh never sends a token a rotation replaced, and the stored one is the
+ * newest. In cookie mode no refresh token leaves the client and nothing is
+ * written to the page's storages.
  */
 
 const KEY = "cognito-passcode.c1.refreshToken";
@@ -133,7 +137,8 @@ function settle(call: PendingCall, n: number): void {
       return void call.resolve(steps[k % steps.length]);
     }
     case "refresh":
-      return void call.resolve(tokensFor(claims, 3600, k % 2 ? `rt-${++serial}` : undefined));
+      // Rotated (a new refresh token) or not ("" leaves it out).
+      return void call.resolve(tokensFor(claims, 3600, k % 2 ? `rt-${++serial}` : ""));
     default:
       return void call.resolve(undefined);
   }
@@ -174,7 +179,7 @@ describe("token lifecycle under any interleaving (model-based)", () => {
       fc.asyncProperty(
         fc.array(actionArb, { maxLength: 40 }),
         fc.boolean(),
-        fc.constantFrom("none", "sync", "async", "stored"),
+        fc.constantFrom("none", "sync", "async", "stored", "cookie"),
         fc.constantFrom("none", "submit", "signOut"),
         async (actions, honour, storageKind, reentrant) => {
           // Prepare
@@ -182,18 +187,37 @@ describe("token lifecycle under any interleaving (model-based)", () => {
           const items = new Map<string, string>();
           if (storageKind === "stored") items.set(KEY, "rt-stored");
           const later = <T>(v: T) => (storageKind === "sync" ? v : Promise.resolve(v));
+          const cookie = storageKind === "cookie";
+          // Cookie mode: the page's own storages, recording every write (none may happen).
+          const pageWrites: string[] = [];
+          const recording = {
+            getItem: () => null,
+            setItem: (k: string, v: string) => void pageWrites.push(`${k}=${v}`),
+            removeItem: () => undefined,
+            clear: () => undefined,
+            key: () => null,
+            length: 0,
+          };
+          if (cookie) {
+            vi.stubGlobal("localStorage", recording);
+            vi.stubGlobal("sessionStorage", recording);
+          }
+          // Rotation: refresh tokens a refresh answer replaced. None may be sent again.
+          const superseded = new Set<string>();
           let clock = 1_000_000;
           const client = createPasscodeClient({
             clientId: "c1",
             transport: script.transport,
             now: () => clock,
-            ...(storageKind !== "none" && {
-              storage: {
-                getItem: (k: string) => later(items.get(k) ?? null),
-                setItem: (k: string, v: string) => later(void items.set(k, v)),
-                removeItem: (k: string) => later(void items.delete(k)),
-              },
-            }),
+            ...(cookie && { tokenHandler: "/auth" }),
+            ...(storageKind !== "none" &&
+              !cookie && {
+                storage: {
+                  getItem: (k: string) => later(items.get(k) ?? null),
+                  setItem: (k: string, v: string) => later(void items.set(k, v)),
+                  removeItem: (k: string) => later(void items.delete(k)),
+                },
+              }),
           });
           const problems: string[] = [];
           let notified = 0;
@@ -278,6 +302,26 @@ describe("token lifecycle under any interleaving (model-based)", () => {
               return signal && !signal.aborted;
             }).length;
 
+          /** Settles `call` as `settle` does, checking and recording what rotation implies. */
+          const answer = (call: PendingCall, n: number) => {
+            const sent = call.input.refreshToken;
+            if (call.op === "refresh" || call.op === "revokeToken") {
+              // Cookie mode: no refresh token ever leaves the client (the handler reads its cookie).
+              if (cookie && sent !== undefined) problems.push(`${call.op} sent a refresh token`);
+              // Only a refresh of the session (it carries a signal; sign-out's does not) must be newest.
+              if (call.op === "refresh" && call.input.signal && sent && superseded.has(sent)) {
+                problems.push(`refresh sent ${sent}, which a rotation had replaced`);
+              }
+            }
+            const resolve = call.resolve;
+            call.resolve = (value) => {
+              const rotated = (value as { refreshToken?: string } | undefined)?.refreshToken;
+              if (call.op === "refresh" && sent && rotated) superseded.add(sent);
+              resolve(value);
+            };
+            settle(call, n);
+          };
+
           // Act
           for (const action of actions) {
             if (action.kind === "call") {
@@ -304,7 +348,7 @@ describe("token lifecycle under any interleaving (model-based)", () => {
             } else if (action.kind === "settle") {
               if (script.calls.length > 0) {
                 const call = script.calls.splice(action.pick % script.calls.length, 1)[0]!;
-                settle(call, action.outcome);
+                answer(call, action.outcome);
               }
             } else if (action.kind === "signIn") {
               // The happy path in one step, answering the newest request of each kind.
@@ -338,7 +382,7 @@ describe("token lifecycle under any interleaving (model-based)", () => {
           // Drain: answer everything still pending (errors after a few rounds), let waits end.
           for (let round = 0; round < 30 && (script.calls.length || vi.getTimerCount()); round++) {
             for (const call of script.calls.splice(0)) {
-              settle(call, round < 3 ? (round * 7 + call.op.length) % 15 : 4);
+              answer(call, round < 3 ? (round * 7 + call.op.length) % 15 : 4);
             }
             vi.advanceTimersByTime(5000);
             await settleAll();
@@ -355,9 +399,14 @@ describe("token lifecycle under any interleaving (model-based)", () => {
             expect(items.has(KEY)).toBe(false);
             expect(await client.getTokens()).toBeNull();
           }
-          if (final.status === "signedIn" && storageKind !== "none") {
+          if (final.status === "signedIn" && storageKind !== "none" && !cookie) {
             expect(items.has(KEY)).toBe(true);
+            // The newest: not one a rotation replaced.
+            expect(superseded.has(items.get(KEY)!)).toBe(false);
           }
+          // Cookie mode: nothing reached the page's storages.
+          expect(pageWrites).toEqual([]);
+          vi.unstubAllGlobals();
           // No listener storm: a bounded number of notifications per step.
           expect(notified).toBeLessThanOrEqual(6 * (actions.length + 30) + 2);
         },
