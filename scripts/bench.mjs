@@ -7,6 +7,10 @@ const benches = [
   ["@cognito-passcode/triggers", "handler bundle size, cold import, warm invocation"],
   ["@cognito-passcode/local", "local stack start-up and sign-in flows per second"],
   ["@cognito-passcode/client", "browser bundle size against the alternatives"],
+  [
+    "@cognito-passcode/token-handler",
+    "Lambda bundle size (SDK external), refresh latency added over a direct refresh",
+  ],
 ];
 
 let failed = 0;
