@@ -11,6 +11,7 @@ import {
 import { isPasscodeError } from "@cognito-passcode/shared";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { COGNITO_MODEL } from "../src/cognito-model.gen.js";
 import {
   type LocalClientSettings,
   type LocalStack,
@@ -241,6 +242,10 @@ describe("refresh-token rotation on", () => {
     expect(initiate.status).toBe(400);
     expect(initiate.body.__type).toBe("InvalidParameterException");
     expect(String(initiate.body.message)).toContain("GetTokensFromRefreshToken");
+    expect(COGNITO_MODEL.operations.GetTokensFromRefreshToken!.errors).toContain(
+      "RefreshTokenReuseException",
+    );
+    expect(COGNITO_MODEL.operations.InitiateAuth!.errors).toContain("InvalidParameterException");
   });
 });
 
