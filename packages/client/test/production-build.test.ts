@@ -9,10 +9,12 @@ const pkg = join(import.meta.dirname, "..");
  * as "production" (what Vite, webpack and the size bench do), so the
  * development-only option checks are gone. Loaded from a data URL.
  */
-async function productionClient() {
+async function productionSource(
+  contents = `export { createPasscodeClient } from ${JSON.stringify(join(pkg, "src", "index.ts"))};`,
+) {
   const result = await build({
     stdin: {
-      contents: `export { createPasscodeClient } from ${JSON.stringify(join(pkg, "src", "index.ts"))};`,
+      contents,
       resolveDir: pkg,
       loader: "ts",
     },
@@ -24,7 +26,11 @@ async function productionClient() {
     alias: { "@cognito-passcode/shared": join(pkg, "..", "shared", "src", "index.ts") },
     define: { "process.env.NODE_ENV": '"production"' },
   });
-  const source = result.outputFiles[0]!.text;
+  return result.outputFiles[0]!.text;
+}
+
+async function productionClient() {
+  const source = await productionSource();
   // Nothing reads `process` at run time once the define has replaced it.
   expect(source).not.toMatch(/\bprocess\b/);
   const url = `data:text/javascript;base64,${Buffer.from(source).toString("base64")}`;
@@ -47,5 +53,16 @@ describe("production build", () => {
     expect(() =>
       createPasscodeClient({ clientId: "has space", region: "mars", refreshMarginMs: -1 }),
     ).not.toThrow();
+  });
+
+  it("leaves ./tabs out of a client that does not import it (and has it in one that does)", async () => {
+    const core = await productionSource();
+    const withTabs = await productionSource(
+      `export { createPasscodeClient } from ${JSON.stringify(join(pkg, "src", "index.ts"))}; export { shareAcrossTabs } from ${JSON.stringify(join(pkg, "src", "tabs.ts"))};`,
+    );
+    for (const marker of ["BroadcastChannel", "locks", "localStorage"]) {
+      expect(core).not.toContain(marker);
+      expect(withTabs).toContain(marker);
+    }
   });
 });

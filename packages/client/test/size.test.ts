@@ -20,14 +20,32 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
  * than all the optional ones together. This ceiling (5,620 B plus ~1%) is a
  * regression guard, not the budget.
  */
-const REGRESSION_CEILING = 5_680;
+const REGRESSION_CEILING = 6_190;
+
+/**
+ * Issue 12 (cookie mode, refresh-token rotation, the tab hooks, the token
+ * lifecycle in its own module) took the core from 5,618 B to 6,124 B; the
+ * tab hooks alone are about 105 B of that (measured by leaving them out).
+ * The ceiling is that figure plus ~1%. `./tabs` is its own entry point:
+ * a client that does not import it does not bundle it (test below).
+ */
+const TABS_ADDS_CEILING = 450;
 
 // Measured as `pnpm bench` measures (esbuild --bundle --minify --format=esm
 // --platform=browser, gzip -9).
 describe("bundle size", () => {
-  it(`createPasscodeClient with the fetch transport stays under ${REGRESSION_CEILING} B min+gzip (issue 11 budget: ${BUDGETS.core} B, not met)`, async () => {
+  it(`createPasscodeClient with the fetch transport (every mode) stays under ${REGRESSION_CEILING} B min+gzip (issue 11 budget: ${BUDGETS.core} B, not met)`, async () => {
     const { gzip } = await measure(ENTRIES.core);
     expect(gzip).toBeLessThanOrEqual(REGRESSION_CEILING);
+  });
+
+  it(`the tabs subpath adds at most ${TABS_ADDS_CEILING} B min+gzip, and only when imported`, async () => {
+    const [core, withTabs] = await Promise.all([
+      measure(ENTRIES.core),
+      measure(ENTRIES.coreWithTabs),
+    ]);
+    expect(withTabs.gzip - core.gzip).toBeGreaterThan(0);
+    expect(withTabs.gzip - core.gzip).toBeLessThanOrEqual(TABS_ADDS_CEILING);
   });
 
   it(`the react subpath adds at most ${BUDGETS.reactAdds} B min+gzip`, async () => {
