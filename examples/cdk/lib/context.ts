@@ -30,6 +30,28 @@ export function stackPropsFromContext(
   const fromAddress = text(node, "fromAddress");
   const appName = text(node, "appName");
   const existingUserPoolId = text(node, "existingUserPoolId");
+  const siteOrigin = text(node, "siteOrigin");
+  const certificateArn = text(node, "certificateArn");
+  if (certificateArn !== undefined && siteOrigin === undefined) {
+    throw new Error("certificateArn needs siteOrigin (the https origin it is for)");
+  }
+  if (siteOrigin !== undefined) {
+    // The construct checks the origin itself; this only decides the domain.
+    const host = URL.canParse(siteOrigin) ? new URL(siteOrigin).hostname : "";
+    if (!host.endsWith(".cloudfront.net") && certificateArn === undefined) {
+      throw new Error(
+        `siteOrigin ${siteOrigin} is not the distribution's own *.cloudfront.net name: give certificateArn (an ACM certificate in us-east-1 for its host)`,
+      );
+    }
+    if (
+      certificateArn !== undefined &&
+      !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)
+    ) {
+      throw new Error(
+        "certificateArn must be an ACM certificate ARN in us-east-1 (CloudFront's region)",
+      );
+    }
+  }
   if (address !== undefined && fromAddress && fromAddress.toLowerCase() !== address.toLowerCase()) {
     throw new Error("fromAddress must be the SES identity address emailAddress");
   }
@@ -46,7 +68,11 @@ export function stackPropsFromContext(
       deletionProtection: text(node, "deletionProtection") !== "false",
       functionLayout: layout,
       ...(appName ? { appName } : {}),
+      ...(siteOrigin ? { tokenHandler: { allowedOrigins: [siteOrigin] } } : {}),
     },
     ...(existingUserPoolId ? { existingUserPoolId } : {}),
+    ...(siteOrigin
+      ? { site: { origin: siteOrigin, ...(certificateArn ? { certificateArn } : {}) } }
+      : {}),
   };
 }

@@ -59,6 +59,39 @@ describe("stackPropsFromContext", () => {
     ).toThrow(/fromAddress must be the SES identity address/);
   });
 
+  it("reads siteOrigin and certificateArn into the token handler and the site", () => {
+    const certificateArn =
+      "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
+    const props = stackPropsFromContext(
+      node({ emailDomain: "example.com", siteOrigin: "https://app.example.com", certificateArn }),
+      {},
+    );
+    expect(props.auth.tokenHandler).toEqual({ allowedOrigins: ["https://app.example.com"] });
+    expect(props.site).toEqual({ origin: "https://app.example.com", certificateArn });
+    const cloudfront = stackPropsFromContext(
+      node({ emailDomain: "example.com", siteOrigin: "https://d111111abcdef8.cloudfront.net" }),
+      {},
+    );
+    expect(cloudfront.site).toEqual({ origin: "https://d111111abcdef8.cloudfront.net" });
+    expect(stackPropsFromContext(node({ emailDomain: "example.com" }), {}).site).toBeUndefined();
+  });
+
+  it.each([
+    [{ siteOrigin: "https://app.example.com" }, /give certificateArn/],
+    [{ certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x" }, /needs siteOrigin/],
+    [
+      {
+        siteOrigin: "https://app.example.com",
+        certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/x",
+      },
+      /us-east-1/,
+    ],
+  ])("refuses a site without what CloudFront needs (%o)", (context, message) => {
+    expect(() =>
+      stackPropsFromContext(node({ emailDomain: "example.com", ...context }), {}),
+    ).toThrow(message);
+  });
+
   it("refuses an unknown layout", () => {
     expect(() =>
       stackPropsFromContext(node({ emailDomain: "example.com", functionLayout: "many" }), {}),
