@@ -122,3 +122,14 @@ export function withoutRefreshTokens(value: unknown, secrets: readonly string[])
   }
   return value;
 }
+
+/**
+ * The answer to a request an adapter could not turn into a `Request` (a
+ * method fetch refuses, such as TRACE; a body that is not valid base64).
+ */
+export function unreadableRequest(): Response {
+  return errorResponse(
+    new HandlerError(400, "SerializationException", "The request could not be read"),
+    {},
+  );
+}

@@ -5,18 +5,16 @@
  * @packageDocumentation
  */
 import { viewerAddress } from "./client-ip.js";
+import { unreadableRequest } from "./http.js";
 import { configurationError, type TokenHandlerOptions } from "./options.js";
 import { createTokenHandler } from "./token-handler.js";
 
 /**
  * The parts of a Lambda function URL / HTTP API (payload format 2.0) event
- * the handler reads (`APIGatewayProxyEventV2` in `@types/aws-lambda`).
+ * the handler reads; an `APIGatewayProxyEventV2` of `@types/aws-lambda` fits.
+ * The path is not read: the function serves the handler wherever it is routed.
  */
 export interface LambdaHttpEvent {
-  /** The path, e.g. `/auth`. */
-  rawPath?: string;
-  /** The query string, without `?`. */
-  rawQueryString?: string;
   /** Request headers, names in lower case, repeated values joined with commas. */
   headers?: Record<string, string | undefined>;
   /** The request's cookies (`name=value` each); Lambda takes them out of `headers`. */
@@ -27,8 +25,6 @@ export interface LambdaHttpEvent {
   isBase64Encoded?: boolean;
   /** Where the request came from. */
   requestContext: {
-    /** The host the caller used. */
-    domainName?: string;
     /** Method and caller address. */
     http: { method: string; sourceIp?: string };
   };
@@ -90,38 +86,45 @@ export function createLambdaHandler(
   return async (event) => {
     const { requestContext } = event;
     const headers = new Headers();
-    for (const [name, value] of Object.entries(event.headers ?? {})) {
-      if (value !== undefined) headers.set(name, value);
+    let request: Request;
+    try {
+      for (const [name, value] of Object.entries(event.headers ?? {})) {
+        if (value !== undefined) headers.set(name, value);
+      }
+      if (event.cookies?.length) headers.set("cookie", event.cookies.join("; "));
+      const method = requestContext.http.method.toUpperCase();
+      const hasBody = method !== "GET" && method !== "HEAD" && event.body !== undefined;
+      // The handler reads no URL (the app chose where to mount it): a fixed one.
+      request = new Request("https://token-handler.invalid/", {
+        method,
+        headers,
+        body: hasBody
+          ? event.isBase64Encoded
+            ? Uint8Array.from(atob(event.body!), (c) => c.charCodeAt(0))
+            : event.body
+          : null,
+      });
+    } catch {
+      return result(unreadableRequest());
     }
-    if (event.cookies?.length) headers.set("cookie", event.cookies.join("; "));
-    const method = requestContext.http.method.toUpperCase();
-    const host = requestContext.domainName ?? headers.get("host") ?? "localhost";
-    const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
-    const hasBody = method !== "GET" && method !== "HEAD" && event.body !== undefined;
-    const request = new Request(`https://${host}${event.rawPath ?? "/"}${query}`, {
-      method,
-      headers,
-      body: hasBody
-        ? event.isBase64Encoded
-          ? Uint8Array.from(atob(event.body!), (c) => c.charCodeAt(0))
-          : event.body
-        : null,
-    });
     const ipAddress = trustCloudFrontViewerAddress
       ? viewerAddress(headers.get("cloudfront-viewer-address"))
       : requestContext.http.sourceIp;
-    const response = await handle(request, ipAddress ? { ipAddress } : {});
-    const out: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      if (name !== "set-cookie") out[name] = value;
-    });
-    return {
-      statusCode: response.status,
-      headers: out,
-      cookies: response.headers.getSetCookie(),
-      body: await response.text(),
-      isBase64Encoded: false,
-    };
+    return result(await handle(request, ipAddress ? { ipAddress } : {}));
+  };
+}
+
+async function result(response: Response): Promise<LambdaHttpResult> {
+  const out: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") out[name] = value;
+  });
+  return {
+    statusCode: response.status,
+    headers: out,
+    cookies: response.headers.getSetCookie(),
+    body: await response.text(),
+    isBase64Encoded: false,
   };
 }
 

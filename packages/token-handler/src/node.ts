@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { addressFromHeader, ipAddress as parseAddress } from "./client-ip.js";
+import { unreadableRequest } from "./http.js";
 import { configurationError, type TokenHandlerOptions } from "./options.js";
 import { createTokenHandler, MAX_BODY_BYTES } from "./token-handler.js";
 
@@ -57,38 +58,56 @@ export function createNodeHandler(
     const chunks: Buffer[] = [];
     let size = 0;
     if (req.method !== "GET" && req.method !== "HEAD") {
-      for await (const chunk of req as AsyncIterable<Buffer>) {
-        // Read to the end (the connection stays usable) but keep at most one
-        // byte over the limit: enough for the handler to refuse the body.
-        if (size <= MAX_BODY_BYTES) chunks.push(chunk.subarray(0, MAX_BODY_BYTES + 1 - size));
-        size += chunk.length;
+      try {
+        for await (const chunk of req as AsyncIterable<Buffer>) {
+          // Read to the end (the connection stays usable) but keep at most one
+          // byte over the limit: enough for the handler to refuse the body.
+          if (size <= MAX_BODY_BYTES) chunks.push(chunk.subarray(0, MAX_BODY_BYTES + 1 - size));
+          size += chunk.length;
+        }
+      } catch {
+        // The caller went away mid-body: nobody is left to answer.
+        res.destroy();
+        return;
       }
     }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined) continue;
-      headers.set(name, Array.isArray(value) ? value.join(name === "cookie" ? "; " : ", ") : value);
+    let request: Request;
+    try {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined) continue;
+        headers.set(
+          name,
+          Array.isArray(value) ? value.join(name === "cookie" ? "; " : ", ") : value,
+        );
+      }
+      // The handler reads no URL (the app chose where to mount it): a fixed one,
+      // so a Host or path the URL parser refuses cannot fail the request.
+      request = new Request("http://token-handler.invalid/", {
+        method: req.method ?? "GET",
+        headers,
+        body: req.method === "GET" || req.method === "HEAD" ? null : Buffer.concat(chunks),
+      });
+    } catch {
+      return send(res, unreadableRequest());
     }
-    const host = headers.get("host") ?? "localhost";
-    const request = new Request(`http://${host}${req.url ?? "/"}`, {
-      method: req.method ?? "GET",
-      headers,
-      body: req.method === "GET" || req.method === "HEAD" ? null : Buffer.concat(chunks),
-    });
     const header = proxyHeader ? req.headers[proxyHeader] : undefined;
     const ipAddress = proxyHeader
       ? addressFromHeader(Array.isArray(header) ? header.join(",") : header)
       : parseAddress(req.socket.remoteAddress);
-    const response = await handle(request, ipAddress ? { ipAddress } : {});
-    const out: Record<string, string | string[]> = {};
-    response.headers.forEach((value, name) => {
-      if (name !== "set-cookie") out[name] = value;
-    });
-    const cookies = response.headers.getSetCookie();
-    if (cookies.length > 0) out["set-cookie"] = cookies;
-    res.writeHead(response.status, out);
-    res.end(Buffer.from(await response.arrayBuffer()));
+    return send(res, await handle(request, ipAddress ? { ipAddress } : {}));
   };
+}
+
+async function send(res: ServerResponse, response: Response): Promise<void> {
+  const out: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") out[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) out["set-cookie"] = cookies;
+  res.writeHead(response.status, out);
+  res.end(Buffer.from(await response.arrayBuffer()));
 }
 
 export type { TokenHandlerOptions } from "./options.js";

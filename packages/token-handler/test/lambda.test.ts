@@ -17,8 +17,6 @@ function functionUrlEvent(
 ): LambdaHttpEvent {
   const text = JSON.stringify(body);
   return {
-    rawPath: "/auth",
-    rawQueryString: "",
     headers: {
       origin: ORIGIN,
       host: "abc123.lambda-url.eu-west-1.on.aws",
@@ -32,7 +30,6 @@ function functionUrlEvent(
     body: patch.base64 ? Buffer.from(text).toString("base64") : text,
     isBase64Encoded: patch.base64 ?? false,
     requestContext: {
-      domainName: "abc123.lambda-url.eu-west-1.on.aws",
       http: { method: "POST", sourceIp: "198.51.100.23" },
     },
   };
@@ -98,6 +95,19 @@ describe("createLambdaHandler with function URL events", () => {
       { IpAddress: "2001:db8::7" },
       { IpAddress: "198.51.100.23" },
     ]);
+  });
+
+  it("answers an event whose base64 body does not decode with a Cognito-shaped 400", async () => {
+    const upstream = recordingUpstream();
+    const event = {
+      ...functionUrlEvent("RespondToAuthChallenge", signIn),
+      body: "%%%",
+      isBase64Encoded: true,
+    };
+    const result = await createLambdaHandler(options(upstream))(event);
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({ __type: "SerializationException" });
+    expect(upstream.calls).toEqual([]);
   });
 
   it("refuses a cross-site or foreign-origin event, forwarding nothing", async () => {

@@ -94,6 +94,49 @@ describe("createNodeHandler on a real node:http server", () => {
     expect(upstream.calls).toEqual([]);
   });
 
+  it("serves a request whose Host is not a URL host instead of hanging (the handler reads no URL)", async () => {
+    const upstream = recordingUpstream(() => ({ body: {} }));
+    const server = await start(upstream);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        server.url,
+        {
+          method: "POST",
+          headers: { ...headers("InitiateAuth"), host: "bad host" },
+          timeout: 3000,
+        },
+        (res) => {
+          let body = "";
+          res.on("data", (chunk) => {
+            body += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error("no answer")));
+      req.on("error", reject);
+      req.end(initiate);
+    });
+    expect(answer.status).toBe(200);
+    expect(upstream.calls).toHaveLength(1);
+  });
+
+  it("answers a method fetch cannot represent (TRACE) instead of hanging", async () => {
+    const upstream = recordingUpstream();
+    const server = await start(upstream);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(server.url, { method: "TRACE", timeout: 3000 }, (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      });
+      req.on("timeout", () => req.destroy(new Error("no answer")));
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+    expect(upstream.calls).toEqual([]);
+  });
+
   it("answers the preflight and refuses other origins", async () => {
     const server = await start(recordingUpstream());
     const ok = await fetch(server.url, {

@@ -24,7 +24,6 @@ type Result = { ok?: { statusCode: number; body: string; cookies: string[] } };
 
 function event(operation: string, body: unknown, cookies: string[] = []) {
   return {
-    rawPath: "/auth",
     headers: {
       origin: ORIGIN,
       "content-type": "application/x-amz-json-1.1",
@@ -35,7 +34,6 @@ function event(operation: string, body: unknown, cookies: string[] = []) {
     body: JSON.stringify(body),
     isBase64Encoded: false,
     requestContext: {
-      domainName: "fn.lambda-url.eu-west-1.on.aws",
       http: { method: "POST", sourceIp: "198.51.100.8" },
     },
   };
