@@ -25,7 +25,8 @@ import type {
 /**
  * Creates the sign-in client: a small store whose snapshot is the screen to
  * show (email form, code form, username form, signed in), plus the token
- * lifecycle. Safe to call during server rendering (no I/O without `storage`).
+ * lifecycle (session.ts). Safe to call during server rendering (no I/O in
+ * memory mode, without `storage` or `tokenHandler`).
  * Throws a `CONFIGURATION_ERROR` `PasscodeError` naming the bad option.
  *
  * @example

@@ -67,10 +67,12 @@ interface WithError {
 }
 
 /**
- * A stored session is being restored (only when a `storage` adapter was
- * given). When the service cannot be reached, the restore tries twice more,
+ * A session is being restored: from `storage`, or through the token
+ * handler's cookie (`tokenHandler`); also when another tab signed in (with
+ * `tabs`). When the service cannot be reached, the restore tries twice more,
  * after 1 s and 3 s, before going to `signedOut` with `NETWORK_ERROR` (the
- * stored token is kept for the next page load).
+ * stored token is kept for the next page load). In cookie mode a refused
+ * restore (no session) goes to `signedOut` with no error.
  */
 export interface RestoringSnapshot extends WithError {
   readonly status: "restoring";
@@ -202,9 +204,11 @@ export interface PasscodeClient {
   reset(): PasscodeSnapshot;
   /**
    * Signs out: forgets the tokens, clears storage, revokes the refresh token
-   * (RevokeToken) and, with `global: true`, first signs out every session of
+   * (RevokeToken; in cookie mode the token handler revokes the cookie's and
+   * expires it) and, with `global: true`, first signs out every session of
    * the user (GlobalSignOut). Local sign-out always happens; a failed
-   * revocation is reported in `snapshot.error`.
+   * revocation is reported in `snapshot.error`. With `tabs`, the other tabs
+   * sign out too (locally: the session was revoked once, here).
    */
   signOut(options?: { global?: boolean }): Promise<PasscodeSnapshot>;
   /**
