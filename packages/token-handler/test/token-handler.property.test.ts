@@ -68,6 +68,16 @@ const answerWith = (token: string) =>
     ),
   })).value;
 
+/** Whether two compact JWEs decode to the same bytes, segment by segment. */
+function sameBytes(a: string, b: string): boolean {
+  const pa = a.split(".");
+  const pb = b.split(".");
+  return (
+    pa.length === pb.length &&
+    pa.every((part, i) => Buffer.from(part, "base64url").equals(Buffer.from(pb[i]!, "base64url")))
+  );
+}
+
 async function cookieFor(token: string) {
   const sealer = createCookieSealer([KEY_A], CLIENT_ID, Date.now);
   return `${COOKIE}=${await sealer.seal({ refreshToken: token, expiresAt: Date.now() + 3_600_000 })}`;
@@ -287,7 +297,9 @@ describe("properties of the token handler", () => {
       fc
         .tuple(fc.nat({ max: good.length - 1 }), fc.constantFrom(..."ABCabc012-_."))
         .map(([i, c]) => good.slice(0, i) + c + good.slice(i + 1))
-        .filter((v) => v !== good),
+        // Base64url's last character can carry unused bits: a change there may
+        // decode to the very same bytes, which is no tampering at all.
+        .filter((v) => !sameBytes(v, good)),
       fc.nat({ max: good.length - 1 }).map((i) => good.slice(0, i)),
       fc.string({ maxLength: 200 }).filter((v) => !/[;\r\n\0]/.test(v)),
       fc.constantFrom(
