@@ -115,14 +115,6 @@ export function shareAcrossTabs(options: ShareAcrossTabsOptions = {}): SharedTab
   return {
     connect(clientId: string, receive: (message: TabMessage) => void): TabLink {
       const name = `cognito-passcode.${clientId}`;
-      const locks =
-        options.locks === undefined
-          ? (globalThis.navigator as { locks?: TabLocks } | undefined)?.locks
-          : options.locks;
-      const storage =
-        options.leaseStorage === undefined
-          ? (globalThis as { localStorage?: LeaseStorage }).localStorage
-          : options.leaseStorage;
       let channel: BroadcastChannel | undefined;
       if (typeof BroadcastChannel === "function") {
         channel = new BroadcastChannel(name);
@@ -135,12 +127,19 @@ export function shareAcrossTabs(options: ShareAcrossTabsOptions = {}): SharedTab
       }
       return {
         post: (message) => channel?.postMessage(message),
-        lock: (task) =>
-          locks
-            ? locks.request(`${name}.refresh`, task)
-            : storage
-              ? withLease(storage, `${name}.refresh`, leaseMs, task)
-              : task(),
+        lock(task) {
+          // Looked up at the first refresh, not before: a server render reads no browser global.
+          const locks =
+            options.locks === undefined
+              ? (globalThis.navigator as { locks?: TabLocks } | undefined)?.locks
+              : options.locks;
+          const storage =
+            options.leaseStorage === undefined
+              ? (globalThis as { localStorage?: LeaseStorage }).localStorage
+              : options.leaseStorage;
+          if (locks) return locks.request(`${name}.refresh`, task);
+          return storage ? withLease(storage, `${name}.refresh`, leaseMs, task) : task();
+        },
       };
     },
     close() {

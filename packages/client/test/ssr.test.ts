@@ -19,7 +19,7 @@ describe("server-side rendering safety", () => {
     vi.resetModules();
   });
 
-  it("touches no browser global when imported or created without storage", async () => {
+  it("touches no browser global when imported or created without storage (with tabs too)", async () => {
     // Prepare: plain Node with no DOM (a precondition, not the property under
     // test), then make any read of a browser global throw.
     expect(typeof (globalThis as { window?: unknown }).window).toBe("undefined");
@@ -42,7 +42,12 @@ describe("server-side rendering safety", () => {
       // Act
       const core = await import("../src/index.js");
       const react = await import("../src/react.js");
-      const client = core.createPasscodeClient({ clientId: "abc123", region: "eu-west-1" });
+      const { shareAcrossTabs } = await import("../src/tabs.js");
+      const client = core.createPasscodeClient({
+        clientId: "abc123",
+        region: "eu-west-1",
+        tabs: shareAcrossTabs(),
+      });
       const snapshot = client.getSnapshot();
       // Assess
       expect(snapshot).toEqual({ status: "signedOut" });
