@@ -63,7 +63,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * only the tab that finds its own name runs. Best effort where the Web Locks
  * API is missing (browsers before 2022): a tab that writes after another has
  * read its own name back breaks it, which needs two writes more than
- * `settleMs` apart to both see a free lease.
+ * `settleMs` apart to both see a free lease. A storage that throws (quota,
+ * storage disabled) runs `task` unlocked.
  */
 export async function withLease<T>(
   storage: LeaseStorage,
@@ -75,15 +76,26 @@ export async function withLease<T>(
   const me = `${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
   const mine = () => storage.getItem(key)?.startsWith(`${me} `);
   for (;;) {
-    const [owner, until] = (storage.getItem(key) ?? "").split(" ");
-    if (!owner || !(Number(until) > Date.now())) {
-      storage.setItem(key, `${me} ${Date.now() + leaseMs}`);
-      await sleep(settleMs);
-      if (mine()) {
+    let taken: boolean | undefined;
+    try {
+      const [owner, until] = (storage.getItem(key) ?? "").split(" ");
+      if (!owner || !(Number(until) > Date.now())) {
+        storage.setItem(key, `${me} ${Date.now() + leaseMs}`);
+        await sleep(settleMs);
+        taken = mine();
+      }
+    } catch {
+      // A storage that fails (quota, disabled): refresh unlocked rather than not at all.
+      return task();
+    }
+    if (taken) {
+      try {
+        return await task();
+      } finally {
         try {
-          return await task();
-        } finally {
           if (mine()) storage.removeItem(key);
+        } catch {
+          // The lease expires on its own.
         }
       }
     }

@@ -47,6 +47,14 @@ describe("production build", () => {
     }
   });
 
+  it("still refuses storage together with tokenHandler (cookie mode must never store a token)", async () => {
+    const { createPasscodeClient } = await productionClient();
+    const storage = { getItem: () => null, setItem: () => undefined, removeItem: () => undefined };
+    expect(() => createPasscodeClient({ clientId: "c1", tokenHandler: "/auth", storage })).toThrow(
+      expect.objectContaining({ name: "PasscodeError", code: "CONFIGURATION_ERROR" }),
+    );
+  });
+
   it("leaves the development-only checks out: a malformed option is not checked", async () => {
     const { createPasscodeClient } = await productionClient();
     // Development builds throw for each of these (client.test.ts); production ones do not.

@@ -269,6 +269,28 @@ describe("withLease (the fallback lock)", () => {
     );
   }, 60_000);
 
+  it("runs the task unlocked when the storage throws (quota, storage disabled), and passes the task's own error on", async () => {
+    const broken: LeaseStorage = {
+      getItem: () => null,
+      setItem: () => {
+        throw new DOMException("full", "QuotaExceededError");
+      },
+      removeItem: () => undefined,
+    };
+    expect(await withLease(broken, "k", 5000, async () => "ran", 5)).toBe("ran");
+    const storage = leaseStorage();
+    await expect(
+      withLease(
+        storage,
+        "k",
+        5000,
+        async () => Promise.reject(new TypeError("Failed to fetch")),
+        5,
+      ),
+    ).rejects.toThrow("Failed to fetch");
+    expect(storage.items.size).toBe(0);
+  });
+
   it("takes over a lease whose holder is gone once it expires", async () => {
     const storage = leaseStorage();
     storage.setItem("k", `gone ${Date.now() + 50}`);
