@@ -202,11 +202,10 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
         const answer = await upstream(operation, { ...forwarded, RefreshToken: refreshToken });
         const rotated = (answer.data.AuthenticationResult as { RefreshToken?: unknown } | undefined)
           ?.RefreshToken;
-        // A rotated token keeps the original expiry; a refused one ends the session.
-        const cookies =
-          !answer.ok && answer.type === "NotAuthorizedException"
-            ? [expired]
-            : await storeRefreshToken(answer, expiresAt, now());
+        // A rotated token keeps the original expiry. A refused one does not
+        // expire the cookie: with rotation, another tab may have swapped it for
+        // a new one since this request left, and expiring would end that too.
+        const cookies = await storeRefreshToken(answer, expiresAt, now());
         const secrets = [refreshToken, ...(typeof rotated === "string" ? [rotated] : [])];
         return relay(answer, cors, cookies, secrets);
       }

@@ -108,7 +108,6 @@ describe("the token handler in front of the local stack", () => {
     await expect(ctx.transport.refresh({})).rejects.toMatchObject({
       name: "NotAuthorizedException",
     });
-    expect(ctx.page.jar.has(COOKIE)).toBe(false);
     expect((await directRefresh(ctx.stack, refreshToken!)).body.__type).toBe(
       "NotAuthorizedException",
     );
