@@ -187,7 +187,8 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     return async (...args: A): Promise<PasscodeSnapshot> => {
       // Runs synchronously up to its first await unless restoring: a second
       // call in the same tick sees `pending` and joins it.
-      if (snapshot.status === "restoring") await pending;
+      // (A loop: another tab's sign-in may start a second restore.)
+      while (snapshot.status === "restoring" && pending) await pending;
       // Join a request only while its screen is busy: a call made from the
       // listener that shows its outcome must act, not get that outcome back.
       if (pending && BUSY.includes(snapshot.status)) return pending;

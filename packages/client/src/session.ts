@@ -47,8 +47,8 @@ interface Held {
  * (pure). `shared`: storage or cookie mode, where the tabs hold one session.
  * A sign-out elsewhere ends a session here: locally when it is the shared
  * one (the other tab revoked it), with revocation when this tab's own
- * (memory mode). A sign-in elsewhere makes a signed-out tab restore the
- * shared session. Anything else, e.g. a sign-in in progress here, is left alone.
+ * (memory mode). A sign-in elsewhere makes a signed-out or restoring tab
+ * restore the shared session (again: the restore in flight is dropped). Anything else, e.g. a sign-in in progress here, is left alone.
  */
 export function tabReaction(
   status: PasscodeStatus,
@@ -59,7 +59,10 @@ export function tabReaction(
     if (status !== "signedIn" && status !== "restoring") return undefined;
     return shared ? "signOutLocally" : "signOut";
   }
-  return message === "signedIn" && shared && status === "signedOut" ? "restore" : undefined;
+  // While restoring too: a restore that started before the sign-in may not see its session.
+  return message === "signedIn" && shared && (status === "signedOut" || status === "restoring")
+    ? "restore"
+    : undefined;
 }
 
 /**

@@ -23,4 +23,17 @@ describe("createCognitoIdentityJsTransport", () => {
       ].sort(),
     );
   });
+
+  it("refuses a refresh without a refresh token (cookie mode needs the fetch transport), sending nothing", async () => {
+    const userPool = new CognitoUserPool({
+      UserPoolId: "eu-west-1_abc123",
+      ClientId: "client1",
+      endpoint: "http://127.0.0.1:9/",
+    });
+    const transport = createCognitoIdentityJsTransport({ userPool });
+    await expect(transport.refresh({})).rejects.toMatchObject({
+      code: "CONFIGURATION_ERROR",
+      details: { field: "tokenHandler" },
+    });
+  });
 });

@@ -283,7 +283,8 @@ describe("tabReaction (pure)", () => {
     ["signedOut", "signedIn", false, undefined],
     ["signedIn", "signedIn", true, undefined],
     ["awaitingCode", "signedIn", true, undefined],
-    ["restoring", "signedIn", true, undefined],
+    ["restoring", "signedIn", true, "restore"],
+    ["restoring", "signedIn", false, undefined],
   ] as const)("%s hears %s (shared: %s): %s", (status, message, shared, expected) => {
     expect(tabReaction(status, message, shared)).toBe(expected);
   });

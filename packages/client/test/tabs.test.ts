@@ -145,6 +145,33 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
     await within(1000, () => status(b.client) === "signedIn");
   });
 
+  it("a tab still restoring when another signs in restores again (the restore in flight is dropped); a call waiting on it acts after", async () => {
+    const lease = leaseStorage();
+    const a = tab({ lease }, { tokenHandler: "/auth" });
+    await within(1000, () => a.script.calls.length > 0);
+    a.script
+      .take("refresh")
+      .reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+    const b = tab({ lease }, { tokenHandler: "/auth" });
+    await within(1000, () => b.script.calls.length > 0);
+    const stale = b.script.take("refresh");
+    const waiting = b.client.requestCode("bob@example.com");
+    await signIn(a, "");
+    await sleep(50);
+    // The first restore's answer (sent before the cookie existed) is dropped;
+    // the second restore, which waited for the lock, goes out after it.
+    stale.reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+    await within(1000, () => b.script.calls.some((c) => c.op === "refresh"));
+    expect(status(b.client)).toBe("restoring");
+    b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
+    await within(1000, () => status(b.client) === "signedIn");
+    expect(await waiting).toMatchObject({
+      status: "signedIn",
+      error: { code: "INVALID_STATE", cause: "signedIn" },
+    });
+    expect(status(b.client)).toBe("signedIn");
+  });
+
   it("one refresh at a time: the second tab waits for the lock and then sends the token the first rotated", async () => {
     // Prepare: both signed in with rt-1, tokens about to expire.
     const shared = { storage: memoryStorage(), lease: leaseStorage() };
