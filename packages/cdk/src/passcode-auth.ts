@@ -309,7 +309,9 @@ export interface PasscodeClientProps {
  * the handler `@cognito-passcode/triggers` ships prebuilt, the DynamoDB table
  * (on demand, TTL, point-in-time recovery), the code secret (readable only
  * by Create and Verify), the SES identity, the daily username sweep, and
- * least-privilege IAM on exact ARNs. Add app clients with {@link addClient};
+ * least-privilege IAM on exact ARNs, and with `tokenHandler` the token
+ * handler for the client's cookie mode ({@link PasscodeAuthProps.tokenHandler}).
+ * Add app clients with {@link addClient};
  * synthesis fails for any other app client of the pool in the same stack
  * that lists no write attributes (Cognito then lets it write all of them),
  * may write the username attribute or a `*_verified` flag, or allows an auth
