@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // `pnpm demo`: builds the packages and the example pages, starts the local
-// stack (Cognito + SES inbox + DynamoDB, in this process) and serves the login
-// page on 127.0.0.1. Ctrl-C stops everything.
+// stack (Cognito + SES inbox + DynamoDB, in this process, refresh-token
+// rotation on) and serves the login page on 127.0.0.1, with the token handler
+// (@cognito-passcode/token-handler) mounted at `/auth` on the page's own
+// origin: the page's default mode keeps the refresh token in an httpOnly
+// cookie. Ctrl-C stops everything.
 //
 //   node scripts/demo.mjs [--port 5173] [--rebuild] [--build-only] [--no-build]
 //
 // The end-to-end tests import `buildAll` and `startDemo` from here, so the
 // tests run exactly what a person runs.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
@@ -21,6 +25,7 @@ const TARGETS = [
   { dir: "packages/shared", inputs: ["src", "package.json", "tsup.config.ts"] },
   { dir: "packages/triggers", inputs: ["src", "package.json", "tsup.config.ts"] },
   { dir: "packages/client", inputs: ["src", "package.json", "tsup.config.ts"] },
+  { dir: "packages/token-handler", inputs: ["src", "package.json", "tsup.config.ts"] },
   { dir: "packages/local", inputs: ["src", "package.json", "tsup.config.ts"] },
   ...["examples/web", "examples/vanilla"].map((dir) => ({
     dir,
@@ -157,12 +162,33 @@ export function isLoopbackHost(header) {
   );
 }
 
+/** Where the token handler answers, on the page's own origin (both pages use it). */
+const AUTH_PATH = "/auth";
+
 /**
- * A small static server for the built pages, plus `config.json` for each.
- * `getConfig()` is read per request (the stack starts after the server has its
- * port, so the page's origin can be given to the stack's CORS).
+ * Imports a built workspace package's export `subpath` (`"."`, `"./node"`)
+ * as Node's ESM loader would: the first `import`, `node` or `default`
+ * condition of its `exports`. The root has no dependency on the packages.
  */
-function createPageServer(getConfig) {
+async function importPackage(dir, subpath) {
+  const manifest = JSON.parse(await readFile(join(ROOT, dir, "package.json"), "utf8"));
+  let entry = manifest.exports?.[subpath];
+  while (entry && typeof entry === "object" && !Array.isArray(entry)) {
+    const condition = Object.keys(entry).find((key) => ["import", "node", "default"].includes(key));
+    entry = condition === undefined ? undefined : entry[condition];
+  }
+  if (typeof entry !== "string") throw new Error(`${dir}/package.json exports no "${subpath}"`);
+  return import(pathToFileURL(join(ROOT, dir, entry)).href);
+}
+
+/**
+ * A small static server for the built pages, plus `config.json` for each, and
+ * the token handler at {@link AUTH_PATH}. `getState()` is read per request
+ * (the stack starts after the server has its port, so the page's origin can
+ * be given to the stack's CORS and the handler's allowed origins); it returns
+ * `{ config, auth }` once both are ready.
+ */
+function createPageServer(getState) {
   return createServer(async (req, res) => {
     try {
       if (!isLoopbackHost(req.headers.host)) {
@@ -170,14 +196,22 @@ function createPageServer(getConfig) {
         res.end("Forbidden: the demo only answers loopback host names.\n");
         return;
       }
-      const config = getConfig();
-      if (!config) {
+      const state = getState();
+      if (!state) {
         res.writeHead(503, { "retry-after": "1" }).end();
         return;
       }
+      const { config, auth } = state;
+      const url = new URL(req.url ?? "/", "http://localhost");
+      if (url.pathname === AUTH_PATH) {
+        // The token handler answers every method itself (POST and OPTIONS, others refused).
+        await auth(req, res);
+        return;
+      }
+      // `connect-src 'self'` covers the token handler; the stack's origin is
+      // there for the memory and storage modes, which call it directly.
       const headers = securityHeaders(new URL(config.endpoint).origin);
       const body = JSON.stringify(config);
-      const url = new URL(req.url ?? "/", "http://localhost");
       if (req.method !== "GET" && req.method !== "HEAD") {
         res.writeHead(405, { allow: "GET, HEAD" }).end();
         return;
@@ -215,7 +249,8 @@ function createPageServer(getConfig) {
       });
       res.end(req.method === "HEAD" ? undefined : content);
     } catch (error) {
-      res.writeHead(500, { "content-type": "text/plain" }).end(String(error));
+      if (res.headersSent) res.destroy();
+      else res.writeHead(500, { "content-type": "text/plain" }).end(String(error));
     }
   });
 }
@@ -233,15 +268,28 @@ function listen(server, port, host) {
 /**
  * Starts the page server and the local stack (both on `host`), and returns
  * their URLs and a `stop()` that closes both. `stack` options go to
- * `startLocalStack` as they are (`triggers`, `now`, ...); the page's origin
+ * `startLocalStack` as they are (`triggers`, `now`, ...), over one default:
+ * `client.refreshTokenRotation` is `{ enabled: true }` (give
+ * `stack.client.refreshTokenRotation` to change it). The page's origin
  * (`http://<host>:<port>` and `http://localhost:<port>`) is added to
  * `cors.origins`, so the page, and only the page, may call the stack.
- * Needs `buildAll()` first.
+ *
+ * The token handler (`createNodeHandler` of @cognito-passcode/token-handler)
+ * answers at `/auth` on the same server, for the stack's app client, allowing
+ * those same two origins. Its cookie keys are `cookieKeys`, else one key drawn
+ * at random per start: the stack keeps its users and refresh tokens in memory,
+ * so a restart ends every session anyway. Needs `buildAll()` first.
  */
-export async function startDemo({ port = 0, host = "127.0.0.1", stack: stackOptions = {} } = {}) {
-  const local = await import(pathToFileURL(join(ROOT, "packages/local/dist/index.js")).href);
-  let config;
-  const server = createPageServer(() => config);
+export async function startDemo({
+  port = 0,
+  host = "127.0.0.1",
+  stack: stackOptions = {},
+  cookieKeys = [randomBytes(32).toString("base64url")],
+} = {}) {
+  const local = await importPackage("packages/local", ".");
+  const tokenHandler = await importPackage("packages/token-handler", "./node");
+  let state;
+  const server = createPageServer(() => state);
   let pagePort;
   try {
     pagePort = await listen(server, port, host);
@@ -251,37 +299,46 @@ export async function startDemo({ port = 0, host = "127.0.0.1", stack: stackOpti
     pagePort = await listen(server, 0, host);
   }
   const origin = `http://${host}:${pagePort}`;
+  const pageOrigins = [...new Set([origin, `http://localhost:${pagePort}`])];
   let stack;
+  let auth;
   try {
     stack = await local.startLocalStack({
       port: 0,
       host,
       ...stackOptions,
+      client: { refreshTokenRotation: { enabled: true }, ...stackOptions.client },
       cors: {
-        origins: [
-          ...new Set([
-            ...(stackOptions.cors?.origins ?? []),
-            origin,
-            `http://localhost:${pagePort}`,
-          ]),
-        ],
+        origins: [...new Set([...(stackOptions.cors?.origins ?? []), ...pageOrigins])],
       },
+    });
+    auth = tokenHandler.createNodeHandler({
+      clientId: stack.clientId,
+      endpoint: stack.endpoint,
+      allowedOrigins: pageOrigins,
+      cookieKeys,
     });
   } catch (error) {
     server.closeAllConnections();
     await new Promise((done) => server.close(() => done()));
+    await stack?.stop();
     throw error;
   }
-  config = {
-    endpoint: stack.endpoint,
-    region: stack.region,
-    clientId: stack.clientId,
-    inboxUrl: stack.sesEndpoint,
+  state = {
+    auth,
+    config: {
+      endpoint: stack.endpoint,
+      region: stack.region,
+      clientId: stack.clientId,
+      tokenHandler: AUTH_PATH,
+      inboxUrl: stack.sesEndpoint,
+    },
   };
   let stopped;
   return {
     loginUrl: `${origin}/`,
     vanillaUrl: `${origin}/vanilla/`,
+    tokenHandlerUrl: `${origin}${AUTH_PATH}`,
     inboxUrl: stack.sesEndpoint,
     stack,
     stop() {
@@ -319,6 +376,9 @@ async function main() {
 
   const demo = await startDemo({ port: Number(values.port) });
   console.log(`Login page: ${demo.loginUrl}`);
+  console.log(
+    `Token handler: ${demo.tokenHandlerUrl} (the pages' default, refresh token in an httpOnly cookie; ?mode=memory or ?mode=storage to compare)`,
+  );
   console.log(`Inbox: ${demo.inboxUrl}`);
   console.log(`Plain DOM example: ${demo.vanillaUrl}`);
   console.log(
