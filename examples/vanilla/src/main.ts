@@ -6,8 +6,10 @@
 import {
   createPasscodeClient,
   decodeJwtPayload,
+  type PasscodeClientOptions,
   type PasscodeSnapshot,
 } from "@cognito-passcode/client";
+import { shareAcrossTabs } from "@cognito-passcode/client/tabs";
 import { checkUsername, errorMessage } from "@cognito-passcode/shared";
 import "./style.css";
 
@@ -59,26 +61,52 @@ function errorText(snapshot: PasscodeSnapshot): string {
   return text;
 }
 
-async function loadConfig() {
+interface Config {
+  endpoint?: string;
+  region?: string;
+  clientId: string;
+  /** The token handler's URL (`/auth`): cookie mode. */
+  tokenHandler?: string;
+}
+
+async function loadConfig(): Promise<Config> {
   const response = await fetch("./config.json", { cache: "no-store" });
-  const config = (await response.json()) as {
-    endpoint?: string;
-    region?: string;
-    clientId: string;
-  };
-  if (!config.clientId || !(config.endpoint || config.region)) {
-    throw new Error("config.json needs clientId and endpoint or region");
+  const config = (await response.json()) as Config;
+  if (!config.clientId || !(config.endpoint || config.region || config.tokenHandler)) {
+    throw new Error("config.json needs clientId and tokenHandler, endpoint or region");
   }
   return config;
 }
 
+const MODES = {
+  cookie: "httpOnly cookie (token handler): scripts never see the refresh token",
+  storage: "sessionStorage: survives a reload, readable by scripts",
+  memory: "memory only: a reload signs you out",
+};
+type Mode = keyof typeof MODES;
+
+/** `?mode=cookie|storage|memory`; cookie by default when there is a token handler. */
+function clientOptions(config: Config): { mode: Mode; options: PasscodeClientOptions } {
+  const asked = new URLSearchParams(window.location.search).get("mode") ?? "";
+  const mode: Mode = asked in MODES ? (asked as Mode) : config.tokenHandler ? "cookie" : "memory";
+  const cognito = config.endpoint ? { endpoint: config.endpoint } : { region: config.region! };
+  if (mode === "cookie" && config.tokenHandler) {
+    const options = { clientId: config.clientId, tokenHandler: config.tokenHandler };
+    return { mode, options: { ...options, tabs: shareAcrossTabs() } };
+  }
+  if (mode === "storage") {
+    return { mode, options: { clientId: config.clientId, ...cognito, storage: sessionStorage } };
+  }
+  return { mode: "memory", options: { clientId: config.clientId, ...cognito } };
+}
+
 async function main() {
   const config = await loadConfig();
-  const client = createPasscodeClient(
-    config.endpoint
-      ? { clientId: config.clientId, endpoint: config.endpoint }
-      : { clientId: config.clientId, region: config.region! },
-  );
+  const { mode, options } = clientOptions(config);
+  $("mode").textContent = `Session: ${MODES[mode]}.`;
+  $("mode").dataset.mode = mode;
+  document.querySelector(`.switch a[href="?mode=${mode}"]`)?.setAttribute("aria-current", "true");
+  const client = createPasscodeClient(options);
   let shown: Screen | undefined;
 
   function render() {

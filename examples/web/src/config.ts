@@ -6,6 +6,11 @@ export interface PageConfig {
   region?: string;
   /** The user pool's public app client id. */
   clientId: string;
+  /**
+   * The token handler's URL (`/auth`, or absolute on the same site): cookie
+   * mode, the page's default when it is set.
+   */
+  tokenHandler?: string;
   /** Local demo only: where the emails can be read (the local stack's inbox). */
   inboxUrl?: string;
 }
@@ -20,14 +25,19 @@ export async function loadConfig(url = "./config.json"): Promise<PageConfig> {
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   const raw: unknown = await response.json();
   if (typeof raw !== "object" || raw === null) throw new Error(`${url} is not a JSON object`);
-  const { endpoint, region, clientId, inboxUrl } = raw as Record<string, unknown>;
+  const { endpoint, region, clientId, tokenHandler, inboxUrl } = raw as Record<string, unknown>;
   if (typeof clientId !== "string" || clientId === "") {
     throw new Error(`${url} has no clientId`);
   }
   const config: PageConfig = { clientId };
   if (typeof endpoint === "string" && endpoint !== "") config.endpoint = endpoint;
   if (typeof region === "string" && region !== "") config.region = region;
+  if (typeof tokenHandler === "string" && /^(?:\/(?!\/)|https?:\/\/)/.test(tokenHandler)) {
+    config.tokenHandler = tokenHandler;
+  }
   if (typeof inboxUrl === "string" && /^https?:\/\//.test(inboxUrl)) config.inboxUrl = inboxUrl;
-  if (!config.endpoint && !config.region) throw new Error(`${url} needs an endpoint or a region`);
+  if (!config.endpoint && !config.region && !config.tokenHandler) {
+    throw new Error(`${url} needs an endpoint, a region or a tokenHandler`);
+  }
   return config;
 }

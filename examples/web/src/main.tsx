@@ -3,9 +3,17 @@ import { type ReactNode, StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app.js";
 import { loadConfig, type PageConfig } from "./config.js";
+import { clientOptions, pickMode, type SessionMode } from "./mode.js";
+import { ModeNote } from "./mode-note.js";
 import "./styles.css";
 
-function Shell({ config, children }: { config?: PageConfig; children: ReactNode }) {
+interface ShellProps {
+  config?: PageConfig;
+  mode?: SessionMode;
+  children: ReactNode;
+}
+
+function Shell({ config, mode, children }: ShellProps) {
   return (
     <div className="page">
       <main className="card">
@@ -15,6 +23,7 @@ function Shell({ config, children }: { config?: PageConfig; children: ReactNode 
         </p>
         {children}
       </main>
+      {config && mode ? <ModeNote mode={mode} cookieAvailable={!!config.tokenHandler} /> : null}
       {config?.inboxUrl ? (
         <p className="footnote">
           Local demo: no email leaves this machine. Your code is in the{" "}
@@ -30,8 +39,10 @@ function Shell({ config, children }: { config?: PageConfig; children: ReactNode 
 
 async function start(root: ReturnType<typeof createRoot>) {
   let config: PageConfig;
+  let mode: SessionMode;
   try {
     config = await loadConfig();
+    mode = pickMode(window.location.search, config);
   } catch (cause) {
     root.render(
       <Shell>
@@ -42,22 +53,19 @@ async function start(root: ReturnType<typeof createRoot>) {
           </div>
           <p className="hint">
             Run <code>pnpm demo</code> from the repository, or serve a <code>config.json</code> with{" "}
-            <code>clientId</code> and <code>endpoint</code> or <code>region</code>.
+            <code>clientId</code> and <code>tokenHandler</code>, <code>endpoint</code> or{" "}
+            <code>region</code>. <code>?mode=</code> takes <code>cookie</code>, <code>storage</code>{" "}
+            or <code>memory</code>.
           </p>
         </section>
       </Shell>,
     );
     return;
   }
-  const client = createPasscodeClient({
-    clientId: config.clientId,
-    ...(config.endpoint ? { endpoint: config.endpoint } : { region: config.region! }),
-    // Opt in to keeping the refresh token for this tab, so a reload stays signed in.
-    storage: window.sessionStorage,
-  });
+  const client = createPasscodeClient(clientOptions(config, mode));
   root.render(
     <StrictMode>
-      <Shell config={config}>
+      <Shell config={config} mode={mode}>
         <App client={client} />
       </Shell>
     </StrictMode>,

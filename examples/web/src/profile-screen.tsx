@@ -14,23 +14,32 @@ interface ProfileScreenProps {
 export function ProfileScreen({ client, user, signingOut, onSignOut }: ProfileScreenProps) {
   const heading = useRef<HTMLHeadingElement>(null);
   const [claims, setClaims] = useState<Record<string, unknown> | undefined>();
+  const [expiresAt, setExpiresAt] = useState<number | undefined>();
 
   useEffect(() => {
     heading.current?.focus();
   }, []);
   useEffect(() => {
     let live = true;
-    client.getTokens().then(
-      (tokens) => {
-        // For display only: the claims are not verified, and nothing here trusts them.
-        if (live) setClaims((tokens && decodeJwtPayload(tokens.idToken)) ?? {});
-      },
-      () => {
-        if (live) setClaims({});
-      },
-    );
+    // Read the tokens now and every 30 s, as an app does before each call to
+    // its API: getTokens() refreshes them when they are about to expire.
+    const read = () =>
+      client.getTokens().then(
+        (tokens) => {
+          if (!live) return;
+          // For display only: the claims are not verified, and nothing here trusts them.
+          setClaims((tokens && decodeJwtPayload(tokens.idToken)) ?? {});
+          setExpiresAt(tokens?.expiresAt);
+        },
+        () => {
+          if (live) setClaims({});
+        },
+      );
+    void read();
+    const timer = setInterval(read, 30_000);
     return () => {
       live = false;
+      clearInterval(timer);
     };
   }, [client]);
 
@@ -53,6 +62,12 @@ export function ProfileScreen({ client, user, signingOut, onSignOut }: ProfileSc
           </p>
         </div>
       </div>
+      {expiresAt === undefined ? null : (
+        <p className="hint" data-testid="tokens-expire">
+          Tokens valid until {new Date(expiresAt).toLocaleTimeString()}; the page asks for them
+          every 30 s and they are refreshed before they expire.
+        </p>
+      )}
       <details className="claims" open>
         <summary>ID token claims</summary>
         {claims === undefined ? (
