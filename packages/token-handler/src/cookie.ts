@@ -12,6 +12,8 @@ export interface CookieSession {
   readonly refreshToken: string;
   /** When the session ends, epoch ms: set at sign-in, kept through rotations. */
   readonly expiresAt: number;
+  /** Whether a key other than the first sealed it (after {@link CookieSealer.open}): it should be resealed. */
+  readonly staleKey?: boolean;
 }
 
 /** Seals and opens the session cookie's contents with the configured keys. */
@@ -81,7 +83,8 @@ export function createCookieSealer(
       if (value.length > MAX_VALUE || !/^[\w-]+(\.[\w-]*){4}$/.test(value)) return undefined;
       try {
         const { kid } = decodeProtectedHeader(value);
-        const match = (await derived()).find((k) => k.kid === kid);
+        const keys = await derived();
+        const match = keys.find((k) => k.kid === kid);
         if (!match) return undefined;
         const { payload } = await jwtDecrypt(value, match.key, {
           keyManagementAlgorithms: ["dir"],
@@ -93,7 +96,7 @@ export function createCookieSealer(
         if (typeof rt !== "string" || rt === "" || cid !== clientId || typeof exp !== "number") {
           return undefined;
         }
-        return { refreshToken: rt, expiresAt: exp * 1000 };
+        return { refreshToken: rt, expiresAt: exp * 1000, staleKey: match !== keys[0] };
       } catch {
         return undefined;
       }

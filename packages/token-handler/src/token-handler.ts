@@ -160,15 +160,20 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
     return { sent: values.length > 0 };
   }
 
-  /** The new refresh token of a successful answer, sealed into a Set-Cookie. */
+  /**
+   * The new refresh token of a successful answer, sealed into a Set-Cookie;
+   * without one, `held` (the cookie's token) when an old key sealed it, so
+   * cookies move to the first key as users refresh.
+   */
   async function storeRefreshToken(
     answer: Upstream,
     expiresAt: number,
     at: number,
+    held?: CookieSession,
   ): Promise<string[]> {
     const result = answer.data.AuthenticationResult as Record<string, unknown> | undefined;
-    const token =
-      answer.ok && result && typeof result === "object" ? result.RefreshToken : undefined;
+    let token = answer.ok && result && typeof result === "object" ? result.RefreshToken : undefined;
+    if (token === undefined && answer.ok && held?.staleKey) token = held.refreshToken;
     if (typeof token !== "string" || token === "") return [];
     const sealed = await sealer.seal({ refreshToken: token, expiresAt });
     return [setCookie(cookieName, sealed, (expiresAt - at) / 1000)];
@@ -205,7 +210,7 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
         // A rotated token keeps the original expiry. A refused one does not
         // expire the cookie: with rotation, another tab may have swapped it for
         // a new one since this request left, and expiring would end that too.
-        const cookies = await storeRefreshToken(answer, expiresAt, now());
+        const cookies = await storeRefreshToken(answer, expiresAt, now(), found.session);
         const secrets = [refreshToken, ...(typeof rotated === "string" ? [rotated] : [])];
         return relay(answer, cors, cookies, secrets);
       }

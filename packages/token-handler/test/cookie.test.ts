@@ -45,6 +45,7 @@ describe("the cookie's contents", () => {
     expect(opened).toEqual({
       refreshToken: "rt-secret",
       expiresAt: Math.floor(session.expiresAt / 1000) * 1000,
+      staleKey: false,
     });
   });
 
@@ -94,6 +95,32 @@ describe("key rotation", () => {
     expect(await createCookieSealer([KEY_B], CLIENT_ID, Date.now).open(resealed)).toMatchObject({
       refreshToken: "rt-next",
     });
+  });
+
+  it("through the handler: a refresh without rotation reseals an old-key cookie with the new key, same token and expiry", async () => {
+    const old = await createCookieSealer([KEY_A], CLIENT_ID, Date.now).seal(session);
+    const upstream = recordingUpstream(() => ({ body: authenticationResult() }));
+    const handle = handlerWith(upstream, { cookieKeys: [KEY_B, KEY_A] });
+    const response = await handle(
+      clientRequest(
+        "GetTokensFromRefreshToken",
+        { ClientId: CLIENT_ID },
+        { cookie: `${COOKIE}=${old}` },
+      ),
+    );
+    const resealed = setCookieOf(response)!.value;
+    expect(await createCookieSealer([KEY_B], CLIENT_ID, Date.now).open(resealed)).toEqual(
+      await createCookieSealer([KEY_A], CLIENT_ID, Date.now).open(old),
+    );
+    // A cookie already sealed with the first key is left as it is.
+    const fresh = await handle(
+      clientRequest(
+        "GetTokensFromRefreshToken",
+        { ClientId: CLIENT_ID },
+        { cookie: `${COOKIE}=${resealed}` },
+      ),
+    );
+    expect(fresh.headers.getSetCookie()).toEqual([]);
   });
 
   it("a cookie from a handler with other keys is refused", async () => {
