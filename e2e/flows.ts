@@ -1,4 +1,5 @@
 import type { Page } from "playwright-core";
+import { readCode } from "./harness.js";
 
 /** Opens the page and asks for a code for `email`, by mouse and form fields. */
 export async function requestCode(page: Page, url: string, email: string): Promise<void> {
@@ -41,4 +42,21 @@ export async function alertText(page: Page): Promise<string> {
   const alert = page.getByRole("alert").first();
   await alert.waitFor();
   return (await alert.textContent()) ?? "";
+}
+
+/**
+ * Signs `email` up from the email screen to the signed-in screen (code from
+ * the inbox, then `username`), and returns the `@username` shown.
+ */
+export async function signUp(
+  page: Page,
+  url: string,
+  inboxUrl: string,
+  email: string,
+  username: string,
+): Promise<string> {
+  await requestCode(page, url, email);
+  await enterCode(page, await readCode(inboxUrl, email));
+  await chooseUsername(page, username);
+  return signedInHandle(page);
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 
 const NEEDED = [
   "packages/local/dist/index.js",
+  "packages/token-handler/dist/node.js",
   "examples/web/dist/index.html",
   "examples/vanilla/dist/index.html",
 ];

@@ -90,7 +90,7 @@ describe("the demo is safe to run next to other browser tabs", () => {
     try {
       for (const url of [demo.inboxUrl, demo.stack.endpoint, demo.loginUrl]) {
         const port = new URL(url).port;
-        for (const path of ["/", "/store", "/health", "/config.json"]) {
+        for (const path of ["/", "/store", "/health", "/config.json", "/auth"]) {
           const target = `http://rebind.test:${port}${path}`;
           // JSON answers start a download instead of a page: watch the response itself.
           const [response] = await Promise.all([

@@ -213,7 +213,7 @@ describe("examples/web in Chromium against the local stack", () => {
     await enterCode(page, await readCode(demo.inboxUrl, email));
     await chooseUsername(page, "dave");
     await signedInHandle(page);
-    // The session survives a reload (the example opts into sessionStorage).
+    // The session survives a reload (cookie mode, the demo's default: the token handler's cookie).
     await page.reload();
     expect(await signedInHandle(page)).toBe("@dave");
 
@@ -227,6 +227,9 @@ describe("examples/web in Chromium against the local stack", () => {
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     expect(await page.getByRole("heading", { name: "You're signed in" }).count()).toBe(0);
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    // The token handler expired its cookie.
+    const cookies = await scenario.context.cookies();
+    expect(cookies.filter((cookie) => cookie.name.startsWith("__Host-"))).toEqual([]);
   });
 
   test("an expired code is refused and a new one can be sent", async () => {
@@ -283,7 +286,8 @@ describe("examples/web in Chromium against the local stack", () => {
     const email = uniqueEmail("offline");
     await requestCode(page, demo.loginUrl, email);
     const code = await readCode(demo.inboxUrl, email);
-    const cognito = `${demo.stack.endpoint}/**`;
+    // Cookie mode, the default: the page reaches Cognito through the token handler.
+    const cognito = demo.tokenHandlerUrl;
     await context.route(cognito, (route) => route.abort("internetdisconnected"));
     scenario.allowConsoleError(/ERR_INTERNET_DISCONNECTED/);
 
