@@ -114,6 +114,15 @@ describe("the token handler in front of the local stack", () => {
     for (const body of ctx.page.bodies) expect(body).not.toContain(refreshToken);
   });
 
+  it("hands Cognito the caller's address as UserContextData.IpAddress on SignUp, InitiateAuth and RespondToAuthChallenge", async () => {
+    const ctx = await setUp();
+    await signIn(ctx, "lio@example.com");
+    for (const operation of ["SignUp", "InitiateAuth", "RespondToAuthChallenge"] as const) {
+      // The node adapter's socket address: this test's own connection.
+      expect(ctx.stack.lastUserContextData(operation)).toEqual({ IpAddress: "127.0.0.1" });
+    }
+  });
+
   it("GlobalSignOut through the handler ends the session and the cookie", async () => {
     const ctx = await setUp();
     const tokens = await signIn(ctx, "jana@example.com");
