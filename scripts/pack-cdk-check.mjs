@@ -1,5 +1,5 @@
 // The newcomer check of @cognito-passcode/cdk, from packed tarballs: packs
-// shared, triggers and cdk the way `pnpm publish` would, creates two stock
+// shared, triggers, token-handler and cdk the way `pnpm publish` would, creates two stock
 // `cdk init app --language typescript` projects (the CLI the repository pins,
 // --generate-only), one left CommonJS as `cdk init` makes it and one turned
 // into an ES module project ("type": "module"), replaces each app's
@@ -19,6 +19,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -56,14 +57,20 @@ const scratch = mkdtempSync(join(tmpdir(), "cognito-passcode-cdk-pack-"));
 try {
   const { snippet, lines } = newcomerSnippet();
   const prebuilt = join(root, "packages/triggers/lambda/index.mjs");
-  if (!existsSync(prebuilt) || !existsSync(join(root, "packages/cdk/dist/index.cjs"))) {
+  const tokenHandler = join(root, "packages/token-handler/lambda/index.mjs");
+  if (
+    !existsSync(prebuilt) ||
+    !existsSync(tokenHandler) ||
+    !existsSync(join(root, "packages/cdk/dist/index.cjs"))
+  ) {
     throw new Error("build first: pnpm run build");
   }
 
   const tarballs = join(scratch, "tarballs");
   mkdirSync(tarballs);
   const tarballOf = {};
-  for (const dir of ["shared", "triggers", "cdk"]) {
+  // cdk depends on token-handler (its prebuilt Lambda, for the tokenHandler prop).
+  for (const dir of ["shared", "triggers", "token-handler", "cdk"]) {
     const pkgDir = join(root, "packages", dir);
     const { name } = readJson(join(pkgDir, "package.json"));
     tarballOf[name] = pack(pkgDir, tarballs);
@@ -72,8 +79,10 @@ try {
   for (const file of ["package/README.md", "package/LICENSE", "package/dist/index.cjs"]) {
     if (!listing.includes(file)) throw new Error(`the cdk tarball lacks ${file}`);
   }
-  if (!tarEntries(tarballOf["@cognito-passcode/triggers"]).includes("package/lambda/index.mjs")) {
-    throw new Error("the triggers tarball lacks lambda/index.mjs");
+  for (const name of ["@cognito-passcode/triggers", "@cognito-passcode/token-handler"]) {
+    if (!tarEntries(tarballOf[name]).includes("package/lambda/index.mjs")) {
+      throw new Error(`the ${name} tarball lacks lambda/index.mjs`);
+    }
   }
   console.log(`packed    ${Object.keys(tarballOf).join(", ")}`);
 
@@ -150,6 +159,27 @@ try {
     );
     if (shipped !== packed)
       throw new Error(`${flavour}: the asset is not the packed prebuilt handler`);
+    // The tokenHandler prop's asset, the token handler's prebuilt Lambda,
+    // resolves from the installed tarball as well (CommonJS shim or import.meta).
+    const resolve = "prebuiltTokenHandlerDir()";
+    const found = run(
+      process.execPath,
+      flavour === "cjs"
+        ? ["-e", `console.log(require("@cognito-passcode/cdk").${resolve})`]
+        : [
+            "--input-type=module",
+            "-e",
+            `const { prebuiltTokenHandlerDir } = await import("@cognito-passcode/cdk"); console.log(${resolve})`,
+          ],
+      project,
+    ).trim();
+    const expectedDir = join(project, "node_modules/@cognito-passcode/token-handler/lambda");
+    if (
+      realpathSync(found) !== realpathSync(expectedDir) ||
+      !existsSync(join(found, "index.mjs"))
+    ) {
+      throw new Error(`${flavour}: prebuiltTokenHandlerDir() gave ${found}`);
+    }
     console.log(
       `${flavour}       ${manifest.type === "module" ? "ES module" : "CommonJS"} app of ${lines} lines: installed in ${seconds(t0)}, cdk synth (tsc, cdk-nag) in ${synthTime}`,
     );
