@@ -7,6 +7,9 @@
  *   deletionProtection           "false" to allow deleting the pool and table
  *   functionLayout               "per-trigger" (default) or "single"
  *   existingUserPoolId           attach to an existing pool instead of creating one
+ *   siteOrigin                   the page's exact https origin: the token handler
+ *                                (cookie mode) at /auth on the site's distribution
+ *   certificateArn               ACM certificate (us-east-1) for siteOrigin's host
  * The account and region come from the environment the CLI passes
  * (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION) and fall back to placeholders, so
  * `cdk synth` works offline: the stack makes no context lookups.

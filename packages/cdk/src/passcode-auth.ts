@@ -822,8 +822,10 @@ export class PasscodeAuth extends Construct {
         [TOKEN_HANDLER_ENVIRONMENT_KEYS.clientId]: client.userPoolClientId,
         [TOKEN_HANDLER_ENVIRONMENT_KEYS.allowedOrigins]: origins.join(","),
         [TOKEN_HANDLER_ENVIRONMENT_KEYS.cookieSecretArn]: secret.secretArn,
+        // The client's refresh-token validity in days, to the microday above
+        // (60 minutes is 0.041667, not a hair under the handler's 1/24 floor).
         [TOKEN_HANDLER_ENVIRONMENT_KEYS.refreshTokenValidityDays]: String(
-          Math.max(1, Math.ceil(refreshTokenValidity.toHours() / 24)),
+          Math.ceil((refreshTokenValidity.toMinutes() * 1e6) / 1440) / 1e6,
         ),
       },
     });

@@ -2,7 +2,9 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App, Duration, Stack, Token } from "aws-cdk-lib";
-import { Runtime } from "aws-cdk-lib/aws-lambda";
+import { Template } from "aws-cdk-lib/assertions";
+import { UserPool } from "aws-cdk-lib/aws-cognito";
+import { type CfnFunction, Runtime } from "aws-cdk-lib/aws-lambda";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -276,12 +278,11 @@ describe("tokenHandler: variants", { timeout: 180_000 }, () => {
         }
       ).rules_to_suppress.map((r) => r.id);
       expect(suppressed).toEqual(["AwsSolutions-L1"]);
-      // 36 hours of refresh token: the cookie may live 2 days (a cap; the
-      // handler keeps the token's own expiry inside the cookie).
+      // 36 hours of refresh token: the cookie lives at most 1.5 days.
       expect(
         (fn.Properties.Environment as { Variables: Record<string, string> }).Variables
           .PASSCODE_REFRESH_TOKEN_VALIDITY_DAYS,
-      ).toBe("2");
+      ).toBe("1.5");
       const client = s.template.toJSON().Resources[
         logicalId(s, "AWS::Cognito::UserPoolClient", "TokenHandlerClient")
       ] as Resource;
@@ -293,6 +294,36 @@ describe("tokenHandler: variants", { timeout: 180_000 }, () => {
     } finally {
       s.dispose();
     }
+  });
+
+  it.each([
+    ["the single-function layout", { functionLayout: "single" as const }],
+    ["an imported pool", { userPool: "imported" as const }],
+    ["no username step and no sweep", { username: false as const }],
+  ])("with %s, still only the token handler's role reads the cookie secret", (_, variant) => {
+    const stack = new Stack(new App(), "S", {
+      env: { account: "123456789012", region: "eu-west-1" },
+    });
+    const { userPool, ...rest } = variant as { userPool?: "imported" };
+    const auth = new PasscodeAuth(stack, "Auth", {
+      ...baseProps,
+      ...(rest as Partial<PasscodeAuthProps>),
+      ...(userPool
+        ? { userPool: UserPool.fromUserPoolId(stack, "Pool", "eu-west-1_AbCdEfGhI") }
+        : {}),
+      tokenHandler: { allowedOrigins: ["https://app.example.com"] },
+    });
+    const template = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+    const secret = stack.resolve(auth.cookieSecret!.secretArn) as { Ref: string };
+    const role = stack.resolve(auth.tokenHandlerFunction!.role!.roleName) as { Ref: string };
+    const readers = Object.values(template)
+      .filter((r) => r.Type === "AWS::IAM::Policy")
+      .flatMap((p) =>
+        (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement.filter(
+          (st) => mentions(st.Resource, secret.Ref),
+        ).map(() => p.Properties.Roles),
+      );
+    expect(readers).toEqual([[role]]);
   });
 
   it("addClient takes refresh-token rotation, 0 to 60 whole seconds of grace", () => {
@@ -446,6 +477,29 @@ describe("the prebuilt token handler accepts the construct's environment", () =>
 
   it("loads with exactly the variables the construct sets", () => {
     expect(load(env)).toContain("loaded");
+  });
+
+  it("loads with the shortest refresh-token validity the construct can set (60 minutes)", () => {
+    const stack = new Stack(new App(), "S");
+    const auth = new PasscodeAuth(stack, "Auth", {
+      ...baseProps,
+      tokenHandler: {
+        allowedOrigins: ["https://app.example.com"],
+        client: { refreshTokenValidity: Duration.minutes(60) },
+      },
+    });
+    const { variables } = stack.resolve(
+      (auth.tokenHandlerFunction!.node.defaultChild as CfnFunction).environment,
+    ) as { variables: Record<string, string> };
+    const days = variables[TOKEN_HANDLER_ENVIRONMENT_KEYS.refreshTokenValidityDays]!;
+    expect(days).toBe("0.041667");
+    expect(
+      load({ ...env, [TOKEN_HANDLER_ENVIRONMENT_KEYS.refreshTokenValidityDays]: days }),
+    ).toContain("loaded");
+    // The control: a hair under an hour is refused when the handler loads.
+    expect(() =>
+      load({ ...env, [TOKEN_HANDLER_ENVIRONMENT_KEYS.refreshTokenValidityDays]: "0.041666" }),
+    ).toThrow();
   });
 
   it("refuses to load with an unknown PASSCODE_ variable (the control: loading checks names)", () => {

@@ -70,7 +70,8 @@ function check(blocks: readonly GuideBlock[]) {
   });
 }
 
-describe("docs/guides/token-storage.md", () => {
+// Each check compiles a program over three packages' sources: seconds, more on a busy machine.
+describe("docs/guides/token-storage.md", { timeout: 180_000 }, () => {
   const page = readFileSync(join(repo, "docs/guides/token-storage.md"), "utf8");
   const blocks = extractBlocks(page);
   const results = check(blocks);
