@@ -253,9 +253,10 @@ export interface PasscodeAuthProps {
    * ({@link PasscodeAuth.tokenHandlerClient}, refresh-token rotation on), the
    * function with a function URL ({@link PasscodeAuth.tokenHandlerUrl}), a
    * generated cookie secret readable only by that function, and its log
-   * group. Serve the URL on your site's own origin (a CloudFront `/auth/*`
-   * behaviour, see docs/guides/token-storage.md): the cookie is `SameSite=Strict`
-   * and a `__Host-` cookie, so the browser sends it only to the page's own site.
+   * group. Serve the URL on your site's own origin (CloudFront behaviours for
+   * `/auth` and `/auth/*`, see docs/guides/token-storage.md): the cookie is
+   * `SameSite=Strict` and a `__Host-` cookie, so the browser sends it only to
+   * the page's own site.
    * @default none
    */
   readonly tokenHandler?: PasscodeTokenHandlerProps;
@@ -813,8 +814,9 @@ export class PasscodeAuth extends Construct {
       runtime: base.runtime,
       architecture: base.architecture,
       memorySize: props.memorySize ?? 256,
-      // Up to two Cognito calls (a sign-in step runs the triggers, 5 s each at most).
-      timeout: Duration.seconds(15),
+      // One Cognito call per request, but Cognito answers a code answer only
+      // after Verify, Define and Create have run (5 s each at most).
+      timeout: Duration.seconds(20),
       role,
       logGroup,
       description: "cognito-passcode token handler: keeps the refresh token in an httpOnly cookie",

@@ -61,7 +61,7 @@ describe("tokenHandler: the deployed handler", { timeout: 180_000 }, () => {
       Handler: "index.handler",
       Runtime: "nodejs24.x",
       Architectures: ["arm64"],
-      Timeout: 15,
+      Timeout: 20,
       MemorySize: 256,
     });
     const asset = readdirSync(s.outdir).find(
