@@ -32,21 +32,21 @@ export function stackPropsFromContext(
   const existingUserPoolId = text(node, "existingUserPoolId");
   const siteOrigin = text(node, "siteOrigin");
   const certificateArn = text(node, "certificateArn");
-  if (certificateArn !== undefined && siteOrigin === undefined) {
-    throw new Error("certificateArn needs siteOrigin (the https origin it is for)");
-  }
-  if (siteOrigin !== undefined) {
+  // certificateArn serves siteOrigin's host, a domain of yours. Without
+  // siteOrigin (`-c siteOrigin=`) there is no token handler, and on the
+  // distribution's own *.cloudfront.net name no certificate of yours: then
+  // it is not used (cdk.json's placeholder included).
+  const host =
+    siteOrigin !== undefined && URL.canParse(siteOrigin) ? new URL(siteOrigin).hostname : "";
+  const ownDomain = siteOrigin !== undefined && !host.endsWith(".cloudfront.net");
+  if (ownDomain) {
     // The construct checks the origin itself; this only decides the domain.
-    const host = URL.canParse(siteOrigin) ? new URL(siteOrigin).hostname : "";
-    if (!host.endsWith(".cloudfront.net") && certificateArn === undefined) {
+    if (certificateArn === undefined) {
       throw new Error(
         `siteOrigin ${siteOrigin} is not the distribution's own *.cloudfront.net name: give certificateArn (an ACM certificate in us-east-1 for its host)`,
       );
     }
-    if (
-      certificateArn !== undefined &&
-      !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)
-    ) {
+    if (!/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
       throw new Error(
         "certificateArn must be an ACM certificate ARN in us-east-1 (CloudFront's region)",
       );
@@ -72,7 +72,7 @@ export function stackPropsFromContext(
     },
     ...(existingUserPoolId ? { existingUserPoolId } : {}),
     ...(siteOrigin
-      ? { site: { origin: siteOrigin, ...(certificateArn ? { certificateArn } : {}) } }
+      ? { site: { origin: siteOrigin, ...(ownDomain ? { certificateArn } : {}) } }
       : {}),
   };
 }

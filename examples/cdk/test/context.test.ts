@@ -68,17 +68,27 @@ describe("stackPropsFromContext", () => {
     );
     expect(props.auth.tokenHandler).toEqual({ allowedOrigins: ["https://app.example.com"] });
     expect(props.site).toEqual({ origin: "https://app.example.com", certificateArn });
+    // The distribution's own name takes no certificate of yours (cdk.json's placeholder is ignored).
     const cloudfront = stackPropsFromContext(
-      node({ emailDomain: "example.com", siteOrigin: "https://d111111abcdef8.cloudfront.net" }),
+      node({
+        emailDomain: "example.com",
+        siteOrigin: "https://d111111abcdef8.cloudfront.net",
+        certificateArn,
+      }),
       {},
     );
     expect(cloudfront.site).toEqual({ origin: "https://d111111abcdef8.cloudfront.net" });
     expect(stackPropsFromContext(node({ emailDomain: "example.com" }), {}).site).toBeUndefined();
+    // `-c siteOrigin=` leaves the token handler out, whatever cdk.json's certificateArn says.
+    const none = stackPropsFromContext(
+      node({ emailDomain: "example.com", siteOrigin: "", certificateArn }),
+      {},
+    );
+    expect([none.site, none.auth.tokenHandler]).toEqual([undefined, undefined]);
   });
 
   it.each([
     [{ siteOrigin: "https://app.example.com" }, /give certificateArn/],
-    [{ certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x" }, /needs siteOrigin/],
     [
       {
         siteOrigin: "https://app.example.com",
