@@ -46,6 +46,8 @@ const SIMPLE: Readonly<Record<string, PasscodeErrorCode>> = {
   LimitExceededException: "THROTTLED",
   UserNotFoundException: "NOT_AUTHORIZED",
   UserNotConfirmedException: "NOT_AUTHORIZED",
+  // Refresh with a token rotation replaced (another tab's refresh came first): it is dead.
+  RefreshTokenReuseException: "SESSION_EXPIRED",
   // RevokeToken on an app client without token revocation: a setup fault to fix.
   UnsupportedOperationException: "CONFIGURATION_ERROR",
 };
@@ -113,7 +115,8 @@ const ENDS_SESSION = /^(SESSION_EXPIRED|TOO_MANY_ATTEMPTS|CODE_EXPIRED|NOT_AUTHO
  * The one place Cognito errors become cognito-passcode codes. `NotAuthorizedException`
  * means: an expired or used session (`SESSION_EXPIRED`), a refused refresh
  * (`SESSION_EXPIRED`), an expired code (`CODE_EXPIRED`), the last attempt
- * spent (`TOO_MANY_ATTEMPTS`), or else `NOT_AUTHORIZED`. Trigger errors
+ * spent (`TOO_MANY_ATTEMPTS`), or else `NOT_AUTHORIZED`. A refresh token
+ * that rotation replaced (`RefreshTokenReuseException`) is `SESSION_EXPIRED`. Trigger errors
  * (`UserLambdaValidationException`) carry their code and `retryAfterMs`.
  * Fetch failures (`TypeError`) and timeouts (`TimeoutError`) are
  * `NETWORK_ERROR`: the same call can be retried. An

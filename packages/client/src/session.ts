@@ -178,8 +178,8 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
    * `getTokens`. With `tabs`, inside the cross-tab lock, reading storage first
    * (another tab may have rotated the token), and storing the answer before
    * the lock is released. A refused token signs out with `SESSION_EXPIRED`
-   * (a refused restore in cookie mode: no session, no error) and leaves
-   * storage; a network failure keeps both (the next call or page load
+   * (a refused restore in cookie mode: no session, no error) and removes it
+   * from storage unless another tab stored a newer one since; a network failure keeps both (the next call or page load
    * retries). After a network failure it waits each of `retryMs` in turn and
    * tries again.
    */
@@ -189,14 +189,15 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     retryMs: number[] = [],
   ): Promise<void> {
     const signal = host.signal();
+    let sent = refreshToken;
     const attempt = async () => {
-      const newest = (link && (await store.read())) || refreshToken;
+      sent = (link && (await store.read())) || refreshToken;
       // A sign-out while this tab waited for the lock: send nothing.
       if (!live()) return;
-      const issued = await transport.refresh({ refreshToken: newest, signal });
+      const issued = await transport.refresh({ refreshToken: sent, signal });
       // A malformed answer fails like any other refresh (SERVICE_ERROR), not as a sign-in would.
       checkTokens(issued);
-      if (live()) await signIn(issued, live, { refreshToken: newest });
+      if (live()) await signIn(issued, live, { refreshToken: sent });
     };
     try {
       await (link ? link.lock(attempt) : attempt());
@@ -222,7 +223,8 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
           ? { type: "signedOut" }
           : { type: "failed", ...mapped },
       );
-      if (mapped.sessionEnded) await store.write(undefined);
+      // Only the refused token: another tab (without `tabs`) may have stored a newer one since.
+      if (mapped.sessionEnded) await store.drop(sent);
     }
   }
 

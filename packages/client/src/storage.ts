@@ -28,6 +28,11 @@ export function createTokenStore(storage: PasscodeStorage | undefined, key: stri
         await storage?.removeItem(key);
         return text(value);
       }),
+    /** Removes the stored refresh token if it is still `refused` (another tab may have stored a newer one). */
+    drop: (refused: string | undefined) =>
+      enqueue(async () => {
+        if (text(await storage?.getItem(key)) === refused) await storage?.removeItem(key);
+      }),
     /** Writes `refreshToken`, or removes it when `undefined`; resolves once done. */
     write: (refreshToken: string | undefined) =>
       enqueue(() =>

@@ -289,3 +289,60 @@ describe("tabReaction (pure)", () => {
     expect(tabReaction(status, message, shared)).toBe(expected);
   });
 });
+
+describe("a rotated refresh token reused (RefreshTokenReuseException)", () => {
+  // Storage mode without `tabs`: another tab refreshed first, rotated the
+  // token and stored the new one; this tab's refresh sends the replaced one.
+  it("ends the session with SESSION_EXPIRED and leaves the newer token another tab stored", async () => {
+    const storage = memoryStorage();
+    const ctx = setup({ storage });
+    await signIn(ctx);
+    storage.items.set(KEY, "rt-2-other-tab");
+    ctx.advance(3_600_000);
+    const t = ctx.client.getTokens();
+    await flush();
+    const r = ctx.script.take("refresh");
+    expect(r.input.refreshToken).toBe("rt-1");
+    r.reject(cognitoError("RefreshTokenReuseException", "Refresh Token has been invalidated"));
+    expect(await t).toBeNull();
+    await flush();
+    expect(ctx.client.getSnapshot()).toMatchObject({
+      status: "signedOut",
+      error: { code: "SESSION_EXPIRED", cause: "RefreshTokenReuseException" },
+    });
+    expect(storage.items.get(KEY)).toBe("rt-2-other-tab");
+    // Nothing is sent again with the dead token.
+    expect(ctx.script.calls).toEqual([]);
+  });
+
+  it("clears storage when it still holds the refused token", async () => {
+    const storage = memoryStorage();
+    const ctx = setup({ storage });
+    await signIn(ctx);
+    ctx.advance(3_600_000);
+    const t = ctx.client.getTokens();
+    await flush();
+    ctx.script.take("refresh").reject(cognitoError("RefreshTokenReuseException"));
+    expect(await t).toBeNull();
+    await flush();
+    expect(ctx.client.getSnapshot()).toMatchObject({ error: { code: "SESSION_EXPIRED" } });
+    expect(storage.items.has(KEY)).toBe(false);
+  });
+
+  it("a restore refused that way leaves a newer token written meanwhile", async () => {
+    const storage = memoryStorage();
+    storage.items.set(KEY, "rt-old");
+    const ctx = setup({ storage });
+    await flush();
+    const r = ctx.script.take("refresh");
+    storage.items.set(KEY, "rt-new-other-tab");
+    r.reject(cognitoError("NotAuthorizedException"));
+    await flush();
+    await flush();
+    expect(ctx.client.getSnapshot()).toMatchObject({
+      status: "signedOut",
+      error: { code: "SESSION_EXPIRED" },
+    });
+    expect(storage.items.get(KEY)).toBe("rt-new-other-tab");
+  });
+});
