@@ -33,9 +33,8 @@ export function stackPropsFromContext(
   const siteOrigin = text(node, "siteOrigin");
   const certificateArn = text(node, "certificateArn");
   // certificateArn serves siteOrigin's host, a domain of yours. Without
-  // siteOrigin (`-c siteOrigin=`) there is no token handler, and on the
-  // distribution's own *.cloudfront.net name no certificate of yours: then
-  // it is not used (cdk.json's placeholder included).
+  // siteOrigin there is no token handler, and on the distribution's own
+  // *.cloudfront.net name no certificate of yours: then it is not used.
   const host =
     siteOrigin !== undefined && URL.canParse(siteOrigin) ? new URL(siteOrigin).hostname : "";
   const ownDomain = siteOrigin !== undefined && !host.endsWith(".cloudfront.net");

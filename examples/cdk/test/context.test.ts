@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { App } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
 import { stackPropsFromContext } from "../lib/context.js";
@@ -68,7 +69,7 @@ describe("stackPropsFromContext", () => {
     );
     expect(props.auth.tokenHandler).toEqual({ allowedOrigins: ["https://app.example.com"] });
     expect(props.site).toEqual({ origin: "https://app.example.com", certificateArn });
-    // The distribution's own name takes no certificate of yours (cdk.json's placeholder is ignored).
+    // The distribution's own name takes no certificate of yours (a given one is ignored).
     const cloudfront = stackPropsFromContext(
       node({
         emailDomain: "example.com",
@@ -79,7 +80,7 @@ describe("stackPropsFromContext", () => {
     );
     expect(cloudfront.site).toEqual({ origin: "https://d111111abcdef8.cloudfront.net" });
     expect(stackPropsFromContext(node({ emailDomain: "example.com" }), {}).site).toBeUndefined();
-    // `-c siteOrigin=` leaves the token handler out, whatever cdk.json's certificateArn says.
+    // `-c siteOrigin=` leaves the token handler out, whatever certificateArn says.
     const none = stackPropsFromContext(
       node({ emailDomain: "example.com", siteOrigin: "", certificateArn }),
       {},
@@ -100,6 +101,18 @@ describe("stackPropsFromContext", () => {
     expect(() =>
       stackPropsFromContext(node({ emailDomain: "example.com", ...context }), {}),
     ).toThrow(message);
+  });
+
+  it("cdk.json's own context deploys as it is: no placeholder certificate, no site on a domain that is not yours", () => {
+    // `pnpm exec cdk deploy` with cdk.json alone must not create a distribution
+    // for app.example.com with a certificate that does not exist (the deploy
+    // fails halfway); the synth script and the tests give those values themselves.
+    const { context } = JSON.parse(
+      readFileSync(new URL("../cdk.json", import.meta.url), "utf8"),
+    ) as { context: Record<string, unknown> };
+    const props = stackPropsFromContext(node(context), {});
+    expect(JSON.stringify(context)).not.toMatch(/arn:aws:acm|123456789012/);
+    expect([props.site, props.auth.tokenHandler]).toEqual([undefined, undefined]);
   });
 
   it("refuses an unknown layout", () => {
