@@ -189,7 +189,8 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     retryMs: number[] = [],
   ): Promise<void> {
     const signal = host.signal();
-    let sent = refreshToken;
+    // The token sent (set before any refusal can come back).
+    let sent: string | undefined;
     const attempt = async () => {
       sent = (link && (await store.read())) || refreshToken;
       // A sign-out while this tab waited for the lock: send nothing.
@@ -264,9 +265,11 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
 
   /**
    * Signs out locally at once, tells the other tabs (unless `quiet`: a tab
-   * that heard of a sign-out), then revokes: the refresh token held, or the
-   * stored one (with `tabs`, the stored one first: the newest), or in cookie
-   * mode the handler's (no token sent), after a GlobalSignOut with `global`.
+   * that heard of a sign-out), removes the stored token, then revokes: the
+   * refresh token held, or the stored one (with `tabs`, under the tabs' lock,
+   * so after a refresh another tab has in flight, and the token stored last
+   * first: the newest), or in cookie mode the handler's (no token sent),
+   * after a GlobalSignOut with `global`.
    */
   async function signOut(opts?: { global?: boolean }, quiet?: boolean): Promise<PasscodeSnapshot> {
     const current = held;
@@ -277,29 +280,35 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     host.dispatch({ type: "signedOut" });
     if (!quiet) link?.post("signedOut");
     // Also revoke a stored token no session holds yet (sign-out while restoring).
+    // Taken at once: a page closed before the revocation below still ends the session.
     const stored = store.take();
-    const refreshToken = link
-      ? ((await stored) ?? current?.refreshToken)
-      : (current?.refreshToken ?? (await stored));
-    if (!refreshToken && !(cookie && (current || restoring))) return host.snapshot();
-    let globalDone = false;
-    try {
-      if (opts?.global) {
-        let accessToken =
-          current && now() < current.tokens.expiresAt ? current.tokens.accessToken : undefined;
-        accessToken ??= (await transport.refresh({ refreshToken })).accessToken;
-        await transport.globalSignOut({ accessToken });
-        globalDone = true;
+    // Under the tabs' lock: a refresh another tab has in flight may rotate the
+    // token (store it, or set the cookie) first; this revokes what it left.
+    const revoke = async () => {
+      const refreshToken = link
+        ? ((await store.take()) ?? (await stored) ?? current?.refreshToken)
+        : (current?.refreshToken ?? (await stored));
+      if (!refreshToken && !(cookie && (current || restoring))) return;
+      let globalDone = false;
+      try {
+        if (opts?.global) {
+          let accessToken =
+            current && now() < current.tokens.expiresAt ? current.tokens.accessToken : undefined;
+          accessToken ??= (await transport.refresh({ refreshToken })).accessToken;
+          await transport.globalSignOut({ accessToken });
+          globalDone = true;
+        }
+        await transport.revokeToken({ refreshToken });
+      } catch (error) {
+        // After a global sign-out the refresh token is already dead; revocation may refuse it.
+        // Cookie mode while restoring: there may have been no cookie to revoke.
+        if (!globalDone && mine === host.epoch() && (current || !cookie)) {
+          host.dispatch({ type: "signedOut", error: mapError(error, { step: "signOut" }).error });
+        }
       }
-      await transport.revokeToken({ refreshToken });
-    } catch (error) {
-      // After a global sign-out the refresh token is already dead; revocation may refuse it.
-      // Cookie mode while restoring: there may have been no cookie to revoke.
-      if (!globalDone && mine === host.epoch() && (current || !cookie)) {
-        host.dispatch({ type: "signedOut", error: mapError(error, { step: "signOut" }).error });
-      }
-    }
-    await stored;
+      await stored;
+    };
+    await (link ? link.lock(revoke) : revoke());
     return host.snapshot();
   }
 

@@ -206,6 +206,58 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
     expect(shared.lease.items.size).toBe(0);
   });
 
+  it("a sign-out while another tab refreshes under the lock revokes (and removes) the token that refresh rotated to", async () => {
+    // Prepare: both tabs signed in with rt-1; A's tokens expire.
+    const shared = { storage: memoryStorage(), lease: leaseStorage() };
+    const a = tab(shared);
+    const b = tab(shared);
+    await signIn(a, "rt-1");
+    await within(1000, () => b.script.calls.length > 0);
+    b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
+    await within(1000, () => status(b.client) === "signedIn");
+    a.advance(3_600_000);
+    void a.client.getTokens();
+    await within(1000, () => a.script.calls.some((c) => c.op === "refresh"));
+    const refresh = a.script.take("refresh");
+    // Act: B signs out while A's refresh is in flight; Cognito had already rotated.
+    const out = b.client.signOut();
+    refresh.resolve(tokensFor(claims, 3600, "rt-2"));
+    // Assess: B revokes the newest token, and no live token stays in storage.
+    await within(1000, () => b.script.calls.some((c) => c.op === "revokeToken"));
+    const revoke = b.script.take("revokeToken");
+    expect(revoke.input.refreshToken).toBe("rt-2");
+    revoke.resolve(undefined);
+    await out;
+    await within(1000, () => status(a.client) === "signedOut");
+    await sleep(20);
+    expect(shared.storage.items.has(KEY)).toBe(false);
+    expect(shared.lease.items.size).toBe(0);
+  });
+
+  it("cookie mode: a sign-out waits for another tab's refresh in flight before RevokeToken (its Set-Cookie may rotate the cookie)", async () => {
+    const lease = leaseStorage();
+    const a = tab({ lease }, { tokenHandler: "/auth" });
+    const b = tab({ lease }, { tokenHandler: "/auth" });
+    for (const t of [a, b]) {
+      await within(1000, () => t.script.calls.length > 0);
+      t.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
+      await within(1000, () => status(t.client) === "signedIn");
+    }
+    a.advance(3_600_000);
+    void a.client.getTokens();
+    await within(1000, () => a.script.calls.some((c) => c.op === "refresh"));
+    const refresh = a.script.take("refresh");
+    const out = b.client.signOut();
+    await sleep(100);
+    // The handler would revoke the cookie's token, and A's answer then set a newer one.
+    expect(b.script.calls.map((c) => c.op)).toEqual([]);
+    refresh.resolve(tokensFor(claims, 3600, ""));
+    await within(1000, () => b.script.calls.some((c) => c.op === "revokeToken"));
+    b.script.take("revokeToken").resolve(undefined);
+    expect(await out).toEqual({ status: "signedOut" });
+    expect(status(a.client)).toBe("signedOut");
+  });
+
   it("memory mode: a sign-out in another tab also revokes this tab's own refresh token", async () => {
     const lease = leaseStorage();
     const a = tab({ lease });
