@@ -241,9 +241,14 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
   async function getTokens(): Promise<PasscodeTokens | null> {
     // Runs synchronously up to the first await: the answer matches the snapshot of the call.
     // A sign-out during a restore's wait moves the epoch on: null, never a later session's tokens.
-    const mine = host.epoch();
-    const pending = host.pending();
-    if (host.snapshot().status === "restoring" && pending) await pending;
+    let mine = host.epoch();
+    let pending: Promise<unknown> | undefined;
+    // A loop, as for the flow calls: another tab's sign-in may start a second
+    // restore, whose outcome is the answer (the epoch it runs in is the call's).
+    while (host.snapshot().status === "restoring" && (pending = host.pending())) {
+      await pending;
+      if (host.snapshot().status === "restoring") mine = host.epoch();
+    }
     const current = held;
     if (mine !== host.epoch() || host.snapshot().status !== "signedIn" || !current) return null;
     if (now() < current.tokens.expiresAt - refreshMarginMs) return current.tokens;

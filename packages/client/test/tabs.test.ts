@@ -172,6 +172,27 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
     expect(status(b.client)).toBe("signedIn");
   });
 
+  it("getTokens() called while a restore runs that another tab's sign-in supersedes waits for the second restore", async () => {
+    const lease = leaseStorage();
+    const a = tab({ lease }, { tokenHandler: "/auth" });
+    await within(1000, () => a.script.calls.length > 0);
+    a.script
+      .take("refresh")
+      .reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+    const b = tab({ lease }, { tokenHandler: "/auth" });
+    await within(1000, () => b.script.calls.length > 0);
+    const stale = b.script.take("refresh");
+    const tokens = b.client.getTokens();
+    await signIn(a, "");
+    await sleep(50);
+    stale.reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+    await within(1000, () => b.script.calls.some((c) => c.op === "refresh"));
+    b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
+    await within(1000, () => status(b.client) === "signedIn");
+    // Signed in by the restore it waited for: the tokens, as flow calls get the outcome.
+    expect(await tokens).not.toBeNull();
+  });
+
   it("one refresh at a time: the second tab waits for the lock and then sends the token the first rotated", async () => {
     // Prepare: both signed in with rt-1, tokens about to expire.
     const shared = { storage: memoryStorage(), lease: leaseStorage() };
