@@ -164,7 +164,8 @@ export class PasscodeStack extends Stack {
         "The sign-in page is for every country; geo restriction is a product decision.",
       "AwsSolutions-CFR2":
         "The example attaches no AWS WAF web ACL (it costs per month). In production, add one " +
-        "with rate-based rules on /auth: the token handler is where sign-in attempts arrive.",
+        "with rate-based rules on /auth, where your site's sign-in attempts arrive (they do not " +
+        "bound an attacker, who can call the function URL or Cognito directly).",
       "AwsSolutions-CFR3":
         "The example keeps no CloudFront access logs (the token handler logs to CloudWatch). " +
         "Turn standard logging on in production.",
