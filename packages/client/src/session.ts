@@ -242,11 +242,10 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     // Runs synchronously up to the first await: the answer matches the snapshot of the call.
     // A sign-out during a restore's wait moves the epoch on: null, never a later session's tokens.
     let mine = host.epoch();
-    let pending: Promise<unknown> | undefined;
     // A loop, as for the flow calls: another tab's sign-in may start a second
     // restore, whose outcome is the answer (the epoch it runs in is the call's).
-    while (host.snapshot().status === "restoring" && (pending = host.pending())) {
-      await pending;
+    while (host.snapshot().status === "restoring" && host.pending()) {
+      await host.pending();
       if (host.snapshot().status === "restoring") mine = host.epoch();
     }
     const current = held;
