@@ -26,7 +26,8 @@ export function pickMode(search: string, config: PageConfig): SessionMode {
   const asked = new URLSearchParams(search).get("mode");
   const mode = SESSION_MODES.find((candidate) => candidate === asked);
   if (asked !== null && !mode) {
-    throw new Error(`?mode=${asked} is not one of ${SESSION_MODES.join(", ")}`);
+    // Not echoed: the page shows this message, and a link could fill it with its own words.
+    throw new Error("?mode= takes cookie, storage or memory");
   }
   const chosen = mode ?? (config.tokenHandler ? "cookie" : "storage");
   if (chosen === "cookie" && !config.tokenHandler) {
