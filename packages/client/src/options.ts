@@ -53,7 +53,9 @@ export interface PasscodeClientOptions {
   /**
    * Shares the session with the app's other tabs: `shareAcrossTabs()` from
    * `@cognito-passcode/client/tabs`. Only one tab refreshes at a time, and a
-   * sign-in or sign-out in one tab reaches the others.
+   * sign-in or sign-out in one tab reaches the others. In storage mode the
+   * storage must be one the tabs share (`localStorage`): `sessionStorage`
+   * with `tabs` is a `CONFIGURATION_ERROR` (development builds).
    * @default undefined (each tab on its own)
    */
   tabs?: PasscodeTabs;
@@ -150,5 +152,16 @@ export function checkClientOptions(options: PasscodeClientOptions): void {
     const value = options[field];
     if (value !== undefined && !ok(value as never))
       throw configurationError(field, `must be ${why}`);
+  }
+  // sessionStorage is each tab's own: a sign-out in another tab would sign
+  // this one out locally and leave its refresh token there, unrevoked.
+  let perTab: unknown;
+  try {
+    perTab = options.tabs && options.storage && globalThis.sessionStorage;
+  } catch {
+    // Storage disabled (a sandboxed frame): nothing to compare with.
+  }
+  if (perTab && perTab === options.storage) {
+    throw configurationError("tabs", "needs a storage the tabs share, not sessionStorage");
   }
 }

@@ -339,6 +339,32 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
   });
 });
 
+describe("tabs with a per-tab storage", () => {
+  it("refuses sessionStorage with tabs (development builds): a sign-out elsewhere would leave this tab's token in it, unrevoked", () => {
+    const perTab = memoryStorage();
+    const had = Object.getOwnPropertyDescriptor(globalThis, "sessionStorage");
+    Object.defineProperty(globalThis, "sessionStorage", { value: perTab, configurable: true });
+    try {
+      const tabs = shareAcrossTabs({ locks: null, leaseStorage: null });
+      opened.push(tabs);
+      const options = { clientId: "c1", transport: scriptedTransport().transport, tabs };
+      expect(() => createPasscodeClient({ ...options, storage: perTab })).toThrow(
+        expect.objectContaining({
+          code: "CONFIGURATION_ERROR",
+          message: expect.stringMatching(/^tabs .*sessionStorage/),
+        }),
+      );
+      // A storage the tabs share is fine, and so is sessionStorage without tabs.
+      expect(() => createPasscodeClient({ ...options, storage: memoryStorage() })).not.toThrow();
+      const { tabs: _, ...alone } = options;
+      expect(() => createPasscodeClient({ ...alone, storage: perTab })).not.toThrow();
+    } finally {
+      if (had) Object.defineProperty(globalThis, "sessionStorage", had);
+      else delete (globalThis as { sessionStorage?: unknown }).sessionStorage;
+    }
+  });
+});
+
 describe("withLease (the fallback lock)", () => {
   it("never lets two tasks on one storage overlap, whatever their timing", async () => {
     await fc.assert(
