@@ -51,6 +51,35 @@ interface Upstream {
 }
 
 /**
+ * The request's body as text, read chunk by chunk and refused (the rest
+ * cancelled, never buffered) once it passes {@link MAX_BODY_BYTES}: a runtime
+ * may hand over a chunked body of any length.
+ */
+async function bodyText(request: Request): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel().catch(() => {});
+      throw invalidParameter("The request body is too large");
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/**
  * Creates the token handler: the app's own small backend for Cognito tokens,
  * mounted on the app's site (e.g. at `/auth`). The browser client talks to it
  * exactly as to Cognito's JSON API (`POST`, `X-Amz-Target`,
@@ -272,10 +301,7 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
       }
       const declared = Number(request.headers.get("content-length") ?? 0);
       if (declared > MAX_BODY_BYTES) throw invalidParameter("The request body is too large");
-      const text = await request.text();
-      if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) {
-        throw invalidParameter("The request body is too large");
-      }
+      const text = await bodyText(request);
       let body: unknown;
       try {
         body = JSON.parse(text);

@@ -1,3 +1,4 @@
+import { MAX_BODY_BYTES } from "@cognito-passcode/token-handler";
 import { describe, expect, it } from "vitest";
 import {
   authenticationResult,
@@ -329,6 +330,44 @@ describe("CORS", () => {
     expect(response.headers.get("access-control-allow-origin")).toBeNull();
     expect(response.headers.get("access-control-allow-credentials")).toBeNull();
   });
+});
+
+describe("request bodies", () => {
+  it("reads a streamed body without Content-Length only up to the limit, then refuses it", async () => {
+    // Prepare: an 8 MiB body, chunked, as a runtime without the Node
+    // adapter's cap (Deno, Bun, Workers) hands it over (an endless one would
+    // otherwise be read until memory runs out).
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= 8 * 1_048_576) return controller.close();
+        pulled += 16_384;
+        controller.enqueue(new Uint8Array(16_384).fill(0x20));
+      },
+    });
+    const upstream = recordingUpstream();
+    const request = new Request("https://app.example.com/auth", {
+      method: "POST",
+      body: endless,
+      duplex: "half",
+      headers: {
+        origin: ORIGIN,
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": "AWSCognitoIdentityProviderService.InitiateAuth",
+        "x-cognito-passcode": "1",
+      },
+    } as RequestInit);
+    // Act
+    const response = await handlerWith(upstream)(request);
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      __type: "InvalidParameterException",
+      message: "The request body is too large",
+    });
+    expect(pulled).toBeLessThan(MAX_BODY_BYTES + 4 * 16_384);
+    expect(upstream.calls).toEqual([]);
+  }, 10_000);
 });
 
 describe("refusals", () => {
