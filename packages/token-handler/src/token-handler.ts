@@ -126,6 +126,8 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
         method: "POST",
         headers: { "content-type": AMZ_JSON, "x-amz-target": `${TARGET_PREFIX}${operation}` },
         body: JSON.stringify(body),
+        // Cognito never redirects; following one would re-post a refresh token elsewhere.
+        redirect: "error",
         signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
       });
     } catch {

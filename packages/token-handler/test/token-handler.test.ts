@@ -1,11 +1,15 @@
-import { MAX_BODY_BYTES } from "@cognito-passcode/token-handler";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createTokenHandler, MAX_BODY_BYTES } from "@cognito-passcode/token-handler";
 import { describe, expect, it } from "vitest";
+import { createCookieSealer } from "../src/cookie.js";
 import {
   authenticationResult,
   CLIENT_ID,
   COOKIE,
   clientRequest,
   handlerWith,
+  KEY_A,
   ORIGIN,
   recordingUpstream,
   setCookieOf,
@@ -225,6 +229,57 @@ describe("refresh through the cookie", () => {
     );
     expect(response.headers.get("x-amzn-errortype")).toBe("TooManyRequestsException");
     expect(response.headers.getSetCookie()).toEqual([]);
+  });
+});
+
+describe("the call to Cognito", () => {
+  it("never follows a redirect: the refresh token is posted to the configured endpoint only", async () => {
+    // Prepare: an endpoint that answers 307 (a misrouted proxy, a hijacked
+    // name) towards another server, which records what reaches it.
+    const received: string[] = [];
+    const elsewhere = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => {
+        body += chunk;
+      });
+      req.on("end", () => {
+        received.push(body);
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+    const target = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/`;
+    const redirecting = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(307, { location: target }).end());
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/`;
+      const sealer = createCookieSealer([KEY_A], CLIENT_ID, Date.now);
+      const value = await sealer.seal({ refreshToken: "rt-secret", expiresAt: Date.now() + DAY });
+      const handle = createTokenHandler({
+        clientId: CLIENT_ID,
+        endpoint,
+        allowedOrigins: [ORIGIN],
+        cookieKeys: [KEY_A],
+      });
+      // Act
+      const response = await handle(
+        clientRequest(
+          "GetTokensFromRefreshToken",
+          { ClientId: CLIENT_ID },
+          { cookie: `${COOKIE}=${value}` },
+        ),
+      );
+      // Assess
+      expect(received).toEqual([]);
+      expect(response.status).toBeGreaterThanOrEqual(500);
+      expect(await response.text()).not.toContain("rt-secret");
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve));
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
   });
 });
 
