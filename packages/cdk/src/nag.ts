@@ -38,9 +38,10 @@ export type NagRule = keyof typeof NAG_REASONS;
 export const COOKIE_SECRET_REASON =
   "The secret keys the token handler's refresh-token cookies. A Secrets Manager rotation would " +
   "replace the key and end every session at once, so no rotation function is included. Rotate " +
-  'by hand without signing anyone out: put a JSON array ["<new key>", "<old key>"] as the value ' +
-  "(the first encrypts, all decrypt), let the function restart, and drop the old key once the " +
-  "refresh token validity has passed (see docs/guides/token-storage.md).";
+  'by hand without signing anyone out: put a JSON array ["<old key>", "<new key>"] as the value ' +
+  "(the first encrypts, all decrypt) and restart the function, then put the new key first and " +
+  "restart again, and drop the old key once the refresh token validity has passed (see " +
+  "docs/guides/token-storage.md).";
 
 /**
  * Acknowledges `rule` on the one CloudFormation resource of `scope` (its
