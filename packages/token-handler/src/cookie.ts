@@ -104,13 +104,20 @@ export function createCookieSealer(
   };
 }
 
+/**
+ * Spaces and tabs only, as browsers trim cookie names (RFC 6265bis): a name
+ * padded with anything else (`\u00A0__Host-…`) is, to the browser, another
+ * name without the `__Host-` prefix, which any same-site page may set.
+ */
+const trimWsp = (text: string) => text.replace(/^[ \t]+|[ \t]+$/g, "");
+
 /** Every value of the cookie `name` in a `Cookie` request header. */
 export function cookieValues(header: string | null, name: string): string[] {
   if (!header) return [];
   const values: string[] = [];
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim());
+    if (eq > 0 && trimWsp(part.slice(0, eq)) === name) values.push(trimWsp(part.slice(eq + 1)));
   }
   return values;
 }

@@ -148,4 +148,32 @@ describe("cookieValues", () => {
     expect(cookieValues(`a=1; ${COOKIE}=x; ${COOKIE}x=y;${COOKIE}=z`, COOKIE)).toEqual(["x", "z"]);
     expect(cookieValues(null, COOKIE)).toEqual([]);
   });
+
+  it("trims only spaces and tabs around a name, as browsers do: a name they do not treat as __Host- is not the handler's cookie", () => {
+    // A same-site page may set `\u00A0__Host-…` with Domain: to the browser
+    // it is another, unprefixed name (RFC 6265bis trims only SP and HTAB).
+    for (const pad of ["\u00A0", "\u000B", "\u000C", "\uFEFF"]) {
+      expect(cookieValues(`${pad}${COOKIE}=planted`, COOKIE)).toEqual([]);
+    }
+    expect(cookieValues(` \t${COOKIE}=x`, COOKIE)).toEqual(["x"]);
+  });
+
+  it("through the handler: a look-alike name a sibling subdomain planted is never opened", async () => {
+    // Prepare: the attacker's own valid cookie (from their own sign-in),
+    // planted under a name that trims to the handler's, before the victim's.
+    const sealer = createCookieSealer([KEY_A], CLIENT_ID, Date.now);
+    const planted = await sealer.seal({ ...session, refreshToken: "rt-attacker" });
+    const victim = await sealer.seal(session);
+    const upstream = recordingUpstream(() => ({ body: authenticationResult() }));
+    // Act
+    await handlerWith(upstream)(
+      clientRequest(
+        "GetTokensFromRefreshToken",
+        { ClientId: CLIENT_ID },
+        { cookie: `\u00A0${COOKIE}=${planted}; ${COOKIE}=${victim}` },
+      ),
+    );
+    // Assess
+    expect(upstream.calls.map((c) => c.body.RefreshToken)).toEqual(["rt-secret"]);
+  });
 });
