@@ -181,14 +181,21 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
     return jsonResponse(200, withoutRefreshTokens(answer.data, secrets), extra, cookies);
   }
 
-  /** The session in the request's cookie, if one opens. */
-  async function session(request: Request): Promise<{ sent: boolean; session?: CookieSession }> {
+  /**
+   * The sessions in the request's cookies: `sent`, how many values of the
+   * name came, and those that open. `__Host-` lets only this host set the
+   * name, once; a second value means a browser flaw let another page plant
+   * one (a nameless `=__Host-…` cookie), and which is the host's own cannot
+   * be told.
+   */
+  async function sessions(request: Request): Promise<{ sent: number; opened: CookieSession[] }> {
     const values = cookieValues(request.headers.get("cookie"), cookieName);
+    const opened: CookieSession[] = [];
     for (const value of values) {
-      const opened = await sealer.open(value);
-      if (opened) return { sent: true, session: opened };
+      const session = await sealer.open(value);
+      if (session) opened.push(session);
     }
-    return { sent: values.length > 0 };
+    return { sent: values.length, opened };
   }
 
   /**
@@ -230,35 +237,42 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
         return relay(answer, cors, cookies, typeof token === "string" ? [token] : []);
       }
       case "GetTokensFromRefreshToken": {
-        const found = await session(request);
-        if (!found.session) {
-          throw notAuthorized("Invalid Refresh Token", found.sent ? [expired] : []);
-        }
-        const { refreshToken, expiresAt } = found.session;
+        const found = await sessions(request);
+        // Sent twice: neither is used, and none expired (that would drop the
+        // host's own and leave the planted one).
+        if (found.sent > 1) throw notAuthorized("Invalid Refresh Token");
+        const [session] = found.opened;
+        if (!session) throw notAuthorized("Invalid Refresh Token", found.sent ? [expired] : []);
+        const { refreshToken, expiresAt } = session;
         const answer = await upstream(operation, { ...forwarded, RefreshToken: refreshToken });
         const rotated = (answer.data.AuthenticationResult as { RefreshToken?: unknown } | undefined)
           ?.RefreshToken;
         // A rotated token keeps the original expiry. A refused one does not
         // expire the cookie: with rotation, another tab may have swapped it for
         // a new one since this request left, and expiring would end that too.
-        const cookies = await storeRefreshToken(answer, expiresAt, now(), found.session);
+        const cookies = await storeRefreshToken(answer, expiresAt, now(), session);
         const secrets = [refreshToken, ...(typeof rotated === "string" ? [rotated] : [])];
         return relay(answer, cors, cookies, secrets);
       }
       case "RevokeToken": {
-        const found = await session(request);
+        const tokens = (await sessions(request)).opened.map((s) => s.refreshToken);
         // Nothing to revoke: the session is already over; the cookie goes either way.
-        if (!found.session) return jsonResponse(200, {}, cors, [expired]);
-        const token = found.session.refreshToken;
-        const answer = await upstream(operation, { ...forwarded, Token: token }).catch(
-          expiringCookie,
-        );
-        return relay(answer, cors, [expired], [token]);
+        if (tokens.length === 0) return jsonResponse(200, {}, cors, [expired]);
+        // Every token sent is revoked (more than one only through a planted
+        // cookie, see `sessions`); the first refusal, else the last answer, is relayed.
+        let answer: Upstream | undefined;
+        for (const token of tokens) {
+          const next = await upstream(operation, { ...forwarded, Token: token }).catch(
+            expiringCookie,
+          );
+          if (answer?.ok !== false) answer = next;
+        }
+        return relay(answer!, cors, [expired], tokens);
       }
       case "GlobalSignOut": {
-        const found = await session(request);
+        const held = (await sessions(request)).opened.map((s) => s.refreshToken);
         const answer = await upstream(operation, forwarded).catch(expiringCookie);
-        return relay(answer, cors, [expired], found.session ? [found.session.refreshToken] : []);
+        return relay(answer, cors, [expired], held);
       }
     }
   }

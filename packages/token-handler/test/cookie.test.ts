@@ -176,4 +176,31 @@ describe("cookieValues", () => {
     // Assess
     expect(upstream.calls.map((c) => c.body.RefreshToken)).toEqual(["rt-secret"]);
   });
+
+  it("through the handler: the cookie sent twice (only a browser flaw lets a second __Host- one in) refreshes neither, and sign-out revokes both", async () => {
+    // Prepare: a nameless cookie `=__Host-…=<attacker's>` (refused by current
+    // browsers, not by every old one) reaches the server as a second value,
+    // sent first when its Path is longer.
+    const sealer = createCookieSealer([KEY_A], CLIENT_ID, Date.now);
+    const planted = await sealer.seal({ ...session, refreshToken: "rt-attacker" });
+    const victim = await sealer.seal(session);
+    const cookie = `${COOKIE}=${planted}; ${COOKIE}=${victim}`;
+    const upstream = recordingUpstream(() => ({ body: authenticationResult("rt-next") }));
+    const handle = handlerWith(upstream);
+    // Act
+    const refresh = await handle(
+      clientRequest("GetTokensFromRefreshToken", { ClientId: CLIENT_ID }, { cookie }),
+    );
+    const signOut = await handle(clientRequest("RevokeToken", { ClientId: CLIENT_ID }, { cookie }));
+    // Assess: which one is the host's own cannot be told, so neither
+    // refreshes; expiring would drop the host's own and keep the planted one.
+    expect(refresh.status).toBe(400);
+    expect(refresh.headers.get("x-amzn-errortype")).toBe("NotAuthorizedException");
+    expect(refresh.headers.getSetCookie()).toEqual([]);
+    expect(upstream.calls.map((c) => [c.operation, c.body.Token])).toEqual([
+      ["RevokeToken", "rt-attacker"],
+      ["RevokeToken", "rt-secret"],
+    ]);
+    expect(setCookieOf(signOut)).toEqual({ value: "", maxAge: 0 });
+  });
 });
