@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { addressFromHeader, ipAddress as parseAddress } from "./client-ip.js";
+import { addressFromHeader, ipAddress as parseAddress, viewerAddress } from "./client-ip.js";
 import { unreadableRequest } from "./http.js";
 import { configurationError, type TokenHandlerOptions } from "./options.js";
 import { createTokenHandler, MAX_BODY_BYTES } from "./token-handler.js";
@@ -92,9 +92,13 @@ export function createNodeHandler(
       return send(res, unreadableRequest());
     }
     const header = proxyHeader ? req.headers[proxyHeader] : undefined;
-    const ipAddress = proxyHeader
-      ? addressFromHeader(Array.isArray(header) ? header.join(",") : header)
-      : parseAddress(req.socket.remoteAddress);
+    const value = Array.isArray(header) ? header.join(",") : header;
+    const ipAddress = !proxyHeader
+      ? parseAddress(req.socket.remoteAddress)
+      : // CloudFront writes IPv6 unbracketed before the port: its own parser.
+        proxyHeader === "cloudfront-viewer-address"
+        ? viewerAddress(value)
+        : addressFromHeader(value);
     return send(res, await handle(request, ipAddress ? { ipAddress } : {}));
   };
 }

@@ -76,6 +76,23 @@ describe("createNodeHandler on a real node:http server", () => {
     ]);
   });
 
+  it("reads CloudFront-Viewer-Address, the header the option's TSDoc names, as CloudFront writes it (IPv6 unbracketed, then the port)", async () => {
+    const upstream = recordingUpstream(() => ({ body: {} }));
+    const trusting = await start(upstream, "CloudFront-Viewer-Address");
+    for (const viewer of ["2001:db8::7:46532", "2001:db8::7:8443", "198.51.100.10:46532"]) {
+      await fetch(trusting.url, {
+        method: "POST",
+        headers: headers("InitiateAuth", { "cloudfront-viewer-address": viewer }),
+        body: initiate,
+      });
+    }
+    expect(upstream.calls.map((c) => c.body.UserContextData)).toEqual([
+      { IpAddress: "2001:db8::7" },
+      { IpAddress: "2001:db8::7" },
+      { IpAddress: "198.51.100.10" },
+    ]);
+  });
+
   it("refuses a body over 64 KiB, forwarding nothing, and keeps the connection usable", async () => {
     const upstream = recordingUpstream();
     const server = await start(upstream);
