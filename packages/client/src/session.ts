@@ -98,7 +98,10 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
   const store = createTokenStore(storage, `cognito-passcode.${clientId}.refreshToken`);
   let held: Held | undefined;
   let refreshing: Promise<PasscodeTokens | null> | undefined;
+  /** Sign-ins here and (with `tabs`) in the other tabs: what a sign-out waiting for the lock must leave. */
+  let signIns = 0;
   const link = tabs?.connect(clientId, (message) => {
+    if (message === "signedIn") signIns++;
     const act = tabReaction(host.snapshot().status, message, shared);
     if (act === "restore") void host.run(restore, { type: "restore" });
     else if (act === "signOut") void signOut(undefined, true);
@@ -168,6 +171,8 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
       return;
     }
     host.knownUsers.add(normalizeEmail(user.email));
+    // Counted before the write: a sign-out waiting for the lock then leaves the new token.
+    if (known.email) signIns++;
     // A sign-out while this write is queued removes the token after it.
     if (refreshToken !== known.refreshToken) await store.write(refreshToken);
     if (known.email) link?.post("signedIn");
@@ -286,11 +291,15 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     // Also revoke a stored token no session holds yet (sign-out while restoring).
     // Taken at once: a page closed before the revocation below still ends the session.
     const stored = store.take();
+    const seen = signIns;
     // Under the tabs' lock: a refresh another tab has in flight may rotate the
-    // token (store it, or set the cookie) first; this revokes what it left.
+    // token (store it, or set the cookie) first; this revokes what it left,
+    // unless a sign-in since (here or in another tab) owns it now.
     const revoke = async () => {
+      const later = seen !== signIns;
+      if (later && cookie) return;
       const refreshToken = link
-        ? ((await store.take()) ?? (await stored) ?? current?.refreshToken)
+        ? ((later ? undefined : await store.take()) ?? (await stored) ?? current?.refreshToken)
         : (current?.refreshToken ?? (await stored));
       if (!refreshToken && !(cookie && (current || restoring))) return;
       let globalDone = false;

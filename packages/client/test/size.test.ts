@@ -20,7 +20,7 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
  * than all the optional ones together. This ceiling (5,620 B plus ~1%) is a
  * regression guard, not the budget.
  */
-const REGRESSION_CEILING = 6_251;
+const REGRESSION_CEILING = 6_288;
 
 /**
  * Issue 12 (cookie mode, refresh-token rotation, the tab hooks, the token
@@ -28,8 +28,9 @@ const REGRESSION_CEILING = 6_251;
  * tab hooks alone are about 105 B of that (measured by leaving them out).
  * The issue's review fixes (a reused rotated token ends the session and
  * leaves another tab's newer stored token, a sign-out revokes under the tabs'
- * lock, getTokens waits for a restore another tab's sign-in started) took it
- * to 6,189 B. The ceiling is that figure plus ~1%. `./tabs` is its own entry point:
+ * lock but leaves a sign-in made meanwhile, getTokens waits for a restore
+ * another tab's sign-in started) took it
+ * to 6,226 B. The ceiling is that figure plus ~1%. `./tabs` is its own entry point:
  * a client that does not import it does not bundle it (test below).
  */
 const TABS_ADDS_CEILING = 450;

@@ -255,6 +255,71 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
     expect(shared.lease.items.size).toBe(0);
   });
 
+  it("a sign-in after a sign-out that still waits for the lock is not revoked by it: the old session's token is", async () => {
+    const shared = { storage: memoryStorage(), lease: leaseStorage() };
+    const a = tab(shared);
+    const b = tab(shared);
+    await signIn(a, "rt-1");
+    await within(1000, () => b.script.calls.length > 0);
+    b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
+    await within(1000, () => status(b.client) === "signedIn");
+    a.advance(3_600_000);
+    void a.client.getTokens();
+    await within(1000, () => a.script.calls.some((c) => c.op === "refresh"));
+    const slow = a.script.take("refresh");
+    // Act: B signs out while A's refresh is slow, and signs in again before it ends.
+    const out = b.client.signOut();
+    await signIn(b, "rt-new");
+    expect(shared.storage.items.get(KEY)).toBe("rt-new");
+    slow.reject(new TypeError("Failed to fetch"));
+    // A, told of B's sign-in, may restore first (it then shares the new session).
+    await within(1000, () => {
+      for (const c of a.script.calls.filter((c) => c.op === "refresh")) {
+        a.script.calls.splice(a.script.calls.indexOf(c), 1);
+        c.resolve(tokensFor(claims, 3600, ""));
+      }
+      return b.script.calls.some((c) => c.op === "revokeToken");
+    });
+    const revoke = b.script.take("revokeToken");
+    // Assess: the session signed out is revoked, the new one is kept.
+    expect(revoke.input.refreshToken).toBe("rt-1");
+    revoke.resolve(undefined);
+    await out;
+    expect(shared.storage.items.get(KEY)).toBe("rt-new");
+    expect(status(b.client)).toBe("signedIn");
+  });
+
+  it("cookie mode: a sign-out still waiting for the lock when a new sign-in lands sends no RevokeToken (the cookie is the new session's)", async () => {
+    const lease = leaseStorage();
+    const a = tab({ lease }, { tokenHandler: "/auth" });
+    const b = tab({ lease }, { tokenHandler: "/auth" });
+    for (const t of [a, b]) {
+      await within(1000, () => t.script.calls.length > 0);
+      t.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
+      await within(1000, () => status(t.client) === "signedIn");
+    }
+    a.advance(3_600_000);
+    void a.client.getTokens();
+    await within(1000, () => a.script.calls.some((c) => c.op === "refresh"));
+    const slow = a.script.take("refresh");
+    const out = b.client.signOut();
+    await signIn(b, "");
+    slow.reject(new TypeError("Failed to fetch"));
+    let done = false;
+    void out.then(() => {
+      done = true;
+    });
+    await within(1000, () => {
+      for (const c of a.script.calls.filter((c) => c.op === "refresh")) {
+        a.script.calls.splice(a.script.calls.indexOf(c), 1);
+        c.resolve(tokensFor(claims, 3600, ""));
+      }
+      return b.script.calls.some((c) => c.op === "revokeToken") || done;
+    });
+    expect(b.script.calls.map((c) => c.op)).toEqual([]);
+    expect(await out).toMatchObject({ status: "signedIn" });
+  });
+
   it("cookie mode: a sign-out waits for another tab's refresh in flight before RevokeToken (its Set-Cookie may rotate the cookie)", async () => {
     const lease = leaseStorage();
     const a = tab({ lease }, { tokenHandler: "/auth" });
