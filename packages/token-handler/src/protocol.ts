@@ -115,9 +115,13 @@ export function checkRequest(
   if (members.includes("UserContextData")) {
     const context = body.UserContextData;
     if (context !== undefined) {
-      if (!isRecord(context) || Object.keys(context).some((k) => k !== "EncodedData")) {
+      if (
+        !isRecord(context) ||
+        Object.keys(context).some((k) => k !== "EncodedData") ||
+        (context.EncodedData !== undefined && typeof context.EncodedData !== "string")
+      ) {
         throw invalidParameter(
-          "UserContextData may carry only EncodedData: the token handler sets IpAddress",
+          "UserContextData may carry only EncodedData, a string: the token handler sets IpAddress",
         );
       }
     }

@@ -492,6 +492,14 @@ describe("refusals", () => {
       400,
     ],
     [
+      "an IpAddress nested in EncodedData",
+      clientRequest("InitiateAuth", {
+        ...initiate,
+        UserContextData: { EncodedData: { IpAddress: "1.2.3.4" } },
+      }),
+      400,
+    ],
+    [
       "a spoofed IpAddress",
       clientRequest("InitiateAuth", { ...initiate, UserContextData: { IpAddress: "1.2.3.4" } }),
       400,
