@@ -60,6 +60,28 @@ describe("the cookie's contents", () => {
   });
 });
 
+describe("the cookie's size", () => {
+  it("stays under the browsers' 4096 bytes (name and value) for a Cognito refresh token with room to spare", async () => {
+    // A Cognito refresh token is a JWE (RSA-OAEP, A256GCM) of about 1,780
+    // characters; 2,048 leaves margin. Browsers drop a larger cookie silently.
+    const token = `eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.${"x".repeat(1985)}`;
+    expect(token).toHaveLength(2048);
+    const upstream = recordingUpstream(() => ({ body: authenticationResult(token) }));
+    const response = await handlerWith(upstream, { refreshTokenValidityDays: 3650 })(
+      clientRequest("RespondToAuthChallenge", {
+        ClientId: CLIENT_ID,
+        ChallengeName: "CUSTOM_CHALLENGE",
+        Session: "s",
+        ChallengeResponses: { USERNAME: "a@example.com", ANSWER: "123456" },
+      }),
+    );
+    const [cookie] = response.headers.getSetCookie();
+    const pair = cookie!.split(";")[0]!;
+    expect(pair.length).toBeLessThan(3100);
+    expect(cookie!.length).toBeLessThan(4096);
+  });
+});
+
 describe("key rotation", () => {
   it("the new key (first) encrypts; the old key (second) still decrypts; a dropped key does not", async () => {
     // Prepare: a cookie sealed before the rotation, with KEY_A alone.
