@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { compactDecrypt, decodeProtectedHeader } from "jose";
 import { describe, expect, it } from "vitest";
 import { cookieValues, createCookieSealer } from "../src/cookie.js";
@@ -178,6 +179,22 @@ describe("cookieValues", () => {
       expect(cookieValues(`${pad}${COOKIE}=planted`, COOKIE)).toEqual([]);
     }
     expect(cookieValues(` \t${COOKIE}=x`, COOKIE)).toEqual(["x"]);
+    // Any padding but spaces and tabs (in a ByteString: any byte, blanks
+    // favoured) makes another name.
+    const padding = fc.string({
+      unit: fc.oneof(
+        fc.constantFrom(" ", "\t", "\n", "\v", "\f", "\r", "\u00A0", "\u0085"),
+        fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)),
+      ),
+    });
+    fc.assert(
+      fc.property(padding, padding, (before, after) => {
+        fc.pre(!/[;=]/.test(before + after));
+        const found = cookieValues(`${before}${COOKIE}${after}=v`, COOKIE).length > 0;
+        expect(found).toBe(/^[ \t]*$/.test(before) && /^[ \t]*$/.test(after));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("through the handler: a look-alike name a sibling subdomain planted is never opened", async () => {
