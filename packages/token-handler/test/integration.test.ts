@@ -163,4 +163,24 @@ describe("the token handler in front of the local stack", () => {
       expect(body).not.toContain(secondToken);
     }
   });
+
+  it("with rotation, a refresh answered after sign-out puts back a cookie that no longer refreshes", async () => {
+    // Prepare: the refresh reaches Cognito before the sign-out, its answer
+    // (the rotated cookie) reaches the browser after it.
+    const ctx = await setUp(true);
+    await signIn(ctx, "lena@example.com");
+    const beforeRefresh = ctx.page.jar.get(COOKIE)!;
+    await ctx.transport.refresh({});
+    const lateAnswer = ctx.page.jar.get(COOKIE)!;
+    ctx.page.jar.set(COOKIE, beforeRefresh);
+    // Act: sign-out revokes the token the browser still holds; then the
+    // late answer's Set-Cookie lands.
+    await ctx.transport.revokeToken({});
+    expect(ctx.page.jar.has(COOKIE)).toBe(false);
+    ctx.page.jar.set(COOKIE, lateAnswer);
+    // Assess: the resurrected cookie's token was revoked with its family.
+    await expect(ctx.transport.refresh({})).rejects.toMatchObject({
+      name: "NotAuthorizedException",
+    });
+  });
 });
