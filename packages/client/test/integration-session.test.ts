@@ -165,6 +165,36 @@ describe("two tabs sharing storage, rotation on", () => {
   });
 });
 
+describe("two tabs sharing storage, rotation on, without tabs", () => {
+  it("the tab whose token the other rotated out signs out with SESSION_EXPIRED; storage keeps the newer token", async () => {
+    const storage = memoryStorage();
+    const options = {
+      clientId: stack.clientId,
+      endpoint: stack.endpoint,
+      now: stack.clock.now,
+      storage,
+    };
+    const a = createPasscodeClient(options);
+    await signIn(a, `${unique("notabs")}@example.com`);
+    const first = storedToken(storage);
+    // B loads: its restore rotates the stored token (A still holds the first).
+    const b = createPasscodeClient(options);
+    expect((await settled(b)).status).toBe("signedIn");
+    const newer = storedToken(storage);
+    expect(newer).not.toBe(first);
+    // Act: A's tokens expire; it refreshes with the token B rotated out.
+    stack.clock.advance(60 * 60_000);
+    expect(await a.getTokens()).toBeNull();
+    // Assess
+    expect(a.getSnapshot()).toMatchObject({
+      status: "signedOut",
+      error: { code: "SESSION_EXPIRED", cause: "RefreshTokenReuseException" },
+    });
+    expect(storedToken(storage)).toBe(newer);
+    expect(await b.getTokens()).not.toBeNull();
+  });
+});
+
 describe("cookie mode against the real token handler", () => {
   let server: Server;
   let url: string;
