@@ -201,6 +201,24 @@ describe("cookie mode (tokenHandler)", () => {
     expect(ctx.client.getSnapshot()).toEqual({ status: "signedOut" });
   });
 
+  it.each([
+    ["ForbiddenException", "SERVICE_ERROR"], // the handler refused the page's origin: a setup fault
+    ["InternalErrorException", "SERVICE_ERROR"],
+    ["UnsupportedOperationException", "CONFIGURATION_ERROR"],
+  ])(
+    "a restore the handler answers with %s is not silent: signedOut with %s",
+    async (type, code) => {
+      const ctx = setup({ tokenHandler: "/auth" });
+      await flush();
+      ctx.script.take("refresh").reject(cognitoError(type));
+      await flush();
+      expect(ctx.client.getSnapshot()).toMatchObject({
+        status: "signedOut",
+        error: { code, cause: type },
+      });
+    },
+  );
+
   it("a restore that cannot reach the handler retries after 1 s and 3 s, then NETWORK_ERROR", async () => {
     const ctx = setup({ tokenHandler: "/auth" });
     for (const wait of [1000, 3000]) {
