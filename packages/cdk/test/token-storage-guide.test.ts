@@ -3,8 +3,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-// The client guide's block extractor (fences, titles), shared rather than copied.
-import { extractBlocks, type GuideBlock } from "../../client/test/guide/check-guide.js";
+// The client guide's block extractor (fences, titles) and checker, shared rather than copied.
+import {
+  extractBlocks,
+  type GuideBlock,
+  typeCheckBlocks,
+} from "../../client/test/guide/check-guide.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../../..");
@@ -42,32 +46,9 @@ const OPTIONS: ts.CompilerOptions = {
 
 function check(blocks: readonly GuideBlock[]) {
   // Virtual files inside packages/cdk, so aws-cdk-lib resolves from its node_modules.
-  const dir = join(here, "__guide_blocks__");
-  const files = new Map<string, string>();
-  const names = blocks.map((block, i) => {
-    const name = join(dir, block.title ?? `block-${i}.ts`);
-    files.set(name, block.code);
-    return name;
-  });
-  const host = ts.createCompilerHost(OPTIONS, true);
-  const { getSourceFile, fileExists, readFile, directoryExists } = host;
-  host.directoryExists = (name) => name === dir || !!directoryExists?.call(host, name);
-  host.fileExists = (name) => files.has(name) || fileExists.call(host, name);
-  host.readFile = (name) => files.get(name) ?? readFile.call(host, name);
-  host.getSourceFile = (name, version, ...rest) => {
-    const text = files.get(name);
-    return text === undefined
-      ? getSourceFile.call(host, name, version, ...rest)
-      : ts.createSourceFile(name, text, version, true);
-  };
-  const program = ts.createProgram([...files.keys()], OPTIONS, host);
-  return names.map((name, i) => {
-    const file = program.getSourceFile(name)!;
-    return [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)].map(
-      (d) =>
-        `token-storage.md:${blocks[i]!.line + 1 + file.getLineAndCharacterOfPosition(d.start ?? 0).line}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
-    );
-  });
+  return typeCheckBlocks(blocks, { options: OPTIONS, dir: join(here, "__guide_blocks__") }).map(
+    (errors) => errors.map((d) => `token-storage.md:${d.line}: TS${d.code} ${d.message}`),
+  );
 }
 
 // Each check compiles a program over three packages' sources: seconds, more on a busy machine.

@@ -102,8 +102,37 @@ export interface GuideDiagnostic {
  */
 export function checkBlocks(blocks: readonly GuideBlock[]): GuideDiagnostic[][] {
   // Virtual files inside packages/client, so react, vue and svelte resolve from its node_modules.
-  const dir = join(clientSrc, "..", "test", "guide", "__blocks__");
-  const files = new Map<string, string>([[join(dir, "globals.d.ts"), GLOBALS]]);
+  return typeCheckBlocks(blocks, {
+    options: OPTIONS,
+    dir: join(clientSrc, "..", "test", "guide", "__blocks__"),
+    extraFiles: { "globals.d.ts": GLOBALS },
+  });
+}
+
+/**
+ * Type-checks `blocks` as virtual files in `dir` (each a module of its own,
+ * named by its `title` or `block-<i>.ts(x)`), plus `extraFiles` (names in
+ * `dir` to text), as one program with `options`; returns the errors per block
+ * (index as in `blocks`), located in the page. Throws on a second block with
+ * the same title and on option or global errors. Other guides' checks (the
+ * CDK package's Token storage guide test) use it with their own options.
+ */
+export function typeCheckBlocks(
+  blocks: readonly GuideBlock[],
+  {
+    options,
+    dir,
+    extraFiles = {},
+  }: {
+    options: ts.CompilerOptions;
+    /** Where the blocks seem to live: packages resolve from the node_modules above it. */
+    dir: string;
+    extraFiles?: Record<string, string>;
+  },
+): GuideDiagnostic[][] {
+  const files = new Map<string, string>(
+    Object.entries(extraFiles).map(([name, text]) => [join(dir, name), text]),
+  );
   const names = blocks.map((block, i) => {
     const name = join(dir, block.title ?? `block-${i}.${block.lang === "tsx" ? "tsx" : "ts"}`);
     if (files.has(name))
@@ -111,7 +140,7 @@ export function checkBlocks(blocks: readonly GuideBlock[]): GuideDiagnostic[][] 
     files.set(name, block.code);
     return name;
   });
-  const host = ts.createCompilerHost(OPTIONS, true);
+  const host = ts.createCompilerHost(options, true);
   const { getSourceFile, fileExists, readFile, directoryExists } = host;
   // The blocks' folder exists only here; module resolution asks for it first.
   host.directoryExists = (name) => name === dir || !!directoryExists?.call(host, name);
@@ -123,7 +152,7 @@ export function checkBlocks(blocks: readonly GuideBlock[]): GuideDiagnostic[][] 
       ? getSourceFile.call(host, name, version, ...rest)
       : ts.createSourceFile(name, text, version, true);
   };
-  const program = ts.createProgram([...files.keys()], OPTIONS, host);
+  const program = ts.createProgram([...files.keys()], options, host);
   const global = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
   if (global.length > 0)
     throw new Error(ts.flattenDiagnosticMessageText(global[0]!.messageText, "\n"));
