@@ -110,7 +110,8 @@ export async function withLease<T>(
  *   Locks API's `navigator.locks.request("cognito-passcode.<clientId>.refresh")`,
  *   or where that is missing a lease in `localStorage` (see
  *   {@link withLease}); in storage mode the client reads storage again under
- *   the lock, so a token another tab rotated is the one it sends;
+ *   the lock, so a token another tab rotated is the one it sends; a
+ *   sign-out's revocation runs under it too, after any refresh in flight;
  * - **sign-in and sign-out reach every tab** through a `BroadcastChannel`
  *   named `cognito-passcode.<clientId>`: a sign-out signs the other tabs out
  *   locally (the session was revoked once, by the tab that signed out), and a
@@ -120,6 +121,11 @@ export async function withLease<T>(
  *
  * Safe during server rendering: without `BroadcastChannel` nothing is sent
  * or heard, and without a lock a refresh runs unlocked.
+ *
+ * The tabs must share the client's storage (`localStorage`, not
+ * `sessionStorage`). Any script on the origin can post to the channel (sign
+ * the tabs out locally, make them restore): nothing it could not do by
+ * calling the client itself.
  */
 export function shareAcrossTabs(options: ShareAcrossTabsOptions = {}): SharedTabs {
   const channels = new Set<BroadcastChannel>();
