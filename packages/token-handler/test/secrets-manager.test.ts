@@ -1,8 +1,9 @@
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { parseCookieKeys, readCookieKeys } from "@cognito-passcode/token-handler/secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type SecretsManagerStandIn,
+  secretsManagerClient,
   startSecretsManager,
 } from "../../triggers/test/support/lambda-process.js";
 import { KEY_A, KEY_B } from "./support/requests.js";
@@ -19,11 +20,7 @@ describe("readCookieKeys (a real SecretsManagerClient)", () => {
       "not-json": "[not json",
       empty: "[]",
     });
-    client = new SecretsManagerClient({
-      endpoint: sm.endpoint,
-      region: "eu-west-1",
-      credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local" },
-    });
+    client = secretsManagerClient(sm);
   });
   afterAll(async () => {
     client.destroy();

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { dynamoDbStore } from "@cognito-passcode/triggers";
 import {
   createEnvironmentHandlers,
@@ -24,6 +24,7 @@ import {
   type LambdaProcess,
   PREBUILT,
   type SecretsManagerStandIn,
+  secretsManagerClient,
   startLambda,
   startSecretsManager,
 } from "./support/lambda-process.js";
@@ -180,11 +181,7 @@ describe("readCodeSecret (a real SecretsManagerClient)", () => {
       "short-one": "short",
       x32: "x".repeat(31),
     });
-    client = new SecretsManagerClient({
-      endpoint: sm.endpoint,
-      region: "eu-west-1",
-      credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local" },
-    });
+    client = secretsManagerClient(sm);
   });
   afterAll(async () => {
     client.destroy();

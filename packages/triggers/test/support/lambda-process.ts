@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 /** The prebuilt bundles `pnpm run build` writes. */
 export const PREBUILT = {
@@ -146,4 +147,16 @@ export async function startSecretsManager(
     requests,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * A real SecretsManagerClient pointed at `standIn`, with throwaway credentials
+ * so its requests are signed (SigV4) as in Lambda. The caller destroys it.
+ */
+export function secretsManagerClient(standIn: SecretsManagerStandIn): SecretsManagerClient {
+  return new SecretsManagerClient({
+    endpoint: standIn.endpoint,
+    region: "eu-west-1",
+    credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local" },
+  });
 }
