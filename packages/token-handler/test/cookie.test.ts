@@ -11,6 +11,7 @@ import {
   KEY_A,
   KEY_B,
   recordingUpstream,
+  refreshRequest,
   setCookieOf,
 } from "./support/requests.js";
 
@@ -105,13 +106,7 @@ describe("key rotation", () => {
     const old = await createCookieSealer([KEY_A], CLIENT_ID, Date.now).seal(session);
     const upstream = recordingUpstream(() => ({ body: authenticationResult("rt-next") }));
     const handle = handlerWith(upstream, { cookieKeys: [KEY_B, KEY_A] });
-    const response = await handle(
-      clientRequest(
-        "GetTokensFromRefreshToken",
-        { ClientId: CLIENT_ID },
-        { cookie: `${COOKIE}=${old}` },
-      ),
-    );
+    const response = await handle(refreshRequest(old));
     expect(response.status).toBe(200);
     expect(upstream.calls[0]!.body.RefreshToken).toBe("rt-secret");
     const resealed = setCookieOf(response)!.value;
@@ -124,25 +119,13 @@ describe("key rotation", () => {
     const old = await createCookieSealer([KEY_A], CLIENT_ID, Date.now).seal(session);
     const upstream = recordingUpstream(() => ({ body: authenticationResult() }));
     const handle = handlerWith(upstream, { cookieKeys: [KEY_B, KEY_A] });
-    const response = await handle(
-      clientRequest(
-        "GetTokensFromRefreshToken",
-        { ClientId: CLIENT_ID },
-        { cookie: `${COOKIE}=${old}` },
-      ),
-    );
+    const response = await handle(refreshRequest(old));
     const resealed = setCookieOf(response)!.value;
     expect(await createCookieSealer([KEY_B], CLIENT_ID, Date.now).open(resealed)).toEqual(
       await createCookieSealer([KEY_A], CLIENT_ID, Date.now).open(old),
     );
     // A cookie already sealed with the first key is left as it is.
-    const fresh = await handle(
-      clientRequest(
-        "GetTokensFromRefreshToken",
-        { ClientId: CLIENT_ID },
-        { cookie: `${COOKIE}=${resealed}` },
-      ),
-    );
+    const fresh = await handle(refreshRequest(resealed));
     expect(fresh.headers.getSetCookie()).toEqual([]);
   });
 
@@ -153,13 +136,7 @@ describe("key rotation", () => {
       Date.now,
     ).seal(session);
     const upstream = recordingUpstream();
-    const response = await handlerWith(upstream)(
-      clientRequest(
-        "GetTokensFromRefreshToken",
-        { ClientId: CLIENT_ID },
-        { cookie: `${COOKIE}=${foreign}` },
-      ),
-    );
+    const response = await handlerWith(upstream)(refreshRequest(foreign));
     expect(response.status).toBe(400);
     expect(setCookieOf(response)).toEqual({ value: "", maxAge: 0 });
     expect(upstream.calls).toEqual([]);

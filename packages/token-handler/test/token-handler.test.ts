@@ -12,6 +12,7 @@ import {
   KEY_A,
   ORIGIN,
   recordingUpstream,
+  refreshRequest,
   setCookieOf,
 } from "./support/requests.js";
 
@@ -148,13 +149,7 @@ describe("refresh through the cookie", () => {
     const rotated = setCookieOf(response)!;
     expect(rotated.maxAge).toBe(20 * 86_400);
     now += DAY;
-    await handle(
-      clientRequest(
-        "GetTokensFromRefreshToken",
-        { ClientId: CLIENT_ID },
-        { cookie: `${COOKIE}=${rotated.value}` },
-      ),
-    );
+    await handle(refreshRequest(rotated.value));
     expect(upstream.calls.at(-1)!.body.RefreshToken).toBe("rt-2");
   });
 
@@ -265,13 +260,7 @@ describe("the call to Cognito", () => {
         cookieKeys: [KEY_A],
       });
       // Act
-      const response = await handle(
-        clientRequest(
-          "GetTokensFromRefreshToken",
-          { ClientId: CLIENT_ID },
-          { cookie: `${COOKIE}=${value}` },
-        ),
-      );
+      const response = await handle(refreshRequest(value));
       // Assess
       expect(received).toEqual([]);
       expect(response.status).toBeGreaterThanOrEqual(500);

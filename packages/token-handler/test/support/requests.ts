@@ -89,6 +89,15 @@ export function clientRequest(
   });
 }
 
+/** A refresh as the client sends it in cookie mode, carrying the handler's cookie set to `cookieValue`. */
+export function refreshRequest(cookieValue: string): Request {
+  return clientRequest(
+    "GetTokensFromRefreshToken",
+    { ClientId: CLIENT_ID },
+    { cookie: `${COOKIE}=${cookieValue}` },
+  );
+}
+
 /** The cookie value a response set (`undefined` when none), and whether it expired it. */
 export function setCookieOf(response: Response): { value: string; maxAge: number } | undefined {
   const [cookie] = response.headers.getSetCookie();
