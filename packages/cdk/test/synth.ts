@@ -23,6 +23,17 @@ export interface Synthesized {
   dispose(): void;
 }
 
+/** A resource of a synthesized template. */
+export type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+};
+
+/** Every resource of `type` in the template, as [logical id, resource] pairs. */
+export const all = (s: Synthesized, type: string) =>
+  Object.entries(s.template.findResources(type) as Record<string, Resource>);
+
 /**
  * Synthesizes a stack (fixed account and region, so no lookups) holding one
  * PasscodeAuth "Auth" and one client "Web", with cdk-nag's AwsSolutions pack

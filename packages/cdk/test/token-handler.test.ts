@@ -16,15 +16,8 @@ import {
   prebuiltTokenHandlerDir,
   TOKEN_HANDLER_ENVIRONMENT_KEYS,
 } from "../src/index.js";
-import { baseProps, type Synthesized, synth, violations } from "./synth.js";
+import { all, baseProps, type Resource, type Synthesized, synth, violations } from "./synth.js";
 
-type Resource = {
-  Type: string;
-  Properties: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
-};
-const all = (s: Synthesized, type: string) =>
-  Object.entries(s.template.findResources(type) as Record<string, Resource>);
 /** The logical id of the one resource of `type` whose id is `Auth<name>` and a hash. */
 const logicalId = (s: Synthesized, type: string, name: string) => {
   const found = all(s, type).filter(([id]) => new RegExp(`^Auth${name}[0-9A-F]{8}$`).test(id));

@@ -7,15 +7,8 @@ import { Code, Runtime } from "aws-cdk-lib/aws-lambda";
 import { EmailIdentity } from "aws-cdk-lib/aws-ses";
 import { describe, expect, it } from "vitest";
 import { NAG_REASONS, PasscodeAuth, type PasscodeAuthProps } from "../src/index.js";
-import { baseProps, type Synthesized, synth, violations } from "./synth.js";
+import { all, baseProps, type Resource, type Synthesized, synth, violations } from "./synth.js";
 
-type Resource = {
-  Type: string;
-  Properties: Record<string, unknown>;
-  Metadata?: Record<string, unknown>;
-};
-const all = (s: Synthesized, type: string) =>
-  Object.entries(s.template.findResources(type) as Record<string, Resource>);
 const statements = (s: Synthesized): (Record<string, unknown> & { Roles: { Ref: string }[] })[] =>
   all(s, "AWS::IAM::Policy").flatMap(([, p]) =>
     (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement.map(
