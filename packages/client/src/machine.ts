@@ -149,6 +149,11 @@ export function transition(snapshot: PasscodeSnapshot, event: PasscodeEvent): Pa
       ) {
         return protocolError();
       }
+      // A refresh that brings another user's tokens (another tab signed in as
+      // them): end this session rather than switch users under the app.
+      if (s.status === "signedIn" && s.user.sub !== u.sub) {
+        return { status: "signedOut", error: snapshotError("SESSION_EXPIRED") };
+      }
       const user = { sub: u.sub, email: u.email, username: u.username };
       // Same user, no error: keep the snapshot object (a refresh changes nothing on screen).
       return s.status === "signedIn" && !s.error && JSON.stringify(s.user) === JSON.stringify(user)

@@ -277,6 +277,30 @@ describe("cookie mode (tokenHandler)", () => {
     });
   });
 
+  it("a refresh that brings another user's tokens (another tab signed in as them) ends this session instead of switching users", async () => {
+    const ctx = setup({ tokenHandler: "/auth" });
+    await flush();
+    ctx.script.take("refresh").reject(cognitoError("NotAuthorizedException"));
+    await flush();
+    await signIn(ctx, "");
+    ctx.advance(3_600_000);
+    const t = ctx.client.getTokens();
+    await flush();
+    ctx.script
+      .take("refresh")
+      .resolve(
+        tokensFor({ sub: "sub-2", email: "bob@example.com", "custom:username": "bob" }, 3600),
+      );
+    expect(await t).toBeNull();
+    expect(ctx.client.getSnapshot()).toMatchObject({
+      status: "signedOut",
+      error: { code: "SESSION_EXPIRED" },
+    });
+    // Nothing revoked: the cookie is the other user's session now.
+    await flush();
+    expect(ctx.script.calls).toEqual([]);
+  });
+
   it("storage together with tokenHandler is a CONFIGURATION_ERROR; region and endpoint are not needed", () => {
     expect(() =>
       createPasscodeClient({ clientId: "c1", tokenHandler: "/auth", storage: memoryStorage() }),
