@@ -26,7 +26,8 @@ import type {
  * Creates the sign-in client: a small store whose snapshot is the screen to
  * show (email form, code form, username form, signed in), plus the token
  * lifecycle (session.ts). Safe to call during server rendering (no I/O in
- * memory mode, without `storage` or `tokenHandler`).
+ * memory mode, without `storage` or `tokenHandler`, nor in cookie mode with a
+ * relative `tokenHandler`: no restore where there is no `location`).
  * Throws a `CONFIGURATION_ERROR` `PasscodeError` naming the bad option.
  *
  * @example

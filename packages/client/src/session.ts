@@ -95,6 +95,13 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
   if (cookie && storage) throw configurationError("storage", "cannot be used with tokenHandler");
   /** Storage or cookie mode: the session outlives the page, and the tabs share it. */
   const shared = cookie || !!storage;
+  /**
+   * Cookie mode with a relative handler URL where there is no page (a server
+   * render): nothing to resolve it against and no cookie, so no restore; the
+   * snapshot stays `restoring`, flow calls say `INVALID_STATE`. Absolute URLs
+   * restore anywhere (non-browser hosts, Node).
+   */
+  const server = cookie && !/^[\w+.-]+:/.test(tokenHandler) && typeof location === "undefined";
   const store = createTokenStore(storage, `cognito-passcode.${clientId}.refreshToken`);
   let held: Held | undefined;
   let refreshing: Promise<PasscodeTokens | null> | undefined;
@@ -236,7 +243,8 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
 
   async function restore(live: Live): Promise<void> {
     const refreshToken = await store.read();
-    if (!live()) return;
+    // A server render with a relative `tokenHandler`: left `restoring` (see `server`).
+    if (!live() || server) return;
     // A page often loads while the connection is still coming up: retry a
     // network failure after 1 s and 3 s more before showing the email form.
     if (refreshToken || cookie) await renew(refreshToken, live, [1000, 3000]);
@@ -282,7 +290,8 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
    */
   async function signOut(opts?: { global?: boolean }, quiet?: boolean): Promise<PasscodeSnapshot> {
     const current = held;
-    const restoring = host.snapshot().status === "restoring";
+    // A server-side client has no cookie to revoke.
+    const restoring = !server && host.snapshot().status === "restoring";
     host.stop();
     refreshing = undefined;
     const mine = host.epoch();

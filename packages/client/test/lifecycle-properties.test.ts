@@ -209,7 +209,7 @@ describe("token lifecycle under any interleaving (model-based)", () => {
             clientId: "c1",
             transport: script.transport,
             now: () => clock,
-            ...(cookie && { tokenHandler: "/auth" }),
+            ...(cookie && { tokenHandler: "https://app.example.com/auth" }),
             ...(storageKind !== "none" &&
               !cookie && {
                 storage: {

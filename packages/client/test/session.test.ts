@@ -180,7 +180,7 @@ describe("cookie mode (tokenHandler)", () => {
   });
 
   it("starts restoring and restores through the cookie: the refresh carries no refresh token", async () => {
-    const ctx = setup({ tokenHandler: "/auth" });
+    const ctx = setup({ tokenHandler: "https://app.example.com/auth" });
     expect(ctx.client.getInitialSnapshot()).toEqual({ status: "restoring" });
     await flush();
     const r = ctx.script.take("refresh");
@@ -192,7 +192,7 @@ describe("cookie mode (tokenHandler)", () => {
   });
 
   it("a refused restore (no cookie) is signedOut with no error", async () => {
-    const ctx = setup({ tokenHandler: "/auth" });
+    const ctx = setup({ tokenHandler: "https://app.example.com/auth" });
     await flush();
     ctx.script
       .take("refresh")
@@ -208,7 +208,7 @@ describe("cookie mode (tokenHandler)", () => {
   ])(
     "a restore the handler answers with %s is not silent: signedOut with %s",
     async (type, code) => {
-      const ctx = setup({ tokenHandler: "/auth" });
+      const ctx = setup({ tokenHandler: "https://app.example.com/auth" });
       await flush();
       ctx.script.take("refresh").reject(cognitoError(type));
       await flush();
@@ -220,7 +220,7 @@ describe("cookie mode (tokenHandler)", () => {
   );
 
   it("a restore that cannot reach the handler retries after 1 s and 3 s, then NETWORK_ERROR", async () => {
-    const ctx = setup({ tokenHandler: "/auth" });
+    const ctx = setup({ tokenHandler: "https://app.example.com/auth" });
     for (const wait of [1000, 3000]) {
       await flush();
       ctx.script.take("refresh").reject(new TypeError("Failed to fetch"));
@@ -238,7 +238,7 @@ describe("cookie mode (tokenHandler)", () => {
   });
 
   it("never holds a refresh token: one in an answer is ignored, refreshes and sign-out send none", async () => {
-    const ctx = setup({ tokenHandler: "/auth" });
+    const ctx = setup({ tokenHandler: "https://app.example.com/auth" });
     await flush();
     ctx.script.take("refresh").reject(cognitoError("NotAuthorizedException"));
     await flush();
@@ -261,7 +261,7 @@ describe("cookie mode (tokenHandler)", () => {
   });
 
   it("a refused refresh while signed in signs out with SESSION_EXPIRED", async () => {
-    const ctx = setup({ tokenHandler: "/auth" });
+    const ctx = setup({ tokenHandler: "https://app.example.com/auth" });
     await flush();
     ctx.script.take("refresh").reject(cognitoError("NotAuthorizedException"));
     await flush();
@@ -278,7 +278,7 @@ describe("cookie mode (tokenHandler)", () => {
   });
 
   it("a refresh that brings another user's tokens (another tab signed in as them) ends this session instead of switching users", async () => {
-    const ctx = setup({ tokenHandler: "/auth" });
+    const ctx = setup({ tokenHandler: "https://app.example.com/auth" });
     await flush();
     ctx.script.take("refresh").reject(cognitoError("NotAuthorizedException"));
     await flush();

@@ -20,7 +20,7 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
  * than all the optional ones together. This ceiling (5,620 B plus ~1%) is a
  * regression guard, not the budget.
  */
-const REGRESSION_CEILING = 6_288;
+const REGRESSION_CEILING = 6_335;
 
 /**
  * Issue 12 (cookie mode, refresh-token rotation, the tab hooks, the token
@@ -30,7 +30,9 @@ const REGRESSION_CEILING = 6_288;
  * leaves another tab's newer stored token, a sign-out revokes under the tabs'
  * lock but leaves a sign-in made meanwhile, getTokens waits for a restore
  * another tab's sign-in started) took it
- * to 6,226 B. The ceiling is that figure plus ~1%. `./tabs` is its own entry point:
+ * to 6,226 B. The ceiling is that figure plus ~1%, plus 47 B for the server
+ * render's relative `tokenHandler` (no restore, no revocation there; measured
+ * as 6,246 B before it and 6,293 B after). `./tabs` is its own entry point:
  * a client that does not import it does not bundle it (test below).
  */
 const TABS_ADDS_CEILING = 450;

@@ -62,4 +62,67 @@ describe("server-side rendering safety", () => {
       }
     }
   });
+
+  describe("cookie mode during a server render (no location)", () => {
+    /** The client's `fetch` option: records each URL, answers as the token handler does without a cookie. */
+    function handlerFetch() {
+      const urls: string[] = [];
+      const fetch = async (input: RequestInfo | URL) => {
+        urls.push(String(input));
+        return new Response(
+          JSON.stringify({ __type: "NotAuthorizedException", message: "no session" }),
+          {
+            status: 400,
+            headers: {
+              "content-type": "application/x-amz-json-1.1",
+              "x-amzn-errortype": "NotAuthorizedException",
+            },
+          },
+        );
+      };
+      return { urls, fetch };
+    }
+
+    it("with a relative tokenHandler sends nothing, stays restoring, and refuses flow calls with INVALID_STATE", async () => {
+      // Prepare
+      expect(typeof (globalThis as { location?: unknown }).location).toBe("undefined");
+      const { createPasscodeClient } = await import("../src/index.js");
+      const { urls, fetch } = handlerFetch();
+      const client = createPasscodeClient({ clientId: "abc123", tokenHandler: "/auth", fetch });
+      // Act
+      const requested = await client.requestCode("alice@example.com");
+      const tokens = await client.getTokens();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Assess
+      expect(urls).toEqual([]);
+      expect(client.getInitialSnapshot()).toEqual({ status: "restoring" });
+      expect(requested).toEqual({
+        status: "restoring",
+        error: { code: "INVALID_STATE", message: "INVALID_STATE", cause: "restoring" },
+      });
+      expect(tokens).toBeNull();
+      // Act: a sign-out has no cookie to revoke on the server either
+      const signedOut = await client.signOut();
+      // Assess
+      expect(signedOut).toEqual({ status: "signedOut" });
+      expect(urls).toEqual([]);
+    });
+
+    it("with an absolute tokenHandler still restores (non-browser hosts)", async () => {
+      // Prepare
+      const { createPasscodeClient } = await import("../src/index.js");
+      const { urls, fetch } = handlerFetch();
+      const client = createPasscodeClient({
+        clientId: "abc123",
+        tokenHandler: "https://app.example.com/auth",
+        fetch,
+      });
+      // Act
+      const tokens = await client.getTokens();
+      // Assess
+      expect(urls).toEqual(["https://app.example.com/auth"]);
+      expect(tokens).toBeNull();
+      expect(client.getSnapshot()).toEqual({ status: "signedOut" });
+    });
+  });
 });

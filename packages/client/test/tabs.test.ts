@@ -128,8 +128,8 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
 
   it("in cookie mode too: a signed-out tab restores through the cookie when another signs in", async () => {
     const lease = leaseStorage();
-    const a = tab({ lease }, { tokenHandler: "/auth" });
-    const b = tab({ lease }, { tokenHandler: "/auth" });
+    const a = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
+    const b = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     for (const t of [a, b]) {
       await within(1000, () => t.script.calls.length > 0);
       t.script
@@ -147,12 +147,12 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
 
   it("a tab still restoring when another signs in restores again (the restore in flight is dropped); a call waiting on it acts after", async () => {
     const lease = leaseStorage();
-    const a = tab({ lease }, { tokenHandler: "/auth" });
+    const a = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     await within(1000, () => a.script.calls.length > 0);
     a.script
       .take("refresh")
       .reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
-    const b = tab({ lease }, { tokenHandler: "/auth" });
+    const b = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     await within(1000, () => b.script.calls.length > 0);
     const stale = b.script.take("refresh");
     const waiting = b.client.requestCode("bob@example.com");
@@ -174,12 +174,12 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
 
   it("getTokens() called while a restore runs that another tab's sign-in supersedes waits for the second restore", async () => {
     const lease = leaseStorage();
-    const a = tab({ lease }, { tokenHandler: "/auth" });
+    const a = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     await within(1000, () => a.script.calls.length > 0);
     a.script
       .take("refresh")
       .reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
-    const b = tab({ lease }, { tokenHandler: "/auth" });
+    const b = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     await within(1000, () => b.script.calls.length > 0);
     const stale = b.script.take("refresh");
     const tokens = b.client.getTokens();
@@ -291,8 +291,8 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
 
   it("cookie mode: a sign-out still waiting for the lock when a new sign-in lands sends no RevokeToken (the cookie is the new session's)", async () => {
     const lease = leaseStorage();
-    const a = tab({ lease }, { tokenHandler: "/auth" });
-    const b = tab({ lease }, { tokenHandler: "/auth" });
+    const a = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
+    const b = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     for (const t of [a, b]) {
       await within(1000, () => t.script.calls.length > 0);
       t.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
@@ -322,8 +322,8 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
 
   it("cookie mode: a sign-out waits for another tab's refresh in flight before RevokeToken (its Set-Cookie may rotate the cookie)", async () => {
     const lease = leaseStorage();
-    const a = tab({ lease }, { tokenHandler: "/auth" });
-    const b = tab({ lease }, { tokenHandler: "/auth" });
+    const a = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
+    const b = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     for (const t of [a, b]) {
       await within(1000, () => t.script.calls.length > 0);
       t.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
