@@ -280,6 +280,21 @@ export interface PasscodeTokenHandlerProps {
   readonly client?: PasscodeClientProps;
   /** Memory of the function in MB. @default 256 */
   readonly memorySize?: number;
+  /**
+   * Reserved concurrency of the function (a positive integer; synthesis
+   * fails otherwise). Its function URL is public: unset, a flood of requests
+   * can take the account's whole unreserved concurrency in the region, and
+   * then the Cognito triggers (which draw from the same pool) are throttled
+   * and sign-in fails for everyone. Reserving caps the handler at this many
+   * concurrent requests (beyond it the URL answers 429) and keeps the rest
+   * for the triggers and your other functions. The trade-off: the reserved
+   * amount is taken from the account's pool even when idle, and Lambda must
+   * keep 100 unreserved, so on an account with a low concurrency quota (new
+   * accounts can start far below the default 1,000) the deploy fails until
+   * the quota is raised (Service Quotas, "Concurrent executions").
+   * @default none (the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** Props of {@link PasscodeAuth.addClient}. */
@@ -781,6 +796,16 @@ export class PasscodeAuth extends Construct {
     },
   ) {
     const origins = checkAllowedOrigins(props.allowedOrigins);
+    const { reservedConcurrency } = props;
+    if (
+      reservedConcurrency !== undefined &&
+      !Token.isUnresolved(reservedConcurrency) &&
+      !(Number.isInteger(reservedConcurrency) && reservedConcurrency > 0)
+    ) {
+      throw new Error(
+        `tokenHandler.reservedConcurrency must be a positive integer, got ${typeof reservedConcurrency === "number" ? reservedConcurrency : JSON.stringify(reservedConcurrency)}`,
+      );
+    }
     const clientProps: PasscodeClientProps = {
       userPoolClientName: "token-handler",
       refreshTokenRotation: { retryGracePeriod: Duration.seconds(10) },
@@ -814,6 +839,10 @@ export class PasscodeAuth extends Construct {
       runtime: base.runtime,
       architecture: base.architecture,
       memorySize: props.memorySize ?? 256,
+      // Unset by default: reserving fails deploys on accounts with a low concurrency quota.
+      ...(reservedConcurrency !== undefined && {
+        reservedConcurrentExecutions: reservedConcurrency,
+      }),
       // One Cognito call per request, but Cognito answers a code answer only
       // after Verify, Define and Create have run (5 s each at most).
       timeout: Duration.seconds(20),

@@ -501,3 +501,54 @@ describe("the prebuilt token handler accepts the construct's environment", () =>
     );
   });
 });
+
+describe("tokenHandler.reservedConcurrency", { timeout: 180_000 }, () => {
+  const build = (reservedConcurrency?: number) => {
+    const stack = new Stack(new App(), "S", {
+      env: { account: "123456789012", region: "eu-west-1" },
+    });
+    new PasscodeAuth(stack, "Auth", {
+      ...baseProps,
+      tokenHandler: {
+        allowedOrigins: ["https://app.example.com"],
+        ...(reservedConcurrency !== undefined && { reservedConcurrency }),
+      },
+    });
+    return stack;
+  };
+  /** ReservedConcurrentExecutions of each function, by logical id ("-" when unset). */
+  const reserved = (stack: Stack) =>
+    Object.fromEntries(
+      Object.entries(
+        Template.fromStack(stack).findResources("AWS::Lambda::Function") as Record<
+          string,
+          { Properties: Record<string, unknown> }
+        >,
+      ).map(([id, r]) => [
+        id.replace(/[0-9A-F]{8}$/, ""),
+        r.Properties.ReservedConcurrentExecutions ?? "-",
+      ]),
+    );
+
+  it("is unset by default: the handler shares the account's unreserved concurrency", () => {
+    const found = reserved(build());
+    expect(found.AuthTokenHandler).toBe("-");
+  });
+
+  it("reserves it on the token handler's function alone, not on the triggers", () => {
+    const found = reserved(build(25));
+    expect(found.AuthTokenHandler).toBe(25);
+    const others = Object.entries(found).filter(([id]) => id !== "AuthTokenHandler");
+    expect(others.length).toBeGreaterThan(0);
+    for (const [id, value] of others) expect(value, id).toBe("-");
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "10" as unknown as number])(
+    "refuses %s at synth",
+    (value) => {
+      expect(() => build(value)).toThrow(
+        /tokenHandler\.reservedConcurrency must be a positive integer/,
+      );
+    },
+  );
+});
