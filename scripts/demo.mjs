@@ -269,8 +269,12 @@ function listen(server, port, host) {
  * Starts the page server and the local stack (both on `host`), and returns
  * their URLs and a `stop()` that closes both. `stack` options go to
  * `startLocalStack` as they are (`triggers`, `now`, ...), over one default:
- * `client.refreshTokenRotation` is `{ enabled: true }` (give
- * `stack.client.refreshTokenRotation` to change it). The page's origin
+ * `client.refreshTokenRotation` is `{ enabled: true, retryGracePeriodSeconds: 10 }`,
+ * as the CDK construct's token handler client (give
+ * `stack.client.refreshTokenRotation` to change it): every page load
+ * refreshes, and with no grace a load whose answer is lost (a reload, a
+ * dropped connection) would leave a cookie holding a spent token, and the
+ * user signed out. The page's origin
  * (`http://<host>:<port>` and `http://localhost:<port>`) is added to
  * `cors.origins`, so the page, and only the page, may call the stack.
  *
@@ -307,7 +311,10 @@ export async function startDemo({
       port: 0,
       host,
       ...stackOptions,
-      client: { refreshTokenRotation: { enabled: true }, ...stackOptions.client },
+      client: {
+        refreshTokenRotation: { enabled: true, retryGracePeriodSeconds: 10 },
+        ...stackOptions.client,
+      },
       cors: {
         origins: [...new Set([...(stackOptions.cors?.origins ?? []), ...pageOrigins])],
       },
