@@ -103,6 +103,16 @@ function clientOptions(config: Config): { mode: Mode; options: PasscodeClientOpt
 async function main() {
   const config = await loadConfig();
   const { mode, options } = clientOptions(config);
+  if (mode !== "storage" && (config.endpoint || config.region)) {
+    // A storage-mode session this tab left behind (?mode= switched): out of
+    // sessionStorage, where this page's scripts could still read it, and revoked.
+    const cognito = config.endpoint ? { endpoint: config.endpoint } : { region: config.region! };
+    void createPasscodeClient({
+      clientId: config.clientId,
+      ...cognito,
+      storage: sessionStorage,
+    }).signOut();
+  }
   $("mode").textContent = `Session: ${MODES[mode]}.`;
   $("mode").dataset.mode = mode;
   document.querySelector(`.switch a[href="?mode=${mode}"]`)?.setAttribute("aria-current", "true");

@@ -3,7 +3,7 @@ import { type ReactNode, StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app.js";
 import { loadConfig, type PageConfig } from "./config.js";
-import { clientOptions, pickMode, type SessionMode } from "./mode.js";
+import { clientOptions, endStoredSession, pickMode, type SessionMode } from "./mode.js";
 import { ModeNote } from "./mode-note.js";
 import "./styles.css";
 
@@ -62,6 +62,7 @@ async function start(root: ReturnType<typeof createRoot>) {
     );
     return;
   }
+  endStoredSession(config, mode);
   const client = createPasscodeClient(clientOptions(config, mode));
   root.render(
     <StrictMode>

@@ -1,4 +1,4 @@
-import type { PasscodeClientOptions } from "@cognito-passcode/client";
+import { createPasscodeClient, type PasscodeClientOptions } from "@cognito-passcode/client";
 import { shareAcrossTabs } from "@cognito-passcode/client/tabs";
 import type { PageConfig } from "./config.js";
 
@@ -51,6 +51,19 @@ export function clientOptions(config: PageConfig, mode: SessionMode): PasscodeCl
     case "memory":
       return { ...pool, ...cognito(config) };
   }
+}
+
+/**
+ * Ends a storage-mode session this tab left behind when the page now runs in
+ * another mode (`?mode=` switched): a client over sessionStorage, signed out
+ * at once, takes the refresh token out of sessionStorage, where any script of
+ * a cookie- or memory-mode page could still read it, and revokes it. Nothing
+ * is sent when nothing is stored.
+ */
+export function endStoredSession(config: PageConfig, mode: SessionMode): void {
+  if (mode === "storage" || !(config.endpoint || config.region)) return;
+  const options = { clientId: config.clientId, ...cognito(config) };
+  void createPasscodeClient({ ...options, storage: window.sessionStorage }).signOut();
 }
 
 function cognito(config: PageConfig): { endpoint: string } | { region: string } {
