@@ -112,6 +112,90 @@ describe("two tabs, two people", () => {
   });
 });
 
+describe("many tabs under rotation with no grace period", () => {
+  test("five tabs refreshing at once after a clock jump all stay signed in, one refresh at a time", async () => {
+    // Prepare: five tabs of one signed-in session; no retry grace, so a token used twice is refused.
+    const scenario = await e2e.start({
+      stack: { client: { refreshTokenRotation: { enabled: true, retryGracePeriodSeconds: 0 } } },
+    });
+    const { page, demo, context } = scenario;
+    await context.clock.install();
+    await signUp(page, demo.loginUrl, demo.inboxUrl, uniqueEmail("five"), "fiver");
+    const tabs = [page];
+    for (let i = 0; i < 4; i++) {
+      const tab = await context.newPage();
+      await tab.goto(demo.loginUrl);
+      await signedInHandle(tab);
+      tabs.push(tab);
+    }
+    const refreshes: number[] = [];
+    context.on("response", (response) => {
+      if (
+        response.url() === demo.tokenHandlerUrl &&
+        response.request().headers()["x-amz-target"]?.endsWith(".GetTokensFromRefreshToken")
+      ) {
+        refreshes.push(response.status());
+      }
+    });
+    const before = await Promise.all(
+      tabs.map((tab) => tab.getByTestId("tokens-expire").textContent()),
+    );
+
+    // Act: an hour and a minute later, every tab's 30 s timer fires on the same tick.
+    demo.stack.clock.advance(61 * 60_000);
+    await context.clock.fastForward(61 * 60_000);
+    await Promise.all(
+      tabs.map((tab, i) =>
+        tab
+          .getByTestId("tokens-expire")
+          .filter({ hasNotText: before[i] ?? "" })
+          .waitFor(),
+      ),
+    );
+    const handles = await Promise.all(tabs.map((tab) => signedInHandle(tab)));
+    await tabs[4]!.reload();
+
+    // Assess: every refresh was answered 200 (none sent a spent token), and a reload still restores.
+    expect(handles).toEqual(Array(5).fill("@fiver"));
+    expect(refreshes.length).toBeGreaterThanOrEqual(1);
+    expect(refreshes).toEqual(refreshes.map(() => 200));
+    expect(await signedInHandle(tabs[4]!)).toBe("@fiver");
+  });
+
+  test("a sign-out in one tab while another refreshes leaves no tab signed in and no cookie that restores", async () => {
+    // Prepare
+    const scenario = await e2e.start({
+      stack: { client: { refreshTokenRotation: { enabled: true, retryGracePeriodSeconds: 0 } } },
+    });
+    const { page, demo, context } = scenario;
+    scenario.allowConsoleError(/status of 400/);
+    await context.clock.install();
+    await signUp(page, demo.loginUrl, demo.inboxUrl, uniqueEmail("race"), "racer");
+    const other = await context.newPage();
+    await other.goto(demo.loginUrl);
+    await signedInHandle(other);
+    const cookieBefore = await sessionCookie(context);
+
+    // Act: the tokens expire; as the tabs refresh, one of them signs out.
+    demo.stack.clock.advance(61 * 60_000);
+    const refreshed = context.clock.fastForward(61 * 60_000);
+    await other.getByRole("button", { name: "Sign out" }).click();
+    await refreshed;
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await other.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.waitForTimeout(1000);
+    const cookieAfter = await sessionCookie(context);
+    await page.reload();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.waitForTimeout(1000);
+
+    // Assess: no cookie survived (or, if one came back, it no longer restores).
+    expect(cookieBefore?.value).toMatch(JWE);
+    expect(cookieAfter).toBeUndefined();
+    expect(await page.getByRole("heading", { name: "You're signed in" }).count()).toBe(0);
+  });
+});
+
 describe("an unlucky user", () => {
   test("a restore whose answer is lost on the way back (a reload, a dropped connection) does not end the session", async () => {
     // Prepare: the demo as `pnpm demo` runs it (its default rotation).
