@@ -252,8 +252,31 @@ describe("an unlucky user", () => {
   });
 });
 
+describe("the cookie in the browser's jar", () => {
+  test("lasts 30 days from the sign-in, and a rotation on reload does not push that out", async () => {
+    // Prepare
+    const scenario = await e2e.start();
+    const { page, demo, context } = scenario;
+    const signedInAt = Date.now() / 1000;
+    await signUp(page, demo.loginUrl, demo.inboxUrl, uniqueEmail("jar"), "jarred");
+    const first = await sessionCookie(context);
+
+    // Act: later, a reload restores (rotation: a new cookie).
+    await page.waitForTimeout(3000);
+    await page.reload();
+    await signedInHandle(page);
+    const second = await sessionCookie(context);
+
+    // Assess
+    expect(second?.value).not.toBe(first?.value);
+    expect(first!.expires - signedInAt).toBeGreaterThan(30 * 86_400 - 30);
+    expect(first!.expires - signedInAt).toBeLessThanOrEqual(30 * 86_400 + 30);
+    expect(Math.abs(second!.expires - first!.expires)).toBeLessThanOrEqual(1);
+  });
+});
+
 describe("the network: no answer the page can read carries a refresh token", () => {
-  test("across sign-in, a wrong code, reloads, a rotating refresh, sign-out, a refused restore and the other modes", async () => {
+  test("across sign-in, a wrong code, reloads, a rotating refresh, sign-out and a refused restore (CDP bodies, error answers included)", async () => {
     // Prepare
     const scenario = await e2e.start();
     const { page, demo, context } = scenario;
