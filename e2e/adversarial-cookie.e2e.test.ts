@@ -234,6 +234,40 @@ describe("an unlucky user", () => {
     expect(await signedInHandle(page)).toBe("@unlucky");
   });
 
+  test("a sign-out ends the session for good: the cookie's old value no longer refreshes, even from outside a browser, and a tab closed right after the click stays signed out", async () => {
+    // Prepare
+    const scenario = await e2e.start();
+    const { page, demo, context } = scenario;
+    scenario.allowConsoleError(/status of 400/);
+    await signUp(page, demo.loginUrl, demo.inboxUrl, uniqueEmail("bye"), "leaver");
+    const cookie = await sessionCookie(context);
+
+    // Act: sign out and close the tab at once; come back later in a new tab.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.close();
+    const back = await context.newPage();
+    back.on("console", () => {});
+    await back.goto(demo.loginUrl);
+    await back.getByRole("heading", { name: "Sign in" }).waitFor();
+    // The old cookie value, replayed with a forged Origin (curl).
+    const replay = await fetch(demo.tokenHandlerUrl, {
+      method: "POST",
+      headers: {
+        origin: new URL(demo.loginUrl).origin,
+        cookie: `${cookie!.name}=${cookie!.value}`,
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken",
+        "x-cognito-passcode": "1",
+      },
+      body: JSON.stringify({ ClientId: demo.stack.clientId }),
+    });
+
+    // Assess
+    expect(replay.status).toBe(400);
+    expect(replay.headers.get("x-amzn-errortype")).toBe("NotAuthorizedException");
+    expect(await back.getByRole("heading", { name: "You're signed in" }).count()).toBe(0);
+  });
+
   test("signing out while Cognito cannot be reached still removes the cookie", async () => {
     // Prepare
     const scenario = await e2e.start();
