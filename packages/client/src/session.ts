@@ -48,21 +48,26 @@ interface Held {
  * A sign-out elsewhere ends a session here: locally when it is the shared
  * one (the other tab revoked it), with revocation when this tab's own
  * (memory mode). A sign-in elsewhere makes a signed-out or restoring tab
- * restore the shared session (again: the restore in flight is dropped). Anything else, e.g. a sign-in in progress here, is left alone.
+ * restore the shared session (again: the restore in flight is dropped), and
+ * a signed-in tab refresh at once: the shared session may now be another
+ * user's, which ends this one. Anything else, e.g. a sign-in in progress
+ * here, is left alone.
  */
 export function tabReaction(
   status: PasscodeStatus,
   message: TabMessage,
   shared: boolean,
-): "restore" | "signOutLocally" | "signOut" | undefined {
+): "restore" | "refresh" | "signOutLocally" | "signOut" | undefined {
   if (message === "signedOut") {
     if (status !== "signedIn" && status !== "restoring") return undefined;
     return shared ? "signOutLocally" : "signOut";
   }
+  if (message !== "signedIn" || !shared) return undefined;
   // While restoring too: a restore that started before the sign-in may not see its session.
-  return message === "signedIn" && shared && (status === "signedOut" || status === "restoring")
-    ? "restore"
-    : undefined;
+  if (status === "signedOut" || status === "restoring") return "restore";
+  // Signed in here: the shared session may now be someone else's. A refresh
+  // at once tells (another user's tokens end this session; see machine.ts).
+  return status === "signedIn" ? "refresh" : undefined;
 }
 
 /**
@@ -111,6 +116,7 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     if (message === "signedIn") signIns++;
     const act = tabReaction(host.snapshot().status, message, shared);
     if (act === "restore") void host.run(restore, { type: "restore" });
+    else if (act === "refresh") void getTokens(true);
     else if (act === "signOut") void signOut(undefined, true);
     else if (act) {
       refreshing = undefined;
@@ -251,7 +257,8 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     else host.dispatch({ type: "signedOut" });
   }
 
-  async function getTokens(): Promise<PasscodeTokens | null> {
+  /** Valid tokens or null; `force`: refresh even when they are fresh (another tab signed in). */
+  async function getTokens(force?: boolean): Promise<PasscodeTokens | null> {
     // Runs synchronously up to the first await: the answer matches the snapshot of the call.
     // A sign-out during a restore's wait moves the epoch on: null, never a later session's tokens.
     let mine = host.epoch();
@@ -263,7 +270,7 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     }
     const current = held;
     if (mine !== host.epoch() || host.snapshot().status !== "signedIn" || !current) return null;
-    if (now() < current.tokens.expiresAt - refreshMarginMs) return current.tokens;
+    if (!force && now() < current.tokens.expiresAt - refreshMarginMs) return current.tokens;
     if (!refreshing) {
       const merged = renew(
         current.refreshToken,
@@ -339,7 +346,7 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     shared,
     restore,
     signIn,
-    getTokens,
+    getTokens: () => getTokens(),
     signOut: (opts?: { global?: boolean }) => signOut(opts),
     broken,
     /** Called when the snapshot leaves `signedIn`: the tokens are gone. */

@@ -145,6 +145,55 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
     await within(1000, () => status(b.client) === "signedIn");
   });
 
+  it.each([
+    ["cookie", false],
+    ["storage", true],
+  ] as const)(
+    "%s mode: a signed-in tab hears another tab sign in as someone else, refreshes, and ends its session instead of handing out the old user's tokens",
+    async (_mode, withStorage) => {
+      // Prepare: B is on the code screen for bob when A signs in as alice.
+      const shared = { lease: leaseStorage(), ...(withStorage && { storage: memoryStorage() }) };
+      const extra = withStorage ? {} : { tokenHandler: "https://app.example.com/auth" };
+      const a = tab(shared, extra);
+      const b = tab(shared, extra);
+      if (!withStorage) {
+        for (const t of [a, b]) {
+          await within(1000, () => t.script.calls.length > 0);
+          t.script
+            .take("refresh")
+            .reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+        }
+      }
+      await within(1000, () => status(b.client) === "signedOut");
+      const requested = b.client.requestCode("bob@example.com");
+      b.script.take("initiateAuth").resolve(codeStep());
+      await requested;
+      await signIn(a, withStorage ? "rt-alice" : "");
+      await sleep(20);
+      expect(status(b.client)).toBe("awaitingCode");
+      // Act: B finishes signing in as bob.
+      const bob = { sub: "sub-bob", email: "bob@example.com", "custom:username": "bob" };
+      const submitted = b.client.submitCode("123456");
+      b.script
+        .take("respondToAuthChallenge")
+        .resolve({ type: "tokens", tokens: tokensFor(bob, 3600, withStorage ? "rt-bob" : "") });
+      await submitted;
+      // Assess: A refreshes at once (with the session the tabs now share) and signs out.
+      await within(1000, () => a.script.calls.some((c) => c.op === "refresh"));
+      const refresh = a.script.take("refresh");
+      expect(refresh.input.refreshToken).toBe(withStorage ? "rt-bob" : undefined);
+      refresh.resolve(tokensFor(bob, 3600, ""));
+      await within(1000, () => status(a.client) === "signedOut");
+      expect(a.client.getSnapshot()).toMatchObject({ error: { code: "SESSION_EXPIRED" } });
+      expect(await a.client.getTokens()).toBeNull();
+      // Nothing revoked, and bob's session is left as it was.
+      await sleep(20);
+      expect(a.script.calls).toEqual([]);
+      if (shared.storage) expect(shared.storage.items.get(KEY)).toBe("rt-bob");
+      expect(status(b.client)).toBe("signedIn");
+    },
+  );
+
   it("a tab still restoring when another signs in restores again (the restore in flight is dropped); a call waiting on it acts after", async () => {
     const lease = leaseStorage();
     const a = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
