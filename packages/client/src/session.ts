@@ -181,6 +181,9 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     // `dispatch` forgets `held` unless signed in; an event that does not apply leaves it.
     if (host.dispatch({ type: "signedIn", user, tokens: next.tokens }).status !== "signedIn") {
       held = undefined;
+      // A refresh that brought another user's tokens (another tab's session)
+      // may have rotated its token, spending the stored one: store the new one.
+      if (!known.email && refreshToken !== known.refreshToken) await store.write(refreshToken);
       return;
     }
     host.knownUsers.add(normalizeEmail(user.email));

@@ -194,6 +194,40 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
     },
   );
 
+  it("storage mode with rotation: the refresh that ends a tab's session for another user's keeps the rotated token, so that user's session lives on", async () => {
+    // Prepare: B is on the code screen for bob when A signs in as alice.
+    const shared = { lease: leaseStorage(), storage: memoryStorage() };
+    const a = tab(shared);
+    const b = tab(shared);
+    await within(1000, () => status(b.client) === "signedOut");
+    const requested = b.client.requestCode("bob@example.com");
+    b.script.take("initiateAuth").resolve(codeStep());
+    await requested;
+    await signIn(a, "rt-alice");
+    await sleep(20);
+    const bob = { sub: "sub-bob", email: "bob@example.com", "custom:username": "bob" };
+    const submitted = b.client.submitCode("123456");
+    b.script
+      .take("respondToAuthChallenge")
+      .resolve({ type: "tokens", tokens: tokensFor(bob, 3600, "rt-bob") });
+    await submitted;
+    // Act: A's refresh rotates bob's token (rt-bob is spent from here on).
+    await within(1000, () => a.script.calls.some((c) => c.op === "refresh"));
+    a.script.take("refresh").resolve(tokensFor(bob, 3600, "rt-bob-2"));
+    await within(1000, () => status(a.client) === "signedOut");
+    // Assess: the newest token of bob's session is the stored one, and B's next refresh sends it.
+    await sleep(20);
+    expect(shared.storage.items.get(KEY)).toBe("rt-bob-2");
+    b.advance(3_600_000);
+    const t = b.client.getTokens();
+    await within(1000, () => b.script.calls.some((c) => c.op === "refresh"));
+    const refresh = b.script.take("refresh");
+    expect(refresh.input.refreshToken).toBe("rt-bob-2");
+    refresh.resolve(tokensFor(bob, 3600, ""));
+    expect(await t).not.toBeNull();
+    expect(status(b.client)).toBe("signedIn");
+  });
+
   it("a tab still restoring when another signs in restores again (the restore in flight is dropped); a call waiting on it acts after", async () => {
     const lease = leaseStorage();
     const a = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
