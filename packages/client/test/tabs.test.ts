@@ -86,16 +86,25 @@ async function signIn(t: ReturnType<typeof tab>, refreshToken = "rt-1") {
 
 const status = (c: PasscodeClient) => c.getSnapshot().status;
 
+/** What a token handler answers a restore when the browser holds no cookie. */
+const noCookie = () => Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" });
+
+/** Two tabs over one stored session: A signs in with `refreshToken`, B hears of it and restores. */
+async function twoSignedInTabs(refreshToken?: string) {
+  const shared = { storage: memoryStorage(), lease: leaseStorage() };
+  const a = tab(shared);
+  const b = tab(shared);
+  await signIn(a, refreshToken);
+  await within(1000, () => b.script.calls.length > 0);
+  b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
+  await within(1000, () => status(b.client) === "signedIn");
+  return { shared, a, b };
+}
+
 describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback", () => {
   it("a sign-out in one tab signs the other out within 1 s, with no second revocation", async () => {
     // Prepare: both tabs signed in to the one stored session.
-    const shared = { storage: memoryStorage(), lease: leaseStorage() };
-    const a = tab(shared);
-    const b = tab(shared);
-    await signIn(a);
-    await within(1000, () => b.script.calls.length > 0);
-    b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
-    await within(1000, () => status(b.client) === "signedIn");
+    const { shared, a, b } = await twoSignedInTabs();
     // Act
     const out = a.client.signOut();
     // Assess
@@ -132,9 +141,7 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
     const b = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     for (const t of [a, b]) {
       await within(1000, () => t.script.calls.length > 0);
-      t.script
-        .take("refresh")
-        .reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+      t.script.take("refresh").reject(noCookie());
     }
     await within(1000, () => status(b.client) === "signedOut");
     await signIn(a, "");
@@ -159,9 +166,7 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
       if (!withStorage) {
         for (const t of [a, b]) {
           await within(1000, () => t.script.calls.length > 0);
-          t.script
-            .take("refresh")
-            .reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+          t.script.take("refresh").reject(noCookie());
         }
       }
       await within(1000, () => status(b.client) === "signedOut");
@@ -232,9 +237,7 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
     const lease = leaseStorage();
     const a = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     await within(1000, () => a.script.calls.length > 0);
-    a.script
-      .take("refresh")
-      .reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+    a.script.take("refresh").reject(noCookie());
     const b = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     await within(1000, () => b.script.calls.length > 0);
     const stale = b.script.take("refresh");
@@ -243,7 +246,7 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
     await sleep(50);
     // The first restore's answer (sent before the cookie existed) is dropped;
     // the second restore, which waited for the lock, goes out after it.
-    stale.reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+    stale.reject(noCookie());
     await within(1000, () => b.script.calls.some((c) => c.op === "refresh"));
     expect(status(b.client)).toBe("restoring");
     b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
@@ -259,16 +262,14 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
     const lease = leaseStorage();
     const a = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     await within(1000, () => a.script.calls.length > 0);
-    a.script
-      .take("refresh")
-      .reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+    a.script.take("refresh").reject(noCookie());
     const b = tab({ lease }, { tokenHandler: "https://app.example.com/auth" });
     await within(1000, () => b.script.calls.length > 0);
     const stale = b.script.take("refresh");
     const tokens = b.client.getTokens();
     await signIn(a, "");
     await sleep(50);
-    stale.reject(Object.assign(new Error("no cookie"), { name: "NotAuthorizedException" }));
+    stale.reject(noCookie());
     await within(1000, () => b.script.calls.some((c) => c.op === "refresh"));
     b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
     await within(1000, () => status(b.client) === "signedIn");
@@ -278,13 +279,7 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
 
   it("one refresh at a time: the second tab waits for the lock and then sends the token the first rotated", async () => {
     // Prepare: both signed in with rt-1, tokens about to expire.
-    const shared = { storage: memoryStorage(), lease: leaseStorage() };
-    const a = tab(shared);
-    const b = tab(shared);
-    await signIn(a, "rt-1");
-    await within(1000, () => b.script.calls.length > 0);
-    b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
-    await within(1000, () => status(b.client) === "signedIn");
+    const { shared, a, b } = await twoSignedInTabs("rt-1");
     a.advance(3_600_000);
     b.advance(3_600_000);
     // Act: both tabs refresh at once.
@@ -312,13 +307,7 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
 
   it("a sign-out while another tab refreshes under the lock revokes (and removes) the token that refresh rotated to", async () => {
     // Prepare: both tabs signed in with rt-1; A's tokens expire.
-    const shared = { storage: memoryStorage(), lease: leaseStorage() };
-    const a = tab(shared);
-    const b = tab(shared);
-    await signIn(a, "rt-1");
-    await within(1000, () => b.script.calls.length > 0);
-    b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
-    await within(1000, () => status(b.client) === "signedIn");
+    const { shared, a, b } = await twoSignedInTabs("rt-1");
     a.advance(3_600_000);
     void a.client.getTokens();
     await within(1000, () => a.script.calls.some((c) => c.op === "refresh"));
@@ -339,13 +328,7 @@ describe("shareAcrossTabs: two tabs, a real BroadcastChannel, the lease fallback
   });
 
   it("a sign-in after a sign-out that still waits for the lock is not revoked by it: the old session's token is", async () => {
-    const shared = { storage: memoryStorage(), lease: leaseStorage() };
-    const a = tab(shared);
-    const b = tab(shared);
-    await signIn(a, "rt-1");
-    await within(1000, () => b.script.calls.length > 0);
-    b.script.take("refresh").resolve(tokensFor(claims, 3600, ""));
-    await within(1000, () => status(b.client) === "signedIn");
+    const { shared, a, b } = await twoSignedInTabs("rt-1");
     a.advance(3_600_000);
     void a.client.getTokens();
     await within(1000, () => a.script.calls.some((c) => c.op === "refresh"));
