@@ -34,6 +34,15 @@ function setup(extra: Partial<PasscodeClientOptions> = {}) {
   return { client, script, advance: (ms: number) => (time += ms) };
 }
 
+/** A cookie-mode client whose first restore found no cookie: signed out, ready to sign in. */
+async function cookieClient() {
+  const ctx = setup({ tokenHandler: "https://app.example.com/auth" });
+  await flush();
+  ctx.script.take("refresh").reject(cognitoError("NotAuthorizedException"));
+  await flush();
+  return ctx;
+}
+
 async function signIn(ctx: ReturnType<typeof setup>, refreshToken: string | undefined = "rt-1") {
   while (ctx.client.getSnapshot().status === "restoring") await flush();
   const requested = ctx.client.requestCode("alice@example.com");
@@ -238,10 +247,7 @@ describe("cookie mode (tokenHandler)", () => {
   });
 
   it("never holds a refresh token: one in an answer is ignored, refreshes and sign-out send none", async () => {
-    const ctx = setup({ tokenHandler: "https://app.example.com/auth" });
-    await flush();
-    ctx.script.take("refresh").reject(cognitoError("NotAuthorizedException"));
-    await flush();
+    const ctx = await cookieClient();
     // A handler that (wrongly) lets a refresh token through: still nothing held.
     await signIn(ctx, "leaked-rt");
     expect(ctx.client.getSnapshot().status).toBe("signedIn");
@@ -261,10 +267,7 @@ describe("cookie mode (tokenHandler)", () => {
   });
 
   it("a refused refresh while signed in signs out with SESSION_EXPIRED", async () => {
-    const ctx = setup({ tokenHandler: "https://app.example.com/auth" });
-    await flush();
-    ctx.script.take("refresh").reject(cognitoError("NotAuthorizedException"));
-    await flush();
+    const ctx = await cookieClient();
     await signIn(ctx, "");
     ctx.advance(3_600_000);
     const t = ctx.client.getTokens();
@@ -278,10 +281,7 @@ describe("cookie mode (tokenHandler)", () => {
   });
 
   it("a refresh that brings another user's tokens (another tab signed in as them) ends this session instead of switching users", async () => {
-    const ctx = setup({ tokenHandler: "https://app.example.com/auth" });
-    await flush();
-    ctx.script.take("refresh").reject(cognitoError("NotAuthorizedException"));
-    await flush();
+    const ctx = await cookieClient();
     await signIn(ctx, "");
     ctx.advance(3_600_000);
     const t = ctx.client.getTokens();
