@@ -46,7 +46,8 @@ export interface PasscodeClientOptions {
    * `endpoint` are not needed; `storage` with it is a `CONFIGURATION_ERROR`.
    * With `transport`, it still sets cookie mode (the transport must talk to
    * the handler, as `createFetchTransport({ tokenHandler })` does).
-   * A relative URL where there is no `location` (a server render) starts no
+   * A relative URL where there is no `location` (a server render; Deno
+   * without `--location`, where reading it throws) starts no
    * restore: the client stays `restoring` and its flow calls say
    * `INVALID_STATE`; an absolute URL restores anywhere.
    * `""` and `undefined` both mean unset.

@@ -104,9 +104,13 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
    * Cookie mode with a relative handler URL where there is no page (a server
    * render): nothing to resolve it against and no cookie, so no restore; the
    * snapshot stays `restoring`, flow calls say `INVALID_STATE`. Absolute URLs
-   * restore anywhere (non-browser hosts, Node).
+   * restore anywhere (non-browser hosts, Node). Deno without `--location`
+   * throws on any read of `location`: no page either.
    */
-  const server = cookie && !/^[\w+.-]+:/.test(tokenHandler) && typeof location === "undefined";
+  let server = cookie && !/^[\w+.-]+:/.test(tokenHandler);
+  try {
+    server &&= typeof location === "undefined";
+  } catch {}
   const store = createTokenStore(storage, `cognito-passcode.${clientId}.refreshToken`);
   let held: Held | undefined;
   let refreshing: Promise<PasscodeTokens | null> | undefined;

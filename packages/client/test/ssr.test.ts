@@ -108,6 +108,27 @@ describe("server-side rendering safety", () => {
       expect(urls).toEqual([]);
     });
 
+    it("where reading location throws (Deno without --location) is created all the same, and stays restoring", async () => {
+      // Prepare: Deno's \`location\` getter throws a ReferenceError when no --location was given.
+      const get = Object.assign(
+        () => {
+          throw new ReferenceError('Access to "location", run again with --location <href>.');
+        },
+        { trap: true },
+      );
+      Object.defineProperty(globalThis, "location", { get, configurable: true });
+      const { createPasscodeClient } = await import("../src/index.js");
+      const { urls, fetch } = handlerFetch();
+      // Act
+      const client = createPasscodeClient({ clientId: "abc123", tokenHandler: "/auth", fetch });
+      const tokens = await client.getTokens();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Assess
+      expect(urls).toEqual([]);
+      expect(tokens).toBeNull();
+      expect(client.getSnapshot()).toEqual({ status: "restoring" });
+    });
+
     it("with an absolute tokenHandler still restores (non-browser hosts)", async () => {
       // Prepare
       const { createPasscodeClient } = await import("../src/index.js");
