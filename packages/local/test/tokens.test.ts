@@ -365,11 +365,13 @@ describe("TokenService.verifyAccessToken", () => {
     try {
       const settings = serviceSettings(() => 1_800_000_000_000, false);
       const first = await TokenService.create(settings, dir);
+      // Created before the first issues: its records' write (scheduled, not
+      // awaited) cannot have landed yet, whatever the machine's speed.
+      const second = await TokenService.create(settings, dir);
       const issued = await first.issue(plainUser, new Set(["sub"]));
       await expect(first.verifyAccessToken(issued.AccessToken)).resolves.toMatchObject({
         username: "u1",
       });
-      const second = await TokenService.create(settings, dir);
       second.revokeAll("u1");
       // Act + Assess: the same key signs both, but only the first knows the token.
       await expect(second.verifyAccessToken(issued.AccessToken)).rejects.toMatchObject({
