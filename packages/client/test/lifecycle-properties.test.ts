@@ -204,6 +204,15 @@ describe("token lifecycle under any interleaving (model-based)", () => {
           }
           // Rotation: refresh tokens a refresh answer replaced. None may be sent again.
           const superseded = new Set<string>();
+          /**
+           * When each replaced token was replaced (rotations counted), and how
+           * many rotations had happened when each call went out: a refresh
+           * sent before its token was replaced (then answered after, as a
+           * transport that ignores aborts does) is not a reuse.
+           */
+          const replacedAt = new Map<string, number>();
+          const sentAfter = new WeakMap<object, number>();
+          let rotations = 0;
           let clock = 1_000_000;
           const client = createPasscodeClient({
             clientId: "c1",
@@ -304,19 +313,31 @@ describe("token lifecycle under any interleaving (model-based)", () => {
 
           /** Settles `call` as `settle` does, checking and recording what rotation implies. */
           const answer = (call: PendingCall, n: number) => {
+            // Rotations happen only in answers: every call still unstamped went out since the last one.
+            for (const c of [call, ...script.calls])
+              if (!sentAfter.has(c)) sentAfter.set(c, rotations);
             const sent = call.input.refreshToken;
             if (call.op === "refresh" || call.op === "revokeToken") {
               // Cookie mode: no refresh token ever leaves the client (the handler reads its cookie).
               if (cookie && sent !== undefined) problems.push(`${call.op} sent a refresh token`);
               // Only a refresh of the session (it carries a signal; sign-out's does not) must be newest.
-              if (call.op === "refresh" && call.input.signal && sent && superseded.has(sent)) {
+              if (
+                call.op === "refresh" &&
+                call.input.signal &&
+                sent &&
+                (replacedAt.get(sent) ?? Number.POSITIVE_INFINITY) <= sentAfter.get(call)!
+              ) {
                 problems.push(`refresh sent ${sent}, which a rotation had replaced`);
               }
             }
             const resolve = call.resolve;
             call.resolve = (value) => {
               const rotated = (value as { refreshToken?: string } | undefined)?.refreshToken;
-              if (call.op === "refresh" && sent && rotated) superseded.add(sent);
+              if (call.op === "refresh" && sent && rotated) {
+                superseded.add(sent);
+                rotations++;
+                if (!replacedAt.has(sent)) replacedAt.set(sent, rotations);
+              }
               resolve(value);
             };
             settle(call, n);
