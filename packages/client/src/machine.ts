@@ -63,7 +63,7 @@ function onChallenge(s: PasscodeSnapshot, c: PasscodeChallenge): PasscodeSnapsho
     // A second CODE challenge in the same session means the answer was wrong.
     return status === "verifyingCode" ? { ...next, error: snapshotError("CODE_MISMATCH") } : next;
   }
-  if (status === "sendingCode") return protocolError();
+  if (status === "sendingCode" || c.step !== "USERNAME") return protocolError();
   const next: PasscodeSnapshot = {
     status: "awaitingUsername",
     minLength: c.minLength,

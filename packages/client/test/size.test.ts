@@ -20,7 +20,12 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
  * than all the optional ones together. This ceiling (5,620 B plus ~1%) is a
  * regression guard, not the budget.
  */
-const REGRESSION_CEILING = 6_335;
+//
+// Issue 15 (passkeys), shared protocol: the six PASSKEY_* error codes (the
+// client reads trigger errors against the code list) and the decoding of the
+// PASSKEY and ENROL challenges took the core from 6,324 B to 6,505 B before
+// any client change.
+const REGRESSION_CEILING = 6_520;
 
 /**
  * Issue 12 (cookie mode, refresh-token rotation, the tab hooks, the token

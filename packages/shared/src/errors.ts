@@ -19,6 +19,14 @@
  * - `SERVICE_ERROR`: anything else that went wrong on the service side.
  * - `INVALID_STATE`: the browser client was asked for a step the current state
  *   does not allow (e.g. `submitCode` while signed out); nothing was sent.
+ * - `PASSKEY_CANCELLED`: the browser ended the passkey ceremony without a credential
+ *   (cancelled, timed out, or no passkey here; WebAuthn reports all alike on purpose).
+ * - `PASSKEY_REJECTED`: the service refused the passkey assertion or registration.
+ * - `PASSKEY_EXISTS`: this authenticator already holds a passkey for the account.
+ * - `PASSKEY_UNSUPPORTED`: this browser has no WebAuthn.
+ * - `PASSKEY_REQUIRED`: the account has a passkey and the deployment requires it;
+ *   an email code does not sign in.
+ * - `PASSKEY_LIMIT`: the account already has the most passkeys allowed.
  */
 export type PasscodeErrorCode =
   | "CONFIGURATION_ERROR"
@@ -35,7 +43,13 @@ export type PasscodeErrorCode =
   | "NOT_AUTHORIZED"
   | "NETWORK_ERROR"
   | "SERVICE_ERROR"
-  | "INVALID_STATE";
+  | "INVALID_STATE"
+  | "PASSKEY_CANCELLED"
+  | "PASSKEY_REJECTED"
+  | "PASSKEY_EXISTS"
+  | "PASSKEY_UNSUPPORTED"
+  | "PASSKEY_REQUIRED"
+  | "PASSKEY_LIMIT";
 
 /**
  * A default, human-readable message for each code, for apps that show one
@@ -59,18 +73,26 @@ export const DEFAULT_ERROR_MESSAGES: Readonly<Record<PasscodeErrorCode, string>>
     NETWORK_ERROR: "Could not reach the sign-in service. Check your connection.",
     SERVICE_ERROR: "The sign-in service had a problem. Try again.",
     INVALID_STATE: "This step is not available now.",
+    PASSKEY_CANCELLED: "The passkey request was cancelled or timed out.",
+    PASSKEY_REJECTED: "That passkey was not accepted.",
+    PASSKEY_EXISTS: "This device already has a passkey for your account.",
+    PASSKEY_UNSUPPORTED: "This browser does not support passkeys.",
+    PASSKEY_REQUIRED: "This account signs in with a passkey.",
+    PASSKEY_LIMIT: "Your account already has the most passkeys allowed.",
   });
 
 // The codes are one space-separated string, split once: browser bundles
 // that only test membership (the client parsing a trigger error) carry
-// neither an array literal of fifteen strings nor the messages table.
+// neither an array literal of all the code strings nor the messages table.
 
 /** All {@link PasscodeErrorCode} values, in a stable order (that of {@link DEFAULT_ERROR_MESSAGES}). */
 export const PASSCODE_ERROR_CODES: readonly PasscodeErrorCode[] = /* @__PURE__ */ Object.freeze(
   /* @__PURE__ */ (
     "CONFIGURATION_ERROR INVALID_EMAIL INVALID_CODE_FORMAT CODE_MISMATCH CODE_EXPIRED " +
     "TOO_MANY_ATTEMPTS USERNAME_INVALID USERNAME_UNAVAILABLE THROTTLED DELIVERY_FAILED " +
-    "SESSION_EXPIRED NOT_AUTHORIZED NETWORK_ERROR SERVICE_ERROR INVALID_STATE"
+    "SESSION_EXPIRED NOT_AUTHORIZED NETWORK_ERROR SERVICE_ERROR INVALID_STATE " +
+    "PASSKEY_CANCELLED PASSKEY_REJECTED PASSKEY_EXISTS PASSKEY_UNSUPPORTED PASSKEY_REQUIRED " +
+    "PASSKEY_LIMIT"
   ).split(" ") as PasscodeErrorCode[],
 );
 
@@ -118,7 +140,7 @@ export class PasscodeError extends Error {
    */
   constructor(code: PasscodeErrorCode, message?: string, options: PasscodeErrorOptions = {}) {
     // Not DEFAULT_ERROR_MESSAGES[code]: reading the table here would put all
-    // fifteen messages into every bundle that throws a PasscodeError (each
+    // messages into every bundle that throws a PasscodeError (each
     // Lambda trigger included), though callers there always pass a message.
     super(message ?? code, { cause: options.cause });
     this.name = "PasscodeError";

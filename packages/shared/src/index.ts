@@ -19,9 +19,13 @@ export {
 export { errorMessage } from "./messages.js";
 export {
   CHALLENGE_PARAM,
+  CLIENT_METADATA,
   type CodeChallenge,
+  type EnrolChallenge,
+  PASSKEY_LIMITS,
   type PasscodeChallenge,
   type PasscodeStep,
+  type PasskeyChallenge,
   parseChallengeParameters,
   STEP,
   type UsernameChallenge,

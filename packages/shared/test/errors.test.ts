@@ -33,7 +33,7 @@ describe("PasscodeError", () => {
       expect(DEFAULT_ERROR_MESSAGES[code]).toMatch(/\S/);
       expect(isPasscodeErrorCode(code)).toBe(true);
     }
-    expect(PASSCODE_ERROR_CODES).toHaveLength(15);
+    expect(PASSCODE_ERROR_CODES).toHaveLength(21);
     // The list and the messages table are two literals: they must not drift apart.
     expect([...PASSCODE_ERROR_CODES]).toEqual(Object.keys(DEFAULT_ERROR_MESSAGES));
     for (const other of ["", "toString", "__proto__", "code_mismatch", 14, null]) {

@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CHALLENGE_PARAM, parseChallengeParameters } from "../src/index.js";
+import {
+  CHALLENGE_PARAM,
+  CLIENT_METADATA,
+  PASSKEY_LIMITS,
+  parseChallengeParameters,
+  STEP,
+} from "../src/index.js";
 
 describe("parseChallengeParameters", () => {
   it("decodes a CODE challenge", () => {
@@ -58,7 +64,7 @@ describe("parseChallengeParameters", () => {
     const small = (min: number, max: number) => fc.integer({ min, max }).map(String);
     const shaped = fc.record(
       {
-        step: either(fc.constantFrom("CODE", "USERNAME")),
+        step: either(fc.constantFrom("CODE", "USERNAME", "PASSKEY", "ENROL")),
         attemptsLeft: either(small(0, 5)),
         codeLength: either(small(4, 10)),
         expiresAt: either(fc.nat().map(String)),
@@ -66,7 +72,10 @@ describe("parseChallengeParameters", () => {
         minLength: either(small(1, 10)),
         maxLength: either(small(3, 40)),
         rejected: either(fc.constantFrom("true", "false")),
-        reason: either(fc.constantFrom("USERNAME_INVALID", "USERNAME_UNAVAILABLE")),
+        reason: either(
+          fc.constantFrom("USERNAME_INVALID", "USERNAME_UNAVAILABLE", "PASSKEY_LIMIT"),
+        ),
+        options: either(fc.json()),
       },
       { requiredKeys: [] },
     );
@@ -75,5 +84,100 @@ describe("parseChallengeParameters", () => {
         parseChallengeParameters(params);
       }),
     );
+  });
+
+  describe("passkey steps", () => {
+    const options = JSON.stringify({
+      challenge: "a".repeat(43),
+      rpId: "example.com",
+      timeout: 120000,
+      userVerification: "required",
+      allowCredentials: [],
+    });
+
+    it("decodes a PASSKEY challenge and keeps its options a string", () => {
+      expect(
+        parseChallengeParameters({
+          [CHALLENGE_PARAM.step]: STEP.PASSKEY,
+          [CHALLENGE_PARAM.attemptsLeft]: "3",
+          [CHALLENGE_PARAM.options]: options,
+        }),
+      ).toEqual({ step: "PASSKEY", attemptsLeft: 3, rejected: false, options });
+      expect(
+        parseChallengeParameters({ step: "PASSKEY", attemptsLeft: "2", rejected: "true", options }),
+      ).toMatchObject({ rejected: true });
+    });
+
+    it("decodes ENROL challenges: with options, at the limit, and given up", () => {
+      expect(parseChallengeParameters({ step: "ENROL", attemptsLeft: "2", options })).toEqual({
+        step: "ENROL",
+        attemptsLeft: 2,
+        rejected: false,
+        options,
+      });
+      expect(
+        parseChallengeParameters({ step: "ENROL", attemptsLeft: "2", reason: "PASSKEY_LIMIT" }),
+      ).toEqual({ step: "ENROL", attemptsLeft: 2, rejected: false, reason: "PASSKEY_LIMIT" });
+      expect(
+        parseChallengeParameters({ step: "ENROL", attemptsLeft: "0", rejected: "true" }),
+      ).toEqual({ step: "ENROL", attemptsLeft: 0, rejected: true });
+    });
+
+    it.each([
+      { step: "PASSKEY", attemptsLeft: "3" },
+      { step: "PASSKEY", attemptsLeft: "3", options: "" },
+      { step: "PASSKEY", attemptsLeft: "3", options: "x".repeat(PASSKEY_LIMITS.optionsParam + 1) },
+      { step: "PASSKEY", options: "{}" },
+      // ENROL carries options exactly when a registration can still be made.
+      { step: "ENROL", attemptsLeft: "2" },
+      { step: "ENROL", attemptsLeft: "0", options: "{}" },
+      { step: "ENROL", attemptsLeft: "1", reason: "PASSKEY_LIMIT", options: "{}" },
+      { step: "ENROL", attemptsLeft: "1", options: "" },
+      { step: "ENROL", attemptsLeft: "1", options: "x".repeat(PASSKEY_LIMITS.optionsParam + 1) },
+    ])("fails closed on a malformed passkey challenge %#", (params) => {
+      expect(parseChallengeParameters(params)).toBeUndefined();
+    });
+
+    it("round-trips every well-formed PASSKEY and ENROL challenge (property)", () => {
+      const optionsString = fc.string({ minLength: 1, maxLength: PASSKEY_LIMITS.optionsParam });
+      const attempts = fc.integer({ min: 0, max: 100 });
+      const passkey = fc.record({
+        step: fc.constant("PASSKEY" as const),
+        attemptsLeft: attempts,
+        rejected: fc.boolean(),
+        options: optionsString,
+      });
+      const enrolWithOptions = fc.record({
+        step: fc.constant("ENROL" as const),
+        attemptsLeft: fc.integer({ min: 1, max: 100 }),
+        rejected: fc.boolean(),
+        options: optionsString,
+      });
+      const enrolWithout = fc.oneof(
+        fc.record({
+          step: fc.constant("ENROL" as const),
+          attemptsLeft: fc.constant(0),
+          rejected: fc.boolean(),
+        }),
+        fc.record({
+          step: fc.constant("ENROL" as const),
+          attemptsLeft: attempts,
+          rejected: fc.boolean(),
+          reason: fc.constant("PASSKEY_LIMIT" as const),
+        }),
+      );
+      fc.assert(
+        fc.property(fc.oneof(passkey, enrolWithOptions, enrolWithout), (challenge) => {
+          const wire: Record<string, string> = {};
+          for (const [key, value] of Object.entries(challenge)) wire[key] = String(value);
+          expect(parseChallengeParameters(wire)).toEqual(challenge);
+        }),
+      );
+    });
+
+    it("names the ClientMetadata keys with the passcode: prefix", () => {
+      for (const key of Object.values(CLIENT_METADATA)) expect(key).toMatch(/^passcode:[a-zA-Z]+$/);
+      expect(new Set(Object.values(CLIENT_METADATA)).size).toBe(4);
+    });
   });
 });
