@@ -307,3 +307,15 @@ export function preSignUpEvent(
     response: { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
   } as unknown as PreSignUpTriggerEvent;
 }
+
+export {
+  type AuthenticationResponseJSON,
+  type RegistrationResponseJSON,
+  type SoftAuthenticationOverrides,
+  type SoftAuthenticator,
+  type SoftAuthenticatorOptions,
+  type SoftAuthenticatorTransport,
+  type SoftCredential,
+  type SoftRegistrationOverrides,
+  softAuthenticator,
+} from "./testing-passkeys.js";
