@@ -10,6 +10,16 @@
  */
 export { COOKIE_ATTRIBUTES } from "./cookie.js";
 export { DEFAULT_COOKIE_NAME, type TokenHandlerOptions } from "./options.js";
+export {
+  type ManagedPasskey,
+  PASSKEY_TARGET_PREFIX,
+  type PasskeyManagementStore,
+  type PasskeyNotice,
+  type PasskeyNotifier,
+  type PasskeyOperation,
+  REAUTHENTICATE_AFTER_MS,
+  type TokenHandlerPasskeyOptions,
+} from "./passkeys.js";
 export type { ForwardedOperation } from "./protocol.js";
 export {
   createTokenHandler,

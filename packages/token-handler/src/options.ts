@@ -1,4 +1,9 @@
 import { PasscodeError } from "@cognito-passcode/shared";
+import {
+  type ResolvedPasskeyOptions,
+  resolvePasskeyOptions,
+  type TokenHandlerPasskeyOptions,
+} from "./passkeys.js";
 
 /** Options of {@link createTokenHandler}. */
 export interface TokenHandlerOptions {
@@ -48,6 +53,14 @@ export interface TokenHandlerOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * Turns on the passkey management operations
+   * (`CognitoPasscodeService.ListPasskeys`, `RenamePasskey`, `DeletePasskey`):
+   * the signed-in user lists, renames and removes their own passkeys, proven
+   * by their access token. The handler's `fetch` also reads the pool's JWKS.
+   * @default off: those targets are refused as unknown operations
+   */
+  passkeys?: TokenHandlerPasskeyOptions | false;
 }
 
 /** The options after validation, with defaults filled. */
@@ -60,6 +73,7 @@ export interface ResolvedOptions {
   lifetimeMs: number;
   fetch: typeof fetch | undefined;
   now: () => number;
+  passkeys: ResolvedPasskeyOptions | undefined;
 }
 
 /** The default cookie name: `__Host-` (browser-enforced attributes) plus `Http-` (httpOnly, as the IETF draft names it). */
@@ -163,5 +177,6 @@ export function resolveOptions(options: TokenHandlerOptions): ResolvedOptions {
     lifetimeMs: Math.round(days * 86_400_000),
     fetch: options.fetch,
     now: options.now ?? Date.now,
+    passkeys: resolvePasskeyOptions(options.passkeys, configurationError),
   };
 }

@@ -22,6 +22,17 @@ import {
   withoutRefreshTokens,
 } from "./http.js";
 import { resolveOptions, type TokenHandlerOptions } from "./options.js";
+import {
+  checkPasskeyRequest,
+  createAccessTokenVerifier,
+  isPasskeyOperation,
+  listedPasskey,
+  PASSKEY_TARGET_PREFIX,
+  type PasskeyOperation,
+  passkeyNotFound,
+  REAUTHENTICATE_AFTER_MS,
+  reauthenticate,
+} from "./passkeys.js";
 import { checkRequest, type ForwardedOperation, isForwarded } from "./protocol.js";
 
 /** What the runtime adapter knows about the caller beyond the request itself. */
@@ -93,6 +104,17 @@ async function bodyText(request: Request): Promise<string> {
  * that a browser marks `Sec-Fetch-Site: cross-site` are refused before
  * anything is forwarded. Nothing is logged.
  *
+ * With the `passkeys` option, the same gates also lead to three operations of
+ * the handler's own (`X-Amz-Target: CognitoPasscodeService.ListPasskeys`,
+ * `RenamePasskey`, `DeletePasskey`), each proven by the user's access token:
+ * verified here (signature, issuer, expiry, `token_use` `access`, this
+ * `clientId`), then checked with Cognito's GetUser (not revoked, and the
+ * user's email). A passkey of another user answers exactly as one that does
+ * not exist (`ResourceNotFoundException`); DeletePasskey needs a sign-in of
+ * the last 10 minutes (`auth_time`, else `NotAuthorizedException` with the
+ * message `REAUTHENTICATE`) and emails the user through `passkeys.notify`
+ * (a failed send is logged by its error's name and the removal stands).
+ *
  * Bad options throw a `PasscodeError` (`CONFIGURATION_ERROR`) now.
  *
  * @example
@@ -118,6 +140,10 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
   const expiringCookie = (error: HandlerError): never => {
     throw new HandlerError(error.status, error.type, error.message, { cookies: [expired] });
   };
+
+  const verifyAccessToken = config.passkeys
+    ? createAccessTokenVerifier(config.passkeys, clientId, () => config.fetch ?? fetch)
+    : undefined;
 
   async function upstream(operation: string, body: Record<string, unknown>): Promise<Upstream> {
     let response: Response;
@@ -277,6 +303,61 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
     }
   }
 
+  /** A passkey management operation, for the owner of the access token. */
+  async function manage(
+    operation: PasskeyOperation,
+    body: unknown,
+    cors: Record<string, string>,
+  ): Promise<Response> {
+    const passkeys = config.passkeys!;
+    const { accessToken, id, name } = checkPasskeyRequest(operation, body);
+    const { sub, authTime } = await verifyAccessToken!(accessToken);
+    const at = now();
+    if (operation === "DeletePasskey" && !(at - authTime * 1000 <= REAUTHENTICATE_AFTER_MS)) {
+      throw reauthenticate();
+    }
+    // Cognito's word that the token is not revoked (signed out), and the user's address.
+    const user = await upstream("GetUser", { AccessToken: accessToken });
+    if (!user.ok) return relay(user, cors, [], [accessToken]);
+    const attributes = Array.isArray(user.data.UserAttributes) ? user.data.UserAttributes : [];
+    const attribute = (wanted: string): unknown =>
+      (attributes as { Name?: unknown; Value?: unknown }[]).find((a) => a?.Name === wanted)?.Value;
+    if (attribute("sub") !== sub) {
+      throw new HandlerError(400, "NotAuthorizedException", "Invalid Access Token");
+    }
+    switch (operation) {
+      case "ListPasskeys": {
+        const account = await passkeys.store.getPasskeys(sub);
+        return jsonResponse(200, { Passkeys: (account?.passkeys ?? []).map(listedPasskey) }, cors);
+      }
+      case "RenamePasskey": {
+        if (!(await passkeys.store.renamePasskey(sub, id!, name!))) throw passkeyNotFound();
+        return jsonResponse(200, {}, cors);
+      }
+      case "DeletePasskey": {
+        const account = await passkeys.store.getPasskeys(sub);
+        const passkey = account?.passkeys.find((p) => p.id === id);
+        if (!passkey || !(await passkeys.store.removePasskey(sub, id!))) throw passkeyNotFound();
+        const email = attribute("email");
+        if (passkeys.notify && typeof email === "string" && email !== "") {
+          try {
+            await passkeys.notify({ to: email, kind: "removed", name: passkey.name, when: at });
+          } catch (error) {
+            // The passkey is gone either way; the address and the message stay out of the log.
+            console.error(
+              JSON.stringify({
+                level: "error",
+                message: "passkey removal notice failed",
+                error: error instanceof Error ? error.name : "Error",
+              }),
+            );
+          }
+        }
+        return jsonResponse(200, {}, cors);
+      }
+    }
+  }
+
   return async function handle(request, context) {
     const origin = request.headers.get("origin");
     const allowed = origin !== null && config.allowedOrigins.has(origin);
@@ -308,7 +389,12 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
       }
       const target = request.headers.get("x-amz-target") ?? "";
       const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
-      if (!isForwarded(operation)) {
+      const own =
+        config.passkeys && target.startsWith(PASSKEY_TARGET_PREFIX)
+          ? target.slice(PASSKEY_TARGET_PREFIX.length)
+          : "";
+      const managed = isPasskeyOperation(own) ? own : undefined;
+      if (!managed && !isForwarded(operation)) {
         throw new HandlerError(
           400,
           "UnknownOperationException",
@@ -324,7 +410,14 @@ export function createTokenHandler(options: TokenHandlerOptions): TokenHandler {
       } catch {
         throw new HandlerError(400, "SerializationException", "The request body is not JSON");
       }
-      return await forward(operation, request, body, cors, ipAddress(context?.ipAddress));
+      if (managed) return await manage(managed, body, cors);
+      return await forward(
+        operation as ForwardedOperation,
+        request,
+        body,
+        cors,
+        ipAddress(context?.ipAddress),
+      );
     } catch (error) {
       const refusal =
         error instanceof HandlerError
