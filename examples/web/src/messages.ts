@@ -74,6 +74,19 @@ export function humanMessage(code: PasscodeErrorCode, context: MessageContext = 
     case "INVALID_STATE":
       // A button that should not have been enabled: the page's bug, not the user's.
       return "That step isn't available right now. Reload the page to start again.";
+    case "PASSKEY_CANCELLED":
+      // WebAuthn reports a cancel, a timeout and "no passkey here" alike, on purpose.
+      return "The passkey request was cancelled or timed out, or this device has no passkey for this site. Try again, or get a code by email.";
+    case "PASSKEY_REJECTED":
+      return `That passkey wasn't accepted: it may belong to another account, or have been removed.${tries(context.attemptsLeft)}`;
+    case "PASSKEY_EXISTS":
+      return "This device already has a passkey for your account. You can skip this step.";
+    case "PASSKEY_UNSUPPORTED":
+      return "This browser can't use passkeys. Get a code by email instead.";
+    case "PASSKEY_REQUIRED":
+      return "This account signs in with its passkey, not a code. Use your passkey, or ask the site's support to recover your account.";
+    case "PASSKEY_LIMIT":
+      return "Your account already has the most passkeys allowed. Remove one to add another.";
   }
 }
 

@@ -20,6 +20,13 @@ describe("humanMessage", () => {
     expect(humanMessage("CODE_MISMATCH", { attemptsLeft: 0 })).toContain("send a new code");
   });
 
+  test("a passkey refused or cancelled says what to do next", () => {
+    expect(humanMessage("PASSKEY_REJECTED", { attemptsLeft: 2 })).toMatch(/2 tries left\.$/);
+    expect(humanMessage("PASSKEY_REJECTED", { attemptsLeft: 0 })).not.toContain("left");
+    expect(humanMessage("PASSKEY_CANCELLED")).toContain("code by email");
+    expect(humanMessage("PASSKEY_EXISTS")).toContain("skip");
+  });
+
   test("a throttle says when to ask again", () => {
     expect(humanMessage("THROTTLED", { retryAfterMs: 24_000 })).toContain("in 24 seconds.");
     expect(humanMessage("THROTTLED", { retryAfterMs: 65_000 })).toContain("1 minute 5 seconds");
