@@ -20,6 +20,7 @@ import {
   triggerAttributes,
   triggerEvent,
 } from "./pool.js";
+import { runPreTokenGeneration } from "./pre-token-generation.js";
 import { refresh } from "./refresh-tokens.js";
 import type { LocalUser } from "./users.js";
 
@@ -58,7 +59,9 @@ export const initiateAuth: Operation = async (pool, input, request) => {
   }
   const params = stringMap(input.AuthParameters);
   if (flow === "REFRESH_TOKEN_AUTH" || flow === "REFRESH_TOKEN") {
-    return refresh(pool, params);
+    // InitiateAuth's ClientMetadata never reaches Pre Token Generation (AWS's
+    // InitiateAuth reference), so the refresh gets none.
+    return refresh(pool, params, request);
   }
   if (flow !== "CUSTOM_AUTH") {
     requireAuthFlow(pool, flow);
@@ -246,7 +249,13 @@ async function issueTokens(pool: PoolContext, user: LocalUser, flow: Flow): Prom
   // PostAuthentication may have changed attributes (email_verified); tokens show them.
   const current = pool.users.find(user.username);
   if (!current) throw notAuthorized(INCORRECT_CREDENTIALS);
-  const result = await pool.tokens.issue(current, pool.config.readAttributes);
+  // After PostAuthentication, as Cognito runs them, with RespondToAuthChallenge's
+  // ClientMetadata (none after InitiateAuth, which never issues tokens here).
+  const custom = await runPreTokenGeneration(pool, current, "TokenGeneration_Authentication", {
+    clientMetadata: flow.metadata,
+    userAgent: flow.request.userAgent,
+  });
+  const result = await pool.tokens.issue(current, pool.config.readAttributes, custom);
   return { AuthenticationResult: result, ChallengeParameters: {} };
 }
 

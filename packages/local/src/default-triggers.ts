@@ -4,7 +4,8 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { SESClient } from "@aws-sdk/client-ses";
 import { normalizeUsername } from "@cognito-passcode/shared";
 import type { PasscodeStore, PasscodeTriggersOptions } from "@cognito-passcode/triggers";
-import type { LocalStackLogger } from "./options.js";
+import type { LocalStackLogger, LocalTriggersOptions } from "./options.js";
+import type { ResolvedPasskeys } from "./resolve-options.js";
 import type { TriggerHandler, TriggerName } from "./trigger-runner.js";
 import type { UserStore } from "./users.js";
 
@@ -26,22 +27,26 @@ export interface DefaultTriggerServices {
  * {@link DEFAULT_FROM}, SES, Cognito and DynamoDB on the embedded services,
  * the username step and the throttle on, a `codeSecret` drawn at random per
  * start) with `overrides` merged over them: nested objects merge field by
- * field, `false` turns a feature off.
+ * field, `false` turns a feature off. With `passkeys` (checked by
+ * `resolveOptions`), the triggers get `passkeys` with that same store and the
+ * handlers include `preTokenGeneration`; without, there is none.
  */
 export async function buildDefaultTriggers(
   services: DefaultTriggerServices,
-  overrides: Partial<PasscodeTriggersOptions> = {},
+  overrides: LocalTriggersOptions = {},
+  passkeys?: ResolvedPasskeys,
 ): Promise<{
-  handlers: Record<TriggerName, TriggerHandler>;
+  handlers: Partial<Record<TriggerName, TriggerHandler>>;
   store: PasscodeStore;
   options: PasscodeTriggersOptions;
 }> {
   // Loaded only when a default trigger is used, so a stack running only your
   // own handlers does not load (or need) the passcode triggers.
-  const { createPasscodeTriggers, dynamoDbStore } = await import("@cognito-passcode/triggers");
+  const triggersModule = await import("@cognito-passcode/triggers");
+  const { createPasscodeTriggers, dynamoDbStore } = triggersModule;
   const store = dynamoDbStore({ tableName: services.tableName, client: services.dynamoDb });
-  const { email, code, username, throttle, ...rest } = overrides;
-  const options: PasscodeTriggersOptions = {
+  const { email, code, username, throttle, passkeys: _checked, ...rest } = overrides;
+  const options = {
     ses: services.ses,
     cognito: services.cognito,
     now: services.now,
@@ -54,19 +59,34 @@ export async function buildDefaultTriggers(
     ...(code ? { code } : {}),
     username: username === false ? false : { registry: store, ...username },
     throttle: throttle === false ? false : { store, ...throttle },
+    ...(passkeys ? { passkeys: { ...passkeys, store } } : {}),
+  } as PasscodeTriggersOptions;
+  const triggers = createPasscodeTriggers(options) as ReturnType<typeof createPasscodeTriggers> & {
+    preTokenGeneration?: TriggerHandler;
   };
-  const triggers = createPasscodeTriggers(options);
-  return {
-    handlers: {
-      defineAuthChallenge: triggers.defineAuthChallenge,
-      createAuthChallenge: triggers.createAuthChallenge,
-      verifyAuthChallenge: triggers.verifyAuthChallenge,
-      preSignUp: triggers.preSignUp,
-      postAuthentication: triggers.postAuthentication,
-    },
-    store,
-    options,
+  const handlers: Partial<Record<TriggerName, TriggerHandler>> = {
+    defineAuthChallenge: triggers.defineAuthChallenge,
+    createAuthChallenge: triggers.createAuthChallenge,
+    verifyAuthChallenge: triggers.verifyAuthChallenge,
+    preSignUp: triggers.preSignUp,
+    postAuthentication: triggers.postAuthentication,
   };
+  if (passkeys) {
+    // createPasscodeTriggers wires Pre Token Generation when passkeys are on;
+    // the factory is the fallback for a triggers build that does not.
+    const factory = (triggersModule as unknown as Record<string, unknown>)
+      .createPreTokenGenerationHandler as
+      | ((options: { store: PasscodeStore }) => TriggerHandler)
+      | undefined;
+    const preTokenGeneration = triggers.preTokenGeneration ?? factory?.({ store });
+    if (preTokenGeneration) handlers.preTokenGeneration = preTokenGeneration;
+    else {
+      services.logger.warn(
+        "triggers.passkeys is set but @cognito-passcode/triggers has no Pre Token Generation handler: tokens carry no passcode_amr claim",
+      );
+    }
+  }
+  return { handlers, store, options };
 }
 
 /**

@@ -13,13 +13,19 @@ export type { Mailbox, MailMessage } from "./embedded-ses.js";
 export { SUPPORTED_OPERATIONS } from "./http-server.js";
 export type {
   LocalClientSettings,
+  LocalPasskeySettings,
   LocalPoolSettings,
   LocalRefreshTokenRotation,
   LocalStackLogger,
   LocalStackOptions,
   LocalTriggerHandlerOption,
+  LocalTriggersOptions,
   PasswordPolicy,
 } from "./options.js";
+export {
+  PROTECTED_ID_TOKEN_CLAIMS,
+  type TokenGenerationSource,
+} from "./pre-token-generation.js";
 export { type LocalStack, startLocalStack } from "./start-local-stack.js";
 export type {
   TriggerContext,

@@ -143,6 +143,52 @@ export interface LocalStackCredentials {
   secretAccessKey: string;
 }
 
+/**
+ * Passkeys in the stack's own triggers (the `passkeys` option of
+ * `createPasscodeTriggers`, with the store filled in: the stack's
+ * `dynamoDbStore` on its embedded dynalite, the table of the username registry
+ * and the throttle). Turning them on also runs the Pre Token Generation
+ * trigger, which adds the ID-token claim `passcode_amr`.
+ *
+ * @example
+ * ```ts
+ * await startLocalStack({
+ *   cors: { origins: ["http://localhost:5173"] },
+ *   triggers: { passkeys: { rpId: "localhost", origins: ["http://localhost:5173"] } },
+ * });
+ * ```
+ */
+export interface LocalPasskeySettings {
+  /** The WebAuthn relying-party id: the pages' host name or a registrable suffix of it, never an IP address (`localhost` locally). */
+  rpId: string;
+  /** The exact origins of the pages that run the ceremonies (`http://localhost:5173`); at least one. */
+  origins: readonly string[];
+  /** The relying party's name that authenticators show. @default the `rpId` */
+  rpName?: string;
+  /** Once a user has a passkey, a right code no longer signs them in (`PASSKEY_REQUIRED`). @default false */
+  required?: boolean;
+  /** Failed assertions before the sign-in fails (1 to 10). @default 3 */
+  maxAttempts?: number;
+  /** Enrolment settings. */
+  enrol?: {
+    /** Failed registrations before the "given up" step (1 to 5). @default 2 */ maxAttempts?: number;
+  };
+  /** Passkeys per user (1 to 20). @default 10 */
+  maxPerUser?: number;
+  /** Ceremony timeout, 30,000 to 600,000 ms; keep it below the session validity. @default 120000 */
+  timeoutMs?: number;
+}
+
+/**
+ * The trigger options of {@link LocalStackOptions}: those of
+ * `createPasscodeTriggers`, each optional, with `passkeys` as
+ * {@link LocalPasskeySettings} (the stack supplies the store).
+ */
+export type LocalTriggersOptions = Omit<Partial<PasscodeTriggersOptions>, "passkeys"> & {
+  /** Passkeys on (the settings) or off (`false`, the default). */
+  passkeys?: false | LocalPasskeySettings;
+};
+
 /** One replacement trigger: an in-process function, or `"path/to/module.js#exportName"`. */
 export type LocalTriggerHandlerOption = TriggerHandler | string;
 
@@ -189,11 +235,16 @@ export interface LocalStackOptions {
    * embedded SES, `cognito` on the stack itself, the username registry and the
    * throttle on `dynamoDbStore` in the embedded dynalite, and a `codeSecret`
    * drawn at random per start. `throttle: false` and `username: false` work as
-   * in `createPasscodeTriggers`.
+   * in `createPasscodeTriggers`. `passkeys` ({@link LocalPasskeySettings}) turns
+   * passkeys on with the same `dynamoDbStore` as their store, and the Pre Token
+   * Generation trigger with them.
    */
-  triggers?: Partial<PasscodeTriggersOptions>;
+  triggers?: LocalTriggersOptions;
   /**
    * Replaces individual triggers with your own (in-process functions or module paths).
+   * `preTokenGeneration` runs Cognito's Pre Token Generation trigger (event
+   * version 1, `V1_0`) whenever the stack issues tokens, the stack's own only
+   * when `triggers.passkeys` is on.
    * When `verifyAuthChallenge` is replaced, the stack cannot tell which attribute
    * your Verify writes the username to: set `triggers.username.attribute` to it,
    * else the stack assumes `custom:username` (keeps it out of the default

@@ -1,11 +1,33 @@
 import { invalidParameter } from "./cognito-error.js";
 import {
+  clientMetadata,
   type Operation,
   type PoolContext,
+  type RequestInfo,
   requireAuthFlow,
   requireClient,
   requireString,
 } from "./pool.js";
+import { runPreTokenGeneration } from "./pre-token-generation.js";
+import type { LocalUser } from "./users.js";
+
+/**
+ * The Pre Token Generation run of a refresh (`TokenGeneration_RefreshTokens`),
+ * with the call's `ClientMetadata` when the API carries one (both refresh
+ * calls have the member in Cognito's model).
+ */
+function refreshCustomizer(
+  pool: PoolContext,
+  input: Record<string, unknown>,
+  request: RequestInfo | undefined,
+) {
+  const metadata = clientMetadata(input);
+  return (user: LocalUser) =>
+    runPreTokenGeneration(pool, user, "TokenGeneration_RefreshTokens", {
+      clientMetadata: metadata,
+      userAgent: request?.userAgent,
+    });
+}
 
 /**
  * `GetTokensFromRefreshToken`, the newer refresh call (Amplify v6 uses it),
@@ -13,7 +35,7 @@ import {
  * rotation it answers new ID and access tokens, as REFRESH_TOKEN_AUTH does;
  * with rotation, a new refresh token too.
  */
-export const getTokensFromRefreshToken: Operation = async (pool, input) => {
+export const getTokensFromRefreshToken: Operation = async (pool, input, request) => {
   requireClient(pool, input);
   const token = requireString(input, "RefreshToken");
   // AWS: with rotation, REFRESH_TOKEN_AUTH must be turned off on the app
@@ -23,6 +45,7 @@ export const getTokensFromRefreshToken: Operation = async (pool, input) => {
     token,
     (username) => pool.users.find(username),
     pool.config.readAttributes,
+    refreshCustomizer(pool, input, request),
   );
   return { AuthenticationResult: result };
 };
@@ -35,6 +58,8 @@ export const getTokensFromRefreshToken: Operation = async (pool, input) => {
 export async function refresh(
   pool: PoolContext,
   params: Record<string, string>,
+  request?: RequestInfo,
+  input: Record<string, unknown> = {},
 ): Promise<Record<string, unknown>> {
   if (pool.tokens.rotatesRefreshTokens) {
     throw invalidParameter(
@@ -48,6 +73,7 @@ export async function refresh(
     token,
     (username) => pool.users.find(username),
     pool.config.readAttributes,
+    refreshCustomizer(pool, input, request),
   );
   return { AuthenticationResult: result, ChallengeParameters: {} };
 }

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import { PasscodeError } from "@cognito-passcode/shared";
 import type {
+  LocalPasskeySettings,
   LocalStackCredentials,
   LocalStackLogger,
   LocalStackOptions,
@@ -73,10 +74,19 @@ export interface ResolvedConfig {
   corsOrigins: ReadonlySet<string>;
   /** The only credentials admin operations may be signed with. */
   credentials: Readonly<LocalStackCredentials>;
+  /** `triggers.passkeys` checked, `rpName` filled; undefined when passkeys are off. */
+  passkeys: ResolvedPasskeys | undefined;
   dataDir: string | undefined;
   baseNow: () => number;
   logger: Required<LocalStackLogger>;
 }
+
+/** `triggers.passkeys` after the stack's checks (the triggers check the rest). */
+export type ResolvedPasskeys = LocalPasskeySettings & {
+  rpName: string;
+  origins: string[];
+  required: boolean;
+};
 
 /** A `CONFIGURATION_ERROR` naming the option. */
 export function configError(field: string, why: string): PasscodeError {
@@ -172,6 +182,81 @@ function corsOrigins(cors: LocalStackOptions["cors"]): Set<string> {
     origins.add(origin);
   }
   return origins;
+}
+
+/**
+ * `triggers.passkeys`: off when absent or `false`; else `rpId` a host name
+ * (never an IP address: WebAuthn refuses them), `origins` one or more exact
+ * origins on that RP id (`https:`, or `http:` on `localhost` and
+ * `*.localhost`, the only hosts where a page on plain HTTP may use WebAuthn),
+ * `rpName` defaulting to the RP id, `required` a boolean.
+ */
+export function resolvePasskeys(value: unknown): ResolvedPasskeys | undefined {
+  const field = "triggers.passkeys";
+  if (value === undefined || value === false) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw configError(field, "must be false or { rpId, origins, rpName?, required? }");
+  }
+  const settings = value as Record<string, unknown>;
+  const { rpId, rpName, required } = settings;
+  if (
+    typeof rpId !== "string" ||
+    !/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/.test(rpId)
+  ) {
+    throw configError(
+      `${field}.rpId`,
+      "must be a lower-case host name such as localhost or example.com",
+    );
+  }
+  if (/^\d+(?:\.\d+){3}$/.test(rpId)) {
+    throw configError(
+      `${field}.rpId`,
+      "cannot be an IP address (WebAuthn refuses them); use localhost",
+    );
+  }
+  const origins = stringList(`${field}.origins`, settings.origins);
+  if (!origins || origins.length === 0) {
+    throw configError(
+      `${field}.origins`,
+      "must list at least one origin, e.g. http://localhost:5173",
+    );
+  }
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    const host = parsed?.hostname ?? "";
+    const local = host === "localhost" || host.endsWith(".localhost");
+    if (
+      !parsed ||
+      parsed.origin !== origin ||
+      !(parsed.protocol === "https:" || (parsed.protocol === "http:" && local))
+    ) {
+      throw configError(
+        `${field}.origins`,
+        `has ${JSON.stringify(origin)}, which is not an exact origin on https (or http on localhost), like http://localhost:5173`,
+      );
+    }
+    if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+      throw configError(
+        `${field}.origins`,
+        `has ${JSON.stringify(origin)}, whose host is not ${rpId} or a subdomain of it (the RP id)`,
+      );
+    }
+  }
+  if (rpName !== undefined && (typeof rpName !== "string" || rpName.trim().length === 0)) {
+    throw configError(`${field}.rpName`, "must be a non-empty string");
+  }
+  return {
+    ...(settings as unknown as LocalPasskeySettings),
+    rpId,
+    origins,
+    rpName: rpName ?? rpId,
+    required: bool(`${field}.required`, required, false),
+  };
 }
 
 /** `credentials`, or a fresh random pair: `LOCAL` and 15 letters and digits, a 40-character secret. */
@@ -393,6 +478,7 @@ export function resolveOptions(options: LocalStackOptions = {}): ResolvedConfig 
     triggerTimeoutMs: intIn("triggerTimeoutMs", options.triggerTimeoutMs, 5000, 1, 900_000),
     corsOrigins: corsOrigins(options.cors),
     credentials: resolveCredentials(options.credentials),
+    passkeys: resolvePasskeys(options.triggers?.passkeys),
     dataDir,
     baseNow: options.now ?? Date.now,
     logger: {

@@ -25,6 +25,14 @@ Options:
   --retry-grace-period-seconds <n>
                            With rotation: how long a used refresh token
                            still works, 0 to 60                           [0]
+  --passkeys-rp-id <id>    Turn passkeys on with this WebAuthn RP id (a host
+                           name, e.g. localhost; never an IP address)    [off]
+  --passkeys-origin <origin>
+                           An exact origin of the pages that use passkeys
+                           (e.g. http://localhost:5173); repeat for more;
+                           at least one with --passkeys-rp-id
+  --passkeys-required      Once a user has a passkey, a code alone no
+                           longer signs them in                          [off]
   --verbose                Log every request
   -h, --help               Show this help
 `;
@@ -82,6 +90,9 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
         "code-ttl-seconds": { type: "string" },
         "refresh-token-rotation": { type: "boolean" },
         "retry-grace-period-seconds": { type: "string" },
+        "passkeys-rp-id": { type: "string" },
+        "passkeys-origin": { type: "string", multiple: true },
+        "passkeys-required": { type: "boolean" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -116,6 +127,21 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
   }
   if (grace !== undefined && grace > 60) {
     throw new UsageError("--retry-grace-period-seconds must be 0 to 60");
+  }
+  const rpId = values["passkeys-rp-id"] as string | undefined;
+  const passkeyOrigins = (values["passkeys-origin"] as string[] | undefined) ?? [];
+  const passkeysRequired = values["passkeys-required"] === true;
+  if (rpId === undefined && (passkeyOrigins.length > 0 || passkeysRequired)) {
+    throw new UsageError(
+      `--${passkeyOrigins.length > 0 ? "passkeys-origin" : "passkeys-required"} needs --passkeys-rp-id`,
+    );
+  }
+  if (rpId !== undefined) {
+    if (passkeyOrigins.length === 0) {
+      throw new UsageError("--passkeys-rp-id needs at least one --passkeys-origin");
+    }
+    // Checked in full by startLocalStack (CONFIGURATION_ERROR naming the field).
+    triggers.passkeys = { rpId, origins: passkeyOrigins, required: passkeysRequired };
   }
   const started = performance.now();
   const stack = await startLocalStack({
@@ -158,6 +184,9 @@ async function start(argv: readonly string[], io: CliIo): Promise<LocalStack | u
         ? `  CORS origins       ${origins.join(", ")}`
         : "  CORS origins       none (use --cors-origin <origin> to let a web page call the endpoint)",
       `  DynamoDB           ${stack.dynamoDbEndpoint} (table ${stack.tableName})`,
+      rpId !== undefined
+        ? `  Passkeys           RP id ${rpId}, origins ${passkeyOrigins.join(", ")}${passkeysRequired ? ", required once enrolled" : ""}`
+        : "  Passkeys           off (use --passkeys-rp-id localhost --passkeys-origin <origin>)",
       rotation
         ? `  Refresh tokens     rotated, ${grace ?? 0} s grace (REFRESH_TOKEN_AUTH refused)`
         : "  Refresh tokens     not rotated (use --refresh-token-rotation to rotate them)",

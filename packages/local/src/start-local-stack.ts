@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import type { PasscodeStore } from "@cognito-passcode/triggers";
 import { AttemptLimits } from "./attempt-limits.js";
 import { AuthSessions } from "./auth-sessions.js";
 import { createClock, type LocalClock } from "./clock.js";
@@ -54,6 +55,14 @@ export interface LocalStack {
   readonly dynamoDbEndpoint: string;
   /** The DynamoDB table of the username registry and the throttle. */
   readonly tableName: string;
+  /**
+   * The store the stack's own triggers use (`dynamoDbStore` on the embedded
+   * dynalite, {@link tableName}): the username registry, the throttle and,
+   * with `triggers.passkeys`, the passkeys. Give it to a token handler's
+   * passkey management, or read it in tests. Undefined when every trigger is
+   * your own (`handlers`).
+   */
+  readonly store: PasscodeStore | undefined;
   /** The emails this stack sent. */
   readonly mailbox: Mailbox;
   /** The stack's clock; `advance` expires sessions, codes, throttles and tokens without waiting. */
@@ -229,7 +238,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(async () => cognito.destroy());
 
-    const needsDefaults = TRIGGERS.some((trigger) => custom[trigger] === undefined);
+    // Pre Token Generation is the stack's own only with passkeys: without
+    // them, a stack of your own handlers still needs none of the defaults.
+    const needsDefaults = TRIGGERS.some(
+      (trigger) =>
+        custom[trigger] === undefined &&
+        (trigger !== "preTokenGeneration" || config.passkeys !== undefined),
+    );
     const [tokens, defaults] = await Promise.all([
       tokensReady(endpoint),
       needsDefaults
@@ -243,6 +258,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               logger,
             },
             { now: clock.now, ...options.triggers },
+            config.passkeys,
           )
         : undefined,
     ]);
@@ -281,6 +297,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sesEndpoint: ses.endpoint,
       dynamoDbEndpoint: dynamo.endpoint,
       tableName: dynamo.tableName,
+      store: defaults?.store,
       mailbox: ses.mailbox,
       clock,
       lastUserContextData: (operation) => pool.userContext.last(operation),

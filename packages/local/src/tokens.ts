@@ -12,6 +12,7 @@ import {
   SignJWT,
 } from "jose";
 import { CognitoError, notAuthorized } from "./cognito-error.js";
+import type { IdTokenCustomization } from "./pre-token-generation.js";
 import { type RefreshRecord, TokenRecords } from "./token-records.js";
 import type { LocalUser } from "./users.js";
 
@@ -115,8 +116,15 @@ export class TokenService {
     return { keys: [{ ...this.#idKey.publicJwk }, { ...this.#accessKey.publicJwk }] };
   }
 
-  /** Tokens for a completed sign-in, with a new refresh token. */
-  async issue(user: LocalUser, readable: ReadonlySet<string>): Promise<AuthenticationResult> {
+  /**
+   * Tokens for a completed sign-in, with a new refresh token. `custom` is what
+   * the Pre Token Generation trigger asked of the ID token (checked already).
+   */
+  async issue(
+    user: LocalUser,
+    readable: ReadonlySet<string>,
+    custom?: IdTokenCustomization,
+  ): Promise<AuthenticationResult> {
     const now = this.#settings.now();
     this.#records.sweep(now);
     const refreshToken = opaqueRefreshToken();
@@ -129,7 +137,10 @@ export class TokenService {
       revoked: false,
     });
     // The same clock reading as auth_time: a fresh sign-in's iat equals its auth_time.
-    return { ...(await this.#sign(user, readable, record, now)), RefreshToken: refreshToken };
+    return {
+      ...(await this.#sign(user, readable, record, now, custom)),
+      RefreshToken: refreshToken,
+    };
   }
 
   /** Whether the app client rotates refresh tokens. */
@@ -143,12 +154,16 @@ export class TokenService {
    * refresh token of the same sign-in (same `origin_jti`, `auth_time` and
    * expiry), and the one presented works only until the grace period after its
    * first such use has passed (`RefreshTokenReuseException` after). `findUser`
-   * resolves the record's owner, who may have been deleted since.
+   * resolves the record's owner, who may have been deleted since. `customize`
+   * runs the Pre Token Generation trigger for that user once the token is
+   * accepted and before anything changes, so a trigger that fails leaves a
+   * rotating refresh token unused.
    */
   async refresh(
     refreshToken: string,
     findUser: (username: string) => LocalUser | undefined,
     readable: ReadonlySet<string>,
+    customize?: (user: LocalUser) => Promise<IdTokenCustomization | undefined>,
   ): Promise<AuthenticationResult> {
     const s = this.#settings;
     const now = s.now();
@@ -168,7 +183,8 @@ export class TokenService {
     const user = findUser(record.username);
     if (!user) throw notAuthorized("User does not exist.");
     if (!user.enabled) throw notAuthorized("User is disabled.");
-    if (!s.rotateRefreshTokens) return this.#sign(user, readable, record, now);
+    const custom = customize ? await customize(user) : undefined;
+    if (!s.rotateRefreshTokens) return this.#sign(user, readable, record, now, custom);
 
     this.#records.markRotated(record, now);
     const rotated = opaqueRefreshToken();
@@ -181,7 +197,7 @@ export class TokenService {
       expiresAt: record.expiresAt,
       revoked: false,
     });
-    return { ...(await this.#sign(user, readable, next, now)), RefreshToken: rotated };
+    return { ...(await this.#sign(user, readable, next, now, custom)), RefreshToken: rotated };
   }
 
   /**
@@ -273,6 +289,7 @@ export class TokenService {
     readable: ReadonlySet<string>,
     record: RefreshRecord,
     nowMs: number = this.#settings.now(),
+    custom?: IdTokenCustomization,
   ): Promise<AuthenticationResult> {
     const s = this.#settings;
     const iat = Math.floor(nowMs / 1000);
@@ -287,7 +304,7 @@ export class TokenService {
       // Cognito types its boolean flags as JSON booleans in the ID token.
       idClaims[name] = name.endsWith("_verified") ? value === "true" : value;
     }
-    const idToken = await new SignJWT({
+    const idPayload: Record<string, unknown> = {
       ...idClaims,
       sub: user.attributes.sub,
       "cognito:username": user.username,
@@ -296,7 +313,14 @@ export class TokenService {
       event_id: eventId,
       token_use: "id",
       auth_time: record.authTime,
-    })
+    };
+    // Pre Token Generation V1_0: the ID token only. Protected claims were
+    // refused before; a claim both added and suppressed is suppressed.
+    if (custom) {
+      Object.assign(idPayload, custom.add);
+      for (const name of custom.suppress) delete idPayload[name];
+    }
+    const idToken = await new SignJWT(idPayload)
       .setProtectedHeader({ alg: "RS256", kid: this.#idKey.publicJwk.kid! })
       .setIssuer(s.issuer)
       .setIssuedAt(iat)

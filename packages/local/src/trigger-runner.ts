@@ -10,7 +10,8 @@ export type TriggerName =
   | "createAuthChallenge"
   | "verifyAuthChallenge"
   | "preSignUp"
-  | "postAuthentication";
+  | "postAuthentication"
+  | "preTokenGeneration";
 
 /** The names Cognito uses for each trigger in its error messages. */
 export const COGNITO_TRIGGER_NAMES: Readonly<Record<TriggerName, string>> = Object.freeze({
@@ -19,6 +20,7 @@ export const COGNITO_TRIGGER_NAMES: Readonly<Record<TriggerName, string>> = Obje
   verifyAuthChallenge: "VerifyAuthChallengeResponse",
   preSignUp: "PreSignUp",
   postAuthentication: "PostAuthentication",
+  preTokenGeneration: "PreTokenGeneration",
 });
 
 /** A Cognito trigger event, as a Lambda receives it. */

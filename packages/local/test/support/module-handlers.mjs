@@ -26,3 +26,9 @@ export async function verify(event) {
     event.request.challengeAnswer === event.request.privateChallengeParameters.answer;
   return event;
 }
+
+/** Pre Token Generation (V1_0): adds the ID-token claim `from_module`. */
+export async function preTokenGeneration(event) {
+  event.response = { claimsOverrideDetails: { claimsToAddOrOverride: { from_module: "yes" } } };
+  return event;
+}
