@@ -1,5 +1,6 @@
 import type { LambdaHandlerOptions, LambdaHttpEvent, LambdaHttpResult } from "../lambda.js";
 import { createLambdaHandler } from "../lambda.js";
+import type { PasskeyManagementStore, PasskeyNotifier } from "../passkeys.js";
 import { readCookieKeys } from "../secrets-manager.js";
 
 /** The variables the prebuilt handler (`lambda/index.mjs`) reads. */
@@ -14,15 +15,56 @@ export const ENVIRONMENT_KEYS = Object.freeze({
   refreshTokenValidityDays: "PASSCODE_REFRESH_TOKEN_VALIDITY_DAYS",
   /** `true` to read the caller's address from CloudFront-Viewer-Address (default `false`). */
   trustCloudFrontViewerAddress: "PASSCODE_TRUST_CLOUDFRONT_VIEWER_ADDRESS",
+  /**
+   * The user pool id: turns on the passkey management operations. The four
+   * passkey variables are set together or not at all.
+   */
+  userPoolId: "PASSCODE_USER_POOL_ID",
+  /** The DynamoDB table of the passkeys (the triggers' `PASSCODE_TABLE_NAME`). */
+  passkeyTable: "PASSCODE_PASSKEY_TABLE",
+  /** The From address of the "passkey removed" email (as the triggers' `PASSCODE_EMAIL_FROM`). */
+  emailFrom: "PASSCODE_EMAIL_FROM",
+  /** The product name in that email (as the triggers' `PASSCODE_APP_NAME`). */
+  appName: "PASSCODE_APP_NAME",
 } as const);
+
+/** The variables of the passkey group: all set, or none. */
+const PASSKEY_GROUP = [
+  ENVIRONMENT_KEYS.userPoolId,
+  ENVIRONMENT_KEYS.passkeyTable,
+  ENVIRONMENT_KEYS.emailFrom,
+  ENVIRONMENT_KEYS.appName,
+] as const;
+const TABLE =
+  /^[A-Za-z0-9_.-]{3,255}$|^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/;
 
 const KNOWN: ReadonlySet<string> = new Set(Object.values(ENVIRONMENT_KEYS));
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
+/** The passkey settings the environment gives (the store and the notifier are built from them). */
+export interface PasskeyEnvironment {
+  /** `PASSCODE_USER_POOL_ID`. */
+  userPoolId: string;
+  /** `PASSCODE_PASSKEY_TABLE`. */
+  tableName: string;
+  /** `PASSCODE_EMAIL_FROM`. */
+  emailFrom: string;
+  /** `PASSCODE_APP_NAME`. */
+  appName: string;
+  /**
+   * The tokens' issuer when Cognito is the local stack
+   * (`AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` an `http:` loopback URL:
+   * `<endpoint>/<userPoolId>`); otherwise Cognito's own, left unset.
+   */
+  issuer?: string;
+}
+
 /** The configuration the environment gives, keys not yet read. */
 export interface TokenHandlerEnvironment {
-  options: Omit<LambdaHandlerOptions, "cookieKeys">;
+  options: Omit<LambdaHandlerOptions, "cookieKeys" | "passkeys">;
   cookieSecretArn: string;
+  /** Set when the passkey variables are. */
+  passkeys?: PasskeyEnvironment;
 }
 
 /**
@@ -66,8 +108,10 @@ export function readTokenHandlerEnvironment(
   const region = required("AWS_REGION");
   // The AWS SDKs' own variable for a service endpoint (a VPC endpoint, the local stack).
   const endpoint = text("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER");
+  const passkeys = readPasskeyEnvironment(text, endpoint);
   return {
     cookieSecretArn,
+    ...(passkeys ? { passkeys } : {}),
     options: {
       clientId: required(ENVIRONMENT_KEYS.clientId),
       region,
@@ -79,21 +123,103 @@ export function readTokenHandlerEnvironment(
   };
 }
 
+function readPasskeyEnvironment(
+  text: (key: string) => string | undefined,
+  endpoint: string | undefined,
+): PasskeyEnvironment | undefined {
+  const set = PASSKEY_GROUP.filter((key) => text(key) !== undefined);
+  if (set.length === 0) return undefined;
+  const missing = PASSKEY_GROUP.filter((key) => text(key) === undefined);
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.join(", ")} must be set with ${set.join(", ")} (the passkey variables go together)`,
+    );
+  }
+  const userPoolId = text(ENVIRONMENT_KEYS.userPoolId)!;
+  if (!/^[\w-]+_[0-9a-zA-Z]+$/.test(userPoolId)) {
+    throw new Error(
+      `${ENVIRONMENT_KEYS.userPoolId} must be a user pool id, e.g. eu-west-1_AbC123xyz`,
+    );
+  }
+  const tableName = text(ENVIRONMENT_KEYS.passkeyTable)!;
+  if (!TABLE.test(tableName)) {
+    throw new Error(`${ENVIRONMENT_KEYS.passkeyTable} must be a DynamoDB table name or ARN`);
+  }
+  let issuer: string | undefined;
+  let url: URL | undefined;
+  try {
+    url = endpoint ? new URL(endpoint) : undefined;
+  } catch {}
+  // Real Cognito is never plain http on a loopback address: that is the local stack.
+  if (url?.protocol === "http:" && ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname)) {
+    issuer = `${url.origin}/${userPoolId}`;
+  }
+  return {
+    userPoolId,
+    tableName,
+    emailFrom: text(ENVIRONMENT_KEYS.emailFrom)!,
+    appName: text(ENVIRONMENT_KEYS.appName)!,
+    ...(issuer ? { issuer } : {}),
+  };
+}
+
+/**
+ * Builds the passkey store and the removal notifier from the passkey
+ * variables. The prebuilt bundle's is triggers' `dynamoDbStore` and
+ * `createPasskeyNotifier` (SES), bundled at build time.
+ */
+export type PasskeyBackend = (settings: PasskeyEnvironment) => {
+  store: PasskeyManagementStore;
+  notify?: PasskeyNotifier;
+};
+
+/**
+ * The handler's options from the environment, every one checked now except
+ * the cookie keys (still in Secrets Manager), the passkey store and notifier
+ * built by `passkeyBackend` when the passkey variables are set. Throws,
+ * naming the variable or option.
+ */
+export function environmentOptions(
+  env: Readonly<Record<string, string | undefined>>,
+  passkeyBackend?: PasskeyBackend,
+): { options: Omit<LambdaHandlerOptions, "cookieKeys">; cookieSecretArn: string } {
+  const environment = readTokenHandlerEnvironment(env);
+  const settings = environment.passkeys;
+  if (settings && !passkeyBackend) {
+    throw new Error(`${ENVIRONMENT_KEYS.userPoolId} is set, but this build has no passkey store`);
+  }
+  const backend = settings && passkeyBackend ? passkeyBackend(settings) : undefined;
+  const options: Omit<LambdaHandlerOptions, "cookieKeys"> = {
+    ...environment.options,
+    ...(settings && backend
+      ? {
+          passkeys: {
+            userPoolId: settings.userPoolId,
+            store: backend.store,
+            ...(backend.notify ? { notify: backend.notify } : {}),
+            ...(settings.issuer ? { issuer: settings.issuer } : {}),
+          },
+        }
+      : {}),
+  };
+  // Checks every option except the keys now, with a placeholder key that never serves.
+  createLambdaHandler({ ...options, cookieKeys: ["placeholder-key-checked-at-start-0123456789"] });
+  return { options, cookieSecretArn: environment.cookieSecretArn };
+}
+
 /**
  * The prebuilt handler's function: configuration checked now (at cold start,
  * so a bad variable stops the function from initialising), the cookie keys
  * read from Secrets Manager now and awaited by the first request (a failed
  * read fails that request with a Cognito-shaped 500 and is retried on the next).
+ * With the passkey variables set, `passkeyBackend` builds the store and the
+ * notifier (once, now).
  */
 export function createEnvironmentHandler(
   env: Readonly<Record<string, string | undefined>> = process.env,
+  passkeyBackend?: PasskeyBackend,
 ): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
-  const config = readTokenHandlerEnvironment(env);
-  // Checks every option except the keys now, with a placeholder key that never serves.
-  createLambdaHandler({
-    ...config.options,
-    cookieKeys: ["placeholder-key-checked-at-start-0123456789"],
-  });
+  const config = environmentOptions(env, passkeyBackend);
   let pending: Promise<(event: LambdaHttpEvent) => Promise<LambdaHttpResult>> | undefined;
   const ready = () => {
     pending ??= readCookieKeys(config.cookieSecretArn)
