@@ -102,7 +102,8 @@ async function bodyText(request: Request): Promise<string> {
  * the body; refresh and RevokeToken read it from the cookie; sign-out expires
  * it. Requests whose `Origin` is not allowed, that lack the custom header or
  * that a browser marks `Sec-Fetch-Site: cross-site` are refused before
- * anything is forwarded. Nothing is logged.
+ * anything is forwarded. Nothing is logged (but the error's name when a
+ * passkey-removal email fails).
  *
  * With the `passkeys` option, the same gates also lead to three operations of
  * the handler's own (`X-Amz-Target: CognitoPasscodeService.ListPasskeys`,
