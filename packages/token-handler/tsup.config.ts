@@ -26,7 +26,7 @@ export default defineConfig([
     minify: true,
     splitting: false,
     treeshake: true,
-    noExternal: [/^@cognito-passcode\//, "jose"],
+    noExternal: [/^@cognito-passcode\//, "jose", /^aws-jwt-verify(\/|$)/],
     external: [/^@aws-sdk\//],
   },
 ]);
