@@ -41,6 +41,15 @@ export {
 } from "./post-authentication.js";
 export { createPreSignUpHandler, type PreSignUpHandler } from "./pre-sign-up.js";
 export {
+export {
+  createPreTokenGenerationHandler,
+  PASSCODE_AMR_CLAIM,
+  PASSCODE_AMR_OTP,
+  type PasskeySignInReader,
+  type PreTokenGenerationEvent,
+  type PreTokenGenerationHandler,
+  type PreTokenGenerationOptions,
+} from "./pre-token-generation.js";
   type ReleaseOrphanedUsernamesOptions,
   type ReleaseOrphanedUsernamesResult,
   releaseOrphanedUsernames,

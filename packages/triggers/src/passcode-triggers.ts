@@ -4,6 +4,8 @@ import type {
   DefineAuthChallengeTriggerEvent,
   PostAuthenticationTriggerEvent,
   PreSignUpTriggerEvent,
+  PreTokenGenerationTriggerEvent,
+  PreTokenGenerationV2TriggerEvent,
   VerifyAuthChallengeResponseTriggerEvent,
 } from "aws-lambda";
 import {
@@ -18,12 +20,17 @@ import type { PasscodeTriggersOptions } from "./options.js";
 import { type PostAuthenticationHandler, postAuthenticationFrom } from "./post-authentication.js";
 import { type PreSignUpHandler, preSignUpFrom } from "./pre-sign-up.js";
 import {
+  createPreTokenGenerationHandler,
+  type PreTokenGenerationHandler,
+} from "./pre-token-generation.js";
+import {
   resolveAllowedDomains,
   resolveBase,
   resolveCode,
   resolveCodeSecret,
   resolveCognito,
   resolveEmail,
+  resolvePasskeys,
   resolvePolicy,
   resolveThrottle,
   resolveUsername,
@@ -39,7 +46,9 @@ export type PasscodeTriggerEvent =
   | CreateAuthChallengeTriggerEvent
   | VerifyAuthChallengeResponseTriggerEvent
   | PreSignUpTriggerEvent
-  | PostAuthenticationTriggerEvent;
+  | PostAuthenticationTriggerEvent
+  | PreTokenGenerationTriggerEvent
+  | PreTokenGenerationV2TriggerEvent;
 
 /** What {@link createPasscodeTriggers} returns: five handlers and one dispatcher. */
 export interface PasscodeTriggers {
@@ -61,8 +70,16 @@ export interface PasscodeTriggers {
    */
   postAuthentication: PostAuthenticationHandler;
   /**
-   * One Lambda for all five triggers: dispatches on `event.triggerSource`
-   * and throws for a source it does not serve.
+   * Pre Token Generation (V1_0 or V2_0), with `passkeys` on: the ID-token
+   * claim `passcode_amr` (`"pop mfa"` after a verified passkey, `"otp"`
+   * otherwise, none on refresh); see `createPreTokenGenerationHandler`.
+   * `undefined` with passkeys off.
+   */
+  preTokenGeneration?: PreTokenGenerationHandler;
+  /**
+   * One Lambda for all the triggers: dispatches on `event.triggerSource`
+   * (`TokenGeneration_*` to {@link PasscodeTriggers.preTokenGeneration},
+   * with passkeys on) and throws for a source it does not serve.
    */
   handler: <E extends PasscodeTriggerEvent>(event: E, context?: Context) => Promise<E>;
 }
@@ -98,12 +115,20 @@ export function createPasscodeTriggers(options: PasscodeTriggersOptions): Passco
     codeSecret: resolveCodeSecret(options),
     allowedEmailDomains: resolveAllowedDomains(options),
     cognito$: resolveCognito(options),
+    passkeys: resolvePasskeys(options),
   };
   const defineAuthChallenge = defineAuthChallengeFrom(runtime);
   const createAuthChallenge = createAuthChallengeFrom(runtime);
   const verifyAuthChallenge = verifyAuthChallengeFrom(runtime);
   const preSignUp = preSignUpFrom(runtime);
   const postAuthentication = postAuthenticationFrom(runtime);
+  const preTokenGeneration = runtime.passkeys
+    ? createPreTokenGenerationHandler({
+        store: runtime.passkeys.store,
+        logger: runtime.logger,
+        now: runtime.now,
+      })
+    : undefined;
   const dispatch = (
     event: PasscodeTriggerEvent,
     context?: Context,
@@ -121,14 +146,24 @@ export function createPasscodeTriggers(options: PasscodeTriggersOptions): Passco
         return preSignUp(event, context);
       case "PostAuthentication_Authentication":
         return postAuthentication(event, context);
-      default: {
-        const source = String((event as { triggerSource?: unknown } | undefined)?.triggerSource);
-        runtime.logger.error("unsupported trigger source", { triggerSource: source.slice(0, 80) });
-        return Promise.reject(
-          new Error(`cognito-passcode: unsupported triggerSource ${source.slice(0, 80)}`),
-        );
-      }
+      case "TokenGeneration_Authentication":
+      case "TokenGeneration_HostedAuth":
+      case "TokenGeneration_NewPasswordChallenge":
+      case "TokenGeneration_AuthenticateDevice":
+      case "TokenGeneration_RefreshTokens":
+      case "TokenGeneration_ClientCredentials":
+        if (preTokenGeneration) return preTokenGeneration(event, context);
+        return unsupported(event);
+      default:
+        return unsupported(event);
     }
+  };
+  const unsupported = (event: PasscodeTriggerEvent): Promise<never> => {
+    const source = String((event as { triggerSource?: unknown } | undefined)?.triggerSource);
+    runtime.logger.error("unsupported trigger source", { triggerSource: source.slice(0, 80) });
+    return Promise.reject(
+      new Error(`cognito-passcode: unsupported triggerSource ${source.slice(0, 80)}`),
+    );
   };
   return {
     defineAuthChallenge,
@@ -136,6 +171,7 @@ export function createPasscodeTriggers(options: PasscodeTriggersOptions): Passco
     verifyAuthChallenge,
     preSignUp,
     postAuthentication,
+    ...(preTokenGeneration ? { preTokenGeneration } : {}),
     handler: dispatch as PasscodeTriggers["handler"],
   };
 }
