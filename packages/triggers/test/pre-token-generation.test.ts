@@ -5,8 +5,8 @@ import {
   PASSCODE_AMR_CLAIM,
   type PasscodeTriggerEvent,
   type PasskeySignInReader,
-  passkeyChallengeKey,
   type PreTokenGenerationEvent,
+  passkeyChallengeKey,
 } from "@cognito-passcode/triggers";
 import type { PreTokenGenerationTriggerEvent, PreTokenGenerationV2TriggerEvent } from "aws-lambda";
 import fc from "fast-check";
