@@ -6,8 +6,16 @@ import type {
   TransactWriteItem,
 } from "@aws-sdk/client-dynamodb";
 import { PasscodeError } from "@cognito-passcode/shared";
+import {
+  checkPasskey,
+  checkPasskeyName,
+  checkPasskeyUse,
+  passkeyIdKey,
+  requirePasskeyText,
+  sortPasskeys,
+} from "./passkey-records.js";
 import { fail, once } from "./resolve-options.js";
-import type { PasscodeStore, ThrottleRules } from "./store.js";
+import type { PasscodeStore, PasskeyAccount, StoredPasskey, ThrottleRules } from "./store.js";
 import { horizon, planSend } from "./throttle-window.js";
 
 /** Options for {@link dynamoDbStore}. */
@@ -235,12 +243,319 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
       },
     ]);
 
+  /** Deletes a credential id's claim if it is missing or names `owner`. */
+  const claimDelete = (hash: string, owner: string): TransactWriteItem => ({
+    Delete: {
+      TableName: tableName,
+      Key: passkeyClaimKey(hash),
+      ConditionExpression: "attribute_not_exists(pk) OR #owner = :owner",
+      ExpressionAttributeNames: { "#owner": "owner" },
+      ExpressionAttributeValues: { ":owner": { S: owner } },
+    },
+  });
+
+  /** Every item whose `pk` starts with `prefix` (a full, consistent Scan), with `pk` and `attributes`. */
+  async function* scanPrefix(prefix: string, attributes: string[]): AsyncIterable<Item> {
+    const { sdk, client } = await connect();
+    const names = Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name]));
+    let ExclusiveStartKey: Item | undefined;
+    do {
+      const page = await client.send(
+        new sdk.ScanCommand({
+          TableName: tableName,
+          ConsistentRead: true,
+          FilterExpression: "begins_with(pk, :prefix)",
+          ProjectionExpression: ["pk", ...Object.keys(names)].join(", "),
+          ...(attributes.length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: { ":prefix": { S: prefix } },
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.pk?.S?.startsWith(prefix) && item.pk.S.length > prefix.length) yield item;
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+
   const ownsOther = async (reason: CancellationReason, owner: string) => {
     const held = reason.Item?.username?.S ?? (await store.usernameOf(owner));
     return held === undefined ? undefined : ({ status: "owns-other", username: held } as const);
   };
 
+  const passkeysKey = (owner: string): Item => ({
+    pk: { S: `${keyPrefix}passkeys#${requirePasskeyText("owner", owner)}` },
+  });
+  const passkeyClaimKey = (hash: string): Item => ({ pk: { S: `${keyPrefix}passkey#${hash}` } });
+  const signInKey = (challengeKey: string): Item => ({
+    pk: { S: `${keyPrefix}passkey-auth#${requirePasskeyText("challengeKey", challengeKey)}` },
+  });
+
+  /** The owner's passkey item, read strongly consistent. */
+  const readPasskeys = async (owner: string): Promise<Item | undefined> => {
+    const { sdk, client } = await connect();
+    const { Item } = await client.send(
+      new sdk.GetItemCommand({
+        TableName: tableName,
+        Key: passkeysKey(owner),
+        ConsistentRead: true,
+      }),
+    );
+    return Item;
+  };
+
+  /** One conditional single-item write; `false` when its condition failed, else the item's old attributes (if asked for). */
+  const conditional = async (
+    write: (sdk: Sdk, client: DynamoDBClient) => Promise<{ Attributes?: Item }>,
+  ): Promise<Item | false> => {
+    const { sdk, client } = await connect();
+    try {
+      return (await write(sdk, client)).Attributes ?? {};
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  };
+
   const store: PasscodeStore = {
+    async getPasskeys(owner) {
+      return decodeAccount(await readPasskeys(owner));
+    },
+
+    async addPasskey(owner, userHandle, passkey, { max, expectedVersion }) {
+      const key = passkeysKey(owner);
+      requirePasskeyText("userHandle", userHandle);
+      checkPasskey(passkey, max, expectedVersion);
+      const hash = passkeyIdKey(passkey.id);
+      for (let attempt = 0; attempt < TRANSACTION_ATTEMPTS; attempt++) {
+        const item = await readPasskeys(owner);
+        const version = item === undefined ? 0 : Number(item.version?.N ?? 0);
+        const credentials = item?.credentials?.M ?? {};
+        if (expectedVersion !== undefined && version !== expectedVersion)
+          return { status: "conflict" };
+        if (credentials[hash] !== undefined) return { status: "duplicate" };
+        if (Object.keys(credentials).length >= max) return { status: "limit" };
+        const now = `${Date.now()}`;
+        const reasons = await transact([
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...passkeyClaimKey(hash), owner: { S: owner }, createdAt: { N: now } },
+              ConditionExpression: "attribute_not_exists(pk)",
+            },
+          },
+          {
+            Put: {
+              TableName: tableName,
+              Item: {
+                ...key,
+                userHandle: item?.userHandle ?? { S: userHandle },
+                createdAt: item?.createdAt ?? { N: now },
+                version: { N: `${version + 1}` },
+                credentials: { M: { ...credentials, [hash]: encodePasskey(passkey) } },
+              },
+              ...(item === undefined
+                ? { ConditionExpression: "attribute_not_exists(pk)" }
+                : {
+                    ConditionExpression: "#version = :version",
+                    ExpressionAttributeNames: { "#version": "version" },
+                    ExpressionAttributeValues: { ":version": { N: `${version}` } },
+                  }),
+            },
+          },
+        ]);
+        if (!reasons) return { status: "added" };
+        if (failed(reasons[0])) return { status: "duplicate" };
+        if (expectedVersion !== undefined) return { status: "conflict" };
+      }
+      throw new PasscodeError(
+        "SERVICE_ERROR",
+        "Passkey store: too many concurrent changes to one user",
+      );
+    },
+
+    async usePasskey(owner, id, use) {
+      const Key = passkeysKey(owner);
+      checkPasskeyUse(use);
+      const zero = use.counter === 0;
+      const answer = await conditional((sdk, client) =>
+        client.send(
+          new sdk.UpdateItemCommand({
+            TableName: tableName,
+            Key,
+            UpdateExpression:
+              "SET #c.#k.#counter = :counter, #c.#k.#backedUp = :backedUp, #c.#k.#lastUsedAt = :at, #version = #version + :one",
+            // WebAuthn 6.1.1: both 0, or the new counter above the stored one.
+            ConditionExpression: zero
+              ? "attribute_exists(#c.#k) AND #c.#k.#counter = :counter"
+              : "attribute_exists(#c.#k) AND #c.#k.#counter < :counter",
+            ExpressionAttributeNames: {
+              "#c": "credentials",
+              "#k": passkeyIdKey(id),
+              "#counter": "counter",
+              "#backedUp": "backedUp",
+              "#lastUsedAt": "lastUsedAt",
+              "#version": "version",
+            },
+            ExpressionAttributeValues: {
+              ":counter": { N: `${use.counter}` },
+              ":backedUp": { BOOL: use.backedUp },
+              ":at": { N: `${use.at}` },
+              ":one": { N: "1" },
+            },
+          }),
+        ),
+      );
+      return answer !== false;
+    },
+
+    async renamePasskey(owner, id, name) {
+      const Key = passkeysKey(owner);
+      checkPasskeyName(name);
+      const answer = await conditional((sdk, client) =>
+        client.send(
+          new sdk.UpdateItemCommand({
+            TableName: tableName,
+            Key,
+            UpdateExpression: "SET #c.#k.#name = :name, #version = #version + :one",
+            ConditionExpression: "attribute_exists(#c.#k)",
+            ExpressionAttributeNames: {
+              "#c": "credentials",
+              "#k": passkeyIdKey(id),
+              "#name": "name",
+              "#version": "version",
+            },
+            ExpressionAttributeValues: { ":name": { S: name }, ":one": { N: "1" } },
+          }),
+        ),
+      );
+      return answer !== false;
+    },
+
+    async removePasskey(owner, id) {
+      const Key = passkeysKey(owner);
+      const hash = passkeyIdKey(id);
+      let claim = true;
+      for (let attempt = 0; attempt < TRANSACTION_ATTEMPTS; attempt++) {
+        const item = await readPasskeys(owner);
+        if (item?.credentials?.M?.[hash] === undefined) return false;
+        const version = item.version?.N ?? "0";
+        const reasons = await transact([
+          {
+            Update: {
+              TableName: tableName,
+              Key,
+              UpdateExpression: "REMOVE #c.#k SET #version = #version + :one",
+              ConditionExpression: "#version = :version",
+              ExpressionAttributeNames: { "#c": "credentials", "#k": hash, "#version": "version" },
+              ExpressionAttributeValues: { ":version": { N: version }, ":one": { N: "1" } },
+            },
+          },
+          ...(claim ? [claimDelete(hash, owner)] : []),
+        ]);
+        if (!reasons) return true;
+        // The id's claim names someone else (never written so): leave it.
+        if (claim && failed(reasons[1])) claim = false;
+      }
+      throw new PasscodeError(
+        "SERVICE_ERROR",
+        "Passkey store: too many concurrent changes to one user",
+      );
+    },
+
+    async removeAllPasskeys(owner) {
+      const Key = passkeysKey(owner);
+      const foreign = new Set<string>();
+      for (let attempt = 0; attempt < TRANSACTION_ATTEMPTS; attempt++) {
+        const item = await readPasskeys(owner);
+        if (item === undefined) return 0;
+        const hashes = Object.keys(item.credentials?.M ?? {});
+        const claims = hashes.filter((hash) => !foreign.has(hash));
+        const reasons = await transact([
+          {
+            Delete: {
+              TableName: tableName,
+              Key,
+              ConditionExpression: "#version = :version",
+              ExpressionAttributeNames: { "#version": "version" },
+              ExpressionAttributeValues: { ":version": { N: item.version?.N ?? "0" } },
+            },
+          },
+          ...claims.map((hash) => claimDelete(hash, owner)),
+        ]);
+        if (!reasons) return hashes.length;
+        claims.forEach((hash, i) => {
+          if (failed(reasons[i + 1])) foreign.add(hash);
+        });
+      }
+      throw new PasscodeError(
+        "SERVICE_ERROR",
+        "Passkey store: too many concurrent changes to one user",
+      );
+    },
+
+    async recordPasskeySignIn(challengeKey, record) {
+      const Key = signInKey(challengeKey);
+      requirePasskeyText("owner", record?.owner);
+      if (typeof record.amr !== "string" || record.amr.length > 64) {
+        throw new TypeError("amr must be a string of at most 64 characters");
+      }
+      if (!Number.isSafeInteger(record.expiresAt) || record.expiresAt < 0) {
+        throw new TypeError("expiresAt must be epoch milliseconds");
+      }
+      const answer = await conditional((sdk, client) =>
+        client.send(
+          new sdk.PutItemCommand({
+            TableName: tableName,
+            Item: {
+              ...Key,
+              owner: { S: record.owner },
+              amr: { S: record.amr },
+              expiresAt: { N: `${record.expiresAt}` },
+              ttl: { N: `${Math.ceil(record.expiresAt / 1000)}` },
+            },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        ),
+      );
+      return answer !== false;
+    },
+
+    async takePasskeySignIn(challengeKey, owner, nowMs) {
+      const Key = signInKey(challengeKey);
+      requirePasskeyText("owner", owner);
+      // Marked taken rather than deleted: the item stays (until its ttl) as
+      // the challenge's tombstone, so recordPasskeySignIn keeps refusing it.
+      const old = await conditional((sdk, client) =>
+        client.send(
+          new sdk.UpdateItemCommand({
+            TableName: tableName,
+            Key,
+            UpdateExpression: "SET #taken = :taken",
+            ConditionExpression: "#owner = :owner AND attribute_not_exists(#taken)",
+            ExpressionAttributeNames: { "#owner": "owner", "#taken": "taken" },
+            ExpressionAttributeValues: { ":owner": { S: owner }, ":taken": { BOOL: true } },
+            ReturnValues: "ALL_OLD",
+          }),
+        ),
+      );
+      if (old === false) return undefined;
+      const expiresAt = Number(old.expiresAt?.N);
+      const amr = old.amr?.S;
+      return Number.isFinite(expiresAt) && nowMs <= expiresAt ? amr : undefined;
+    },
+
+    async *passkeyOwners() {
+      const prefix = `${keyPrefix}passkeys#`;
+      for await (const item of scanPrefix(prefix, ["createdAt"])) {
+        const createdAt = Number(item.createdAt?.N);
+        yield {
+          owner: (item.pk?.S ?? "").slice(prefix.length),
+          ...(Number.isFinite(createdAt) ? { createdAt } : {}),
+        };
+      }
+    },
+
     async claim(username, owner) {
       usernameKey(username);
       ownerKey(owner);
@@ -440,6 +755,68 @@ function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   };
   if (name !== "TransactionCanceledException") return undefined;
   return Array.isArray(CancellationReasons) ? (CancellationReasons as CancellationReason[]) : [];
+}
+
+function encodePasskey(passkey: StoredPasskey): AttributeValue {
+  return {
+    M: {
+      id: { S: passkey.id },
+      publicKey: { S: passkey.publicKey },
+      counter: { N: `${passkey.counter}` },
+      transports: { L: passkey.transports.map((t) => ({ S: t })) },
+      deviceType: { S: passkey.deviceType },
+      backedUp: { BOOL: passkey.backedUp },
+      aaguid: { S: passkey.aaguid },
+      name: { S: passkey.name },
+      createdAt: { N: `${passkey.createdAt}` },
+      ...(passkey.lastUsedAt === undefined ? {} : { lastUsedAt: { N: `${passkey.lastUsedAt}` } }),
+    },
+  };
+}
+
+/** A stored credential, or `undefined` when the entry is not one (it is then left out: fail closed). */
+function decodePasskey(value: AttributeValue | undefined): StoredPasskey | undefined {
+  const m = value?.M;
+  if (m === undefined) return undefined;
+  const counter = Number(m.counter?.N);
+  const createdAt = Number(m.createdAt?.N);
+  const lastUsedAt = m.lastUsedAt?.N === undefined ? undefined : Number(m.lastUsedAt.N);
+  const deviceType = m.deviceType?.S;
+  if (
+    typeof m.id?.S !== "string" ||
+    typeof m.publicKey?.S !== "string" ||
+    !Number.isSafeInteger(counter) ||
+    !Number.isSafeInteger(createdAt) ||
+    (deviceType !== "singleDevice" && deviceType !== "multiDevice") ||
+    (lastUsedAt !== undefined && !Number.isSafeInteger(lastUsedAt))
+  ) {
+    return undefined;
+  }
+  return {
+    id: m.id.S,
+    publicKey: m.publicKey.S,
+    counter,
+    transports: (m.transports?.L ?? []).flatMap((t) => (t.S === undefined ? [] : [t.S])),
+    deviceType,
+    backedUp: m.backedUp?.BOOL === true,
+    aaguid: m.aaguid?.S ?? "",
+    name: m.name?.S ?? "",
+    createdAt,
+    ...(lastUsedAt === undefined ? {} : { lastUsedAt }),
+  };
+}
+
+function decodeAccount(item: Item | undefined): PasskeyAccount | undefined {
+  if (item === undefined) return undefined;
+  const passkeys = Object.values(item.credentials?.M ?? {}).flatMap((value) => {
+    const passkey = decodePasskey(value);
+    return passkey === undefined ? [] : [passkey];
+  });
+  return {
+    userHandle: item.userHandle?.S ?? "",
+    version: Number(item.version?.N ?? 0),
+    passkeys: sortPasskeys(passkeys),
+  };
 }
 
 function readSends(item: Item | undefined): number[] {

@@ -60,13 +60,19 @@ export {
   type RenameUsernameResult,
   renameUsername,
 } from "./rename-username.js";
-export type {
-  ClaimResult,
-  PasscodeStore,
-  ThrottleDecision,
-  ThrottleRules,
-  ThrottleStore,
-  UsernameRegistry,
+export {
+  type AddPasskeyResult,
+  type ClaimResult,
+  type PasscodeStore,
+  type PasskeyAccount,
+  type PasskeyOwnerLister,
+  type PasskeyStore,
+  passkeyChallengeKey,
+  type StoredPasskey,
+  type ThrottleDecision,
+  type ThrottleRules,
+  type ThrottleStore,
+  type UsernameRegistry,
 } from "./store.js";
 export {
   createVerifyAuthChallengeHandler,

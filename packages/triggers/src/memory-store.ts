@@ -1,4 +1,18 @@
-import type { ClaimResult, PasscodeStore, ThrottleDecision, ThrottleRules } from "./store.js";
+import {
+  checkPasskey,
+  checkPasskeyName,
+  checkPasskeyUse,
+  passkeyIdKey,
+  requirePasskeyText,
+  sortPasskeys,
+} from "./passkey-records.js";
+import type {
+  ClaimResult,
+  PasscodeStore,
+  StoredPasskey,
+  ThrottleDecision,
+  ThrottleRules,
+} from "./store.js";
 import { planSend } from "./throttle-window.js";
 
 /** An in-memory {@link PasscodeStore}, with a look inside for tests. */
@@ -22,6 +36,22 @@ export function memoryStore(): MemoryStore {
   const owners = new Map<string, string>();
   const claimedAt = new Map<string, number>();
   const sends = new Map<string, number[]>();
+  // Passkeys: owner -> account (credentials keyed by the id's hash), the id
+  // claims (hash -> owner) and the consumed challenges.
+  const accounts = new Map<
+    string,
+    {
+      userHandle: string;
+      version: number;
+      createdAt: number;
+      credentials: Map<string, StoredPasskey>;
+    }
+  >();
+  const idClaims = new Map<string, string>();
+  const signIns = new Map<
+    string,
+    { owner: string; amr: string; expiresAt: number; taken?: true }
+  >();
 
   const take = (username: string, owner: string): ClaimResult => {
     if (names.get(username) !== owner) claimedAt.set(username, Date.now());
@@ -83,5 +113,112 @@ export function memoryStore(): MemoryStore {
       sends.set(key, plan.sends);
       return { allowed: true };
     },
+    async getPasskeys(owner) {
+      requirePasskeyText("owner", owner);
+      const account = accounts.get(owner);
+      if (account === undefined) return undefined;
+      return {
+        userHandle: account.userHandle,
+        version: account.version,
+        passkeys: sortPasskeys([...account.credentials.values()].map(copyPasskey)),
+      };
+    },
+    async addPasskey(owner, userHandle, passkey, { max, expectedVersion }) {
+      requirePasskeyText("owner", owner);
+      requirePasskeyText("userHandle", userHandle);
+      checkPasskey(passkey, max, expectedVersion);
+      const key = passkeyIdKey(passkey.id);
+      const account = accounts.get(owner);
+      if (expectedVersion !== undefined && (account?.version ?? 0) !== expectedVersion) {
+        return { status: "conflict" };
+      }
+      if (account?.credentials.has(key) || idClaims.has(key)) return { status: "duplicate" };
+      if ((account?.credentials.size ?? 0) >= max) return { status: "limit" };
+      const next = account ?? {
+        userHandle,
+        version: 0,
+        createdAt: Date.now(),
+        credentials: new Map<string, StoredPasskey>(),
+      };
+      next.credentials.set(key, copyPasskey(passkey));
+      next.version += 1;
+      accounts.set(owner, next);
+      idClaims.set(key, owner);
+      return { status: "added" };
+    },
+    async usePasskey(owner, id, use) {
+      requirePasskeyText("owner", owner);
+      checkPasskeyUse(use);
+      const { counter, backedUp, at } = use;
+      const stored = accounts.get(owner);
+      const passkey = stored?.credentials.get(passkeyIdKey(id));
+      if (stored === undefined || passkey === undefined) return false;
+      if (!(counter > passkey.counter || (counter === 0 && passkey.counter === 0))) return false;
+      passkey.counter = counter;
+      passkey.backedUp = backedUp;
+      passkey.lastUsedAt = at;
+      stored.version += 1;
+      return true;
+    },
+    async renamePasskey(owner, id, name) {
+      requirePasskeyText("owner", owner);
+      checkPasskeyName(name);
+      const stored = accounts.get(owner);
+      const passkey = stored?.credentials.get(passkeyIdKey(id));
+      if (stored === undefined || passkey === undefined) return false;
+      passkey.name = name;
+      stored.version += 1;
+      return true;
+    },
+    async removePasskey(owner, id) {
+      requirePasskeyText("owner", owner);
+      const key = passkeyIdKey(id);
+      const stored = accounts.get(owner);
+      if (stored === undefined || !stored.credentials.delete(key)) return false;
+      stored.version += 1;
+      if (idClaims.get(key) === owner) idClaims.delete(key);
+      return true;
+    },
+    async removeAllPasskeys(owner) {
+      requirePasskeyText("owner", owner);
+      const stored = accounts.get(owner);
+      if (stored === undefined) return 0;
+      accounts.delete(owner);
+      for (const key of stored.credentials.keys()) {
+        if (idClaims.get(key) === owner) idClaims.delete(key);
+      }
+      return stored.credentials.size;
+    },
+    async recordPasskeySignIn(challengeKey, { owner, amr, expiresAt }) {
+      requirePasskeyText("challengeKey", challengeKey);
+      requirePasskeyText("owner", owner);
+      // As DynamoDB's TTL would, eventually: forget records long expired.
+      const now = Date.now();
+      for (const [key, record] of signIns) {
+        if (record.expiresAt + SIGN_IN_RECORD_KEEP_MS < now) signIns.delete(key);
+      }
+      if (signIns.has(challengeKey)) return false;
+      signIns.set(challengeKey, { owner, amr, expiresAt });
+      return true;
+    },
+    async takePasskeySignIn(challengeKey, owner, nowMs) {
+      requirePasskeyText("challengeKey", challengeKey);
+      requirePasskeyText("owner", owner);
+      const record = signIns.get(challengeKey);
+      if (record === undefined || record.owner !== owner || record.taken) return undefined;
+      // Kept, marked taken, so the challenge is never recorded again (as dynamoDbStore does).
+      record.taken = true;
+      return nowMs <= record.expiresAt ? record.amr : undefined;
+    },
+    async *passkeyOwners() {
+      for (const [owner, account] of [...accounts]) yield { owner, createdAt: account.createdAt };
+    },
   };
+}
+
+/** How long a consumed challenge's record outlives its expiry in memory (DynamoDB's TTL deletes within days). */
+const SIGN_IN_RECORD_KEEP_MS = 24 * 60 * 60 * 1000;
+
+function copyPasskey(passkey: StoredPasskey): StoredPasskey {
+  return { ...passkey, transports: [...passkey.transports] };
 }

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * The answer of {@link UsernameRegistry.claim} and {@link UsernameRegistry.move}.
  *
@@ -113,5 +115,154 @@ export interface ThrottleStore {
   hit(key: string, nowMs: number, rules: ThrottleRules): Promise<ThrottleDecision>;
 }
 
-/** One store for both: what `dynamoDbStore` and `memoryStore` return. */
-export interface PasscodeStore extends UsernameRegistry, ThrottleStore {}
+/**
+ * One passkey (WebAuthn credential) as a {@link PasskeyStore} keeps it.
+ * Strings are base64url where they carry bytes.
+ */
+export interface StoredPasskey {
+  /** The credential id, base64url, as the browser reports it. */
+  id: string;
+  /** The credential public key, COSE, base64url. */
+  publicKey: string;
+  /** The signature counter last seen (0 for synced passkeys, forever). */
+  counter: number;
+  /** The transports the browser reported at registration (hints for the next ceremony). */
+  transports: string[];
+  /** `multiDevice` when the credential is backup eligible (a synced passkey). Never changes. */
+  deviceType: "singleDevice" | "multiDevice";
+  /** Whether the credential was backed up when last seen. */
+  backedUp: boolean;
+  /** The authenticator model's AAGUID (all zeros with `none` attestation, mostly). */
+  aaguid: string;
+  /** The user's label, at most 64 characters. */
+  name: string;
+  /** When it was registered, epoch ms. */
+  createdAt: number;
+  /** When it last signed in, epoch ms. */
+  lastUsedAt?: number;
+}
+
+/** Everything a {@link PasskeyStore} holds for one owner. */
+export interface PasskeyAccount {
+  /** The WebAuthn user handle (base64url) given at the owner's first registration; the same for all their passkeys. */
+  userHandle: string;
+  /** The owner's passkeys, oldest first. */
+  passkeys: StoredPasskey[];
+  /**
+   * The account's version: 1 after the first registration, one more after
+   * each change (add, use, rename, remove). Pass it back as
+   * `expectedVersion` to add only if nothing changed since this read.
+   */
+  version: number;
+}
+
+/**
+ * The answer of {@link PasskeyStore.addPasskey}.
+ *
+ * - `added`: stored, and its id claimed for this owner.
+ * - `duplicate`: that credential id is already registered (to this owner or any other); nothing changed.
+ * - `limit`: the owner already has `max` passkeys; nothing changed.
+ * - `conflict`: the account changed since `expectedVersion`; nothing changed.
+ */
+export type AddPasskeyResult =
+  | { status: "added" }
+  | { status: "duplicate" }
+  | { status: "limit" }
+  | { status: "conflict" };
+
+/**
+ * Where passkeys live: per owner (the user's `sub`) a user handle and up to a
+ * limit of credentials, a global claim per credential id (so no id is ever
+ * registered to two users), and single-use sign-in records keyed by a hash of
+ * the WebAuthn challenge (see {@link passkeyChallengeKey}).
+ *
+ * `id` arguments are credential ids (base64url) as the browser reports them;
+ * stores key them by their SHA-256. `dynamoDbStore` implements it with
+ * conditional writes and transactions, `memoryStore` in memory; both keep
+ * every rule below under concurrency.
+ */
+export interface PasskeyStore {
+  /** The owner's account, if they ever registered a passkey (possibly with none left). Read strongly consistent. */
+  getPasskeys(owner: string): Promise<PasskeyAccount | undefined>;
+  /**
+   * Registers `passkey` for `owner`, atomically with the claim of its id.
+   * `userHandle` is kept on the first registration only. With
+   * `expectedVersion` (0 = no account yet) the add happens only if the
+   * account is still at that version (else `conflict`); without it the
+   * store retries lost races itself.
+   */
+  addPasskey(
+    owner: string,
+    userHandle: string,
+    passkey: StoredPasskey,
+    options: { max: number; expectedVersion?: number },
+  ): Promise<AddPasskeyResult>;
+  /**
+   * Records a verified sign-in: the counter rule of WebAuthn 6.1.1 as one
+   * conditional write. Both the stored and the new counter 0 (synced
+   * passkeys): accepted; otherwise the new counter must exceed the stored
+   * one, so of racing uses with one counter value exactly one wins. Sets
+   * `counter`, `backedUp` and `lastUsedAt` (= `at`). `false` when refused
+   * or when the owner has no such passkey.
+   */
+  usePasskey(
+    owner: string,
+    id: string,
+    use: { counter: number; backedUp: boolean; at: number },
+  ): Promise<boolean>;
+  /** Renames the owner's passkey; `false` when the owner has no such passkey. */
+  renamePasskey(owner: string, id: string, name: string): Promise<boolean>;
+  /** Removes the owner's passkey and its id claim (so the id can be registered again); `false` when there was none. */
+  removePasskey(owner: string, id: string): Promise<boolean>;
+  /** Removes the owner's account, every passkey and every id claim; resolves how many passkeys went. */
+  removeAllPasskeys(owner: string): Promise<number>;
+  /**
+   * Consumes a challenge: stores `record` under `challengeKey` only if no
+   * record was ever stored there. Of any number of concurrent calls for one
+   * key exactly one gets `true`.
+   */
+  recordPasskeySignIn(
+    challengeKey: string,
+    record: { owner: string; amr: string; expiresAt: number },
+  ): Promise<boolean>;
+  /**
+   * Takes the record under `challengeKey` if it belongs to `owner`: consumes
+   * it (single use: every later take answers `undefined`) and returns its
+   * `amr` when `nowMs <= expiresAt`, else `undefined`. A record of another
+   * owner is left alone. The consumed record stays behind as a tombstone
+   * until its TTL, so {@link PasskeyStore.recordPasskeySignIn} keeps refusing
+   * the challenge after it was taken.
+   */
+  takePasskeySignIn(
+    challengeKey: string,
+    owner: string,
+    nowMs: number,
+  ): Promise<string | undefined>;
+}
+
+/** Lists passkey accounts, for the orphan sweep (`releaseOrphanedUsernames`). */
+export interface PasskeyOwnerLister {
+  /**
+   * Every owner with a passkey account, in no particular order, with when the
+   * account was created (epoch ms) where the store knows it. Not a
+   * snapshot. In `dynamoDbStore` a full table Scan.
+   */
+  passkeyOwners(): AsyncIterable<{ owner: string; createdAt?: number }>;
+}
+
+/**
+ * The key under which {@link PasskeyStore.recordPasskeySignIn} keeps a
+ * consumed WebAuthn challenge: base64url SHA-256 of the challenge string (43
+ * characters). Computed by callers (Verify, Pre Token Generation), so the
+ * table never holds a challenge itself.
+ */
+export function passkeyChallengeKey(challenge: string): string {
+  return createHash("sha256").update(challenge, "utf8").digest("base64url");
+}
+
+/** Everything: what `dynamoDbStore` and `memoryStore` return. */
+export interface PasscodeStore
+  extends UsernameRegistry,
+    ThrottleStore,
+    PasskeyStore,
+    PasskeyOwnerLister {}

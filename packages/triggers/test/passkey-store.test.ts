@@ -1,0 +1,86 @@
+import { createHash } from "node:crypto";
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoDbStore } from "../src/dynamodb-store.js";
+import { memoryStore } from "../src/memory-store.js";
+import { passkeyChallengeKey } from "../src/store.js";
+import { type DynaliteTable, startDynaliteTable } from "./support/dynalite-table.js";
+import { describePasskeyContract, passkey } from "./support/passkey-contract.js";
+
+let table: DynaliteTable;
+let unique = 0;
+
+beforeAll(async () => {
+  table = await startDynaliteTable();
+});
+
+afterAll(async () => {
+  await table?.stop();
+});
+
+describePasskeyContract("memoryStore", memoryStore, { model: 200 });
+
+describePasskeyContract(
+  "dynamoDbStore",
+  // A fresh key prefix each time: an empty store on the shared table.
+  () =>
+    dynamoDbStore({ tableName: table.tableName, client: table.client, keyPrefix: `p${++unique}/` }),
+  { model: 40 },
+);
+
+describe("dynamoDbStore passkey items", () => {
+  it("keeps the items the design names: one per user, one claim per id, hashed challenge records with ttl", async () => {
+    const keyPrefix = `layout${++unique}/`;
+    const store = dynamoDbStore({ tableName: table.tableName, client: table.client, keyPrefix });
+    const key = passkey({ name: "Phone" });
+    const hash = createHash("sha256").update(key.id).digest("base64url");
+    expect(await store.addPasskey("sub-a", "aGFuZGxl", key, { max: 10 })).toEqual({
+      status: "added",
+    });
+    const challenge = passkeyChallengeKey("c2l4dGVlbi1ieXRlcy1vZi1jaGFsbGVuZ2U");
+    const expiresAt = 1_800_000_000_500;
+    await store.recordPasskeySignIn(challenge, { owner: "sub-a", amr: "pop mfa", expiresAt });
+    const items = (await table.scan()).filter((item) => item.pk?.S?.startsWith(keyPrefix));
+    const byPk = new Map(items.map((item) => [item.pk?.S?.slice(keyPrefix.length), item]));
+    expect([...byPk.keys()].sort()).toEqual(
+      [`passkey#${hash}`, `passkey-auth#${challenge}`, "passkeys#sub-a"].sort(),
+    );
+    const user = byPk.get("passkeys#sub-a");
+    expect(user?.userHandle).toEqual({ S: "aGFuZGxl" });
+    expect(user?.version).toEqual({ N: "1" });
+    expect(Object.keys(user?.credentials?.M ?? {})).toEqual([hash]);
+    expect(user?.credentials?.M?.[hash]?.M?.id).toEqual({ S: key.id });
+    expect(user?.ttl).toBeUndefined();
+    expect(byPk.get(`passkey#${hash}`)?.owner).toEqual({ S: "sub-a" });
+    expect(byPk.get(`passkey#${hash}`)?.ttl).toBeUndefined();
+    const record = byPk.get(`passkey-auth#${challenge}`);
+    expect(record).toMatchObject({
+      owner: { S: "sub-a" },
+      amr: { S: "pop mfa" },
+      expiresAt: { N: `${expiresAt}` },
+      ttl: { N: "1800000001" },
+    });
+    // No challenge and no credential id in any key.
+    expect(items.every((item) => !item.pk?.S?.includes(key.id))).toBe(true);
+    const owners = [];
+    for await (const entry of store.passkeyOwners()) owners.push(entry);
+    expect(owners).toEqual([{ owner: "sub-a", createdAt: expect.any(Number) }]);
+  });
+
+  it("leaves out a malformed credential entry instead of failing the read", async () => {
+    const keyPrefix = `bad${++unique}/`;
+    const store = dynamoDbStore({ tableName: table.tableName, client: table.client, keyPrefix });
+    const good = passkey();
+    await store.addPasskey("sub-a", "aA", good, { max: 10 });
+    await table.client.send(
+      new UpdateItemCommand({
+        TableName: table.tableName,
+        Key: { pk: { S: `${keyPrefix}passkeys#sub-a` } },
+        UpdateExpression: "SET credentials.#k = :bad",
+        ExpressionAttributeNames: { "#k": "x".repeat(43) },
+        ExpressionAttributeValues: { ":bad": { M: { id: { S: "abc" } } } },
+      }),
+    );
+    expect((await store.getPasskeys("sub-a"))?.passkeys).toEqual([good]);
+  });
+});
