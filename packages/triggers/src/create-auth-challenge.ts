@@ -17,20 +17,30 @@ import { digestCode, emailTag, generateCode, newSalt } from "./code.js";
 import type { TriggerHandler } from "./define-auth-challenge.js";
 import { sendEmail } from "./delivery.js";
 import { renderDefaultEmail } from "./email-template.js";
-import { nextStep } from "./next-step.js";
+import { ENROL_METADATA, type NextStep, nextStep, PASSKEY_METADATA } from "./next-step.js";
 import type { EmailContent, PasscodeTriggersOptions } from "./options.js";
+import {
+  CHALLENGE_GRACE_MS,
+  creationOptionsJson,
+  MAX_OPTIONS_LENGTH,
+  newPasskeyChallenge,
+  newUserHandle,
+  requestOptionsJson,
+} from "./passkey-options.js";
 import { placeholderMasker } from "./placeholder-mask.js";
 import {
   type BaseSettings,
   type CodeSettings,
   type EmailSettings,
   inAllowedDomains,
+  type PasskeySettings,
   type PolicyBounds,
   resolveAllowedDomains,
   resolveBase,
   resolveCode,
   resolveCodeSecret,
   resolveEmail,
+  resolvePasskeys,
   resolvePolicyBounds,
   resolveThrottle,
   resolveUsername,
@@ -58,6 +68,8 @@ export interface CreateSettings extends BaseSettings {
   /** Keys the code digest and the placeholder mask of an identifier that is not an address. */
   codeSecret: string;
   allowedEmailDomains?: ReadonlySet<string>;
+  /** Passkeys in the loop, or `false`. */
+  passkeys?: PasskeySettings | false;
 }
 
 /** Who a new code is for, and whether it is emailed. */
@@ -115,8 +127,23 @@ export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChal
     guarded("CreateAuthChallenge", runtime.logger, async () => {
       const request = event.request;
       const userNotFound = request.userNotFound === true;
-      const step = nextStep(request.session, runtime, request.userAttributes, userNotFound);
+      const step = nextStep(
+        request.session,
+        runtime,
+        request.userAttributes,
+        userNotFound,
+        undefined,
+        request.clientMetadata,
+      );
       const response = event.response;
+      if (step.action === "passkey" && runtime.passkeys) {
+        passkeyChallenge(runtime, runtime.passkeys, event, step);
+        return event;
+      }
+      if (step.action === "enrol" && runtime.passkeys) {
+        await enrolChallenge(runtime, runtime.passkeys, event, step);
+        return event;
+      }
       if (step.action === "username") {
         const policy = runtime.policy;
         response.publicChallengeParameters = {
@@ -151,6 +178,94 @@ export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChal
       response.challengeMetadata = encodeCodeMetadata(code);
       return event;
     });
+}
+
+/**
+ * The PASSKEY challenge: the same shape for every caller (known with or
+ * without passkeys, unknown, outside the allowed domains) and no I/O at all:
+ * no store, no Cognito, no email. Only the 32-byte challenge differs.
+ */
+function passkeyChallenge(
+  runtime: CreateSettings,
+  passkeys: PasskeySettings,
+  event: CreateAuthChallengeTriggerEvent,
+  step: Extract<NextStep, { action: "passkey" }>,
+): void {
+  const challenge = newPasskeyChallenge();
+  const response = event.response;
+  response.publicChallengeParameters = {
+    step: "PASSKEY",
+    attemptsLeft: String(step.attemptsLeft),
+    ...(step.rejected ? { rejected: "true" } : {}),
+    options: requestOptionsJson(challenge, passkeys.rpId, passkeys.timeoutMs),
+  } satisfies PublicChallengeParameters;
+  response.privateChallengeParameters = {
+    step: "PASSKEY" satisfies PasscodeStep,
+    challenge,
+    expiresAt: String(runtime.now() + passkeys.timeoutMs + CHALLENGE_GRACE_MS),
+  };
+  response.challengeMetadata = PASSKEY_METADATA;
+}
+
+/**
+ * The ENROL challenge, only ever reached after a proof: reads the user's
+ * passkeys (1 GetItem) for `excludeCredentials`, the user handle and the
+ * limit. The "given up" challenge (`attemptsLeft` 0) and the limit one
+ * (`reason=PASSKEY_LIMIT`) carry no options, so no answer can register.
+ */
+async function enrolChallenge(
+  runtime: CreateSettings,
+  passkeys: PasskeySettings,
+  event: CreateAuthChallengeTriggerEvent,
+  step: Extract<NextStep, { action: "enrol" }>,
+): Promise<void> {
+  const response = event.response;
+  const attributes = event.request.userAttributes ?? {};
+  const base = {
+    step: "ENROL",
+    attemptsLeft: String(step.attemptsLeft),
+    ...(step.rejected ? { rejected: "true" } : {}),
+  } satisfies PublicChallengeParameters;
+  response.challengeMetadata = ENROL_METADATA;
+  response.privateChallengeParameters = { step: "ENROL" satisfies PasscodeStep };
+  if (step.attemptsLeft === 0) {
+    response.publicChallengeParameters = base;
+    return;
+  }
+  const owner = attributes.sub ?? "";
+  const account = owner ? await passkeys.store.getPasskeys(owner) : undefined;
+  const challenge = newPasskeyChallenge();
+  const email = codeAddress(attributes, event.userName);
+  const username = runtime.username ? attributes[runtime.username.attribute] : undefined;
+  const userHandle = account?.userHandle ?? newUserHandle();
+  const options = creationOptionsJson({
+    challenge,
+    rpId: passkeys.rpId,
+    rpName: passkeys.rpName,
+    userHandle,
+    userName: email,
+    displayName: username ? `@${username}` : email,
+    timeoutMs: passkeys.timeoutMs,
+    account,
+  });
+  // Full, or so many long credential ids that the options outgrow the
+  // parameter limit: nothing to register, the client skips.
+  if (
+    !owner ||
+    (account?.passkeys.length ?? 0) >= passkeys.maxPerUser ||
+    options.length > MAX_OPTIONS_LENGTH
+  ) {
+    response.publicChallengeParameters = { ...base, reason: "PASSKEY_LIMIT" };
+    return;
+  }
+  response.publicChallengeParameters = { ...base, options };
+  response.privateChallengeParameters = {
+    step: "ENROL" satisfies PasscodeStep,
+    challenge,
+    expiresAt: String(runtime.now() + passkeys.timeoutMs + CHALLENGE_GRACE_MS),
+    userHandle,
+    emailTag: step.emailTag,
+  };
 }
 
 /** Throttle, draw, digest and send (or, on the fake path, wait as long). */
@@ -289,5 +404,6 @@ export function createCreateAuthChallengeHandler(
     throttle: resolveThrottle(options),
     codeSecret: resolveCodeSecret(options),
     allowedEmailDomains: resolveAllowedDomains(options),
+    passkeys: resolvePasskeys(options),
   });
 }

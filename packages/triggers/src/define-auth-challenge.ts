@@ -5,9 +5,11 @@ import type { PasscodeTriggersOptions } from "./options.js";
 import {
   type BaseSettings,
   type CodeSettings,
+  type PasskeySettings,
   resolveAllowedDomains,
   resolveBase,
   resolveCode,
+  resolvePasskeys,
   resolveUsername,
   type UsernameSettings,
 } from "./resolve-options.js";
@@ -24,6 +26,8 @@ export interface DefineSettings extends BaseSettings {
   code: CodeSettings;
   username: UsernameSettings | false;
   allowedEmailDomains?: ReadonlySet<string>;
+  /** Passkeys in the loop (Define reads only the attempt limits), or `false`. */
+  passkeys?: Pick<PasskeySettings, "maxAttempts" | "enrolMaxAttempts"> | false;
 }
 
 /** Builds Define from validated settings. */
@@ -37,6 +41,7 @@ export function defineAuthChallengeFrom(runtime: DefineSettings): DefineAuthChal
         request.userAttributes,
         request.userNotFound === true,
         codeAddress(request.userAttributes, event.userName),
+        request.clientMetadata,
       );
       // A wrong answer to an expired code ends the sign-in rather than asking again.
       if (step.action === "code" && step.code && runtime.now() >= step.code.expiresAt) {
@@ -45,7 +50,7 @@ export function defineAuthChallengeFrom(runtime: DefineSettings): DefineAuthChal
       const response = event.response;
       response.issueTokens = step.action === "issueTokens";
       response.failAuthentication = step.action === "fail";
-      if (step.action === "code" || step.action === "username") {
+      if (step.action !== "fail" && step.action !== "issueTokens") {
         response.challengeName = "CUSTOM_CHALLENGE";
       }
       if (step.action === "fail") {
@@ -61,8 +66,11 @@ export function defineAuthChallengeFrom(runtime: DefineSettings): DefineAuthChal
 /**
  * Creates the Define Auth Challenge trigger: it reads Cognito's session and
  * decides the next step (a CODE challenge, a USERNAME challenge, tokens, or
- * failure). It fails the sign-in, at any step, once the user's email is no
- * longer the address the session's code was sent to. Validates the options it uses (`code`, `username`, `logger`, `now`) now;
+ * failure; with `passkeys`, a PASSKEY challenge first and an ENROL challenge
+ * when the answer asked for one, following the request's ClientMetadata).
+ * It fails the sign-in, at any step, once the user's email is no
+ * longer the address the session's code was sent to. Validates the options
+ * it uses (`code`, `username`, `passkeys`, `logger`, `now`) now;
  * throws `CONFIGURATION_ERROR` on a bad one.
  *
  * @example
@@ -85,5 +93,6 @@ export function createDefineAuthChallengeHandler(
     code: resolveCode(options),
     username: resolveUsername(options),
     allowedEmailDomains: resolveAllowedDomains(options),
+    passkeys: resolvePasskeys(options),
   });
 }

@@ -27,6 +27,7 @@ export type {
   EmailOptions,
   EmailRenderInput,
   PasscodeTriggersOptions,
+  PasskeysOptions,
   ThrottleOptions,
   UsernameOptions,
 } from "./options.js";
@@ -41,7 +42,6 @@ export {
 } from "./post-authentication.js";
 export { createPreSignUpHandler, type PreSignUpHandler } from "./pre-sign-up.js";
 export {
-export {
   createPreTokenGenerationHandler,
   PASSCODE_AMR_CLAIM,
   PASSCODE_AMR_OTP,
@@ -50,6 +50,7 @@ export {
   type PreTokenGenerationHandler,
   type PreTokenGenerationOptions,
 } from "./pre-token-generation.js";
+export {
   type ReleaseOrphanedUsernamesOptions,
   type ReleaseOrphanedUsernamesResult,
   releaseOrphanedUsernames,

@@ -1,7 +1,12 @@
 import type { DefineAuthChallengeTriggerEvent } from "aws-lambda";
 import { type CodeState, decodeMetadata } from "./challenge-state.js";
 import { emailTag } from "./code.js";
-import { type CodeSettings, inAllowedDomains, type UsernameSettings } from "./resolve-options.js";
+import {
+  type CodeSettings,
+  inAllowedDomains,
+  type PasskeySettings,
+  type UsernameSettings,
+} from "./resolve-options.js";
 
 /** A Cognito session entry, as Define and Create receive it. */
 export type SessionEntry = DefineAuthChallengeTriggerEvent["request"]["session"][number];
@@ -12,15 +17,40 @@ export type NextStep =
   | { action: "issueTokens" }
   /** A CODE challenge: a new code when `code` is undefined, else the same code again. */
   | { action: "code"; code?: CodeState; attemptsLeft: number }
-  | { action: "username"; attemptsLeft: number; rejected: boolean };
+  | { action: "username"; attemptsLeft: number; rejected: boolean }
+  /** A PASSKEY challenge (passkeys on): a fresh WebAuthn request challenge. */
+  | { action: "passkey"; attemptsLeft: number; rejected: boolean }
+  /**
+   * An ENROL challenge (passkeys on), after a proof. `attemptsLeft` 0 is the
+   * "given up" challenge (no options; every answer leads to tokens).
+   * `emailTag` is the tag of the address a code proved, `""` after a passkey.
+   */
+  | { action: "enrol"; attemptsLeft: number; rejected: boolean; emailTag: string };
+
+/** challengeMetadata of a PASSKEY challenge: the challenge itself lives in the private parameters. */
+export const PASSKEY_METADATA = "PASSKEY";
+/** challengeMetadata of an ENROL challenge. */
+export const ENROL_METADATA = "ENROL";
+
+/** The request's ClientMetadata, as Define, Create and Verify receive it on RespondToAuthChallenge. */
+export type ClientMetadata = Readonly<Record<string, string | undefined>> | undefined;
+
+/**
+ * One ClientMetadata value, or `undefined` when absent, not a string or
+ * longer than 256 characters (PASSKEY_LIMITS.metadataValue): ignored.
+ */
+export function metadataValue(metadata: ClientMetadata, key: string): string | undefined {
+  const value: unknown = metadata?.[key];
+  return typeof value === "string" && value.length <= 256 ? value : undefined;
+}
 
 const fail = (reason: string): NextStep => ({ action: "fail", reason });
 
 /**
  * The protocol's decision table, read from Cognito's session array. Pure:
- * the same session, attributes and options always give the same step, so
- * Define and Create cannot disagree, neither keeps state of its own, and
- * Create is safe to retry at every position after the first.
+ * the same session, attributes, options and ClientMetadata always give the
+ * same step, so Define and Create cannot disagree, neither keeps state of
+ * its own, and Create is safe to retry at every position after the first.
  *
  * The session is read strictly: only our CUSTOM_CHALLENGE entries; first the
  * CODE challenges (one code, so identical metadata; only the last may be
@@ -28,11 +58,26 @@ const fail = (reason: string): NextStep => ({ action: "fail", reason });
  * right). Anything else (SRP entries, foreign or missing metadata, a changed
  * code, steps out of order) fails the sign-in.
  *
+ * With `passkeys` on, the allowed shape is
+ * `P* (one switch, then C+ | one P=true) U* E*` (P = PASSKEY, C = CODE,
+ * U = USERNAME, E = ENROL): the first challenge is PASSKEY for everyone; a
+ * refused PASSKEY answer whose request carried `passcode:method=code` is the
+ * switch and leads to a new CODE (it costs no passkey attempt); a right
+ * PASSKEY or a right code is the proof; after the proof and the USERNAME
+ * rules, ENROL when the request carries `passcode:enrolPasskey=true`.
+ * A refused ENROL answer with `passcode:enrolPasskey=skip` gets tokens; after
+ * `enrolMaxAttempts` refused registrations one last ENROL with
+ * `attemptsLeft` 0, whose answer gets tokens. Tokens never come without a
+ * proof. With `passkeys` off, PASSKEY and ENROL entries fail the sign-in.
+ *
  * `address`, when given, is the address the user's codes are bound to now
  * (`codeAddress` of the current attributes): a session whose code was sent
  * to another address fails, at every step, so an email changed after the
  * code was sent (before the answer, or between a right code and the
  * USERNAME step) never earns tokens. Define passes it; it costs one SHA-256.
+ *
+ * `clientMetadata` is the current request's ClientMetadata (Define and Create
+ * receive the same map on RespondToAuthChallenge; none on InitiateAuth).
  */
 export function nextStep(
   session: readonly SessionEntry[] | undefined,
@@ -40,61 +85,170 @@ export function nextStep(
     code: CodeSettings;
     username: UsernameSettings | false;
     allowedEmailDomains?: ReadonlySet<string>;
+    passkeys?: Pick<PasskeySettings, "maxAttempts" | "enrolMaxAttempts"> | false;
   },
   userAttributes: Readonly<Record<string, string | undefined>> | undefined,
   userNotFound: boolean,
   address?: string,
+  clientMetadata?: ClientMetadata,
 ): NextStep {
   const codeAttempts = options.code.maxAttempts;
-  if (!session?.length) return { action: "code", attemptsLeft: codeAttempts };
+  const passkeys = options.passkeys || undefined;
+  if (!session?.length) {
+    return passkeys
+      ? { action: "passkey", attemptsLeft: passkeys.maxAttempts, rejected: false }
+      : { action: "code", attemptsLeft: codeAttempts };
+  }
   let code: CodeState | undefined;
+  let codeMetadata: string | undefined;
   let codeFailures = 0;
   let codePassed = false;
+  let passkeyFailures = 0;
+  let passkeyPassed = false;
   let usernameAnswers = 0;
   let usernameFailures = 0;
   let usernamePassed = false;
+  let enrolFailures = 0;
+  let enrolPassed = false;
   for (const entry of session) {
     const metadata = entry.challengeMetadata;
-    const state = entry.challengeName === "CUSTOM_CHALLENGE" ? decodeMetadata(metadata) : undefined;
+    const custom = entry.challengeName === "CUSTOM_CHALLENGE";
+    const passed = entry.challengeResult === true;
+    if (passkeys && custom && metadata === PASSKEY_METADATA) {
+      // Only before anything else, and never after a right one.
+      if (code || passkeyPassed || usernameAnswers || enrolFailures || enrolPassed) {
+        return fail("passkey-out-of-order");
+      }
+      if (passed) passkeyPassed = true;
+      else passkeyFailures++;
+      continue;
+    }
+    if (passkeys && custom && metadata === ENROL_METADATA) {
+      if (!(codePassed || passkeyPassed) || enrolPassed || (usernameAnswers && !usernamePassed)) {
+        return fail("enrol-out-of-order");
+      }
+      if (passed) enrolPassed = true;
+      else enrolFailures++;
+      continue;
+    }
+    const state = custom ? decodeMetadata(metadata) : undefined;
     if (!state) return fail("foreign-entry");
     if (state.step === "CODE") {
-      if (codePassed || (code && metadata !== session[0]!.challengeMetadata)) {
+      if (
+        codePassed ||
+        passkeyPassed ||
+        usernameAnswers ||
+        enrolFailures ||
+        (code && metadata !== codeMetadata)
+      ) {
+        return fail("code-out-of-order");
+      }
+      // With passkeys on, the code follows a refused PASSKEY answer: the switch.
+      if (passkeys && !code && passkeyFailures === 0) {
         return fail("code-out-of-order");
       }
       code = state;
-      if (entry.challengeResult === true) codePassed = true;
+      codeMetadata = metadata;
+      if (passed) codePassed = true;
       else codeFailures++;
     } else {
-      if (!codePassed || usernamePassed) return fail("username-out-of-order");
+      if (!(codePassed || passkeyPassed) || usernamePassed || enrolFailures || enrolPassed) {
+        return fail("username-out-of-order");
+      }
       usernameAnswers++;
-      if (entry.challengeResult === true) usernamePassed = true;
+      if (passed) usernamePassed = true;
       else usernameFailures++;
     }
   }
   if (code && address !== undefined && emailTag(address) !== code.emailTag) {
     return fail("address-changed");
   }
-  // Also when the code passed: a right answer after the budget was spent
-  // (a session begun under a larger maxAttempts) earns nothing.
-  const codeAttemptsLeft = codeAttempts - codeFailures;
-  if (codeAttemptsLeft <= 0) return fail("code-attempts-exhausted");
-  if (!codePassed) return { action: "code", code, attemptsLeft: codeAttemptsLeft };
+  if (passkeys && !code && !passkeyPassed) {
+    // Only refused PASSKEY answers so far.
+    if (metadataValue(clientMetadata, "passcode:method") === "code") {
+      // The switch: the last refused answer does not count against the passkey budget.
+      return passkeyFailures - 1 < passkeys.maxAttempts
+        ? { action: "code", attemptsLeft: codeAttempts }
+        : fail("passkey-attempts-exhausted");
+    }
+    const passkeyAttemptsLeft = passkeys.maxAttempts - passkeyFailures;
+    return passkeyAttemptsLeft > 0
+      ? { action: "passkey", attemptsLeft: passkeyAttemptsLeft, rejected: true }
+      : fail("passkey-attempts-exhausted");
+  }
+  if (passkeys && code && passkeyFailures - 1 >= passkeys.maxAttempts) {
+    // A switch after the passkey budget was spent (Define would have failed first).
+    return fail("passkey-attempts-exhausted");
+  }
+  if (!passkeyPassed) {
+    // Also when the code passed: a right answer after the budget was spent
+    // (a session begun under a larger maxAttempts) earns nothing.
+    const codeAttemptsLeft = codeAttempts - codeFailures;
+    if (codeAttemptsLeft <= 0) return fail("code-attempts-exhausted");
+    if (!codePassed) return { action: "code", code, attemptsLeft: codeAttemptsLeft };
+  }
+  // A proof: a right code, or (passkeys on) a right passkey.
   // Verify refuses every answer of an unknown user; this is defence in depth.
   if (userNotFound) return fail("user-not-found");
   // Create sends nothing outside the allowed domains and Verify refuses there; also defence in depth.
   if (!inAllowedDomains(userAttributes?.email ?? "", options.allowedEmailDomains)) {
     return fail("email-not-allowed");
   }
-  const username = options.username;
-  if (!username) return usernameAnswers ? fail("username-off") : { action: "issueTokens" };
-  if (usernamePassed) return { action: "issueTokens" };
-  if (!usernameAnswers) {
+  const enrolAnswers = enrolFailures + (enrolPassed ? 1 : 0);
+  const afterUsername = usernameStep(options.username, userAttributes, {
+    usernameAnswers,
+    usernameFailures,
+    usernamePassed,
+  });
+  if (afterUsername) return enrolAnswers ? fail("enrol-out-of-order") : afterUsername;
+  if (!passkeys) return { action: "issueTokens" };
+  return enrolStep(passkeys.enrolMaxAttempts, clientMetadata, {
+    enrolAnswers,
+    enrolFailures,
+    enrolPassed,
+    emailTag: code && !passkeyPassed ? code.emailTag : "",
+  });
+}
+
+/** The USERNAME rules after a proof: the next step, or `undefined` when the step is done. */
+function usernameStep(
+  username: UsernameSettings | false,
+  userAttributes: Readonly<Record<string, string | undefined>> | undefined,
+  seen: { usernameAnswers: number; usernameFailures: number; usernamePassed: boolean },
+): NextStep | undefined {
+  if (!username) return seen.usernameAnswers ? fail("username-off") : undefined;
+  if (seen.usernamePassed) return undefined;
+  if (!seen.usernameAnswers) {
     return userAttributes?.[username.attribute]
-      ? { action: "issueTokens" }
+      ? undefined
       : { action: "username", attemptsLeft: username.maxAttempts, rejected: false };
   }
-  const attemptsLeft = username.maxAttempts - usernameFailures;
+  const attemptsLeft = username.maxAttempts - seen.usernameFailures;
   return attemptsLeft > 0
     ? { action: "username", attemptsLeft, rejected: true }
     : fail("username-attempts-exhausted");
+}
+
+/** The ENROL rules once the proof and the USERNAME step are done (passkeys on). */
+function enrolStep(
+  maxAttempts: number,
+  clientMetadata: ClientMetadata,
+  seen: { enrolAnswers: number; enrolFailures: number; enrolPassed: boolean; emailTag: string },
+): NextStep {
+  const flag = metadataValue(clientMetadata, "passcode:enrolPasskey");
+  if (!seen.enrolAnswers) {
+    return flag === "true"
+      ? { action: "enrol", attemptsLeft: maxAttempts, rejected: false, emailTag: seen.emailTag }
+      : { action: "issueTokens" };
+  }
+  if (seen.enrolPassed || flag === "skip") return { action: "issueTokens" };
+  const attemptsLeft = maxAttempts - seen.enrolFailures;
+  if (attemptsLeft > 0) {
+    return { action: "enrol", attemptsLeft, rejected: true, emailTag: seen.emailTag };
+  }
+  // At the limit one last "given up" challenge; its answer (always refused) gets tokens.
+  if (attemptsLeft === 0) {
+    return { action: "enrol", attemptsLeft: 0, rejected: true, emailTag: seen.emailTag };
+  }
+  return attemptsLeft === -1 ? { action: "issueTokens" } : fail("enrol-attempts-exhausted");
 }

@@ -2,7 +2,7 @@ import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-iden
 import type { SESClient } from "@aws-sdk/client-ses";
 import type { UsernamePolicyOptions } from "@cognito-passcode/shared";
 import type { PasscodeLogger } from "./logger.js";
-import type { ThrottleStore, UsernameRegistry } from "./store.js";
+import type { PasskeyStore, ThrottleStore, UsernameRegistry } from "./store.js";
 
 /** What a custom {@link EmailOptions.render} receives. */
 export interface EmailRenderInput {
@@ -149,6 +149,72 @@ export interface ThrottleOptions {
   maxPerDay?: number;
 }
 
+/**
+ * Passkeys (WebAuthn) in the sign-in loop. With this option the first
+ * challenge of every sign-in is `PASSKEY` (request options with an empty
+ * `allowCredentials`, the same for every identifier); the client answers
+ * with an assertion or switches to an email code (`passcode:method=code`),
+ * and may ask to enrol a passkey after a proof (`passcode:enrolPasskey=true`).
+ * Update every client before turning it on: clients released before passkeys
+ * cannot answer a `PASSKEY` challenge and fail closed.
+ */
+export interface PasskeysOptions {
+  /**
+   * The WebAuthn relying party id: the registrable domain of your pages or a
+   * suffix of it (`example.com`), lower-case; `localhost` locally. Never an IP
+   * address (WebAuthn refuses those). Every origin's host must be this or a
+   * sub-domain of it.
+   */
+  rpId: string;
+  /** The name a browser shows in its passkey dialogs (1 to 100 characters, no control characters). */
+  rpName: string;
+  /**
+   * The exact origins your pages run on (`https://app.example.com`; `http` only
+   * for `localhost` and `*.localhost`), at least one. An assertion or
+   * registration made on any other origin is refused.
+   */
+  origins: readonly string[];
+  /** Where credentials and single-use challenges live: `dynamoDbStore(...)` or `memoryStore()`. */
+  store: PasskeyStore;
+  /**
+   * Refused assertions per sign-in before it fails, an integer from 1 to 10.
+   * Switching to a code does not count.
+   * @default 3
+   */
+  maxAttempts?: number;
+  /** Enrolment after a proof. */
+  enrol?: {
+    /**
+     * Refused registrations per sign-in, an integer from 1 to 5. After the
+     * last, one more `ENROL` challenge with `attemptsLeft` 0 and no options
+     * comes, and any answer to it gets tokens without a passkey.
+     * @default 2
+     */
+    maxAttempts?: number;
+  };
+  /**
+   * Most passkeys one user may hold, an integer from 1 to 20. At the limit the
+   * `ENROL` challenge carries `reason=PASSKEY_LIMIT` and no options.
+   * @default 10
+   */
+  maxPerUser?: number;
+  /**
+   * How long the browser's ceremony may take, in milliseconds, an integer
+   * from 30,000 to 600,000; a challenge expires 10 seconds after it. Keep it
+   * below the app client's `AuthSessionValidity` (3 minutes by default).
+   * @default 120000
+   */
+  timeoutMs?: number;
+  /**
+   * When true, a right email code for a user who already has a passkey (and
+   * whose address is already verified) fails with `PASSKEY_REQUIRED`: such a
+   * user signs in with the passkey only. Recovery is an admin action
+   * (`removePasskeys`), never the code alone.
+   * @default false
+   */
+  required?: boolean;
+}
+
 /** Options for `createPasscodeTriggers` and every single handler factory. */
 export interface PasscodeTriggersOptions {
   /** The email that carries the code. */
@@ -226,4 +292,10 @@ export interface PasscodeTriggersOptions {
    * @default the running mean of this instance's real sends, starting at 150 ms
    */
   unknownUserDelayMs?: number;
+  /**
+   * Passkeys in the sign-in loop (see {@link PasskeysOptions}), or `false`
+   * (the default) for email codes only. Read by Define, Create and Verify.
+   * @default false
+   */
+  passkeys?: PasskeysOptions | false;
 }

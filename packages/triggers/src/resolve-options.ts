@@ -14,7 +14,7 @@ import type {
   PasscodeTriggersOptions,
   ThrottleOptions,
 } from "./options.js";
-import type { ThrottleRules, ThrottleStore, UsernameRegistry } from "./store.js";
+import type { PasskeyStore, ThrottleRules, ThrottleStore, UsernameRegistry } from "./store.js";
 
 // Each handler factory validates, once, the parts of the options it uses;
 // createPasscodeTriggers validates them all. Keeping the parts apart lets a
@@ -357,4 +357,103 @@ export function resolveCognito(options: PasscodeTriggersOptions): CognitoGetter 
     const sdk = await import("@aws-sdk/client-cognito-identity-provider");
     return { client: options.cognito ?? new sdk.CognitoIdentityProviderClient({}), sdk };
   });
+}
+
+/** `passkeys`, validated, with its defaults. */
+export interface PasskeySettings {
+  rpId: string;
+  rpName: string;
+  origins: readonly string[];
+  store: PasskeyStore;
+  /** Refused assertions per sign-in. */
+  maxAttempts: number;
+  /** Refused registrations per sign-in before the "given up" challenge. */
+  enrolMaxAttempts: number;
+  maxPerUser: number;
+  timeoutMs: number;
+  required: boolean;
+  /**
+   * Sends the "passkey added" email (best effort; Verify logs a failure).
+   * Built on first use from `email`, `deliver` and `ses`.
+   */
+  notify?: (notice: { to: string; kind: "added"; name: string; when: number }) => Promise<void>;
+}
+
+/** A DNS name of lower-case labels (`localhost`, `example.com`), not an IPv4 address. */
+const RP_ID =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** True when `origin` is exactly a scheme, host and optional port whose host is `rpId` or under it. */
+function isOriginFor(origin: unknown, rpId: string): boolean {
+  if (typeof origin !== "string") return false;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false;
+  }
+  const host = url.hostname;
+  const local = host === "localhost" || host.endsWith(".localhost");
+  return (
+    url.origin === origin &&
+    (url.protocol === "https:" || (url.protocol === "http:" && local)) &&
+    (host === rpId || host.endsWith(`.${rpId}`))
+  );
+}
+
+/**
+ * Validates `passkeys` (`false` or absent: off). Throws `CONFIGURATION_ERROR`
+ * naming the field: `rpId` a lower-case DNS name (not an IP address),
+ * `rpName` 1 to 100 characters, `origins` a non-empty array of exact origins
+ * (`https`, or `http` on `localhost`) on `rpId` or its sub-domains, `store`
+ * with the passkey methods, `maxAttempts` 1..10 (3), `enrol.maxAttempts`
+ * 1..5 (2), `maxPerUser` 1..20 (10), `timeoutMs` 30,000..600,000 (120,000),
+ * `required` a boolean (false).
+ */
+export function resolvePasskeys(options: PasscodeTriggersOptions): PasskeySettings | false {
+  const passkeys = options.passkeys;
+  if (passkeys === undefined || passkeys === false) return false;
+  obj("passkeys", passkeys);
+  const rpId: unknown = passkeys.rpId;
+  if (typeof rpId !== "string" || !RP_ID.test(rpId) || /^[\d.]+$/.test(rpId)) {
+    fail("passkeys.rpId", "must be a lower-case domain name (not an IP address), e.g. example.com");
+  }
+  const rpName = text("passkeys.rpName", passkeys.rpName ?? "", 100);
+  const origins: unknown = passkeys.origins;
+  if (
+    !Array.isArray(origins) ||
+    origins.length === 0 ||
+    origins.some((origin) => !isOriginFor(origin, rpId))
+  ) {
+    fail(
+      "passkeys.origins",
+      `must be a non-empty array of exact origins (https://host[:port]; http only on localhost) ` +
+        `whose host is ${rpId} or under it`,
+    );
+  }
+  obj("passkeys.store", passkeys.store);
+  for (const method of [
+    "getPasskeys",
+    "addPasskey",
+    "usePasskey",
+    "removeAllPasskeys",
+    "recordPasskeySignIn",
+  ]) {
+    fn("passkeys.store", passkeys.store, method);
+  }
+  const enrol = passkeys.enrol ?? {};
+  obj("passkeys.enrol", enrol);
+  const required = passkeys.required ?? false;
+  if (typeof required !== "boolean") fail("passkeys.required", "must be a boolean");
+  return {
+    rpId,
+    rpName: rpName as string,
+    origins: [...(origins as string[])],
+    store: passkeys.store,
+    maxAttempts: int("passkeys.maxAttempts", passkeys.maxAttempts, 3, 1, 10),
+    enrolMaxAttempts: int("passkeys.enrol.maxAttempts", enrol.maxAttempts, 2, 1, 5),
+    maxPerUser: int("passkeys.maxPerUser", passkeys.maxPerUser, 10, 1, 20),
+    timeoutMs: int("passkeys.timeoutMs", passkeys.timeoutMs, 120_000, 30_000, 600_000),
+    required,
+  };
 }

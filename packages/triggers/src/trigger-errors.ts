@@ -7,7 +7,8 @@ import {
 import type { LogFields, PasscodeLogger } from "./logger.js";
 
 /** The codes a trigger throws on purpose; they reach the browser inside Cognito's wrapper. */
-const USER_FACING = /^(?:THROTTLED|DELIVERY_FAILED|INVALID_EMAIL|NOT_AUTHORIZED|SERVICE_ERROR)\b/;
+const USER_FACING =
+  /^(?:THROTTLED|DELIVERY_FAILED|INVALID_EMAIL|NOT_AUTHORIZED|SERVICE_ERROR|PASSKEY_REQUIRED)\b/;
 
 /**
  * An error a trigger throws on purpose. Its message is exactly shared's

@@ -11,16 +11,19 @@ import { codeMatchesDigest, emailTag } from "./code.js";
 import { globalSignOut, updateUserAttributes } from "./cognito.js";
 import type { TriggerHandler } from "./define-auth-challenge.js";
 import type { PasscodeTriggersOptions } from "./options.js";
+import { checkPasskey, enrolPasskey } from "./passkey-verify.js";
 import {
   type BaseSettings,
   type CodeSettings,
   type CognitoGetter,
   inAllowedDomains,
+  type PasskeySettings,
   resolveAllowedDomains,
   resolveBase,
   resolveCode,
   resolveCodeSecret,
   resolveCognito,
+  resolvePasskeys,
   resolvePolicy,
   resolveThrottleStore,
   resolveUsername,
@@ -44,6 +47,8 @@ export interface VerifySettings extends BaseSettings {
   code: CodeSettings;
   /** Its store keeps the per-code attempt counter; `false`: no counter. */
   throttle: { store: ThrottleStore } | false;
+  /** Passkeys in the loop, or `false`: PASSKEY and ENROL answers are then refused. */
+  passkeys?: PasskeySettings | false;
 }
 
 /** Builds Verify from validated settings. */
@@ -59,8 +64,13 @@ export function verifyAuthChallengeFrom(runtime: VerifySettings): VerifyAuthChal
       );
       let correct = false;
       const isCode = params.step === ("CODE" satisfies PasscodeStep);
+      const passkeys = runtime.passkeys;
       if (isCode) {
         correct = await checkCode(runtime, event);
+      } else if (passkeys && params.step === ("PASSKEY" satisfies PasscodeStep)) {
+        correct = await checkPasskey({ ...runtime, passkeys }, event);
+      } else if (passkeys && params.step === ("ENROL" satisfies PasscodeStep)) {
+        correct = await enrolPasskey({ ...runtime, passkeys }, event);
       } else if (
         params.step === ("USERNAME" satisfies PasscodeStep) &&
         request.userNotFound !== true &&
@@ -70,7 +80,13 @@ export function verifyAuthChallengeFrom(runtime: VerifySettings): VerifyAuthChal
       }
       // An unknown user's answer is checked like any other (same work) and then refused.
       event.response.answerCorrect = correct && allowed && request.userNotFound !== true;
-      if (isCode && event.response.answerCorrect) await markEmailVerified(runtime, event);
+      if (isCode && event.response.answerCorrect) {
+        // A first proof of the address removes every passkey (markEmailVerified);
+        // only an address already proven can be held to `passkeys.required`.
+        if (!(await markEmailVerified(runtime, event)) && passkeys && passkeys.required) {
+          await requirePasskeyAbsent(runtime, passkeys, event);
+        }
+      }
       return event;
     });
 }
@@ -141,19 +157,34 @@ async function countAttempt(runtime: VerifySettings, state: CodeState): Promise<
  * no tokens yet, so it is not affected; a new user has no sessions, so this
  * costs one admin call per first sign-in and per proven address change.
  *
- * A failed sign-out or write fails closed (`SERVICE_ERROR`, no tokens; after a
- * failed sign-out, no write); the next right code (a new sign-in) retries both.
+ * With `passkeys` on, between the two it also removes all the user's
+ * passkeys (`store.removeAllPasskeys(sub)`): a passkey enrolled before the
+ * address was proven (by whoever held the account then) must not survive
+ * the eviction either.
+ *
+ * A failed sign-out, removal or write fails closed (`SERVICE_ERROR`, no
+ * tokens; after a failed step, none of the later ones); the next right code
+ * (a new sign-in) retries them all. Returns true when this was a first proof
+ * (the address was not verified), false when there was nothing to do.
  */
 async function markEmailVerified(
   runtime: VerifySettings,
   event: VerifyAuthChallengeResponseTriggerEvent,
-): Promise<void> {
+): Promise<boolean> {
   const attributes = event.request.userAttributes ?? {};
   const email = attributes.email;
-  if (attributes.email_verified === "true" || typeof email !== "string") return;
+  if (attributes.email_verified === "true" || typeof email !== "string") return false;
   await failClosed(runtime, "global sign-out", () =>
     globalSignOut(runtime.cognito$, event.userPoolId, event.userName),
   );
+  const passkeys = runtime.passkeys;
+  const sub = attributes.sub;
+  if (passkeys && sub) {
+    await failClosed(runtime, "passkey removal", async () => {
+      const removed = await passkeys.store.removeAllPasskeys(sub);
+      if (removed > 0) runtime.logger.info("passkeys removed at first proof", { removed });
+    });
+  }
   await failClosed(runtime, "email_verified write", () =>
     updateUserAttributes(runtime.cognito$, event.userPoolId, event.userName, {
       email,
@@ -161,6 +192,32 @@ async function markEmailVerified(
     }),
   );
   runtime.logger.info("email verified", {});
+  return true;
+}
+
+/**
+ * `passkeys.required`: after a right code for an address already verified,
+ * reads the user's passkeys (1 GetItem, reached only with a right code, so
+ * outsiders cannot observe it) and, if there is at least one, throws
+ * `PASSKEY_REQUIRED` (Cognito's `UserLambdaValidationException`, which the
+ * client parses): such a user signs in with the passkey only. A failed read
+ * fails closed (`SERVICE_ERROR`).
+ */
+async function requirePasskeyAbsent(
+  runtime: VerifySettings,
+  passkeys: PasskeySettings,
+  event: VerifyAuthChallengeResponseTriggerEvent,
+): Promise<void> {
+  const sub = event.request.userAttributes?.sub;
+  if (!sub) return;
+  let count = 0;
+  await failClosed(runtime, "passkey read", async () => {
+    count = (await passkeys.store.getPasskeys(sub))?.passkeys.length ?? 0;
+  });
+  if (count > 0) {
+    runtime.logger.info("code refused: passkey required", {});
+    throw triggerError("PASSKEY_REQUIRED");
+  }
 }
 
 /**
@@ -248,8 +305,19 @@ async function claimUsername(
  * marks the email verified (one AdminUpdateUserAttributes pinned to the
  * proven address). For a
  * USERNAME challenge it validates, claims and writes the name. Every answer
- * of an unknown user is refused. Validates the options it uses (`code`,
- * `username`, `throttle`, `codeSecret`, `cognito`, `logger`, `now`) now;
+ * of an unknown user is refused.
+ *
+ * With `passkeys`: a PASSKEY answer is a WebAuthn assertion checked against
+ * the user's stored credential (user verification, origin, RP id, counter,
+ * single-use challenge; @simplewebauthn/server, loaded on the first passkey
+ * answer), or the switch to a code (`passcode:method=code`, refused with no
+ * work); an ENROL answer is a registration, verified and stored (then an
+ * "added" email, best effort), or a skip. A first proof of an address also
+ * removes the user's passkeys; with `passkeys.required`, a right code for a
+ * user with a passkey throws `PASSKEY_REQUIRED`.
+ *
+ * Validates the options it uses (`code`,
+ * `username`, `throttle`, `codeSecret`, `cognito`, `passkeys`, `logger`, `now`) now;
  * throws `CONFIGURATION_ERROR` on a bad one, when `throttle` is left out and
  * when `codeSecret` is missing or shorter than 32 characters.
  *
@@ -277,5 +345,6 @@ export function createVerifyAuthChallengeHandler(
     allowedEmailDomains: resolveAllowedDomains(options),
     code: resolveCode(options),
     throttle: resolveThrottleStore(options),
+    passkeys: resolvePasskeys(options),
   });
 }
