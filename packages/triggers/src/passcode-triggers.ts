@@ -151,7 +151,6 @@ export function createPasscodeTriggers(options: PasscodeTriggersOptions): Passco
       case "TokenGeneration_NewPasswordChallenge":
       case "TokenGeneration_AuthenticateDevice":
       case "TokenGeneration_RefreshTokens":
-      case "TokenGeneration_ClientCredentials":
         if (preTokenGeneration) return preTokenGeneration(event, context);
         return unsupported(event);
       default:

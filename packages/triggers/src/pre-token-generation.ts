@@ -2,6 +2,7 @@ import { CLIENT_METADATA, PASSKEY_LIMITS } from "@cognito-passcode/shared";
 import type { PreTokenGenerationTriggerEvent, PreTokenGenerationV2TriggerEvent } from "aws-lambda";
 import type { TriggerHandler } from "./define-auth-challenge.js";
 import type { PasscodeLogger } from "./logger.js";
+import type { PasscodeTriggersOptions } from "./options.js";
 import { fail, resolveBase } from "./resolve-options.js";
 import { type PasskeyStore, passkeyChallengeKey } from "./store.js";
 
@@ -126,7 +127,8 @@ export function createPreTokenGenerationHandler(
   if (typeof store?.takePasskeySignIn !== "function") {
     fail("store", "must have takePasskeySignIn (dynamoDbStore or memoryStore)");
   }
-  const { logger, now } = resolveBase(options);
+  // Only `logger` and `now` are read (and checked as createPasscodeTriggers checks them).
+  const { logger, now } = resolveBase(options as unknown as PasscodeTriggersOptions);
 
   const amrOf = async (event: PreTokenGenerationEvent): Promise<string> => {
     const challenge = event.request?.clientMetadata?.[CLIENT_METADATA.passkeyChallenge];

@@ -410,8 +410,6 @@ describe("createPasscodeTriggers with passkeys: preTokenGeneration and the dispa
       expect(claimOf(await dispatch(v1(source, ALICE)))).toBe("otp");
     }
     expect(claimOf(await dispatch(v2("TokenGeneration_Authentication", BOB)))).toBe("otp");
-    const m2m = await dispatch(v2("TokenGeneration_ClientCredentials", BOB));
-    expect(m2m.response).toEqual({ claimsAndScopeOverrideDetails: null });
   });
 
   it("refuses TokenGeneration_* with passkeys off, as any source it does not serve", async () => {
