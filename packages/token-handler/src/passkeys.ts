@@ -227,7 +227,9 @@ export function createAccessTokenVerifier(
     try {
       payload = await verifier.verify(token);
     } catch (error) {
-      // Keys that cannot be had are the service's failure, not the caller's.
+      // Keys that cannot be had are the service's failure, not the caller's: a
+      // NotAuthorizedException would sign the user out. (A kid the JWKS lacks is
+      // the caller's: aws-jwt-verify then waits 10 s before fetching for another.)
       if (error instanceof FetchError || error instanceof JwksValidationError) {
         throw new HandlerError(
           502,

@@ -327,20 +327,32 @@ describe("passkey management in the token handler", () => {
     expect(cognito.jwksFetches).toEqual([`${ISSUER}/.well-known/jwks.json`]);
   });
 
-  it("answers a 502 when the pool's keys cannot be fetched, touching nothing", async () => {
+  it("answers a 502, not a sign-out, while the pool's keys cannot be fetched, touching nothing", async () => {
     const store = seeded();
+    const fetched: string[] = [];
     const handle = createTokenHandler({
       clientId: CLIENT_ID,
       endpoint: "https://cognito.test/",
       allowedOrigins: [ORIGIN],
       cookieKeys: [KEY_A],
-      fetch: (async () => new Response("busy", { status: 503 })) as typeof fetch,
+      fetch: (async (url: string) => {
+        fetched.push(String(url));
+        return new Response("busy", { status: 503 });
+      }) as typeof fetch,
       passkeys: { userPoolId: USER_POOL_ID, store },
     });
     const token = await signToken(accessClaims(ALICE), key);
-    const { response, body } = await call(handle, "ListPasskeys", { AccessToken: token });
-    expect(response.status).toBe(502);
-    expect(body.__type).toBe("InternalErrorException");
+    // Each request tries again: a failed fetch is not cached.
+    for (let i = 0; i < 2; i++) {
+      const { response, body } = await call(handle, "ListPasskeys", { AccessToken: token });
+      expect(response.status).toBe(502);
+      expect(body).toEqual({
+        __type: "InternalErrorException",
+        message: "The user pool's keys are unavailable",
+      });
+    }
+    expect(fetched).toEqual([`${ISSUER}/.well-known/jwks.json`, `${ISSUER}/.well-known/jwks.json`]);
+    expect(await store.getPasskeys(ALICE)).toBeDefined();
   });
 
   it("refuses the management targets as unknown operations when passkeys are off", async () => {
