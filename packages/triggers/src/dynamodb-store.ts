@@ -15,7 +15,13 @@ import {
   sortPasskeys,
 } from "./passkey-records.js";
 import { fail, once } from "./resolve-options.js";
-import type { PasscodeStore, PasskeyAccount, StoredPasskey, ThrottleRules } from "./store.js";
+import type {
+  PasscodeStore,
+  PasskeyAccount,
+  PasskeyStore,
+  StoredPasskey,
+  ThrottleRules,
+} from "./store.js";
 import { horizon, planSend } from "./throttle-window.js";
 
 /** Options for {@link dynamoDbStore}. */
@@ -46,12 +52,13 @@ const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/;
 
 /**
- * The username registry and the send throttle on one DynamoDB table, with
- * conditional writes and transactions so that Lambdas racing each other
- * cannot both win. The Lambda role needs `dynamodb:GetItem`, `PutItem`,
- * `UpdateItem` and `DeleteItem` on the table (a transaction is authorised
- * per action); the orphan sweep also needs `dynamodb:Scan`, and releasing a
- * claim from before owner records `dynamodb:ConditionCheckItem`.
+ * The username registry, the send throttle and the passkey store on one
+ * DynamoDB table, with conditional writes and transactions so that Lambdas
+ * racing each other cannot both win. The Lambda role needs
+ * `dynamodb:GetItem`, `PutItem`, `UpdateItem` and `DeleteItem` on the table
+ * (a transaction is authorised per action); the orphan sweep also needs
+ * `dynamodb:Scan`, and releasing a claim from before owner records
+ * `dynamodb:ConditionCheckItem`.
  *
  * Items (every `pk` starts with `keyPrefix`):
  * - a username claim, two items written together: `pk =
@@ -75,6 +82,19 @@ const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_
  *   keyed by the code's salt, gone after the code's lifetime); the key is
  *   hashed again so no raw address or tag lands in the table. This is pseudonymisation, not anonymity: someone who
  *   can read the table and guesses an address can hash it and find its items.
+ * - passkeys ({@link PasskeyStore}): `pk = "passkeys#<sub>"` with
+ *   `userHandle`, `version`, `createdAt` and `credentials` (a map keyed by
+ *   the base64url SHA-256 of each credential id: id, COSE public key,
+ *   counter, transports, device type, backed up, AAGUID, name, created and
+ *   last used times); `pk = "passkey#<SHA-256 of the credential id>"` with
+ *   `owner`, written in the same transaction as the add (so no id is
+ *   registered twice, across users); `pk = "passkey-auth#<challenge key>"`
+ *   with `owner`, `amr`, `expiresAt` and `ttl`, the single-use record of a
+ *   verified assertion (a taken one stays, marked `taken`, until its ttl).
+ *   An add is a consistent read and one transaction conditioned on the
+ *   version read; a sign-in one `UpdateItem` conditioned on the counter
+ *   rule; removals are transactions with the claims. No `ttl` on credentials
+ *   or claims.
  *
  * The throttle is a sliding window: a send at `now` is allowed when the last
  * recorded send is at least `minIntervalMs` old and fewer than `maxPerWindow`

@@ -37,6 +37,14 @@ export {
   type PasscodeTriggers,
 } from "./passcode-triggers.js";
 export {
+  createPasskeyNotifier,
+  type PasskeyNotice,
+  type PasskeyNoticeRenderInput,
+  type PasskeyNotifier,
+  type PasskeyNotifierOptions,
+  renderPasskeyNoticeEmail,
+} from "./passkey-notice.js";
+export {
   createPostAuthenticationHandler,
   type PostAuthenticationHandler,
 } from "./post-authentication.js";
