@@ -51,6 +51,20 @@ export function stackPropsFromContext(
       );
     }
   }
+  // Passkeys on the site's origin: the RP id is its host unless passkeyRpId
+  // names a parent domain (the construct checks that the origin is on it).
+  const passkeysOn = text(node, "passkeys");
+  if (passkeysOn !== undefined && passkeysOn !== "true" && passkeysOn !== "false") {
+    throw new Error('passkeys must be "true" or "false"');
+  }
+  const passkeys = passkeysOn === "true";
+  if (passkeys && siteOrigin === undefined) {
+    throw new Error("passkeys=true needs siteOrigin (the page's origin the passkeys are bound to)");
+  }
+  const passkeyRpId = text(node, "passkeyRpId");
+  if (passkeyRpId !== undefined && !passkeys) {
+    throw new Error("passkeyRpId is set but passkeys is not true");
+  }
   if (address !== undefined && fromAddress && fromAddress.toLowerCase() !== address.toLowerCase()) {
     throw new Error("fromAddress must be the SES identity address emailAddress");
   }
@@ -68,6 +82,15 @@ export function stackPropsFromContext(
       functionLayout: layout,
       ...(appName ? { appName } : {}),
       ...(siteOrigin ? { tokenHandler: { allowedOrigins: [siteOrigin] } } : {}),
+      ...(passkeys && siteOrigin
+        ? {
+            passkeys: {
+              rpId: passkeyRpId ?? host,
+              origins: [siteOrigin],
+              required: text(node, "passkeysRequired") === "true",
+            },
+          }
+        : {}),
     },
     ...(existingUserPoolId ? { existingUserPoolId } : {}),
     ...(siteOrigin

@@ -60,6 +60,37 @@ describe("stackPropsFromContext", () => {
     ).toThrow(/fromAddress must be the SES identity address/);
   });
 
+  it("turns passkeys on for the site's origin (RP id its host, or passkeyRpId)", () => {
+    const certificateArn =
+      "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
+    const base = {
+      emailDomain: "example.com",
+      siteOrigin: "https://app.example.com",
+      certificateArn,
+    };
+    expect(stackPropsFromContext(node(base), {}).auth.passkeys).toBeUndefined();
+    expect(stackPropsFromContext(node({ ...base, passkeys: "true" }), {}).auth.passkeys).toEqual({
+      rpId: "app.example.com",
+      origins: ["https://app.example.com"],
+      required: false,
+    });
+    expect(
+      stackPropsFromContext(
+        node({ ...base, passkeys: true, passkeyRpId: "example.com", passkeysRequired: "true" }),
+        {},
+      ).auth.passkeys,
+    ).toEqual({ rpId: "example.com", origins: ["https://app.example.com"], required: true });
+    expect(() =>
+      stackPropsFromContext(node({ emailDomain: "example.com", passkeys: "true" }), {}),
+    ).toThrow(/passkeys=true needs siteOrigin/);
+    expect(() => stackPropsFromContext(node({ ...base, passkeys: "yes" }), {})).toThrow(
+      /passkeys must be/,
+    );
+    expect(() => stackPropsFromContext(node({ ...base, passkeyRpId: "example.com" }), {})).toThrow(
+      /passkeyRpId is set/,
+    );
+  });
+
   it("reads siteOrigin and certificateArn into the token handler and the site", () => {
     const certificateArn =
       "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000";
