@@ -1,6 +1,8 @@
 import { createFetchTransport } from "@cognito-passcode/client";
 import { type LocalStack, startLocalStack } from "@cognito-passcode/local";
+import { CLIENT_METADATA, STEP } from "@cognito-passcode/shared";
 import type { PasskeyNotice, TokenHandlerPasskeyOptions } from "@cognito-passcode/token-handler";
+import { softAuthenticator } from "@cognito-passcode/triggers/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { browserFetch, startHandlerServer } from "./support/browser.js";
 import { inMemoryPasskeys, recordingStore } from "./support/passkeys.js";
@@ -230,5 +232,145 @@ describe("passkey management against the local stack", () => {
       body: { __type: "NotAuthorizedException", message: "Invalid Access Token" },
     });
     expect(ctx.recorded.calls).toEqual([]);
+  });
+});
+
+const PAGE = "http://localhost:5173";
+
+/** The members of the answers this test reads. */
+interface Answer {
+  Session?: string;
+  ChallengeParameters?: { step: string; USERNAME: string; options: string; rejected?: string };
+  AuthenticationResult?: { AccessToken: string };
+  Passkeys?: Record<string, unknown>[];
+}
+
+/** The `sub` of a JWT (already verified by whoever issued it here). */
+const subOf = (token: string): string =>
+  JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).sub;
+
+describe("passkeys enrolled by the real triggers, managed through the handler", () => {
+  /** The stack with passkeys on, its own store (dynamoDbStore on dynalite) behind the handler. */
+  async function setUpEnrolled() {
+    const stack = await startLocalStack({
+      port: 0,
+      triggers: { throttle: false, passkeys: { rpId: "localhost", origins: [PAGE] } },
+    });
+    started.push(stack);
+    if (!stack.store) throw new Error("the stack has no store");
+    const notices: PasskeyNotice[] = [];
+    const handler = await startHandlerServer({
+      clientId: stack.clientId,
+      endpoint: stack.endpoint,
+      allowedOrigins: [PAGE],
+      cookieKeys: [KEY_A],
+      now: stack.clock.now,
+      passkeys: {
+        userPoolId: stack.userPoolId,
+        issuer: stack.issuer,
+        store: stack.store,
+        notify: async (notice) => {
+          notices.push(notice);
+        },
+      },
+    });
+    started.push(handler);
+    const page = browserFetch(PAGE);
+    /** One call through the handler, Cognito's or its own. */
+    const call = async (target: string, body: Record<string, unknown>) => {
+      const response = await page.fetch(handler.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": target,
+          "x-cognito-passcode": "1",
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Answer };
+    };
+    const cognito = (operation: string, body: Record<string, unknown>) =>
+      call(`AWSCognitoIdentityProviderService.${operation}`, { ClientId: stack.clientId, ...body });
+    const manage = (operation: string, body: Record<string, unknown>) =>
+      call(`CognitoPasscodeService.${operation}`, body);
+    const respond = (session: string, username: string, answer: string, meta = {}) =>
+      cognito("RespondToAuthChallenge", {
+        ChallengeName: "CUSTOM_CHALLENGE",
+        Session: session,
+        ChallengeResponses: { USERNAME: username, ANSWER: answer },
+        ClientMetadata: meta,
+      });
+    return { stack, notices, cognito, manage, respond };
+  }
+
+  it("lists the passkey a first sign-in enrolled, renames it, and removes it so it no longer signs in", async () => {
+    const { stack, notices, cognito, manage, respond } = await setUpEnrolled();
+    const device = softAuthenticator({ origin: PAGE, rpId: "localhost" });
+    const email = "ada@example.com";
+    // A first sign-in through the handler: switch to a code, code, username, registration.
+    await cognito("SignUp", { Username: email, Password: `P${"w0".repeat(20)}!` });
+    const first = await cognito("InitiateAuth", {
+      AuthFlow: "CUSTOM_AUTH",
+      AuthParameters: { USERNAME: email },
+    });
+    expect(first.body.ChallengeParameters!.step).toBe(STEP.PASSKEY);
+    const user = first.body.ChallengeParameters!.USERNAME;
+    const code = await respond(first.body.Session!, user, "code", {
+      [CLIENT_METADATA.method]: "code",
+    });
+    const enrol = { [CLIENT_METADATA.enrolPasskey]: "true" };
+    const named = await respond(
+      code.body.Session!,
+      user,
+      await stack.mailbox.latestCode(email),
+      enrol,
+    );
+    expect(named.body.ChallengeParameters!.step).toBe(STEP.USERNAME);
+    const enrolling = await respond(named.body.Session!, user, "ada", enrol);
+    expect(enrolling.body.ChallengeParameters!.step).toBe(STEP.ENROL);
+    const registration = await device.register(enrolling.body.ChallengeParameters!.options);
+    const done = await respond(enrolling.body.Session!, user, JSON.stringify(registration), {
+      ...enrol,
+      [CLIENT_METADATA.passkeyName]: "Soft key",
+    });
+    const accessToken: string = done.body.AuthenticationResult!.AccessToken;
+    const id = device.credentials[0]!.id;
+
+    // List, rename, list.
+    const listed = await manage("ListPasskeys", { AccessToken: accessToken });
+    expect(listed.status).toBe(200);
+    expect(listed.body.Passkeys).toEqual([
+      expect.objectContaining({ Id: id, Name: "Soft key", CreatedAt: expect.any(Number) }),
+    ]);
+    expect(
+      await manage("RenamePasskey", { AccessToken: accessToken, Id: id, Name: "Laptop" }),
+    ).toEqual({ status: 200, body: {} });
+    expect(
+      (await manage("ListPasskeys", { AccessToken: accessToken })).body.Passkeys![0]!.Name,
+    ).toBe("Laptop");
+
+    // Remove: the notice names it, and the credential no longer signs in.
+    expect(await manage("DeletePasskey", { AccessToken: accessToken, Id: id })).toEqual({
+      status: 200,
+      body: {},
+    });
+    expect(notices.map((n) => [n.to, n.kind, n.name])).toEqual([
+      ["ada@example.com", "removed", "Laptop"],
+    ]);
+    expect(await stack.store!.getPasskeys(subOf(accessToken))).toMatchObject({ passkeys: [] });
+    const again = await cognito("InitiateAuth", {
+      AuthFlow: "CUSTOM_AUTH",
+      AuthParameters: { USERNAME: email },
+    });
+    const options = again.body.ChallengeParameters!.options;
+    const assertion = await device.authenticate(options);
+    const refused = await respond(again.body.Session!, user, JSON.stringify(assertion), {
+      [CLIENT_METADATA.passkeyChallenge]: JSON.parse(options).challenge,
+    });
+    expect(refused.body.AuthenticationResult).toBeUndefined();
+    expect(refused.body.ChallengeParameters).toMatchObject({
+      step: STEP.PASSKEY,
+      rejected: "true",
+    });
   });
 });
