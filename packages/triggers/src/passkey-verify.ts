@@ -5,20 +5,8 @@ import { metadataValue } from "./next-step.js";
 import { PASSKEY_ALGORITHMS, passkeyChallengeFrom } from "./passkey-options.js";
 import type { BaseSettings } from "./resolve-options.js";
 import { inAllowedDomains, once, type PasskeySettings } from "./resolve-options.js";
-import type { StoredPasskey } from "./store.js";
+import { passkeyChallengeKey, type StoredPasskey } from "./store.js";
 import { describeError } from "./trigger-errors.js";
-
-/**
- * The store key of a challenge's single-use record: base64url SHA-256 of the
- * challenge string (the same as store.ts's `passkeyChallengeKey`).
- */
-function passkeyChallengeKey(challenge: string): string {
-  return process
-    .getBuiltinModule("node:crypto")
-    .createHash("sha256")
-    .update(challenge)
-    .digest("base64url");
-}
 
 /** What Verify's passkey branches need. */
 export interface PasskeyVerifySettings extends BaseSettings {
@@ -293,7 +281,7 @@ async function enrolRefusal(
   if (added.status !== "added") return added.status;
   runtime.logger.info("passkey added", { user: emailTag(address) });
   try {
-    await passkeys.notify?.({ to: address, kind: "added", name, when: now });
+    await passkeys.notify({ to: address, kind: "added", name, when: now });
   } catch (error) {
     runtime.logger.error("passkey notice failed", describeError(error));
   }

@@ -376,7 +376,7 @@ export interface PasskeySettings {
    * Sends the "passkey added" email (best effort; Verify logs a failure).
    * Built on first use from `email`, `deliver` and `ses`.
    */
-  notify?: (notice: { to: string; kind: "added"; name: string; when: number }) => Promise<void>;
+  notify: (notice: { to: string; kind: "added"; name: string; when: number }) => Promise<void>;
 }
 
 /** A DNS name of lower-case labels (`localhost`, `example.com`), not an IPv4 address. */
@@ -445,6 +445,16 @@ export function resolvePasskeys(options: PasscodeTriggersOptions): PasskeySettin
   obj("passkeys.enrol", enrol);
   const required = passkeys.required ?? false;
   if (typeof required !== "boolean") fail("passkeys.required", "must be a boolean");
+  const { email, deliver, ses } = options;
+  // Built on the first "added" email: a bundle that never sends one never loads it.
+  const notifier = once(async () => {
+    const { createPasskeyNotifier } = await import("./passkey-notice.js");
+    return createPasskeyNotifier({
+      email,
+      ...(deliver ? { deliver } : {}),
+      ...(ses ? { ses } : {}),
+    });
+  });
   return {
     rpId,
     rpName: rpName as string,
@@ -455,5 +465,6 @@ export function resolvePasskeys(options: PasscodeTriggersOptions): PasskeySettin
     maxPerUser: int("passkeys.maxPerUser", passkeys.maxPerUser, 10, 1, 20),
     timeoutMs: int("passkeys.timeoutMs", passkeys.timeoutMs, 120_000, 30_000, 600_000),
     required,
+    notify: async (notice) => (await notifier())(notice),
   };
 }
