@@ -373,8 +373,16 @@ async function newCode(
  * per canonical mailbox (`canonicalMailbox`: case, `+tag` and Gmail dots
  * folded), for known and unknown addresses alike.
  *
+ * With `passkeys`, the first challenge of every sign-in is `PASSKEY`:
+ * WebAuthn request options with a fresh 32-byte challenge and an empty
+ * `allowCredentials`, the same bytes for every identifier but the challenge,
+ * built with no store, Cognito or email call. After a switch
+ * (`passcode:method=code`) the CODE challenge above follows. After a proof,
+ * when the answer asked for it, `ENROL`: registration options (one store
+ * read, for `excludeCredentials`, the user handle and `maxPerUser`).
+ *
  * Validates the options it uses (`email`, `code`, `username`, `throttle`,
- * `codeSecret`, `signUp`, `ses`, `deliver`, `logger`, `now`) now; throws
+ * `codeSecret`, `signUp`, `ses`, `deliver`, `passkeys`, `logger`, `now`) now; throws
  * `CONFIGURATION_ERROR` on a bad one, when `throttle` is left out (pass a
  * store, or `false` to send without a throttle) and when `codeSecret` is
  * missing or shorter than 32 characters.
