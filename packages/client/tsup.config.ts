@@ -8,6 +8,7 @@ export default defineConfig({
     "src/svelte.ts",
     "src/cognito-identity-js.ts",
     "src/tabs.ts",
+    "src/passkeys.ts",
   ],
   format: ["esm", "cjs"],
   dts: true,

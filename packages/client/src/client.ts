@@ -8,12 +8,13 @@ import {
 } from "@cognito-passcode/shared";
 import { type ErrorContext, errorType, mapError, snapshotError } from "./errors.js";
 import { createFetchTransport } from "./fetch-transport.js";
-import { BUSY, type PasscodeEvent, transition } from "./machine.js";
-import { checkClientOptions, type PasscodeClientOptions } from "./options.js";
+import { busy, type PasscodeEvent, transition } from "./machine.js";
+import { checkClientOptions, configurationError, type PasscodeClientOptions } from "./options.js";
 import { randomPassword } from "./password.js";
 import { createSession, type Live } from "./session.js";
 import type { AuthStep } from "./transport.js";
 import type {
+  AnswerOptions,
   AwaitingCodeSnapshot,
   AwaitingUsernameSnapshot,
   PasscodeClient,
@@ -51,12 +52,16 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   let session: { username: string; session: string } | undefined;
   /**
    * Aborted by reset() and signOut(): every sign-in and refresh request
-   * carries its signal, and a restore's wait before its next try ends on it.
+   * carries its signal (and `./passkeys`' browser dialog), and a restore's
+   * wait before its next try ends on it.
    */
   let aborter = new AbortController();
   const knownUsers = new Set<string>();
-  // The token lifecycle (refresh, restore, storage, rotation, cookie mode, tabs): session.ts.
-  const life = createSession(options, {
+  /** The username chosen in this sign-in. */
+  let chosen: string | undefined;
+  /** The app asked for passkey enrolment in this sign-in (`enrolPasskey`): sent on every answer. */
+  let enrol: boolean | undefined;
+  const host = {
     transport,
     knownUsers,
     dispatch,
@@ -66,6 +71,19 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     signal: () => aborter.signal,
     epoch: () => epoch,
     pending: () => pending,
+  };
+  // The token lifecycle (refresh, restore, storage, rotation, cookie mode, tabs): session.ts.
+  const life = createSession(options, host);
+  // The passkey ceremonies and screens, when the app passed `passkeys()` (./passkeys).
+  const plug = options.passkeys?.connect({
+    ...host,
+    options,
+    flow,
+    refuse,
+    getTokens: life.getTokens,
+    sendCode,
+    answer,
+    enrolling,
   });
   const initial: PasscodeSnapshot = Object.freeze({
     status: life.shared ? "restoring" : "signedOut",
@@ -73,7 +91,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
   snapshot = initial;
 
   function dispatch(event: PasscodeEvent): PasscodeSnapshot {
-    const next = transition(snapshot, event);
+    const next = plug?.transition(snapshot, event) ?? transition(snapshot, event);
     if (next === snapshot) return snapshot;
     if (next.status !== "signedIn") life.forget();
     if (next.status === "signedIn" || next.status === "signedOut") session = undefined;
@@ -116,22 +134,44 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     dispatch({ type: "failed", ...mapError(error, { ...ctx, now: now() }) });
   }
 
-  async function accept(step: AuthStep, username: string, live: Live, chosen?: string) {
+  /**
+   * Takes the service's answer to a request: tokens, or the next challenge.
+   * `sent`: the ClientMetadata of the answer this follows (none after
+   * InitiateAuth). Without `./passkeys` (or before the app asked for
+   * enrolment) a `PASSKEY` challenge during `requestCode` is answered with
+   * the switch to a code and an `ENROL` challenge with a skip, once each.
+   */
+  async function accept(
+    step: AuthStep,
+    username: string,
+    live: Live,
+    ctx: ErrorContext,
+    sent?: Readonly<Record<string, string>>,
+  ): Promise<void> {
     if (step.type === "tokens") {
       return life.signIn(step.tokens, live, {
         email: username,
         ...(chosen && { username: chosen }),
       });
     }
-    const challenge = parseChallengeParameters(step.parameters);
-    if (!challenge) return void life.broken();
+    const c = parseChallengeParameters(step.parameters);
+    if (!c) return void life.broken();
     session = { username, session: step.session };
-    dispatch({ type: "challenge", challenge });
+    // The answer `value` with ClientMetadata `key` = `value`, unless it was the answer just sent.
+    const auto = (value: string, key: string) =>
+      sent?.[key] === value ? void life.broken() : answer(value, ctx, live, { [key]: value });
+    if (c.step === "PASSKEY" && snapshot.status === "sendingCode") {
+      return auto("code", "passcode:method");
+    }
+    if (c.step === "ENROL" && !(plug && enrol)) return auto("skip", "passcode:enrolPasskey");
+    if (plug) return plug.challenge(c, live);
+    dispatch({ type: "challenge", challenge: c });
   }
 
-  async function sendCode(username: string, live: Live): Promise<void> {
+  async function sendCode(username: string, live: Live, signUp = autoSignUp): Promise<void> {
+    chosen = undefined;
     try {
-      if (autoSignUp && !knownUsers.has(username)) {
+      if (signUp && !knownUsers.has(username)) {
         try {
           await transport.signUp({ username, password: randomPassword(), signal: aborter.signal });
         } catch (error) {
@@ -141,22 +181,31 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
         knownUsers.add(username);
       }
       const step = await transport.initiateAuth({ username, signal: aborter.signal });
-      if (live()) await accept(step, username, live);
+      if (live()) await accept(step, username, live, { step: "initiate" });
     } catch (error) {
       if (live()) fail(error, { step: "initiate" });
     }
   }
 
-  async function answer(value: string, ctx: ErrorContext, live: Live, chosen?: string) {
+  /** Answers the current challenge with `value`, and `meta` (plus the enrolment flag) as ClientMetadata. */
+  async function answer(
+    value: string,
+    ctx: ErrorContext,
+    live: Live,
+    meta?: Readonly<Record<string, string>>,
+  ) {
     const current = session;
+    const clientMetadata = { ...(enrol && { "passcode:enrolPasskey": "true" }), ...meta };
     try {
       if (!current) throw new Error("no session");
       const step = await transport.respondToAuthChallenge({
         ...current,
         answer: value,
         signal: aborter.signal,
+        // Only when there is some: a plain code answer is what it always was.
+        ...(Object.keys(clientMetadata).length > 0 && { clientMetadata }),
       });
-      if (live()) await accept(step, current.username, live, chosen);
+      if (live()) await accept(step, current.username, live, ctx, clientMetadata);
     } catch (error) {
       if (live()) fail(error, ctx);
     }
@@ -192,7 +241,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
       while (snapshot.status === "restoring" && pending) await pending;
       // Join a request only while its screen is busy: a call made from the
       // listener that shows its outcome must act, not get that outcome back.
-      if (pending && BUSY.includes(snapshot.status)) return pending;
+      if (pending && busy(snapshot.status)) return pending;
       const s = snapshot;
       return allowed(s) ? act(s, ...args) : refuse(snapshotError("INVALID_STATE", s.status));
     };
@@ -200,6 +249,16 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
 
   const codeScreen = (s: PasscodeSnapshot): s is AwaitingCodeSnapshot =>
     s.status === "awaitingCode";
+
+  /** A passkey method without `./passkeys`, or `enrolPasskey` without it: a setup fault. */
+  const off = (): Promise<never> =>
+    Promise.reject(configurationError("passkeys", "must be passkeys()"));
+
+  /** Keeps the app's `enrolPasskey` for this and every later answer; refused without `./passkeys`. */
+  function enrolling(opts?: AnswerOptions) {
+    if (opts?.enrolPasskey && !plug) return true;
+    enrol = opts?.enrolPasskey ?? enrol;
+  }
 
   if (life.shared) run(life.restore);
 
@@ -220,6 +279,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
       (_s, email: string) => {
         if (!isValidEmail(email)) return refuse(snapshotError("INVALID_EMAIL"));
         const username = normalizeEmail(email);
+        enrol = undefined;
         return run((live) => sendCode(username, live), { type: "sendCode", email: username });
       },
     ),
@@ -228,11 +288,12 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     ),
     submitCode: flow(
       (s): s is AwaitingCodeSnapshot => codeScreen(s) && s.attemptsLeft > 0,
-      (s, code: string) => {
+      (s, code: string, opts?: AnswerOptions) => {
         const value = normalizeCodeInput(String(code ?? ""));
         if (!isValidCodeFormat(value, s.codeLength)) {
           return refuse(snapshotError("INVALID_CODE_FORMAT"));
         }
+        if (enrolling(opts)) return off();
         const ctx: ErrorContext = {
           step: "code",
           attemptsLeft: s.attemptsLeft,
@@ -243,7 +304,7 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     ),
     submitUsername: flow(
       (s): s is AwaitingUsernameSnapshot => s.status === "awaitingUsername" && s.attemptsLeft > 0,
-      (s, name: string) => {
+      (s, name: string, opts?: AnswerOptions) => {
         // The service's bounds, capped at what shared's policy accepts.
         const checked = classifyUsername(
           name,
@@ -251,9 +312,11 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
           Math.min(s.maxLength, 64),
         );
         if (!checked.ok) return refuse(snapshotError("USERNAME_INVALID", checked.reason));
+        if (enrolling(opts)) return off();
         const ctx: ErrorContext = { step: "username", attemptsLeft: s.attemptsLeft };
         const { username } = checked;
-        return run((live) => answer(username, ctx, live, username), { type: "submit" });
+        chosen = username;
+        return run((live) => answer(username, ctx, live), { type: "submit" });
       },
     ),
     reset() {
@@ -266,5 +329,14 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     },
     signOut: life.signOut,
     getTokens: life.getTokens,
+    signInWithPasskey: off,
+    usePasskey: off,
+    useCode: off,
+    enrolPasskey: off,
+    skipEnrolment: off,
+    listPasskeys: off,
+    renamePasskey: off,
+    removePasskey: off,
+    ...plug?.methods,
   };
 }

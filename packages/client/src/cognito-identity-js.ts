@@ -154,9 +154,12 @@ export function createCognitoIdentityJsTransport(
         u.initiateAuth(new AuthenticationDetails({ Username: username }), callbacks as never),
       );
     },
-    respondToAuthChallenge({ username, session, answer }) {
+    respondToAuthChallenge({ username, session, answer, clientMetadata }) {
       const u = user(username, session);
-      return auth(u, (callbacks) => u.sendCustomChallengeAnswer(answer, callbacks as never));
+      // The library's third argument is ClientMetadata (the switch to a code, passkeys).
+      return auth(u, (callbacks) =>
+        u.sendCustomChallengeAnswer(answer, callbacks as never, clientMetadata as never),
+      );
     },
     refresh({ refreshToken }) {
       // The library's own refreshSession sends REFRESH_TOKEN_AUTH, which an app

@@ -179,7 +179,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
         ),
       );
     },
-    async respondToAuthChallenge({ username, session, answer, signal }) {
+    async respondToAuthChallenge({ username, session, answer, signal, clientMetadata }) {
       return authStep(
         await call(
           "RespondToAuthChallenge",
@@ -187,6 +187,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
             ChallengeName: "CUSTOM_CHALLENGE",
             Session: session,
             ChallengeResponses: { USERNAME: username, ANSWER: answer },
+            // `undefined` leaves it out of the JSON body.
+            ClientMetadata: clientMetadata,
           },
           signal,
         ),

@@ -20,11 +20,18 @@ export { createFetchTransport, type FetchTransportOptions } from "./fetch-transp
 export { decodeJwtPayload } from "./jwt.js";
 export { type PasscodeEvent, transition } from "./machine.js";
 export type { PasscodeClientOptions } from "./options.js";
+export type { PasscodePasskeys } from "./plugin.js";
 export type { AuthStep, Transport, TransportTokens } from "./transport.js";
 export type {
+  AnswerOptions,
+  AuthenticatingPasskeySnapshot,
   AwaitingCodeSnapshot,
+  AwaitingEnrolmentSnapshot,
+  AwaitingPasskeySnapshot,
   AwaitingUsernameSnapshot,
   CodeDetails,
+  EnrollingPasskeySnapshot,
+  EnrolmentDetails,
   PasscodeClient,
   PasscodeSnapshot,
   PasscodeStatus,
@@ -32,14 +39,19 @@ export type {
   PasscodeTabs,
   PasscodeTokens,
   PasscodeUser,
+  PasskeyDetails,
+  PasskeyInfo,
   RestoringSnapshot,
   SendingCodeSnapshot,
   SignedInSnapshot,
   SignedOutSnapshot,
   SnapshotError,
+  StartingPasskeySnapshot,
   SubmittingUsernameSnapshot,
   TabLink,
   TabMessage,
   UsernameDetails,
   VerifyingCodeSnapshot,
+  VerifyingEnrolmentSnapshot,
+  VerifyingPasskeySnapshot,
 } from "./types.js";

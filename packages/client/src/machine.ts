@@ -19,6 +19,10 @@ export type PasscodeEvent =
       readonly user: PasscodeUser;
       readonly tokens: { readonly idToken: string; readonly accessToken: string };
     }
+  /** `./passkeys`: `signInWithPasskey(email)` sent InitiateAuth (the core ignores it). */
+  | { readonly type: "startPasskey"; readonly email: string }
+  /** `./passkeys`: a WebAuthn ceremony starts from a click (the core ignores it). */
+  | { readonly type: "ceremony" }
   /** A request failed; `sessionEnded` when the sign-in session cannot be used again. */
   | { readonly type: "failed"; readonly error: SnapshotError; readonly sessionEnded: boolean }
   /** Input, or a call in a state that does not allow it, was refused before any request (ignored while a request is in flight). */
@@ -34,11 +38,13 @@ function details<T extends PasscodeSnapshot>(s: T): Omit<T, "status" | "error"> 
   return rest;
 }
 
-/** The screens waiting for the user: no answer is in flight, and tokens cannot arrive. */
-const WAITING: readonly string[] = ["signedOut", "awaitingCode", "awaitingUsername"];
-
-/** A request is in flight: its outcome decides the next screen. */
-export const BUSY: readonly string[] = ["sendingCode", "verifyingCode", "submittingUsername"];
+/**
+ * A request is in flight: its outcome decides the next screen (`sendingCode`,
+ * `verifyingCode`, `submittingUsername`, and `./passkeys`' `startingPasskey`,
+ * `verifyingPasskey`, `verifyingEnrolment`). A browser's passkey dialog is
+ * not a request: calls made while it is open are not joined to it.
+ */
+export const busy = (status: string): boolean => /^(send|verify|submitt|start)ing/.test(status);
 
 const protocolError = (): PasscodeSnapshot => ({
   status: "signedOut",
@@ -137,7 +143,9 @@ export function transition(snapshot: PasscodeSnapshot, event: PasscodeEvent): Pa
     case "challenge":
       return onChallenge(s, event.challenge);
     case "signedIn": {
-      if (WAITING.includes(s.status)) return s;
+      // Tokens come only as the answer to a request in flight (or a refresh):
+      // never to a screen waiting for the user, nor during a passkey dialog.
+      if (!busy(s.status) && s.status !== "signedIn" && s.status !== "restoring") return s;
       const { tokens, user: u } = event;
       if (
         !tokens?.idToken ||
@@ -156,15 +164,26 @@ export function transition(snapshot: PasscodeSnapshot, event: PasscodeEvent): Pa
       }
       const user = { sub: u.sub, email: u.email, username: u.username };
       // Same user, no error: keep the snapshot object (a refresh changes nothing on screen).
-      return s.status === "signedIn" && !s.error && JSON.stringify(s.user) === JSON.stringify(user)
-        ? s
-        : { status: "signedIn", user };
+      if (s.status === "signedIn" && !s.error && JSON.stringify(s.user) === JSON.stringify(user)) {
+        return s;
+      }
+      // A refresh keeps how the session began; a restore cannot tell; a
+      // sign-in here proved a code (./passkeys' transition says "passkey").
+      return {
+        ...(s.status === "signedIn"
+          ? details(s)
+          : s.status === "restoring"
+            ? {}
+            : { method: "code" }),
+        status: "signedIn",
+        user,
+      };
     }
     case "failed":
       return onFailed(s, event.error, event.sessionEnded);
     case "rejected":
       // The same refusal again changes nothing: an app acting on every change cannot loop.
-      return BUSY.includes(s.status) || JSON.stringify(s.error) === JSON.stringify(event.error)
+      return busy(s.status) || JSON.stringify(s.error) === JSON.stringify(event.error)
         ? s
         : { ...s, error: event.error };
     case "restore":

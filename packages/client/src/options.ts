@@ -1,4 +1,5 @@
 import { PasscodeError } from "@cognito-passcode/shared";
+import type { PasscodePasskeys } from "./plugin.js";
 import type { Transport } from "./transport.js";
 import type { PasscodeStorage, PasscodeTabs } from "./types.js";
 
@@ -64,6 +65,14 @@ export interface PasscodeClientOptions {
    */
   tabs?: PasscodeTabs;
   /**
+   * Passkey sign-in and enrolment: `passkeys()` from
+   * `@cognito-passcode/client/passkeys`. Without it the client still signs
+   * in with codes on a deployment with passkeys on (it asks for a code
+   * itself: one more request) and never registers a passkey.
+   * @default undefined (codes only)
+   */
+  passkeys?: PasscodePasskeys;
+  /**
    * Call SignUp before the first InitiateAuth for an address this client has
    * not seen signed in, so new users can sign in at once. Turn off for pools
    * where only invited users may sign in (and to save a request).
@@ -128,6 +137,7 @@ const CHECKS: readonly [keyof PasscodeClientOptions, (v: never) => boolean, stri
   ],
   ["autoSignUp", (v) => typeof v === "boolean", "a boolean"],
   ["tabs", (v) => hasMethods(v, "connect"), "shareAcrossTabs()"],
+  ["passkeys", (v) => hasMethods(v, "connect"), "passkeys()"],
   ["now", (v) => typeof v === "function", "a function"],
   ["refreshMarginMs", (v: number) => Number.isFinite(v) && v >= 0, "a number >= 0"],
   // Infinity too: the fetch transport caps the wait at what timers hold.

@@ -52,12 +52,19 @@ export interface Transport {
   signUp(input: TransportRequest & { username: string; password: string }): Promise<void>;
   /** InitiateAuth with `AuthFlow: CUSTOM_AUTH`. */
   initiateAuth(input: TransportRequest & { username: string }): Promise<AuthStep>;
-  /** RespondToAuthChallenge (`CUSTOM_CHALLENGE`) with `answer` as `ANSWER`. */
+  /**
+   * RespondToAuthChallenge (`CUSTOM_CHALLENGE`) with `answer` as `ANSWER`,
+   * and `clientMetadata` as `ClientMetadata` when given (passkeys: the
+   * switch to a code, the enrolment flag, the passkey's name and challenge;
+   * shared's `CLIENT_METADATA` keys). A transport that drops it cannot ask
+   * for a code on a deployment with passkeys on.
+   */
   respondToAuthChallenge(
     input: TransportRequest & {
       username: string;
       session: string;
       answer: string;
+      clientMetadata?: Readonly<Record<string, string>>;
     },
   ): Promise<AuthStep>;
   /**

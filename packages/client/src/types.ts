@@ -110,6 +110,70 @@ export interface SignedInSnapshot extends WithError {
   readonly status: "signedIn";
   /** Who is signed in. */
   readonly user: PasscodeUser;
+  /**
+   * How this client signed the user in: `"code"` (an email code) or
+   * `"passkey"` (a verified passkey, `@cognito-passcode/client/passkeys`).
+   * Absent on a session restored from storage, the token handler's cookie or
+   * another tab: a refresh does not say how the session began. For
+   * display; an API that needs a passkey checks the ID token's
+   * `passcode_amr` claim on the server.
+   */
+  readonly method?: "code" | "passkey";
+  /** `true` when this sign-in also registered a passkey (the server stored it). */
+  readonly passkeyEnrolled?: true;
+}
+
+/** What the passkey screens carry: the address, and the assertions left. */
+export interface PasskeyDetails {
+  /** The normalised email address the sign-in is for. */
+  readonly email: string;
+  /** Assertions the server still takes in this sign-in. */
+  readonly attemptsLeft: number;
+}
+/** `signInWithPasskey`: InitiateAuth is in flight (`./passkeys`). */
+export interface StartingPasskeySnapshot extends WithError {
+  readonly status: "startingPasskey";
+  /** The normalised email address. */
+  readonly email: string;
+}
+/** The browser's passkey dialog is open (`navigator.credentials.get`). */
+export interface AuthenticatingPasskeySnapshot extends PasskeyDetails, WithError {
+  readonly status: "authenticatingPasskey";
+}
+/**
+ * Waiting for the user: the ceremony was cancelled (`PASSKEY_CANCELLED`),
+ * the server refused the assertion (`PASSKEY_REJECTED`), or the browser
+ * wants a fresh click. Offer `usePasskey()` and `useCode()`.
+ */
+export interface AwaitingPasskeySnapshot extends PasskeyDetails, WithError {
+  readonly status: "awaitingPasskey";
+}
+/** The assertion is being sent. */
+export interface VerifyingPasskeySnapshot extends PasskeyDetails, WithError {
+  readonly status: "verifyingPasskey";
+}
+/** What the enrolment screens carry. */
+export interface EnrolmentDetails {
+  /** Registrations the server still takes; `0` after the last one was refused (skip to sign in). */
+  readonly attemptsLeft: number;
+  /** `PASSKEY_LIMIT`: the user has the most passkeys allowed (skip to sign in). */
+  readonly reason?: "PASSKEY_LIMIT";
+}
+/**
+ * Waiting for the user before the tokens: the registration was cancelled,
+ * refused or not possible. Offer `enrolPasskey()` (a new click) and
+ * `skipEnrolment()`.
+ */
+export interface AwaitingEnrolmentSnapshot extends EnrolmentDetails, WithError {
+  readonly status: "awaitingEnrolment";
+}
+/** The browser's dialog to create a passkey is open (`navigator.credentials.create`). */
+export interface EnrollingPasskeySnapshot extends EnrolmentDetails, WithError {
+  readonly status: "enrollingPasskey";
+}
+/** The registration (or the skip) is being sent. */
+export interface VerifyingEnrolmentSnapshot extends EnrolmentDetails, WithError {
+  readonly status: "verifyingEnrolment";
 }
 
 /**
@@ -124,7 +188,14 @@ export type PasscodeSnapshot =
   | VerifyingCodeSnapshot
   | AwaitingUsernameSnapshot
   | SubmittingUsernameSnapshot
-  | SignedInSnapshot;
+  | SignedInSnapshot
+  | StartingPasskeySnapshot
+  | AuthenticatingPasskeySnapshot
+  | AwaitingPasskeySnapshot
+  | VerifyingPasskeySnapshot
+  | AwaitingEnrolmentSnapshot
+  | EnrollingPasskeySnapshot
+  | VerifyingEnrolmentSnapshot;
 
 /** Every value of {@link PasscodeSnapshot}'s `status`. */
 export type PasscodeStatus = PasscodeSnapshot["status"];
@@ -191,15 +262,19 @@ export interface PasscodeClient {
   /**
    * Answers the code. Spaces and hyphens are ignored; anything but
    * `codeLength` digits sets `INVALID_CODE_FORMAT` without any request.
+   * `{ enrolPasskey: true }` asks to register a passkey before the tokens
+   * (sent with this and every later answer of the sign-in; needs the
+   * `passkeys` option, else it rejects with `CONFIGURATION_ERROR`).
    */
-  submitCode(code: string): Promise<PasscodeSnapshot>;
+  submitCode(code: string, options?: AnswerOptions): Promise<PasscodeSnapshot>;
   /**
    * Claims a username (first sign-in). Checked first with `checkUsername`
    * against the bounds the service sent (`USERNAME_INVALID` without any
    * request); reserved names are refused by the service
    * (`USERNAME_UNAVAILABLE`), whose reserved list the client cannot know.
+   * `enrolPasskey` as for {@link PasscodeClient.submitCode}.
    */
-  submitUsername(username: string): Promise<PasscodeSnapshot>;
+  submitUsername(username: string, options?: AnswerOptions): Promise<PasscodeSnapshot>;
   /** Abandons a sign-in in progress and returns to `signedOut`. No effect when signed in. */
   reset(): PasscodeSnapshot;
   /**
@@ -218,6 +293,65 @@ export interface PasscodeClient {
    * Never rejects.
    */
   getTokens(): Promise<PasscodeTokens | null>;
+  /**
+   * Signs in with a passkey (`./passkeys`): InitiateAuth (never SignUp), then
+   * the browser's passkey dialog at once (`authenticatingPasskey`). A
+   * cancelled dialog leaves `awaitingPasskey` with `PASSKEY_CANCELLED`.
+   * Applies in `signedOut`, `awaitingCode`, `awaitingPasskey` and
+   * `authenticatingPasskey` (a dialog still open is aborted). Without the
+   * `passkeys` option: rejects with `CONFIGURATION_ERROR`, as every passkey
+   * method does.
+   */
+  signInWithPasskey(email: string, options?: AnswerOptions): Promise<PasscodeSnapshot>;
+  /** `awaitingPasskey`: opens the passkey dialog again (call it from a click). */
+  usePasskey(): Promise<PasscodeSnapshot>;
+  /** `awaitingPasskey` or `authenticatingPasskey`: asks for an email code instead (`sendingCode`, then `awaitingCode`). */
+  useCode(): Promise<PasscodeSnapshot>;
+  /** `awaitingEnrolment` with registrations left: opens the dialog to create a passkey again (from a click). */
+  enrolPasskey(): Promise<PasscodeSnapshot>;
+  /** `awaitingEnrolment`: signs in without registering a passkey. */
+  skipEnrolment(): Promise<PasscodeSnapshot>;
+  /**
+   * The signed-in user's passkeys, from the token handler (`managementUrl`).
+   * Rejects with a `PasscodeError`: `INVALID_STATE` when not signed in,
+   * `SESSION_EXPIRED` when the handler refuses the session, `NETWORK_ERROR`,
+   * `SERVICE_ERROR`.
+   */
+  listPasskeys(): Promise<PasskeyInfo[]>;
+  /** Renames one of the user's passkeys (1 to 64 characters). Rejects as {@link PasscodeClient.listPasskeys}. */
+  renamePasskey(id: string, name: string): Promise<void>;
+  /**
+   * Removes one of the user's passkeys. The handler wants a sign-in in the
+   * last 10 minutes: an older one rejects with `SESSION_EXPIRED` (sign in
+   * again). Then tells the browser's passkey provider the credential is gone
+   * (`PublicKeyCredential.signalUnknownCredential`, where it exists).
+   */
+  removePasskey(id: string): Promise<void>;
+}
+
+/** Options of `submitCode`, `submitUsername` and `signInWithPasskey`. */
+export interface AnswerOptions {
+  /**
+   * Register a passkey before the tokens (`awaitingEnrolment` /
+   * `enrollingPasskey`): needs the client's `passkeys` option.
+   */
+  enrolPasskey?: boolean;
+}
+
+/** One of the user's passkeys, as `listPasskeys()` gives it. */
+export interface PasskeyInfo {
+  /** The credential id (base64url). */
+  readonly id: string;
+  /** The label, e.g. "Chrome on macOS". */
+  readonly name: string;
+  /** When it was registered, epoch milliseconds. */
+  readonly createdAt: number;
+  /** When it last signed in, epoch milliseconds. */
+  readonly lastUsedAt?: number;
+  /** True for a passkey synced across devices (backed up by its provider). */
+  readonly synced: boolean;
+  /** How the browser reaches it (`internal`, `hybrid`, `usb`, ...). */
+  readonly transports: readonly string[];
 }
 
 /** What one tab tells the others: a sign-in, or a sign-out. */

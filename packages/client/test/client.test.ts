@@ -405,6 +405,7 @@ describe("username step", () => {
     expect(client.getSnapshot()).toEqual({
       status: "signedIn",
       user: { sub: "s1", email: "alice@example.com", username: "alice_1" },
+      method: "code",
     });
     expect(script.calls).toHaveLength(0);
   });

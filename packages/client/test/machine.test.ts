@@ -58,7 +58,7 @@ describe("transition", () => {
       expiresAt: 1_900_000_000_000,
       attemptsLeft: 3,
     });
-    expect(seen[6]).toEqual({ status: "signedIn", user });
+    expect(seen[6]).toEqual({ status: "signedIn", user, method: "code" });
   });
 
   it("reports CODE_MISMATCH with the fewer attempts of the next CODE challenge", () => {

@@ -24,8 +24,15 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
 // Issue 15 (passkeys), shared protocol: the six PASSKEY_* error codes (the
 // client reads trigger errors against the code list) and the decoding of the
 // PASSKEY and ENROL challenges took the core from 6,324 B to 6,505 B before
-// any client change.
-const REGRESSION_CEILING = 6_520;
+// any client change. The client's part (issue 15, design 4.2-4.3) took it to
+// 6,889 B (+384): measured by cutting each piece out of the minified bundle,
+// the switch to a code and the skip of an enrolment about 60 B (the target was
+// under 150 B for these alone), the eight passkey methods that reject with
+// CONFIGURATION_ERROR without the plug-in about 100 B, the plug-in's seam
+// (connect, its transition first, challenges handed over) about 75 B, the
+// enrolPasskey flag on every answer about 35 B, ClientMetadata in the fetch
+// transport, signedIn.method and the busy-status test the rest.
+const REGRESSION_CEILING = 6_900;
 
 /**
  * Issue 12 (cookie mode, refresh-token rotation, the tab hooks, the token

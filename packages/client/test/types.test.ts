@@ -16,7 +16,7 @@ import { describe, expectTypeOf, it } from "vitest";
 type Of<S extends PasscodeStatus> = Extract<PasscodeSnapshot, { status: S }>;
 
 describe("snapshot types", () => {
-  it("is a union on exactly the eight statuses", () => {
+  it("is a union on exactly the fifteen statuses (seven of them ./passkeys' screens)", () => {
     expectTypeOf<PasscodeStatus>().toEqualTypeOf<
       | "restoring"
       | "signedOut"
@@ -26,6 +26,13 @@ describe("snapshot types", () => {
       | "awaitingUsername"
       | "submittingUsername"
       | "signedIn"
+      | "startingPasskey"
+      | "authenticatingPasskey"
+      | "awaitingPasskey"
+      | "verifyingPasskey"
+      | "awaitingEnrolment"
+      | "enrollingPasskey"
+      | "verifyingEnrolment"
     >();
   });
 

@@ -9,7 +9,14 @@ const FIELDS: Record<PasscodeSnapshot["status"], readonly string[]> = {
   verifyingCode: ["email", "maskedEmail", "codeLength", "expiresAt", "attemptsLeft"],
   awaitingUsername: ["minLength", "maxLength", "attemptsLeft"],
   submittingUsername: ["minLength", "maxLength", "attemptsLeft"],
-  signedIn: ["user"],
+  signedIn: ["user", "method", "passkeyEnrolled"],
+  startingPasskey: ["email"],
+  authenticatingPasskey: ["email", "attemptsLeft"],
+  awaitingPasskey: ["email", "attemptsLeft"],
+  verifyingPasskey: ["email", "attemptsLeft"],
+  awaitingEnrolment: ["attemptsLeft", "reason"],
+  enrollingPasskey: ["attemptsLeft", "reason"],
+  verifyingEnrolment: ["attemptsLeft", "reason"],
 };
 
 const nat = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
@@ -53,6 +60,24 @@ export function snapshotProblem(s: PasscodeSnapshot): string | undefined {
       if (!s.user || typeof s.user.sub !== "string" || s.user.sub === "") return "no sub";
       if (typeof s.user.email !== "string") return "no email";
       if (s.user.username !== null && typeof s.user.username !== "string") return "bad username";
+      if (s.method !== undefined && s.method !== "code" && s.method !== "passkey") return "bad method";
+      if (s.passkeyEnrolled !== undefined && s.passkeyEnrolled !== true) return "bad passkeyEnrolled";
+      return undefined;
+    case "startingPasskey":
+    case "authenticatingPasskey":
+    case "awaitingPasskey":
+    case "verifyingPasskey":
+      if (typeof s.email !== "string" || s.email === "") return "no email";
+      if (s.status !== "startingPasskey" && !nat(s.attemptsLeft)) return "bad attemptsLeft";
+      return undefined;
+    case "awaitingEnrolment":
+    case "enrollingPasskey":
+    case "verifyingEnrolment":
+      if (!nat(s.attemptsLeft)) return "bad attemptsLeft";
+      if (s.reason !== undefined && s.reason !== "PASSKEY_LIMIT") return "bad reason";
+      if (s.status === "enrollingPasskey" && (s.attemptsLeft < 1 || s.reason)) {
+        return "enrolling with nothing to register";
+      }
       return undefined;
     default:
       return undefined;
