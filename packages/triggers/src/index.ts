@@ -59,10 +59,16 @@ export {
   type PreTokenGenerationOptions,
 } from "./pre-token-generation.js";
 export {
+  type ReleaseOrphanedPasskeysResult,
   type ReleaseOrphanedUsernamesOptions,
   type ReleaseOrphanedUsernamesResult,
   releaseOrphanedUsernames,
 } from "./release-orphaned-usernames.js";
+export {
+  type RemovePasskeysOptions,
+  type RemovePasskeysResult,
+  removePasskeys,
+} from "./remove-passkeys.js";
 export {
   type RenameUsernameOptions,
   type RenameUsernameRequest,

@@ -4,7 +4,7 @@ import type {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { normalizeUsername } from "@cognito-passcode/shared";
 import { fail } from "./resolve-options.js";
-import type { UsernameRegistry } from "./store.js";
+import type { PasskeyOwnerLister, PasskeyStore, UsernameRegistry } from "./store.js";
 
 /** Options for {@link releaseOrphanedUsernames}. */
 export interface ReleaseOrphanedUsernamesOptions {
@@ -20,6 +20,16 @@ export interface ReleaseOrphanedUsernamesOptions {
    * or the sweep of one pool releases the other pool's names.
    */
   registry: UsernameRegistry;
+  /**
+   * The passkey store (the same table and key prefix; usually the same
+   * `dynamoDbStore` as `registry`). When given, the sweep also removes the
+   * passkeys of users who no longer exist: each passkey account
+   * (`passkeys#<sub>`) with its credential id claims, by the same rules as
+   * names (older than `minAgeMs`, only on Cognito's clear answer that no user
+   * has that `sub`, any error keeps it and counts in `passkeys.failed`).
+   * @default undefined: passkeys are not swept
+   */
+  passkeys?: Pick<PasskeyStore, "removeAllPasskeys"> & PasskeyOwnerLister;
   /**
    * Count the orphaned claims without releasing them.
    * @default false
@@ -74,6 +84,22 @@ export interface ReleaseOrphanedUsernamesResult {
    * Alarm on this.
    */
   failed: number;
+  /** The passkey half, when the `passkeys` option was given. */
+  passkeys?: ReleaseOrphanedPasskeysResult;
+}
+
+/** What the passkey half of {@link releaseOrphanedUsernames} found and did. */
+export interface ReleaseOrphanedPasskeysResult {
+  /** Passkey accounts looked at. */
+  scanned: number;
+  /** Accounts younger than `minAgeMs`, kept without asking Cognito. */
+  recent: number;
+  /** Accounts whose owner no longer exists in the pool. */
+  orphaned: number;
+  /** Passkeys removed from orphaned accounts (0 on a dry run). */
+  removed: number;
+  /** Accounts kept because Cognito or the store answered with an error or without a clear answer. Alarm on this. */
+  failed: number;
 }
 
 /**
@@ -110,6 +136,12 @@ export interface ReleaseOrphanedUsernamesResult {
  * `dynamodb:DeleteItem` and `dynamodb:ConditionCheckItem` (the guard of an
  * extra claim's release) on the table.
  *
+ * With `passkeys`, the same walk runs over the passkey accounts
+ * (`passkeyOwners()`, one more Scan in `dynamoDbStore`) with one `ListUsers`
+ * per account, and removes a gone user's passkeys and id claims with
+ * `removeAllPasskeys` (one transaction), so their credential ids could be
+ * registered again and nothing about them is kept.
+ *
  * @example
  * ```ts
  * // A Lambda on an EventBridge schedule (rate(1 day)):
@@ -122,7 +154,8 @@ export interface ReleaseOrphanedUsernamesResult {
 export async function releaseOrphanedUsernames(
   options: ReleaseOrphanedUsernamesOptions,
 ): Promise<ReleaseOrphanedUsernamesResult> {
-  const { cognito, userPoolId, registry, dryRun, minAgeMs, now, attribute } = checkOptions(options);
+  const { cognito, userPoolId, registry, dryRun, minAgeMs, now, attribute, passkeys } =
+    checkOptions(options);
   const sdk = await import("@aws-sdk/client-cognito-identity-provider");
   const result: ReleaseOrphanedUsernamesResult = {
     scanned: 0,
@@ -165,6 +198,59 @@ export async function releaseOrphanedUsernames(
       if (extra) await registry.releaseExtra(username, owner);
       else await registry.release(username, owner);
       result.released++;
+    } catch {
+      result.failed++;
+    }
+  }
+  if (passkeys) {
+    result.passkeys = await sweepPasskeys(passkeys, {
+      cognito,
+      sdk,
+      userPoolId,
+      dryRun,
+      minAgeMs,
+      now,
+    });
+  }
+  return result;
+}
+
+/** The passkey half: removes the accounts whose owner Cognito clearly no longer knows. */
+async function sweepPasskeys(
+  passkeys: Pick<PasskeyStore, "removeAllPasskeys"> & PasskeyOwnerLister,
+  context: {
+    cognito: CognitoIdentityProviderClient;
+    sdk: typeof import("@aws-sdk/client-cognito-identity-provider");
+    userPoolId: string;
+    dryRun: boolean;
+    minAgeMs: number;
+    now: () => number;
+  },
+): Promise<ReleaseOrphanedPasskeysResult> {
+  const { cognito, sdk, userPoolId, dryRun, minAgeMs, now } = context;
+  const result: ReleaseOrphanedPasskeysResult = {
+    scanned: 0,
+    recent: 0,
+    orphaned: 0,
+    removed: 0,
+    failed: 0,
+  };
+  for await (const { owner, createdAt } of passkeys.passkeyOwners()) {
+    result.scanned++;
+    if (createdAt !== undefined && now() - createdAt < minAgeMs) {
+      result.recent++;
+      continue;
+    }
+    try {
+      const found = await findOwner(cognito, sdk, userPoolId, owner, undefined);
+      if (found === "unknown") {
+        result.failed++;
+        continue;
+      }
+      if (found !== "gone") continue;
+      result.orphaned++;
+      if (dryRun) continue;
+      result.removed += await passkeys.removeAllPasskeys(owner);
     } catch {
       result.failed++;
     }
@@ -227,6 +313,7 @@ function checkOptions(options: ReleaseOrphanedUsernamesOptions) {
     minAgeMs = 3_600_000,
     now = Date.now,
     attribute,
+    passkeys,
   } = options;
   if (typeof (cognito as { send?: unknown } | undefined)?.send !== "function") {
     fail("cognito", "must be a CognitoIdentityProviderClient");
@@ -254,5 +341,12 @@ function checkOptions(options: ReleaseOrphanedUsernamesOptions) {
   ) {
     fail("registry", "must have usernameOf and releaseExtra to release extra claims");
   }
-  return { cognito, userPoolId, registry, dryRun, minAgeMs, now, attribute };
+  if (
+    passkeys !== undefined &&
+    (typeof passkeys?.passkeyOwners !== "function" ||
+      typeof passkeys.removeAllPasskeys !== "function")
+  ) {
+    fail("passkeys", "must be a passkey store (passkeyOwners, removeAllPasskeys)");
+  }
+  return { cognito, userPoolId, registry, dryRun, minAgeMs, now, attribute, passkeys };
 }
