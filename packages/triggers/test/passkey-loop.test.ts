@@ -228,6 +228,30 @@ describe("passkeys in the loop: enrolment and sign-in", () => {
     expect(options.user.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it("a new user: code, username, then enrolment, with @username as the display name", async () => {
+    // Prepare
+    const dana = knownUser("dana@example.com");
+    const registry = memoryStore();
+    const h = passkeyHarness([dana], {}, { username: { registry } });
+    const loop = new PasskeyLoop(h.triggers, dana);
+    const device = softAuthenticator({ origin: ORIGIN });
+    // Act
+    const username = await signInWithCode(h, loop, ENROL);
+    const enrol = await loop.respond("dana_k", ENROL);
+    const result = await loop.respond(
+      JSON.stringify(await device.register(optionsOf(enrol))),
+      ENROL,
+    );
+    // Assess
+    expect(challengeOf(username).step).toBe("USERNAME");
+    expect(JSON.parse(optionsOf(enrol)).user).toMatchObject({
+      name: "dana@example.com",
+      displayName: "@dana_k",
+    });
+    expect(result).toEqual({ kind: "tokens" });
+    expect(device.credentials[0]!.userName).toBe("dana@example.com");
+  });
+
   it("switching to a code (passcode:method=code) emails a code and gets a CODE challenge", async () => {
     // Prepare
     const alice = knownUser();
