@@ -90,6 +90,12 @@ export class PasscodeStack extends Stack {
           description: `Set as the pool's ${t} trigger`,
         });
       }
+      if (this.auth.preTokenGenerationFunction) {
+        new CfnOutput(this, "preTokenGenerationFunctionArn", {
+          value: this.auth.preTokenGenerationFunction.functionArn,
+          description: "Set as the pool's Pre Token Generation trigger, event version V1_0",
+        });
+      }
     }
   }
 

@@ -8,6 +8,7 @@
 export { COOKIE_SECRET_REASON, NAG_REASONS, type NagRule } from "./nag.js";
 export {
   CLIENT_WRITE_ATTRIBUTES,
+  PASSKEY_TABLE_ACCESS,
   PasscodeAuth,
   type PasscodeAuthProps,
   type PasscodeClientProps,
@@ -21,6 +22,7 @@ export {
   TRIGGERS,
   type TriggerName,
 } from "./passcode-auth.js";
+export { type CheckedPasskeys, checkPasskeys, type PasscodePasskeysProps } from "./passkeys.js";
 export { prebuiltHandlerDir } from "./prebuilt.js";
 export {
   checkAllowedOrigins,

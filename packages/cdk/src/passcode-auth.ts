@@ -11,6 +11,7 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as ses from "aws-cdk-lib/aws-ses";
 import { Construct } from "constructs";
 import { acknowledge, COOKIE_SECRET_REASON } from "./nag.js";
+import { type CheckedPasskeys, checkPasskeys, type PasscodePasskeysProps } from "./passkeys.js";
 import { prebuiltHandlerDir } from "./prebuilt.js";
 import {
   checkAllowedOrigins,
@@ -57,6 +58,34 @@ export const SWEEP_TABLE_ACTIONS: readonly string[] = Object.freeze([
   "dynamodb:ConditionCheckItem",
 ]);
 
+/**
+ * The DynamoDB actions passkeys add, each limited to the records it concerns
+ * (`dynamodb:LeadingKeys`):
+ * - Create: the user's passkey item (`passkeys#<sub>`, GetItem) for the
+ *   enrolment challenge's exclude list.
+ * - Verify: the passkey item and the credential claims (`passkey#<hash>`,
+ *   written with the item in one transaction), the consumed challenges
+ *   (`passkey-auth#<hash>`, a conditional PutItem), the counter (UpdateItem)
+ *   and, when an address is proven for the first time, the removal of every
+ *   passkey (DeleteItem, UpdateItem).
+ * - Pre Token Generation: the single-use read of `passkey-auth#<hash>`
+ *   (a DeleteItem returning the old item).
+ * - The token handler's management operations: list (GetItem), rename
+ *   (UpdateItem), remove (a transaction of an Update and a Delete).
+ */
+export const PASSKEY_TABLE_ACCESS = Object.freeze({
+  createAuthChallenge: { actions: ["dynamodb:GetItem"], keys: ["passkeys#*"] },
+  verifyAuthChallengeResponse: {
+    actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+    keys: ["passkeys#*", "passkey#*", "passkey-auth#*"],
+  },
+  preTokenGeneration: { actions: ["dynamodb:DeleteItem"], keys: ["passkey-auth#*"] },
+  tokenHandler: {
+    actions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+    keys: ["passkeys#*", "passkey#*"],
+  },
+} as const satisfies Record<string, { actions: readonly string[]; keys: readonly string[] }>);
+
 /** What each trigger may touch: Define and PreSignUp need no AWS access at all. */
 interface Needs {
   ses: boolean;
@@ -65,6 +94,8 @@ interface Needs {
   tableKeys?: readonly string[];
   pool: boolean;
   codeSecret: boolean;
+  /** More table access, each statement limited to its own keys. */
+  extraTable?: readonly { actions: readonly string[]; keys: readonly string[] }[];
 }
 const NEEDS: Readonly<Record<TriggerName, Needs>> = {
   defineAuthChallenge: { ses: false, table: [], pool: false, codeSecret: false },
@@ -260,6 +291,19 @@ export interface PasscodeAuthProps {
    * @default none
    */
   readonly tokenHandler?: PasscodeTokenHandlerProps;
+  /**
+   * Passkeys (WebAuthn) beside the email codes: a first challenge that
+   * accepts a passkey (or switches to a code), enrolment after a sign-in
+   * that asks for it, and the `passcode_amr` ID-token claim from a Pre Token
+   * Generation trigger (event version V1_0, every feature plan) that the
+   * construct adds ({@link PasscodeAuth.preTokenGenerationFunction}). With
+   * `tokenHandler`, the token handler also serves the passkey management
+   * operations (list, rename, remove). Credentials live in the same table.
+   * Update every browser client first: clients released before passkeys
+   * cannot answer the passkey challenge and fail closed.
+   * @default none (passkeys off)
+   */
+  readonly passkeys?: PasscodePasskeysProps;
 }
 
 /** Props of {@link PasscodeAuthProps.tokenHandler}. */
@@ -378,6 +422,12 @@ export class PasscodeAuth extends Construct {
   readonly tokenHandlerClient: cognito.UserPoolClient | undefined;
   /** The secret that keys the token handler's cookie encryption, with `tokenHandler`. */
   readonly cookieSecret: secretsmanager.Secret | undefined;
+  /**
+   * The Pre Token Generation trigger's function (V1_0: the `passcode_amr`
+   * claim), with `passkeys`: its own function in the `per-trigger` layout,
+   * the one function in `single`.
+   */
+  readonly preTokenGenerationFunction: lambda.IFunction | undefined;
 
   private readonly nag: boolean;
 
@@ -425,11 +475,15 @@ export class PasscodeAuth extends Construct {
     });
     if (this.nag) acknowledge(this.codeSecret, "AwsSolutions-SMG4");
 
+    const passkeys = props.passkeys
+      ? checkPasskeys(props.passkeys, props.appName ?? "cognito-passcode")
+      : undefined;
     const environment = triggerEnvironment(
       props,
       this.table,
       this.fromAddress,
       this.usernameAttribute,
+      passkeys,
     );
     const code = props.handlerCode ?? lambda.Code.fromAsset(prebuiltHandlerDir());
     const poolWriters: iam.IRole[] = [];
@@ -463,6 +517,17 @@ export class PasscodeAuth extends Construct {
           }),
         );
       }
+      for (const extra of needs.extraTable ?? []) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: [...extra.actions],
+            resources: [this.table.tableArn],
+            conditions: {
+              "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [...extra.keys] },
+            },
+          }),
+        );
+      }
       if (needs.codeSecret) {
         role.addToPrincipalPolicy(
           new iam.PolicyStatement({
@@ -491,19 +556,54 @@ export class PasscodeAuth extends Construct {
       return fn;
     };
 
+    const withPasskeys = (trigger: TriggerName): Needs => {
+      const access =
+        trigger === "createAuthChallenge" || trigger === "verifyAuthChallengeResponse"
+          ? PASSKEY_TABLE_ACCESS[trigger]
+          : undefined;
+      return passkeys && access ? { ...NEEDS[trigger], extraTable: [access] } : NEEDS[trigger];
+    };
     if ((props.functionLayout ?? "per-trigger") === "single") {
       const fn = make("Triggers", "index.handler", {
         ses: true,
         table: [...new Set(TRIGGERS.flatMap((t) => TABLE_ACTIONS[t]))],
         pool: true,
         codeSecret: true,
+        ...(passkeys
+          ? {
+              extraTable: [
+                {
+                  actions: [
+                    ...new Set([
+                      ...PASSKEY_TABLE_ACCESS.createAuthChallenge.actions,
+                      ...PASSKEY_TABLE_ACCESS.verifyAuthChallengeResponse.actions,
+                      ...PASSKEY_TABLE_ACCESS.preTokenGeneration.actions,
+                    ]),
+                  ],
+                  keys: PASSKEY_TABLE_ACCESS.verifyAuthChallengeResponse.keys,
+                },
+              ],
+            }
+          : {}),
       });
       this.functions = [fn];
       this.triggerFunctions = byTrigger(() => fn);
+      this.preTokenGenerationFunction = passkeys ? fn : undefined;
     } else {
-      const made = byTrigger((t) => make(pascal(t), `index.${t}`, NEEDS[t]));
-      this.functions = TRIGGERS.map((t) => made[t]);
+      const made = byTrigger((t) => make(pascal(t), `index.${t}`, withPasskeys(t)));
       this.triggerFunctions = made;
+      // Its own function: it needs no secret, no email and no pool access.
+      const preToken = passkeys
+        ? make("PreTokenGeneration", "index.preTokenGeneration", {
+            ses: false,
+            table: [],
+            pool: false,
+            codeSecret: false,
+            extraTable: [PASSKEY_TABLE_ACCESS.preTokenGeneration],
+          })
+        : undefined;
+      this.preTokenGenerationFunction = preToken;
+      this.functions = [...TRIGGERS.map((t) => made[t]), ...(preToken ? [preToken] : [])];
     }
 
     if (props.userPool) {
@@ -514,7 +614,11 @@ export class PasscodeAuth extends Construct {
         "@cognito-passcode/cdk:importedUserPool",
         "The imported user pool is not changed by this construct. Set by hand where it is defined: " +
           "its Define, Create, Verify Auth Challenge Response and Pre Sign-up triggers to " +
-          "triggerFunctions; email as username, case-insensitive; " +
+          "triggerFunctions; " +
+          (passkeys
+            ? "its Pre Token Generation trigger (event version V1_0) to preTokenGenerationFunction; "
+            : "") +
+          "email as username, case-insensitive; " +
           "AttributesRequireVerificationBeforeUpdate [email]; account recovery admin_only; " +
           `${this.usernameAttribute ? `a mutable ${this.usernameAttribute} attribute (1 to 64) that ` : ""}` +
           "no app client defined outside this stack may write. Without the triggers no one can sign in.",
@@ -528,7 +632,16 @@ export class PasscodeAuth extends Construct {
         });
       }
     } else {
-      this.userPool = this.createUserPool(props, deletionProtection, usernameName);
+      const pool = this.createUserPool(props, deletionProtection, usernameName);
+      if (this.preTokenGenerationFunction) {
+        // V1_0: the one event version every feature plan has (Lite included).
+        pool.addTrigger(
+          cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+          this.preTokenGenerationFunction,
+          cognito.LambdaVersion.V1_0,
+        );
+      }
+      this.userPool = pool;
     }
 
     // Verify signs the user out everywhere before it marks an address
@@ -556,11 +669,12 @@ export class PasscodeAuth extends Construct {
           );
 
     if (props.tokenHandler) {
-      const made = this.createTokenHandler(props.tokenHandler, {
-        runtime,
-        architecture,
-        logRetention,
-      });
+      const made = this.createTokenHandler(
+        props.tokenHandler,
+        { runtime, architecture, logRetention },
+        passkeys !== undefined,
+        props.appName ?? "cognito-passcode",
+      );
       this.tokenHandlerFunction = made.fn;
       this.tokenHandlerFunctionUrl = made.url;
       this.tokenHandlerUrl = made.url.url;
@@ -794,6 +908,8 @@ export class PasscodeAuth extends Construct {
       architecture: lambda.Architecture;
       logRetention: logs.RetentionDays;
     },
+    passkeys: boolean,
+    appName: string,
   ) {
     const origins = checkAllowedOrigins(props.allowedOrigins);
     const { reservedConcurrency } = props;
@@ -858,8 +974,38 @@ export class PasscodeAuth extends Construct {
         [TOKEN_HANDLER_ENVIRONMENT_KEYS.refreshTokenValidityDays]: String(
           Math.ceil((refreshTokenValidity.toMinutes() * 1e6) / 1440) / 1e6,
         ),
+        // The passkey management operations (list, rename, remove): the pool
+        // whose access tokens it checks, the table, and the removal email.
+        ...(passkeys
+          ? {
+              [TOKEN_HANDLER_ENVIRONMENT_KEYS.userPoolId]: this.userPool.userPoolId,
+              [TOKEN_HANDLER_ENVIRONMENT_KEYS.passkeyTable]: this.table.tableName,
+              [TOKEN_HANDLER_ENVIRONMENT_KEYS.emailFrom]: this.fromAddress,
+              [TOKEN_HANDLER_ENVIRONMENT_KEYS.appName]: appName,
+            }
+          : {}),
       },
     });
+    if (passkeys) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [...PASSKEY_TABLE_ACCESS.tokenHandler.actions],
+          resources: [this.table.tableArn],
+          conditions: {
+            "ForAllValues:StringLike": {
+              "dynamodb:LeadingKeys": [...PASSKEY_TABLE_ACCESS.tokenHandler.keys],
+            },
+          },
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ["ses:SendEmail"],
+          resources: [this.emailIdentity.emailIdentityArn],
+          conditions: { StringEquals: { "ses:FromAddress": this.fromAddress } },
+        }),
+      );
+    }
     this.acknowledgeRuntime(fn, base.runtime);
     // No CORS on the URL: the handler answers preflights itself, for its
     // allowed origins only, with credentials. Auth NONE: a browser cannot
@@ -902,6 +1048,7 @@ function triggerEnvironment(
   table: dynamodb.ITable,
   fromAddress: string,
   usernameAttribute: string | false,
+  passkeys: CheckedPasskeys | undefined,
 ): Record<string, string> {
   const env: Record<string, string> = {
     [ENVIRONMENT_KEYS.tableName]: table.tableName,
@@ -940,6 +1087,12 @@ function triggerEnvironment(
     props.allowedEmailDomains?.map((d) => d.toLowerCase()),
   );
   set(ENVIRONMENT_KEYS.emailReplyTo, props.replyTo);
+  if (passkeys) {
+    env[ENVIRONMENT_KEYS.passkeyRpId] = passkeys.rpId;
+    env[ENVIRONMENT_KEYS.passkeyRpName] = passkeys.rpName;
+    env[ENVIRONMENT_KEYS.passkeyOrigins] = passkeys.origins.join(",");
+    env[ENVIRONMENT_KEYS.passkeyRequired] = String(passkeys.required);
+  }
   return env;
 }
 
