@@ -42,8 +42,7 @@ export async function buildDefaultTriggers(
 }> {
   // Loaded only when a default trigger is used, so a stack running only your
   // own handlers does not load (or need) the passcode triggers.
-  const triggersModule = await import("@cognito-passcode/triggers");
-  const { createPasscodeTriggers, dynamoDbStore } = triggersModule;
+  const { createPasscodeTriggers, dynamoDbStore } = await import("@cognito-passcode/triggers");
   const store = dynamoDbStore({ tableName: services.tableName, client: services.dynamoDb });
   const { email, code, username, throttle, passkeys: _checked, ...rest } = overrides;
   const options = {
@@ -61,9 +60,7 @@ export async function buildDefaultTriggers(
     throttle: throttle === false ? false : { store, ...throttle },
     ...(passkeys ? { passkeys: { ...passkeys, store } } : {}),
   } as PasscodeTriggersOptions;
-  const triggers = createPasscodeTriggers(options) as ReturnType<typeof createPasscodeTriggers> & {
-    preTokenGeneration?: TriggerHandler;
-  };
+  const triggers = createPasscodeTriggers(options);
   const handlers: Partial<Record<TriggerName, TriggerHandler>> = {
     defineAuthChallenge: triggers.defineAuthChallenge,
     createAuthChallenge: triggers.createAuthChallenge,
@@ -71,21 +68,8 @@ export async function buildDefaultTriggers(
     preSignUp: triggers.preSignUp,
     postAuthentication: triggers.postAuthentication,
   };
-  if (passkeys) {
-    // createPasscodeTriggers wires Pre Token Generation when passkeys are on;
-    // the factory is the fallback for a triggers build that does not.
-    const factory = (triggersModule as unknown as Record<string, unknown>)
-      .createPreTokenGenerationHandler as
-      | ((options: { store: PasscodeStore }) => TriggerHandler)
-      | undefined;
-    const preTokenGeneration = triggers.preTokenGeneration ?? factory?.({ store });
-    if (preTokenGeneration) handlers.preTokenGeneration = preTokenGeneration;
-    else {
-      services.logger.warn(
-        "triggers.passkeys is set but @cognito-passcode/triggers has no Pre Token Generation handler: tokens carry no passcode_amr claim",
-      );
-    }
-  }
+  // createPasscodeTriggers returns Pre Token Generation only with passkeys.
+  if (triggers.preTokenGeneration) handlers.preTokenGeneration = triggers.preTokenGeneration;
   return { handlers, store, options };
 }
 

@@ -1,0 +1,254 @@
+import {
+  type CognitoIdentityProviderClient,
+  GetTokensFromRefreshTokenCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { CLIENT_METADATA, STEP } from "@cognito-passcode/shared";
+import { softAuthenticator } from "@cognito-passcode/triggers/testing";
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
+import { describe, expect, it } from "vitest";
+import type { LocalStack } from "../src/index.js";
+import { type CliIo, runCli } from "../src/run-cli.js";
+import { sdkClient, stackPerTest } from "./support/clients.js";
+import {
+  answerChallenge,
+  passcodeSignUpAndSignIn,
+  signUp,
+  startCustomAuth,
+} from "./support/flow.js";
+
+const start = stackPerTest();
+const PAGE = "http://localhost:5173";
+const PASSKEYS = { rpId: "localhost", origins: [PAGE] };
+
+/** Counts the HTTP requests `client` sends (retries off in sdkClient, so one per call). */
+function countRequests(client: CognitoIdentityProviderClient): { count: number } {
+  const counter = { count: 0 };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      counter.count += 1;
+      return next(args);
+    },
+    { step: "finalizeRequest", name: "countRequests" },
+  );
+  return counter;
+}
+
+async function idClaims(stack: LocalStack, token: string) {
+  const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(stack.jwksUrl)), {
+    issuer: stack.issuer,
+  });
+  return payload as Record<string, unknown>;
+}
+
+/** The challenge string inside a PASSKEY challenge's request options. */
+function challengeOf(options: string): string {
+  return (JSON.parse(options) as { challenge: string }).challenge;
+}
+
+/**
+ * A first sign-in that enrols a passkey: SignUp, InitiateAuth (PASSKEY), the
+ * switch to a code, the emailed code and the username with
+ * `passcode:enrolPasskey=true`, then the registration (ENROL). Returns the tokens.
+ */
+async function firstSignInWithEnrolment(
+  stack: LocalStack,
+  client: CognitoIdentityProviderClient,
+  device: ReturnType<typeof softAuthenticator>,
+  email: string,
+  username: string,
+) {
+  await signUp(stack, email, client);
+  const first = await startCustomAuth(stack, client, email);
+  expect(first.ChallengeParameters?.step).toBe(STEP.PASSKEY);
+  const user = first.ChallengeParameters!.USERNAME!;
+  const code = await answerChallenge(stack, client, first.Session, user, "code", {
+    [CLIENT_METADATA.method]: "code",
+  });
+  expect(code.ChallengeParameters?.step).toBe(STEP.CODE);
+  const enrol = { [CLIENT_METADATA.enrolPasskey]: "true" };
+  const named = await answerChallenge(
+    stack,
+    client,
+    code.Session,
+    user,
+    await stack.mailbox.latestCode(email),
+    enrol,
+  );
+  expect(named.ChallengeParameters?.step).toBe(STEP.USERNAME);
+  const enrolling = await answerChallenge(stack, client, named.Session, user, username, enrol);
+  expect(enrolling.ChallengeParameters?.step).toBe(STEP.ENROL);
+  const registration = await device.register(enrolling.ChallengeParameters!.options!);
+  const done = await answerChallenge(
+    stack,
+    client,
+    enrolling.Session,
+    user,
+    JSON.stringify(registration),
+    { ...enrol, [CLIENT_METADATA.passkeyName]: "Soft key" },
+  );
+  return done.AuthenticationResult!;
+}
+
+describe("passkeys in the local stack (triggers.passkeys)", () => {
+  it("enrols during a first sign-in (RespondToAuthChallenge's ClientMetadata), then signs in with the passkey in 2 requests and no email; passcode_amr says otp, then pop mfa, and nothing on refresh", async () => {
+    // Prepare
+    const { stack, client } = await start({
+      cors: { origins: [PAGE] },
+      triggers: { passkeys: PASSKEYS, throttle: false },
+    });
+    const device = softAuthenticator({ origin: PAGE, rpId: "localhost" });
+    const email = "ada@example.com";
+    const enrolled = await firstSignInWithEnrolment(stack, client, device, email, "ada");
+    expect((await idClaims(stack, enrolled.IdToken!)).passcode_amr).toBe("otp");
+    const sub = decodeJwt(enrolled.IdToken!).sub!;
+    const account = await stack.store!.getPasskeys(sub);
+    expect(account?.passkeys).toHaveLength(1);
+    expect(account?.passkeys[0]).toMatchObject({
+      id: device.credentials[0]!.id,
+      name: "Soft key",
+    });
+    const emailsBefore = stack.mailbox.messages(email).length;
+
+    // Act: a passkey sign-in, counted at the HTTP layer.
+    const requests = countRequests(client);
+    const challenge = await startCustomAuth(stack, client, email);
+    expect(challenge.ChallengeParameters?.step).toBe(STEP.PASSKEY);
+    const options = challenge.ChallengeParameters!.options!;
+    expect(JSON.parse(options)).toMatchObject({ rpId: "localhost", allowCredentials: [] });
+    const assertion = await device.authenticate(options);
+    const signedIn = await answerChallenge(
+      stack,
+      client,
+      challenge.Session,
+      challenge.ChallengeParameters!.USERNAME!,
+      JSON.stringify(assertion),
+      { [CLIENT_METADATA.passkeyChallenge]: challengeOf(options) },
+    );
+
+    // Assess
+    expect(requests.count).toBe(2);
+    const tokens = signedIn.AuthenticationResult!;
+    expect(stack.mailbox.messages(email)).toHaveLength(emailsBefore);
+    const id = await idClaims(stack, tokens.IdToken!);
+    expect(id.passcode_amr).toBe("pop mfa");
+    expect(id.sub).toBe(sub);
+    expect(decodeJwt(tokens.AccessToken!)).not.toHaveProperty("passcode_amr");
+    const refreshed = await client.send(
+      new GetTokensFromRefreshTokenCommand({
+        ClientId: stack.clientId,
+        RefreshToken: tokens.RefreshToken!,
+      }),
+    );
+    expect(decodeJwt(refreshed.AuthenticationResult!.IdToken!)).not.toHaveProperty("passcode_amr");
+  });
+
+  it("a passkey assertion replayed with its challenge's metadata on a new sign-in gets no tokens, and a forged passkeyChallenge on a code sign-in only under-claims (otp)", async () => {
+    // Prepare
+    const { stack, client } = await start({ triggers: { passkeys: PASSKEYS, throttle: false } });
+    const device = softAuthenticator({ origin: PAGE, rpId: "localhost" });
+    const email = "bea@example.com";
+    await firstSignInWithEnrolment(stack, client, device, email, "bea");
+    const first = await startCustomAuth(stack, client, email);
+    const options = first.ChallengeParameters!.options!;
+    const assertion = JSON.stringify(await device.authenticate(options));
+    const meta = { [CLIENT_METADATA.passkeyChallenge]: challengeOf(options) };
+    const user = first.ChallengeParameters!.USERNAME!;
+    const ok = await answerChallenge(stack, client, first.Session, user, assertion, meta);
+    expect(decodeJwt(ok.AuthenticationResult!.IdToken!).passcode_amr).toBe("pop mfa");
+    // Act: the same assertion on a fresh session (its challenge differs).
+    const second = await startCustomAuth(stack, client, email);
+    const replayed = await answerChallenge(stack, client, second.Session, user, assertion, meta);
+    // Assess: refused (another PASSKEY challenge, no tokens).
+    expect(replayed.AuthenticationResult).toBeUndefined();
+    expect(replayed.ChallengeParameters?.step).toBe(STEP.PASSKEY);
+    // A code sign-in that claims the spent challenge gets otp.
+    const third = await startCustomAuth(stack, client, email);
+    const code = await answerChallenge(stack, client, third.Session, user, "code", {
+      [CLIENT_METADATA.method]: "code",
+    });
+    const signedIn = await answerChallenge(
+      stack,
+      client,
+      code.Session,
+      user,
+      await stack.mailbox.latestCode(email),
+      meta,
+    );
+    expect(decodeJwt(signedIn.AuthenticationResult!.IdToken!).passcode_amr).toBe("otp");
+  });
+
+  it("required: true (what --passkeys-required sets): once enrolled, a right code fails with PASSKEY_REQUIRED (UserLambdaValidationException); the passkey still signs in", async () => {
+    // Prepare
+    const { stack, client } = await start({
+      triggers: { passkeys: { ...PASSKEYS, required: true }, throttle: false },
+    });
+    const device = softAuthenticator({ origin: PAGE, rpId: "localhost" });
+    const email = "dee@example.com";
+    await firstSignInWithEnrolment(stack, client, device, email, "dee");
+    const first = await startCustomAuth(stack, client, email);
+    const user = first.ChallengeParameters!.USERNAME!;
+    const code = await answerChallenge(stack, client, first.Session, user, "code", {
+      [CLIENT_METADATA.method]: "code",
+    });
+    // Act + Assess
+    await expect(
+      answerChallenge(stack, client, code.Session, user, await stack.mailbox.latestCode(email)),
+    ).rejects.toMatchObject({
+      name: "UserLambdaValidationException",
+      message: expect.stringContaining("PASSKEY_REQUIRED"),
+    });
+    const again = await startCustomAuth(stack, client, email);
+    const options = again.ChallengeParameters!.options!;
+    const signedIn = await answerChallenge(
+      stack,
+      client,
+      again.Session,
+      user,
+      JSON.stringify(await device.authenticate(options)),
+      { [CLIENT_METADATA.passkeyChallenge]: challengeOf(options) },
+    );
+    expect(decodeJwt(signedIn.AuthenticationResult!.IdToken!).passcode_amr).toBe("pop mfa");
+  });
+
+  it("the CLI's --passkeys-rp-id and --passkeys-origin turn passkeys on: the first challenge is PASSKEY, and the start says so", async () => {
+    const out: string[] = [];
+    const io: CliIo = {
+      stdout: (text) => out.push(text),
+      stderr: () => {},
+      onSignal: () => {},
+      exit: () => {},
+    };
+    const stack = (await runCli(
+      [
+        "--no-throttle",
+        "--passkeys-rp-id",
+        "localhost",
+        "--passkeys-origin",
+        PAGE,
+        "--passkeys-required",
+      ],
+      io,
+    )) as LocalStack;
+    try {
+      expect(out.join("")).toContain(
+        `Passkeys           RP id localhost, origins ${PAGE}, required once enrolled`,
+      );
+      const client = sdkClient(stack);
+      await signUp(stack, "eli@example.com", client);
+      const first = await startCustomAuth(stack, client, "eli@example.com");
+      expect(first.ChallengeParameters?.step).toBe(STEP.PASSKEY);
+      expect(JSON.parse(first.ChallengeParameters!.options!).rpId).toBe("localhost");
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it("passkeys off (the default): the first challenge is CODE and tokens carry no passcode_amr", async () => {
+    const { stack, client } = await start({ triggers: { throttle: false } });
+    const done = await passcodeSignUpAndSignIn(stack, "cid@example.com", "cid", client);
+    expect(stack.mailbox.messages("cid@example.com")).toHaveLength(1);
+    expect(decodeJwt(done.AuthenticationResult!.IdToken!)).not.toHaveProperty("passcode_amr");
+    const again = await startCustomAuth(stack, client, "cid@example.com");
+    expect(again.ChallengeParameters?.step).toBe(STEP.CODE);
+  });
+});
