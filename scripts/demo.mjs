@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pnpm demo`: builds the packages and the example pages, starts the local
 // stack (Cognito + SES inbox + DynamoDB, in this process, refresh-token
-// rotation on) and serves the login page on 127.0.0.1, with the token handler
+// rotation on, passkeys on with RP id `localhost`) and serves the login page
+// at http://localhost:<port> (listening on 127.0.0.1), with the token handler
 // (@cognito-passcode/token-handler) mounted at `/auth` on the page's own
 // origin: the page's default mode keeps the refresh token in an httpOnly
 // cookie. Ctrl-C stops everything.
@@ -278,6 +279,13 @@ function listen(server, port, host) {
  * (`http://<host>:<port>` and `http://localhost:<port>`) is added to
  * `cors.origins`, so the page, and only the page, may call the stack.
  *
+ * `passkeys: true` (what `pnpm demo` passes) turns the stack's passkeys on
+ * (`triggers.passkeys` = `{ rpId: "localhost", origins: ["http://localhost:<port>"] }`)
+ * and the token handler's passkey management (the stack's store and issuer);
+ * the URLs it returns are then on `http://localhost:<port>`, since WebAuthn
+ * refuses an IP address as RP id (the server still listens on `host`).
+ * Without it, they are on `http://<host>:<port>` as before.
+ *
  * The token handler (`createNodeHandler` of @cognito-passcode/token-handler)
  * answers at `/auth` on the same server, for the stack's app client, allowing
  * those same two origins. Its cookie keys are `cookieKeys`, else one key drawn
@@ -289,6 +297,7 @@ export async function startDemo({
   host = "127.0.0.1",
   stack: stackOptions = {},
   cookieKeys = [randomBytes(32).toString("base64url")],
+  passkeys: withPasskeys = false,
 } = {}) {
   const local = await importPackage("packages/local", ".");
   const tokenHandler = await importPackage("packages/token-handler", "./node");
@@ -302,8 +311,15 @@ export async function startDemo({
     // The preferred port is taken (another demo?): take any free one.
     pagePort = await listen(server, 0, host);
   }
-  const origin = `http://${host}:${pagePort}`;
-  const pageOrigins = [...new Set([origin, `http://localhost:${pagePort}`])];
+  // WebAuthn needs a host name (RP id `localhost`), never an IP address: the
+  // pages are announced on localhost, which resolves to this loopback listener.
+  const localOrigin = `http://localhost:${pagePort}`;
+  const hostOrigin = `http://${host.includes(":") ? `[${host}]` : host}:${pagePort}`;
+  const passkeys =
+    stackOptions.triggers?.passkeys ??
+    (withPasskeys ? { rpId: "localhost", origins: [localOrigin] } : undefined);
+  const origin = passkeys ? localOrigin : hostOrigin;
+  const pageOrigins = [...new Set([hostOrigin, localOrigin])];
   let stack;
   let auth;
   try {
@@ -318,12 +334,17 @@ export async function startDemo({
       cors: {
         origins: [...new Set([...(stackOptions.cors?.origins ?? []), ...pageOrigins])],
       },
+      ...(passkeys ? { triggers: { ...stackOptions.triggers, passkeys } } : {}),
     });
     auth = tokenHandler.createNodeHandler({
       clientId: stack.clientId,
       endpoint: stack.endpoint,
       allowedOrigins: pageOrigins,
       cookieKeys,
+      // List, rename and remove passkeys at /auth, in the stack's own table.
+      ...(passkeys && stack.store
+        ? { passkeys: { userPoolId: stack.userPoolId, store: stack.store, issuer: stack.issuer } }
+        : {}),
     });
   } catch (error) {
     server.closeAllConnections();
@@ -381,7 +402,7 @@ async function main() {
   }
   if (values["build-only"]) return;
 
-  const demo = await startDemo({ port: Number(values.port) });
+  const demo = await startDemo({ port: Number(values.port), passkeys: true });
   console.log(`Login page: ${demo.loginUrl}`);
   console.log(
     `Token handler: ${demo.tokenHandlerUrl} (the pages' default, refresh token in an httpOnly cookie; ?mode=memory or ?mode=storage to compare)`,
@@ -389,7 +410,7 @@ async function main() {
   console.log(`Inbox: ${demo.inboxUrl}`);
   console.log(`Plain DOM example: ${demo.vanillaUrl}`);
   console.log(
-    `Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Sign in with any email address; the code arrives in the inbox. Press Ctrl-C to stop.`,
+    `Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Sign in with any email address; the code arrives in the inbox. Passkeys are on (RP id localhost): open the pages on localhost, as printed. Press Ctrl-C to stop.`,
   );
 
   let stopping = false;
