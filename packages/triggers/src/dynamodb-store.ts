@@ -181,7 +181,7 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
     }
     throw new PasscodeError(
       "SERVICE_ERROR",
-      "Username registry: too many concurrent writes to one name or owner",
+      "DynamoDB store: too many concurrent writes to one name, owner or passkey account",
     );
   };
 
