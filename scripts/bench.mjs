@@ -22,4 +22,18 @@ for (const [pkg, what] of benches) {
     console.error(`bench for ${pkg} failed with exit code ${run.status}`);
   }
 }
+// Passkeys (issue 15) span packages: the triggers' prebuilt chunks, the
+// client plug-in, and sign-ins through the local stack with passkeys on and off.
+console.log(
+  "\n## passkeys: trigger bundle with and without the WebAuthn chunk, its cold import, client ./passkeys, requests per sign-in\n",
+);
+const passkeys = spawnSync(
+  process.execPath,
+  [new URL("./bench-passkeys.mjs", import.meta.url).pathname],
+  { stdio: "inherit" },
+);
+if (passkeys.status !== 0) {
+  failed++;
+  console.error(`passkeys bench failed with exit code ${passkeys.status}`);
+}
 process.exit(failed > 0 ? 1 : 0);
