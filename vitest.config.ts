@@ -29,6 +29,10 @@ export default defineConfig({
       { find: /^@cognito-passcode\/client\/react$/, replacement: `${src("client")}react.ts` },
       { find: /^@cognito-passcode\/client\/tabs$/, replacement: `${src("client")}tabs.ts` },
       {
+        find: /^@cognito-passcode\/client\/passkeys$/,
+        replacement: `${src("client")}passkeys.ts`,
+      },
+      {
         find: /^@cognito-passcode\/client\/cognito-identity-js$/,
         replacement: `${src("client")}cognito-identity-js.ts`,
       },
