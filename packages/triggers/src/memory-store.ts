@@ -52,6 +52,7 @@ export function memoryStore(): MemoryStore {
     string,
     { owner: string; amr: string; expiresAt: number; taken?: true }
   >();
+  let latestSignIn = 0;
 
   const take = (username: string, owner: string): ClaimResult => {
     if (names.get(username) !== owner) claimedAt.set(username, Date.now());
@@ -192,10 +193,15 @@ export function memoryStore(): MemoryStore {
     async recordPasskeySignIn(challengeKey, { owner, amr, expiresAt }) {
       requirePasskeyText("challengeKey", challengeKey);
       requirePasskeyText("owner", owner);
-      // As DynamoDB's TTL would, eventually: forget records long expired.
-      const now = Date.now();
-      for (const [key, record] of signIns) {
-        if (record.expiresAt + SIGN_IN_RECORD_KEEP_MS < now) signIns.delete(key);
+      // As DynamoDB's TTL would, eventually: forget records that expired a
+      // day before the latest one recorded. Measured on the records' own
+      // times, not the wall clock, so callers with a made-up clock (tests)
+      // never see a record forgotten while a replay could still matter.
+      latestSignIn = Math.max(latestSignIn, expiresAt);
+      if (signIns.size >= SIGN_IN_PRUNE_SIZE) {
+        for (const [key, record] of signIns) {
+          if (record.expiresAt + SIGN_IN_RECORD_KEEP_MS < latestSignIn) signIns.delete(key);
+        }
       }
       if (signIns.has(challengeKey)) return false;
       signIns.set(challengeKey, { owner, amr, expiresAt });
@@ -218,6 +224,8 @@ export function memoryStore(): MemoryStore {
 
 /** How long a consumed challenge's record outlives its expiry in memory (DynamoDB's TTL deletes within days). */
 const SIGN_IN_RECORD_KEEP_MS = 24 * 60 * 60 * 1000;
+/** How many consumed-challenge records memory holds before it looks for old ones to forget. */
+const SIGN_IN_PRUNE_SIZE = 1000;
 
 function copyPasskey(passkey: StoredPasskey): StoredPasskey {
   return { ...passkey, transports: [...passkey.transports] };

@@ -28,6 +28,41 @@ describePasskeyContract(
   { model: 40 },
 );
 
+describe("memoryStore sign-in records", () => {
+  it("forgets records a day older than the latest, once it holds many, and never a recent one", async () => {
+    const store = memoryStore();
+    const day = 86_400_000;
+    const old = passkeyChallengeKey("old");
+    await store.recordPasskeySignIn(old, { owner: "sub-a", amr: "pop mfa", expiresAt: 1_000 });
+    for (let i = 0; i < 1000; i++) {
+      const key = passkeyChallengeKey(`recent-${i}`);
+      expect(
+        await store.recordPasskeySignIn(key, {
+          owner: "sub-a",
+          amr: "",
+          expiresAt: 1_000 + day + 1,
+        }),
+      ).toBe(true);
+    }
+    // The next record prunes: the old one (expired over a day before the latest) is gone, the recent ones stay.
+    expect(
+      await store.recordPasskeySignIn(passkeyChallengeKey("next"), {
+        owner: "sub-a",
+        amr: "",
+        expiresAt: 1_000 + day + 1,
+      }),
+    ).toBe(true);
+    expect(await store.takePasskeySignIn(old, "sub-a", 0)).toBeUndefined();
+    expect(
+      await store.recordPasskeySignIn(passkeyChallengeKey("recent-0"), {
+        owner: "sub-a",
+        amr: "",
+        expiresAt: 1,
+      }),
+    ).toBe(false);
+  });
+});
+
 describe("dynamoDbStore passkey items", () => {
   it("keeps the items the design names: one per user, one claim per id, hashed challenge records with ttl", async () => {
     const keyPrefix = `layout${++unique}/`;

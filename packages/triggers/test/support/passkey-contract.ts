@@ -265,6 +265,19 @@ export function describePasskeyContract(
       expect(await store.recordPasskeySignIn(key, record)).toBe(false);
     });
 
+    it("refuses a replayed challenge whose record was made with a clock long past (a test clock)", async () => {
+      const store = fresh();
+      const past = 1_700_000_000_000;
+      const key = passkeyChallengeKey(credentialId());
+      const record = { owner: "sub-a", amr: "pop mfa", expiresAt: past + 300_000 };
+      expect(await store.recordPasskeySignIn(key, record)).toBe(true);
+      expect(await store.takePasskeySignIn(key, "sub-a", past)).toBe("pop mfa");
+      const other = passkeyChallengeKey(credentialId());
+      expect(await store.recordPasskeySignIn(other, record)).toBe(true);
+      expect(await store.recordPasskeySignIn(key, record)).toBe(false);
+      expect(await store.recordPasskeySignIn(other, record)).toBe(false);
+    });
+
     it("takes a sign-in record once, for its owner, before it expires", async () => {
       const store = fresh();
       const now = Date.now();
