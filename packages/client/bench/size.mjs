@@ -79,7 +79,10 @@ async function main() {
     ["coreWithVue", "@cognito-passcode/client/vue: usePasscode (added bytes)"],
     ["coreWithSvelte", "@cognito-passcode/client/svelte: passcodeStore (added bytes)"],
     ["coreWithTabs", "@cognito-passcode/client/tabs: shareAcrossTabs (added bytes)"],
-    ["coreWithPasskeys", "@cognito-passcode/client/passkeys: passkeys() with the management calls (added bytes)"],
+    [
+      "coreWithPasskeys",
+      "@cognito-passcode/client/passkeys: passkeys() with the management calls (added bytes)",
+    ],
   ]) {
     const adds = sizes[name].error
       ? sizes[name]
