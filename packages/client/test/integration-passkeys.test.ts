@@ -6,9 +6,11 @@ import {
   type PasscodeClientOptions,
   type PasscodeSnapshot,
 } from "@cognito-passcode/client";
+import { createCognitoIdentityJsTransport } from "@cognito-passcode/client/cognito-identity-js";
 import { passkeys } from "@cognito-passcode/client/passkeys";
 import { type LocalStack, startLocalStack } from "@cognito-passcode/local";
 import { createNodeHandler } from "@cognito-passcode/token-handler/node";
+import { CognitoUserPool } from "amazon-cognito-identity-js";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { installWebAuthn } from "./helpers/fake-webauthn.js";
 
@@ -149,6 +151,30 @@ describe("a code-only client (no ./passkeys) on a deployment with passkeys on", 
     await expect(client.signInWithPasskey(email)).rejects.toMatchObject({
       code: "CONFIGURATION_ERROR",
     });
+    await client.signOut();
+  }, 60_000);
+});
+
+describe("the ./cognito-identity-js transport on a deployment with passkeys on", () => {
+  it("carries the switch's ClientMetadata (sendCustomChallengeAnswer's third argument): a code sign-in works", async () => {
+    const userPool = new CognitoUserPool({
+      UserPoolId: stack.userPoolId,
+      ClientId: stack.clientId,
+      endpoint: stack.endpoint,
+    });
+    const client = createPasscodeClient({
+      clientId: stack.clientId,
+      transport: createCognitoIdentityJsTransport({ userPool }),
+      now: stack.clock.now,
+    });
+    const statuses = watch(client);
+    const email = newEmail("cij");
+    await client.requestCode(email);
+    expect(client.getSnapshot().status).toBe("awaitingCode");
+    await client.submitCode(await stack.mailbox.latestCode(email));
+    await client.submitUsername(`j${Date.now().toString(36)}`);
+    expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "code" });
+    expect(statuses.slice(0, 2)).toEqual(["sendingCode", "awaitingCode"]);
     await client.signOut();
   }, 60_000);
 });
