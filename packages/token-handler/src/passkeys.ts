@@ -58,7 +58,24 @@ export interface PasskeyNotice {
  */
 export type PasskeyNotifier = (notice: PasskeyNotice) => Promise<void>;
 
-/** The `passkeys` option of {@link createTokenHandler}: turns on the passkey management operations. */
+/**
+ * The `passkeys` option of `createTokenHandler`: turns on the passkey
+ * management operations.
+ *
+ * @example
+ * ```ts
+ * import { createPasskeyNotifier, dynamoDbStore } from "@cognito-passcode/triggers";
+ *
+ * const handle = createTokenHandler({
+ *   clientId, region: "eu-west-1", allowedOrigins, cookieKeys,
+ *   passkeys: {
+ *     userPoolId: "eu-west-1_AbC123xyz",
+ *     store: dynamoDbStore({ tableName: "passcode" }),
+ *     notify: createPasskeyNotifier({ email: { from: "no-reply@example.com", appName: "Acme" } }),
+ *   },
+ * });
+ * ```
+ */
 export interface TokenHandlerPasskeyOptions {
   /** The user pool id, e.g. `eu-west-1_AbC123xyz`: access tokens must come from it. */
   userPoolId: string;
