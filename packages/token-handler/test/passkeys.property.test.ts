@@ -302,4 +302,37 @@ describe("properties of the passkey management operations", () => {
       { numRuns: 100 },
     );
   });
+
+  it("deletes only within 10 minutes of the sign-in: older or missing auth_time is REAUTHENTICATE with nothing touched or sent", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.option(fc.integer({ min: -120, max: 30 * 86_400 }), { nil: undefined }),
+        async (age) => {
+          const now = Date.now();
+          const { handle, cognito, store, notices } = managementHandler(key, {
+            store: seeded(),
+            handler: { now: () => now },
+          });
+          const claims = accessClaims(ALICE);
+          if (age === undefined) delete claims.auth_time;
+          else claims.auth_time = Math.floor(now / 1000) - age;
+          const token = await signToken(claims, key);
+          const response = await handle(
+            managementRequest("DeletePasskey", bodyFor("DeletePasskey", token)),
+          );
+          const body = await response.json();
+          if (age !== undefined && now - (Math.floor(now / 1000) - age) * 1000 <= 600_000) {
+            expect(response.status).toBe(200);
+            expect(notices).toHaveLength(1);
+          } else {
+            expect(body).toEqual({ __type: "NotAuthorizedException", message: "REAUTHENTICATE" });
+            expect(store.calls).toEqual([]);
+            expect(cognito.calls).toEqual([]);
+            expect(notices).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
 });
