@@ -17,7 +17,13 @@ import { digestCode, emailTag, generateCode, newSalt } from "./code.js";
 import type { TriggerHandler } from "./define-auth-challenge.js";
 import { sendEmail } from "./delivery.js";
 import { renderDefaultEmail } from "./email-template.js";
-import { ENROL_METADATA, type NextStep, nextStep, PASSKEY_METADATA } from "./next-step.js";
+import {
+  ENROL_METADATA,
+  type NextStep,
+  nextStep,
+  passkeyBinding,
+  passkeyMetadata,
+} from "./next-step.js";
 import type { EmailContent, PasscodeTriggersOptions } from "./options.js";
 import {
   CHALLENGE_GRACE_MS,
@@ -204,7 +210,13 @@ function passkeyChallenge(
     challenge,
     expiresAt: String(runtime.now() + passkeys.timeoutMs + CHALLENGE_GRACE_MS),
   };
-  response.challengeMetadata = PASSKEY_METADATA;
+  // Not public: the proof is bound to the account as it is now (one SHA-256, the same for everyone).
+  response.challengeMetadata = passkeyMetadata(
+    passkeyBinding(
+      codeAddress(event.request.userAttributes, event.userName),
+      event.request.userAttributes,
+    ),
+  );
 }
 
 /**

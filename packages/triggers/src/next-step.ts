@@ -23,12 +23,50 @@ export type NextStep =
   /**
    * An ENROL challenge (passkeys on), after a proof. `attemptsLeft` 0 is the
    * "given up" challenge (no options; every answer leads to tokens).
-   * `emailTag` is the tag of the address a code proved, `""` after a passkey.
+   * `emailTag` is the tag of the address a code proved, or after a passkey
+   * the proof's {@link passkeyBinding} (checked with {@link proofStillBound}).
    */
   | { action: "enrol"; attemptsLeft: number; rejected: boolean; emailTag: string };
 
-/** challengeMetadata of a PASSKEY challenge: the challenge itself lives in the private parameters. */
+/** Prefix of a PASSKEY challenge's challengeMetadata: the challenge itself lives in the private parameters. */
 export const PASSKEY_METADATA = "PASSKEY";
+
+/**
+ * What a passkey proof is bound to: `<emailTag of the address>:<1 when
+ * email_verified is "true", else 0>`, from the attributes when the PASSKEY
+ * challenge was created. The first proof of the address (which signs the
+ * account out everywhere and removes its passkeys, design 5.4) or a new
+ * address changes it, so a passkey session parked at USERNAME or ENROL
+ * across that eviction gets no tokens and stores no passkey.
+ */
+export function passkeyBinding(
+  address: string,
+  userAttributes: Readonly<Record<string, string | undefined>> | undefined,
+): string {
+  return `${emailTag(address)}:${userAttributes?.email_verified === "true" ? 1 : 0}`;
+}
+
+/** challengeMetadata of a PASSKEY challenge: `PASSKEY:<passkeyBinding>` (about 26 characters). */
+export function passkeyMetadata(binding: string): string {
+  return `${PASSKEY_METADATA}:${binding}`;
+}
+
+const PASSKEY_ENTRY = /^PASSKEY:([A-Za-z0-9_-]{16}:[01])$/;
+
+/**
+ * True when an ENROL challenge's bound tag (`emailTag` of its private
+ * parameters) still holds: a code proof's address tag against the current
+ * address, a passkey proof's {@link passkeyBinding} against the current one.
+ */
+export function proofStillBound(
+  tag: string,
+  address: string,
+  userAttributes: Readonly<Record<string, string | undefined>> | undefined,
+): boolean {
+  return tag.includes(":")
+    ? tag === passkeyBinding(address, userAttributes)
+    : tag === emailTag(address);
+}
 /** challengeMetadata of an ENROL challenge. */
 export const ENROL_METADATA = "ENROL";
 
@@ -75,6 +113,10 @@ const fail = (reason: string): NextStep => ({ action: "fail", reason });
  * to another address fails, at every step, so an email changed after the
  * code was sent (before the answer, or between a right code and the
  * USERNAME step) never earns tokens. Define passes it; it costs one SHA-256.
+ * Likewise a passkey proof is bound to the address and its `email_verified`
+ * when its PASSKEY challenge was created ({@link passkeyBinding}, in the
+ * entry's challengeMetadata): a session parked after the proof fails once
+ * the address changes or is proven for the first time (the eviction).
  *
  * `clientMetadata` is the current request's ClientMetadata (Define and Create
  * receive the same map on RespondToAuthChallenge; none on InitiateAuth).
@@ -105,6 +147,7 @@ export function nextStep(
   let codePassed = false;
   let passkeyFailures = 0;
   let passkeyPassed = false;
+  let passkeyProof = "";
   let usernameAnswers = 0;
   let usernameFailures = 0;
   let usernamePassed = false;
@@ -114,13 +157,16 @@ export function nextStep(
     const metadata = entry.challengeMetadata;
     const custom = entry.challengeName === "CUSTOM_CHALLENGE";
     const passed = entry.challengeResult === true;
-    if (passkeys && custom && metadata === PASSKEY_METADATA) {
+    const passkeyEntry = passkeys && custom ? PASSKEY_ENTRY.exec(metadata ?? "") : null;
+    if (passkeyEntry) {
       // Only before anything else, and never after a right one.
       if (code || passkeyPassed || usernameAnswers || enrolFailures || enrolPassed) {
         return fail("passkey-out-of-order");
       }
-      if (passed) passkeyPassed = true;
-      else passkeyFailures++;
+      if (passed) {
+        passkeyPassed = true;
+        passkeyProof = passkeyEntry[1]!;
+      } else passkeyFailures++;
       continue;
     }
     if (passkeys && custom && metadata === ENROL_METADATA) {
@@ -161,6 +207,15 @@ export function nextStep(
     }
   }
   if (code && address !== undefined && emailTag(address) !== code.emailTag) {
+    return fail("address-changed");
+  }
+  // A passkey proof holds only while the account is as it was: a new
+  // address, or its first proof (the eviction), ends the session.
+  if (
+    passkeyPassed &&
+    address !== undefined &&
+    passkeyBinding(address, userAttributes) !== passkeyProof
+  ) {
     return fail("address-changed");
   }
   if (passkeys && !code && !passkeyPassed) {
@@ -206,7 +261,7 @@ export function nextStep(
     enrolAnswers,
     enrolFailures,
     enrolPassed,
-    emailTag: code && !passkeyPassed ? code.emailTag : "",
+    emailTag: passkeyPassed ? passkeyProof : (code?.emailTag ?? ""),
   });
 }
 

@@ -1,7 +1,7 @@
 import type { VerifyAuthChallengeResponseTriggerEvent } from "aws-lambda";
 import { codeAddress } from "./challenge-state.js";
 import { emailTag } from "./code.js";
-import { metadataValue } from "./next-step.js";
+import { metadataValue, proofStillBound } from "./next-step.js";
 import { PASSKEY_ALGORITHMS, passkeyChallengeFrom } from "./passkey-options.js";
 import type { BaseSettings } from "./resolve-options.js";
 import { inAllowedDomains, once, type PasskeySettings } from "./resolve-options.js";
@@ -213,7 +213,9 @@ async function enrolRefusal(
   if (!inAllowedDomains(attributes.email ?? "", runtime.allowedEmailDomains)) {
     return "email-not-allowed";
   }
-  if (tag !== "" && emailTag(address) !== tag) return "address-changed";
+  // The proof's binding: the address a code proved, or after a passkey the
+  // address and its email_verified then (a first proof since is the eviction).
+  if (tag !== "" && !proofStillBound(tag, address, attributes)) return "address-changed";
   const response = parseCredential(request.challengeAnswer, 65_536, [
     "clientDataJSON",
     "attestationObject",

@@ -25,7 +25,10 @@ const entry = (challengeMetadata: string, challengeResult: boolean): Entry => ({
   challengeResult,
   challengeMetadata,
 });
-const P = (ok: boolean) => entry("PASSKEY", ok);
+// A PASSKEY challenge created for alice@example.com, address not yet verified.
+const ALICE = `${emailTag("alice@example.com")}:0`;
+const PASSKEY = `PASSKEY:${ALICE}`;
+const P = (ok: boolean) => entry(PASSKEY, ok);
 const C = (ok: boolean, metadata = CODE) => entry(metadata, ok);
 const U = (ok: boolean) => entry("USERNAME", ok);
 const E = (ok: boolean) => entry("ENROL", ok);
@@ -191,7 +194,7 @@ describe("nextStep with passkeys (design table 1.5)", () => {
       action: "enrol",
       attemptsLeft: 2,
       rejected: false,
-      emailTag: "",
+      emailTag: ALICE,
     });
   });
 
@@ -219,13 +222,13 @@ describe("nextStep with passkeys (design table 1.5)", () => {
       action: "enrol",
       attemptsLeft: 1,
       rejected: true,
-      emailTag: "",
+      emailTag: ALICE,
     });
     expect(run([E(false), E(false)], ENROL)).toEqual({
       action: "enrol",
       attemptsLeft: 0,
       rejected: true,
-      emailTag: "",
+      emailTag: ALICE,
     });
     expect(run([E(false), E(false), E(false)], ENROL)).toEqual({ action: "issueTokens" });
     expect(run([E(false), E(false), E(false), E(false)], ENROL)).toMatchObject({ action: "fail" });
@@ -287,7 +290,7 @@ describe("nextStep with passkeys (design table 1.5)", () => {
           const proofs = session.filter(
             (e) =>
               e.challengeResult === true &&
-              (e.challengeMetadata === "PASSKEY" ||
+              (e.challengeMetadata === PASSKEY ||
                 e.challengeMetadata === CODE ||
                 e.challengeMetadata === OTHER_CODE),
           );

@@ -1,0 +1,105 @@
+// Adversarial review of the passkey challenge loop (issue 15): each case here
+// failed on the code it was written against; the fix commit says why.
+import { memoryStore, type PasskeysOptions } from "@cognito-passcode/triggers";
+import { type SoftAuthenticator, softAuthenticator } from "@cognito-passcode/triggers/testing";
+import { describe, expect, it } from "vitest";
+import { knownUser, type TestUser } from "./support/events.js";
+import { harness } from "./support/harness.js";
+import { type LoopResult, PasskeyLoop } from "./support/passkey-loop.js";
+
+const ORIGIN = "http://localhost:5173";
+const SWITCH = { "passcode:method": "code" };
+const ENROL = { "passcode:enrolPasskey": "true" };
+const SKIP = { "passcode:enrolPasskey": "skip" };
+
+function setup(users: TestUser[], options: Partial<Omit<PasskeysOptions, "store">> = {}) {
+  const store = memoryStore();
+  const h = harness({
+    users,
+    start: Date.now(),
+    passkeys: { rpId: "localhost", rpName: "Acme", origins: [ORIGIN], store, ...options },
+  });
+  return { ...h, store };
+}
+type Setup = ReturnType<typeof setup>;
+
+const params = (result: LoopResult) =>
+  result.kind === "challenge" ? result.parameters : ({} as Record<string, string>);
+const optionsOf = (result: LoopResult) => {
+  const options = params(result).options;
+  if (!options) throw new Error(`no options in ${JSON.stringify(result)}`);
+  return options;
+};
+
+/** A code sign-in (switch, then the emailed code) with `metadata` on the answers. */
+async function codeSignIn(h: Setup, user: TestUser, metadata: Record<string, string> = {}) {
+  const loop = new PasskeyLoop(h.triggers, user);
+  expect(params(await loop.start()).step).toBe("PASSKEY");
+  expect(params(await loop.respond("code", { ...SWITCH, ...metadata })).step).toBe("CODE");
+  return { loop, result: await loop.respond(h.codeSentTo(user.attributes.email!)!, metadata) };
+}
+
+/** Enrols `device` for `user` in a code sign-in. */
+async function enrolWithCode(h: Setup, user: TestUser, device: SoftAuthenticator) {
+  const { loop, result } = await codeSignIn(h, user, ENROL);
+  const registration = await device.register(optionsOf(result));
+  expect(await loop.respond(JSON.stringify(registration), ENROL)).toEqual({ kind: "tokens" });
+}
+
+/** A passkey sign-in that asks to enrol another passkey: parked at the ENROL challenge. */
+async function parkAtEnrol(h: Setup, user: TestUser, device: SoftAuthenticator) {
+  const loop = new PasskeyLoop(h.triggers, user);
+  const first = await loop.start();
+  const enrol = await loop.respond(
+    JSON.stringify(await device.authenticate(optionsOf(first))),
+    ENROL,
+  );
+  expect(params(enrol).step).toBe("ENROL");
+  return { loop, enrol };
+}
+
+describe("review: a passkey session does not survive the eviction of the first proof", () => {
+  // Design 5.4: the first proof of an address signs the account out everywhere
+  // and removes its passkeys, so whoever held the account before (Mallory, who
+  // set the victim's address on her own account) loses it. A passkey session
+  // she parked at ENROL before the proof must not bring her back.
+  async function mallorysParkedSession() {
+    const mallory = knownUser("mallory@example.com", { email_verified: "true" });
+    const h = setup([mallory]);
+    const device = softAuthenticator({ origin: ORIGIN });
+    await enrolWithCode(h, mallory, device);
+    // Mallory moves her account to the victim's address (a pool without
+    // AttributesRequireVerificationBeforeUpdate) and parks a passkey session.
+    mallory.attributes.email = "victim@example.com";
+    mallory.attributes.email_verified = "false";
+    const parked = await parkAtEnrol(h, mallory, device);
+    // The victim proves the address: sign-out everywhere, passkeys removed.
+    const victim = await codeSignIn(h, mallory);
+    expect(victim.result).toEqual({ kind: "tokens" });
+    expect(mallory.attributes.email_verified).toBe("true");
+    expect(await h.store.getPasskeys(mallory.attributes.sub!)).toBeUndefined();
+    return { h, mallory, parked };
+  }
+
+  it("refuses the parked session's registration, and stores no passkey", async () => {
+    // Prepare
+    const { h, mallory, parked } = await mallorysParkedSession();
+    const registration = await softAuthenticator({ origin: ORIGIN }).register(
+      optionsOf(parked.enrol),
+    );
+    // Act
+    const result = await parked.loop.respond(JSON.stringify(registration), ENROL);
+    // Assess
+    expect(result).toEqual({ kind: "failed" });
+    expect(await h.store.getPasskeys(mallory.attributes.sub!)).toBeUndefined();
+  });
+
+  it("issues no tokens to the parked session's skip", async () => {
+    // Prepare
+    const { parked } = await mallorysParkedSession();
+    // Act
+    const result = await parked.loop.respond("skip", SKIP);
+    // Assess
+    expect(result).toEqual({ kind: "failed" });
+  });
+});
