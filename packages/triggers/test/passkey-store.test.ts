@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoDbStore } from "../src/dynamodb-store.js";
 import { memoryStore } from "../src/memory-store.js";
@@ -117,5 +118,69 @@ describe("dynamoDbStore passkey items", () => {
       }),
     );
     expect((await store.getPasskeys("sub-a"))?.passkeys).toEqual([good]);
+  });
+});
+
+describe("dynamoDbStore passkey items under concurrency", () => {
+  it("keeps accounts and id claims in step whatever adds and removals race (property)", async () => {
+    const ids = Array.from({ length: 3 }, () => passkey().id);
+    const hash = (id: string) => createHash("sha256").update(id).digest("base64url");
+    const op = fc.record({
+      kind: fc.constantFrom("add", "add", "remove", "removeAll"),
+      owner: fc.constantFrom("sub-a", "sub-b"),
+      id: fc.constantFrom(...ids),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(op, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+        async (batches) => {
+          const keyPrefix = `race${++unique}/`;
+          const store = dynamoDbStore({
+            tableName: table.tableName,
+            client: table.client,
+            keyPrefix,
+          });
+          for (const batch of batches) {
+            await Promise.all(
+              batch.map((o) =>
+                o.kind === "add"
+                  ? store.addPasskey(o.owner, "aA", passkey({ id: o.id }), { max: 2 })
+                  : o.kind === "remove"
+                    ? store.removePasskey(o.owner, o.id)
+                    : store.removeAllPasskeys(o.owner),
+              ),
+            );
+          }
+          const items = (await table.scan()).filter((item) => item.pk?.S?.startsWith(keyPrefix));
+          const claims = new Map<string, string>();
+          const held = new Map<string, string>();
+          for (const item of items) {
+            const pk = item.pk?.S?.slice(keyPrefix.length) ?? "";
+            if (pk.startsWith("passkey#"))
+              claims.set(pk.slice("passkey#".length), item.owner?.S ?? "");
+            if (pk.startsWith("passkeys#")) {
+              const owner = pk.slice("passkeys#".length);
+              const keys = Object.keys(item.credentials?.M ?? {});
+              expect(keys.length).toBeLessThanOrEqual(2);
+              for (const key of keys) {
+                expect(held.has(key)).toBe(false); // one id, one account
+                held.set(key, owner);
+              }
+            }
+          }
+          // Every stored credential has its claim naming its owner, and every claim a credential.
+          expect(Object.fromEntries(claims)).toEqual(Object.fromEntries(held));
+          for (const id of ids) {
+            const owner = held.get(hash(id));
+            if (owner !== undefined) {
+              expect((await store.getPasskeys(owner))?.passkeys.some((p) => p.id === id)).toBe(
+                true,
+              );
+            }
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 });
