@@ -265,6 +265,7 @@ describe("the prebuilt bundle (lambda/index.mjs, loaded as Lambda loads it)", ()
         "defineAuthChallenge",
         "handler",
         "preSignUp",
+        "preTokenGeneration",
         "verifyAuthChallenge",
         "verifyAuthChallengeResponse",
       ],

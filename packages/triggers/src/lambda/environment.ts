@@ -51,6 +51,25 @@ export const ENVIRONMENT_KEYS = Object.freeze({
   throttleWindowSeconds: "PASSCODE_THROTTLE_WINDOW_SECONDS",
   /** Most codes to one address in any 24 hours, 1 to 10000 (default 10). */
   throttleMaxPerDay: "PASSCODE_THROTTLE_MAX_PER_DAY",
+  /**
+   * The WebAuthn relying party id (`example.com`: the page's registrable
+   * domain or a suffix of it, never an IP address). Unset: passkeys are off
+   * and the other `PASSCODE_PASSKEY_` variables must be unset too. The
+   * passkeys are stored in `PASSCODE_TABLE_NAME`.
+   */
+  passkeyRpId: "PASSCODE_PASSKEY_RP_ID",
+  /** The relying party name the browser may show (default: `PASSCODE_APP_NAME`). */
+  passkeyRpName: "PASSCODE_PASSKEY_RP_NAME",
+  /**
+   * Comma-separated exact origins of the pages that use passkeys
+   * (`https://app.example.com`); required with `PASSCODE_PASSKEY_RP_ID`.
+   */
+  passkeyOrigins: "PASSCODE_PASSKEY_ORIGINS",
+  /**
+   * `true`: once a user has a passkey, a right code no longer signs them in
+   * (`PASSKEY_REQUIRED`); `false` (default).
+   */
+  passkeyRequired: "PASSCODE_PASSKEY_REQUIRED",
 } as const);
 
 /** The variables the scheduled username sweep (`lambda/username-sweep.mjs`) reads; both required. */
@@ -91,6 +110,17 @@ export interface TriggerEnvironment {
   allowedEmailDomains?: string[];
   /** `PASSCODE_EMAIL_REPLY_TO`, when set. */
   emailReplyTo?: string[];
+  /** Passkeys, when `PASSCODE_PASSKEY_RP_ID` is set. */
+  passkeys?: {
+    /** `PASSCODE_PASSKEY_RP_ID`. */
+    rpId: string;
+    /** `PASSCODE_PASSKEY_RP_NAME`, or `PASSCODE_APP_NAME` when unset. */
+    rpName: string;
+    /** `PASSCODE_PASSKEY_ORIGINS`. */
+    origins: string[];
+    /** `PASSCODE_PASSKEY_REQUIRED` (`false` when unset). */
+    required: boolean;
+  };
   /** The throttle settings that were set. */
   throttle: {
     minIntervalSeconds?: number;
@@ -136,6 +166,37 @@ function list(env: Environment, key: string): string[] | undefined {
   return items;
 }
 
+function passkeys(env: Environment, appName: string): TriggerEnvironment["passkeys"] {
+  const rpId = text(env, ENVIRONMENT_KEYS.passkeyRpId);
+  if (rpId === undefined) {
+    // Passkeys off: a stray setting would suggest they are on. Refuse it.
+    for (const key of [
+      ENVIRONMENT_KEYS.passkeyRpName,
+      ENVIRONMENT_KEYS.passkeyOrigins,
+      ENVIRONMENT_KEYS.passkeyRequired,
+    ]) {
+      if (text(env, key) !== undefined) {
+        throw new Error(`${key} is set but ${ENVIRONMENT_KEYS.passkeyRpId} is not`);
+      }
+    }
+    return undefined;
+  }
+  const origins = list(env, ENVIRONMENT_KEYS.passkeyOrigins);
+  if (origins === undefined) {
+    throw new Error(`Missing environment variable ${ENVIRONMENT_KEYS.passkeyOrigins}`);
+  }
+  const mandatory = text(env, ENVIRONMENT_KEYS.passkeyRequired);
+  if (mandatory !== undefined && mandatory !== "true" && mandatory !== "false") {
+    throw new Error(`${ENVIRONMENT_KEYS.passkeyRequired} must be true or false`);
+  }
+  return {
+    rpId,
+    rpName: text(env, ENVIRONMENT_KEYS.passkeyRpName) ?? appName,
+    origins,
+    required: mandatory === "true",
+  };
+}
+
 /**
  * Parses the username attribute variable: `custom:<name>`, `off`, or unset
  * (`custom:username`). Throws for anything else, a standard attribute included.
@@ -173,10 +234,11 @@ export function readTriggerEnvironment(env: Environment): TriggerEnvironment {
   }
   const optional = <K extends string, V>(key: K, value: V | undefined) =>
     (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+  const appName = required(env, ENVIRONMENT_KEYS.appName);
   return {
     tableName: required(env, ENVIRONMENT_KEYS.tableName),
     emailFrom: required(env, ENVIRONMENT_KEYS.emailFrom),
-    appName: required(env, ENVIRONMENT_KEYS.appName),
+    appName,
     codeLength: integer(env, ENVIRONMENT_KEYS.codeLength) ?? 6,
     codeTtlSeconds: integer(env, ENVIRONMENT_KEYS.codeTtlSeconds) ?? 180,
     maxAttempts: integer(env, ENVIRONMENT_KEYS.maxAttempts) ?? 3,
@@ -190,6 +252,7 @@ export function readTriggerEnvironment(env: Environment): TriggerEnvironment {
       list(env, ENVIRONMENT_KEYS.allowedEmailDomains)?.map((d) => d.toLowerCase()),
     ),
     ...optional("emailReplyTo", list(env, ENVIRONMENT_KEYS.emailReplyTo)),
+    ...optional("passkeys", passkeys(env, appName)),
     throttle: {
       ...optional("minIntervalSeconds", integer(env, ENVIRONMENT_KEYS.throttleMinIntervalSeconds)),
       ...optional("maxPerWindow", integer(env, ENVIRONMENT_KEYS.throttleMaxPerWindow)),

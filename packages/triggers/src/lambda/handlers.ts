@@ -13,6 +13,10 @@ import {
   type PasscodeTriggers,
 } from "../passcode-triggers.js";
 import { createPreSignUpHandler, type PreSignUpHandler } from "../pre-sign-up.js";
+import {
+  createPreTokenGenerationHandler,
+  type PreTokenGenerationHandler,
+} from "../pre-token-generation.js";
 import { releaseOrphanedUsernames } from "../release-orphaned-usernames.js";
 import { resolveEmail, resolvePolicy, resolveThrottle } from "../resolve-options.js";
 import { readCodeSecret } from "../secrets-manager.js";
@@ -58,10 +62,17 @@ export interface EnvironmentHandlers {
   verifyAuthChallenge: VerifyAuthChallengeHandler;
   /** Pre Sign-up; needs no secret and no AWS access. */
   preSignUp: PreSignUpHandler;
+  /**
+   * Pre Token Generation (V1_0 or V2_0): the `passcode_amr` ID-token claim.
+   * Needs no secret; reads and deletes the table's `passkey-auth#` records.
+   * With passkeys off (`PASSCODE_PASSKEY_RP_ID` unset) every call fails with
+   * `CONFIGURATION_ERROR`: do not wire it then.
+   */
+  preTokenGeneration: PreTokenGenerationHandler;
 }
 
 /** The handler exports that never touch a code, so need no secret. */
-const CODE_FREE = new Set(["defineAuthChallenge", "preSignUp"]);
+const CODE_FREE = new Set(["defineAuthChallenge", "preSignUp", "preTokenGeneration"]);
 
 /**
  * The export this Lambda function runs, from the `_HANDLER` variable Lambda
@@ -107,6 +118,7 @@ function triggerOptions(
               : {}),
           },
     throttle: { store, ...config.throttle },
+    ...(config.passkeys ? { passkeys: { ...config.passkeys, store } } : {}),
     ...(config.allowedEmailDomains
       ? { signUp: { allowedEmailDomains: config.allowedEmailDomains } }
       : {}),
@@ -118,8 +130,9 @@ function triggerOptions(
  * The Lambda handlers of the prebuilt bundle (`lambda/index.mjs`), configured
  * from the environment ({@link ENVIRONMENT_KEYS}). Everything is checked now,
  * at cold start, and a bad variable or option throws, so the function fails
- * to initialise rather than run misconfigured. Define and PreSignUp are built
- * now, without the secret. Create, Verify and `handler` read `codeSecret` from
+ * to initialise rather than run misconfigured. Define, PreSignUp and (with
+ * passkeys, `PASSCODE_PASSKEY_RP_ID`) Pre Token Generation are built now,
+ * without the secret. Create, Verify and `handler` read `codeSecret` from
  * the Secrets Manager secret named by `PASSCODE_CODE_SECRET_ARN` (started now
  * when the function serves them; a failed read fails that call with
  * `SERVICE_ERROR`, logs the cause, and is retried on the next call).
@@ -134,7 +147,7 @@ function triggerOptions(
  * import { createEnvironmentHandlers } from "@cognito-passcode/triggers/environment";
  * import { render } from "./email.js";
  * export const { handler, defineAuthChallenge, createAuthChallenge,
- *   verifyAuthChallengeResponse, preSignUp } = createEnvironmentHandlers({ render });
+ *   verifyAuthChallengeResponse, preSignUp, preTokenGeneration } = createEnvironmentHandlers({ render });
  * ```
  */
 export function createEnvironmentHandlers(
@@ -191,6 +204,24 @@ export function createEnvironmentHandlers(
     }
   }
 
+  const preTokenGeneration: PreTokenGenerationHandler = config.passkeys
+    ? createPreTokenGenerationHandler({
+        store: dynamoDbStore({ tableName: config.tableName }),
+        logger,
+      })
+    : async () => {
+        logger.error("preTokenGeneration called with passkeys off", {
+          variable: ENVIRONMENT_KEYS.passkeyRpId,
+        });
+        throw triggerError("CONFIGURATION_ERROR");
+      };
+  if (served === "preTokenGeneration" && !config.passkeys) {
+    logger.warn("passkeys are not configured", {
+      variable: ENVIRONMENT_KEYS.passkeyRpId,
+      effect: "preTokenGeneration fails with CONFIGURATION_ERROR",
+    });
+  }
+
   const verify: VerifyAuthChallengeHandler = async (event, context) =>
     (await triggers()).verifyAuthChallenge(event, context);
   return {
@@ -201,6 +232,7 @@ export function createEnvironmentHandlers(
     verifyAuthChallengeResponse: verify,
     verifyAuthChallenge: verify,
     preSignUp: async (event, context) => preSignUp(event, context),
+    preTokenGeneration,
   };
 }
 

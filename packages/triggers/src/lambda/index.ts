@@ -6,7 +6,7 @@
  * `index.<export>`: `index.handler` for one function serving every trigger,
  * or one function per trigger with `index.defineAuthChallenge`,
  * `index.createAuthChallenge`, `index.verifyAuthChallengeResponse` and
- * `index.preSignUp`.
+ * `index.preSignUp`, and with passkeys on `index.preTokenGeneration`.
  */
 import { createEnvironmentHandlers } from "./handlers.js";
 
@@ -24,3 +24,5 @@ export const verifyAuthChallengeResponse = handlers.verifyAuthChallengeResponse;
 export const verifyAuthChallenge = handlers.verifyAuthChallenge;
 /** Pre Sign-up. */
 export const preSignUp = handlers.preSignUp;
+/** Pre Token Generation (V1_0 or V2_0), with passkeys on: the `passcode_amr` ID-token claim. */
+export const preTokenGeneration = handlers.preTokenGeneration;
