@@ -306,7 +306,15 @@ describe("properties of the passkey management operations", () => {
   it("deletes only within 10 minutes of the sign-in: older or missing auth_time is REAUTHENTICATE with nothing touched or sent", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.option(fc.integer({ min: -120, max: 30 * 86_400 }), { nil: undefined }),
+        // Around the boundary, within the hour, and up to a refresh token's 30 days.
+        fc.option(
+          fc.oneof(
+            fc.integer({ min: 590, max: 610 }),
+            fc.integer({ min: -120, max: 3_600 }),
+            fc.integer({ min: -120, max: 30 * 86_400 }),
+          ),
+          { nil: undefined },
+        ),
         async (age) => {
           const now = Date.now();
           const { handle, cognito, store, notices } = managementHandler(key, {
