@@ -7,6 +7,7 @@ const BROWSER_GLOBALS = [
   "sessionStorage",
   "navigator",
   "location",
+  "PublicKeyCredential",
 ];
 
 describe("server-side rendering safety", () => {
@@ -19,7 +20,7 @@ describe("server-side rendering safety", () => {
     vi.resetModules();
   });
 
-  it("touches no browser global when imported or created without storage (with tabs too)", async () => {
+  it("touches no browser global when imported or created without storage (with tabs and passkeys too)", async () => {
     // Prepare: plain Node with no DOM (a precondition, not the property under
     // test), then make any read of a browser global throw.
     expect(typeof (globalThis as { window?: unknown }).window).toBe("undefined");
@@ -43,10 +44,12 @@ describe("server-side rendering safety", () => {
       const core = await import("../src/index.js");
       const react = await import("../src/react.js");
       const { shareAcrossTabs } = await import("../src/tabs.js");
+      const { passkeys } = await import("../src/passkeys.js");
       const client = core.createPasscodeClient({
         clientId: "abc123",
         region: "eu-west-1",
         tabs: shareAcrossTabs(),
+        passkeys: passkeys(),
       });
       const snapshot = client.getSnapshot();
       // Assess
