@@ -28,4 +28,5 @@ export {
   checkAllowedOrigins,
   prebuiltTokenHandlerDir,
   TOKEN_HANDLER_ENVIRONMENT_KEYS,
+  TOKEN_HANDLER_PASSKEY_ENVIRONMENT_KEYS,
 } from "./token-handler.js";

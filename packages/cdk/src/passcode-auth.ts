@@ -17,6 +17,7 @@ import {
   checkAllowedOrigins,
   prebuiltTokenHandlerDir,
   TOKEN_HANDLER_ENVIRONMENT_KEYS,
+  TOKEN_HANDLER_PASSKEY_ENVIRONMENT_KEYS,
 } from "./token-handler.js";
 
 /** The four Cognito triggers the flow needs (PostAuthentication is not one: it would do nothing). */
@@ -978,10 +979,10 @@ export class PasscodeAuth extends Construct {
         // whose access tokens it checks, the table, and the removal email.
         ...(passkeys
           ? {
-              [TOKEN_HANDLER_ENVIRONMENT_KEYS.userPoolId]: this.userPool.userPoolId,
-              [TOKEN_HANDLER_ENVIRONMENT_KEYS.passkeyTable]: this.table.tableName,
-              [TOKEN_HANDLER_ENVIRONMENT_KEYS.emailFrom]: this.fromAddress,
-              [TOKEN_HANDLER_ENVIRONMENT_KEYS.appName]: appName,
+              [TOKEN_HANDLER_PASSKEY_ENVIRONMENT_KEYS.userPoolId]: this.userPool.userPoolId,
+              [TOKEN_HANDLER_PASSKEY_ENVIRONMENT_KEYS.passkeyTable]: this.table.tableName,
+              [TOKEN_HANDLER_PASSKEY_ENVIRONMENT_KEYS.emailFrom]: this.fromAddress,
+              [TOKEN_HANDLER_PASSKEY_ENVIRONMENT_KEYS.appName]: appName,
             }
           : {}),
       },

@@ -17,13 +17,22 @@ export const TOKEN_HANDLER_ENVIRONMENT_KEYS = Object.freeze({
   cookieSecretArn: "PASSCODE_COOKIE_SECRET_ARN",
   /** The cookie's lifetime cap in days (the app client's refresh token validity). */
   refreshTokenValidityDays: "PASSCODE_REFRESH_TOKEN_VALIDITY_DAYS",
-  /** With passkeys: the user pool whose access tokens the management operations verify. */
+} as const);
+
+/**
+ * The variables that turn on the prebuilt token handler's passkey management
+ * operations (list, rename, remove), set beside
+ * {@link TOKEN_HANDLER_ENVIRONMENT_KEYS} when `PasscodeAuth` has both
+ * `tokenHandler` and `passkeys`.
+ */
+export const TOKEN_HANDLER_PASSKEY_ENVIRONMENT_KEYS = Object.freeze({
+  /** The user pool whose access tokens the management operations verify. */
   userPoolId: "PASSCODE_USER_POOL_ID",
-  /** With passkeys: the table the passkeys are stored in (the triggers' table). */
+  /** The table the passkeys are stored in (the triggers' table). */
   passkeyTable: "PASSCODE_PASSKEY_TABLE",
-  /** With passkeys: the From address of the "passkey removed" email. */
+  /** The From address of the "passkey removed" email. */
   emailFrom: "PASSCODE_EMAIL_FROM",
-  /** With passkeys: the product name in that email. */
+  /** The product name in that email. */
   appName: "PASSCODE_APP_NAME",
 } as const);
 

@@ -2,7 +2,13 @@ import { readTriggerEnvironment } from "@cognito-passcode/triggers/environment";
 import { Lazy } from "aws-cdk-lib";
 import { UserPool } from "aws-cdk-lib/aws-cognito";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkPasskeys, PASSKEY_TABLE_ACCESS, type PasscodePasskeysProps } from "../src/index.js";
+import {
+  checkPasskeys,
+  PASSKEY_TABLE_ACCESS,
+  type PasscodePasskeysProps,
+  TOKEN_HANDLER_ENVIRONMENT_KEYS,
+  TOKEN_HANDLER_PASSKEY_ENVIRONMENT_KEYS,
+} from "../src/index.js";
 import { all, type Resource, type Synthesized, synth, violations } from "./synth.js";
 
 const PASSKEYS: PasscodePasskeysProps = {
@@ -248,6 +254,12 @@ describe("passkeys with the single function and the token handler", { timeout: 1
   it("gives the token handler the management environment and only the passkey records of the table", () => {
     const [, handler] = fn(s, "TokenHandler");
     const vars = envOf(handler);
+    expect(Object.keys(vars).sort()).toEqual(
+      [
+        ...Object.values(TOKEN_HANDLER_ENVIRONMENT_KEYS),
+        ...Object.values(TOKEN_HANDLER_PASSKEY_ENVIRONMENT_KEYS),
+      ].sort(),
+    );
     expect(vars).toMatchObject({
       PASSCODE_USER_POOL_ID: { Ref: expect.stringMatching(/^AuthUserPool/) },
       PASSCODE_PASSKEY_TABLE: { Ref: expect.stringMatching(/^AuthTable/) },
