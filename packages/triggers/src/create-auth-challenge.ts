@@ -239,7 +239,11 @@ async function enrolChallenge(
     ...(step.rejected ? { rejected: "true" } : {}),
   } satisfies PublicChallengeParameters;
   response.challengeMetadata = ENROL_METADATA;
-  response.privateChallengeParameters = { step: "ENROL" satisfies PasscodeStep };
+  // The proof's binding on every ENROL challenge: Verify checks it on any answer.
+  response.privateChallengeParameters = {
+    step: "ENROL" satisfies PasscodeStep,
+    emailTag: step.emailTag,
+  };
   if (step.attemptsLeft === 0) {
     response.publicChallengeParameters = base;
     return;

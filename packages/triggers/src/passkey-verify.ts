@@ -6,7 +6,7 @@ import { PASSKEY_ALGORITHMS, passkeyChallengeFrom } from "./passkey-options.js";
 import type { BaseSettings } from "./resolve-options.js";
 import { inAllowedDomains, once, type PasskeySettings } from "./resolve-options.js";
 import { passkeyChallengeKey, type StoredPasskey } from "./store.js";
-import { describeError } from "./trigger-errors.js";
+import { describeError, triggerError } from "./trigger-errors.js";
 
 /** What Verify's passkey branches need. */
 export interface PasskeyVerifySettings extends BaseSettings {
@@ -187,9 +187,33 @@ export async function enrolPasskey(
   runtime: PasskeyVerifySettings,
   event: VerifyAuthChallengeResponseTriggerEvent,
 ): Promise<boolean> {
+  await requirePasskeyProofStanding(runtime, event);
   const reason = await enrolRefusal(runtime, event);
   if (reason) runtime.logger.info("passkey registration rejected", { reason });
   return !reason;
+}
+
+/**
+ * An ENROL answer (a registration, a skip, or the given-up answer) after a
+ * passkey proof: the account must still have a passkey (1 GetItem). If its
+ * passkeys were removed since the proof (the admin recovery
+ * `removePasskeys`, the user removing them after a device was lost, the
+ * first proof of the address), the session was proven by a passkey that no
+ * longer counts: throws `NOT_AUTHORIZED`, so it gets no tokens and
+ * registers nothing. After a code proof nothing is read.
+ */
+async function requirePasskeyProofStanding(
+  runtime: PasskeyVerifySettings,
+  event: VerifyAuthChallengeResponseTriggerEvent,
+): Promise<void> {
+  const tag = event.request.privateChallengeParameters?.emailTag;
+  if (typeof tag !== "string" || !tag.includes(":")) return;
+  const owner = event.request.userAttributes?.sub;
+  const account = owner ? await runtime.passkeys.store.getPasskeys(owner) : undefined;
+  if (!account?.passkeys.length) {
+    runtime.logger.info("passkey registration rejected", { reason: "passkeys-removed" });
+    throw triggerError("NOT_AUTHORIZED");
+  }
 }
 
 async function enrolRefusal(
