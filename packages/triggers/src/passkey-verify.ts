@@ -23,6 +23,15 @@ const webauthn = once(() => import("@simplewebauthn/server"));
 /** How long the sign-in record for the assurance claim lives, in milliseconds. */
 const SIGN_IN_RECORD_MS = 300_000;
 
+/**
+ * When a consumed challenge's record may go: not before the challenge
+ * itself expires (dynamoDbStore sets the item's `ttl` from it, and DynamoDB
+ * may delete an item any time after), else a synced passkey's assertion
+ * (counter 0) could be replayed on its session once the record is gone.
+ */
+const recordExpiry = (now: number, challengeExpiresAt: number) =>
+  Math.max(now + SIGN_IN_RECORD_MS, challengeExpiresAt);
+
 /** Longest credential id WebAuthn allows, in bytes. */
 const MAX_CREDENTIAL_ID_BYTES = 1023;
 
@@ -155,7 +164,7 @@ async function passkeyRefusal(
   const recorded = await passkeys.store.recordPasskeySignIn(passkeyChallengeKey(params.challenge), {
     owner,
     amr: "pop mfa",
-    expiresAt: now + SIGN_IN_RECORD_MS,
+    expiresAt: recordExpiry(now, params.expiresAt),
   });
   return recorded ? "" : "replayed";
 }
@@ -275,7 +284,7 @@ async function enrolRefusal(
   const consumed = await passkeys.store.recordPasskeySignIn(passkeyChallengeKey(params.challenge), {
     owner,
     amr: "",
-    expiresAt: now + SIGN_IN_RECORD_MS,
+    expiresAt: recordExpiry(now, params.expiresAt),
   });
   if (!consumed) return "replayed";
   const account = await passkeys.store.getPasskeys(owner);

@@ -1,0 +1,74 @@
+// Adversarial review of the passkey loop on dynamoDbStore (dynalite): each
+// case here failed on the code it was written against.
+import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
+import { dynamoDbStore } from "@cognito-passcode/triggers";
+import { softAuthenticator } from "@cognito-passcode/triggers/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DynaliteTable, startDynaliteTable } from "./support/dynalite-table.js";
+import { knownUser } from "./support/events.js";
+import { harness } from "./support/harness.js";
+import { type LoopResult, PasskeyLoop } from "./support/passkey-loop.js";
+
+const ORIGIN = "http://localhost:5173";
+const ENROL = { "passcode:enrolPasskey": "true" };
+
+let table: DynaliteTable;
+beforeAll(async () => {
+  table = await startDynaliteTable();
+});
+afterAll(async () => {
+  await table?.stop();
+});
+
+const params = (result: LoopResult) =>
+  result.kind === "challenge" ? result.parameters : ({} as Record<string, string>);
+
+/** What DynamoDB's TTL may do to any item once its `ttl` (epoch seconds) has passed: delete it. */
+async function expireItems(nowMs: number): Promise<number> {
+  let deleted = 0;
+  for (const item of await table.scan()) {
+    const ttl = Number(item.ttl?.N);
+    if (Number.isFinite(ttl) && ttl * 1000 < nowMs) {
+      await table.client.send(
+        new DeleteItemCommand({ TableName: table.tableName, Key: { pk: item.pk! } }),
+      );
+      deleted++;
+    }
+  }
+  return deleted;
+}
+
+describe("review: single use outlives the challenge (dynamoDbStore)", () => {
+  it("refuses a replayed assertion after the sign-in record's ttl passed while the challenge is still valid", async () => {
+    // Prepare: the longest ceremony timeout the option allows (challenge valid 610 s)
+    const alice = knownUser();
+    const store = dynamoDbStore({
+      tableName: table.tableName,
+      client: table.client,
+      keyPrefix: `r${Math.random().toString(36).slice(2, 8)}#`,
+    });
+    const h = harness({
+      users: [alice],
+      start: Date.now(),
+      passkeys: { rpId: "localhost", rpName: "Acme", origins: [ORIGIN], store, timeoutMs: 600_000 },
+    });
+    const device = softAuthenticator({ origin: ORIGIN });
+    const enrol = new PasskeyLoop(h.triggers, alice);
+    await enrol.start();
+    await enrol.respond("code", { "passcode:method": "code" });
+    const challenge = await enrol.respond(h.codeSentTo("alice@example.com")!, ENROL);
+    const registration = await device.register(params(challenge).options!);
+    expect(await enrol.respond(JSON.stringify(registration), ENROL)).toEqual({ kind: "tokens" });
+    const loop = new PasskeyLoop(h.triggers, alice);
+    const first = await loop.start();
+    const replay = loop.fork();
+    const assertion = JSON.stringify(await device.authenticate(params(first).options!));
+    expect(await loop.respond(assertion)).toEqual({ kind: "tokens" });
+    // Act: 400 s later (the challenge is valid for 610 s), after TTL deleted what had expired
+    h.clock.now += 400_000;
+    await expireItems(h.clock.now);
+    const result = await replay.respond(assertion);
+    // Assess
+    expect(result.kind).not.toBe("tokens");
+  });
+});
