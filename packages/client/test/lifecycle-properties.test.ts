@@ -5,6 +5,7 @@ import {
   type PasscodeTokens,
   type Transport,
 } from "@cognito-passcode/client";
+import { passkeys } from "@cognito-passcode/client/passkeys";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { snapshotProblem } from "./helpers/invariants.js";
@@ -77,6 +78,7 @@ async function signIn(
 
 type Action =
   | { kind: "call"; method: number; arg: number; twice: boolean }
+  | { kind: "passkey"; method: number; arg: number }
   | { kind: "settle"; pick: number; outcome: number }
   | { kind: "tick"; ms: number }
   | { kind: "clock" }
@@ -110,12 +112,76 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("clock" as const) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("signIn" as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("passkey" as const),
+      method: fc.nat(6),
+      arg: fc.nat(3),
+    }),
+  },
 );
+
+/**
+ * A browser's WebAuthn for the passkey runs: each dialog in turn succeeds,
+ * is cancelled, stays open until aborted (or `release`d, as a dialog's
+ * timeout would), or finds the authenticator already enrolled.
+ */
+function passkeyBrowser() {
+  const outcomes = ["hold", "ok", "hold", "NotAllowedError", "hold", "InvalidStateError"];
+  let turn = 0;
+  const open = new Set<(name: string) => void>();
+  const run = (kind: string, input: { signal: AbortSignal }) =>
+    new Promise((resolve, reject) => {
+      const outcome = outcomes[turn++ % outcomes.length]!;
+      const fail = (name: string) => reject(Object.assign(new Error(name), { name }));
+      if (outcome === "ok") {
+        const json = { id: `${kind}-${turn}`, rawId: `${kind}-${turn}`, type: "public-key" };
+        return resolve({ toJSON: () => json });
+      }
+      if (outcome !== "hold") return fail(outcome);
+      const end = (name: string) => {
+        open.delete(end);
+        fail(name);
+      };
+      open.add(end);
+      input.signal.addEventListener("abort", () => end("AbortError"));
+    });
+  vi.stubGlobal("PublicKeyCredential", {
+    parseRequestOptionsFromJSON: (json: unknown) => json,
+    parseCreationOptionsFromJSON: (json: unknown) => json,
+  });
+  vi.stubGlobal("navigator", {
+    credentials: {
+      get: (input: { signal: AbortSignal }) => run("get", input),
+      create: (input: { signal: AbortSignal }) => run("create", input),
+    },
+  });
+  return {
+    /** Dialogs still open. */
+    open: () => open.size,
+    /** Ends every open dialog as its timeout would (NotAllowedError). */
+    release: () => {
+      for (const end of [...open]) end("NotAllowedError");
+    },
+  };
+}
+
+const OPTIONS = JSON.stringify({ challenge: "Y2hhbGxlbmdl", rpId: "localhost" });
+const CREATION = JSON.stringify({
+  challenge: "ZW5yb2w",
+  rp: { id: "localhost", name: "App" },
+  user: { id: "dXNlcg", name: "a@example.com", displayName: "a" },
+});
 
 let serial = 0;
 
-/** Settles `call` with an answer picked by `n`: an error, a challenge, or tokens. */
-function settle(call: PendingCall, n: number): void {
+/**
+ * Settles `call` with an answer picked by `n`: an error, a challenge, or
+ * tokens; with `passkeySteps`, also `PASSKEY` and `ENROL` challenges (what a
+ * deployment with passkeys on sends).
+ */
+function settle(call: PendingCall, n: number, passkeySteps = false): boolean {
   const errors = [
     new TypeError("Failed to fetch"),
     cognitoError("TimeoutError", "InitiateAuth timed out"),
@@ -123,24 +189,42 @@ function settle(call: PendingCall, n: number): void {
     cognitoError("NotAuthorizedException", "Incorrect username or password."),
     cognitoError("InternalErrorException", "boom"),
   ];
-  if (n < errors.length) return void call.reject(errors[n]);
+  if (n < errors.length) {
+    call.reject(errors[n]);
+    return false;
+  }
   const k = n - errors.length;
   const claims = { sub: `s${k % 2}`, email: "alice@example.com", "custom:username": "alice" };
   switch (call.op) {
     case "initiateAuth":
     case "respondToAuthChallenge": {
-      const steps = [
+      const steps: unknown[] = [
         codeStep(1 + (k % 3)),
         usernameStep(1 + (k % 3)),
         { type: "tokens", tokens: tokensFor(claims, 3600, `rt-${++serial}`) },
       ];
-      return void call.resolve(steps[k % steps.length]);
+      if (passkeySteps) {
+        const challenge = (parameters: Record<string, string>) => ({
+          type: "challenge",
+          session: `pk-${++serial}`,
+          parameters: { attemptsLeft: String(k % 3), ...parameters },
+        });
+        steps.push(
+          challenge({ step: "PASSKEY", options: OPTIONS, ...(k % 2 ? { rejected: "true" } : {}) }),
+          k % 3 ? challenge({ step: "ENROL", options: CREATION }) : challenge({ step: "ENROL" }),
+        );
+      }
+      const step = steps[k % steps.length] as { type: string };
+      call.resolve(step);
+      return step.type === "tokens";
     }
     case "refresh":
       // Rotated (a new refresh token) or not ("" leaves it out).
-      return void call.resolve(tokensFor(claims, 3600, k % 2 ? `rt-${++serial}` : ""));
+      call.resolve(tokensFor(claims, 3600, k % 2 ? `rt-${++serial}` : ""));
+      return true;
     default:
-      return void call.resolve(undefined);
+      call.resolve(undefined);
+      return false;
   }
 }
 
@@ -181,7 +265,8 @@ describe("token lifecycle under any interleaving (model-based)", () => {
         fc.boolean(),
         fc.constantFrom("none", "sync", "async", "stored", "cookie"),
         fc.constantFrom("none", "submit", "signOut"),
-        async (actions, honour, storageKind, reentrant) => {
+        fc.boolean(),
+        async (actions, honour, storageKind, reentrant, withPasskeys) => {
           // Prepare
           const script = transportFor(honour);
           const items = new Map<string, string>();
@@ -214,10 +299,13 @@ describe("token lifecycle under any interleaving (model-based)", () => {
           const sentAfter = new WeakMap<object, number>();
           let rotations = 0;
           let clock = 1_000_000;
+          // Passkeys: the plug-in, and a browser whose dialogs succeed, cancel or stay open.
+          const browser = withPasskeys ? passkeyBrowser() : undefined;
           const client = createPasscodeClient({
             clientId: "c1",
             transport: script.transport,
             now: () => clock,
+            ...(browser && { passkeys: passkeys() }),
             ...(cookie && { tokenHandler: "https://app.example.com/auth" }),
             ...(storageKind !== "none" &&
               !cookie && {
@@ -229,6 +317,11 @@ describe("token lifecycle under any interleaving (model-based)", () => {
               }),
           });
           const problems: string[] = [];
+          /** Tokens answers (sign-in or refresh), sign-ins shown, assertions answered. */
+          let issued = 0;
+          let signIns = 0;
+          let assertions = 0;
+          let shown = client.getSnapshot().status;
           let notified = 0;
           let signedInSinceSignOut = true;
           let signOuts = 0;
@@ -240,6 +333,12 @@ describe("token lifecycle under any interleaving (model-based)", () => {
             const problem = snapshotProblem(s);
             if (problem) problems.push(problem);
             if (s.status === "signedIn") signedInSinceSignOut = true;
+            // Passkey paths reach signedIn only with tokens the service issued.
+            if (s.status === "signedIn" && shown !== "signedIn") signIns++;
+            if (s.status === "signedIn" && s.method === "passkey" && assertions === 0) {
+              problems.push("signed in with a passkey no assertion was sent for");
+            }
+            shown = s.status;
             // An app that acts from its listener: once per snapshot shown.
             if (!actedOn.has(s) && listenerActs < 3) {
               actedOn.add(s);
@@ -340,7 +439,9 @@ describe("token lifecycle under any interleaving (model-based)", () => {
               }
               resolve(value);
             };
-            settle(call, n);
+            const meta = (call.input as { clientMetadata?: Record<string, string> }).clientMetadata;
+            if (meta?.["passcode:passkeyChallenge"]) assertions++;
+            if (settle(call, n, true)) issued++;
           };
 
           // Act
@@ -349,6 +450,10 @@ describe("token lifecycle under any interleaving (model-based)", () => {
               const name = `method ${action.method}`;
               const before = script.calls.length;
               const first = track(name, methods[action.method]!(action.arg) as Promise<unknown>);
+              // reset() and signOut() close an open passkey dialog at once.
+              if (browser && (action.method === 4 || action.method === 5) && browser.open() > 0) {
+                problems.push(`a dialog stayed open after method ${action.method}`);
+              }
               // (Not with a listener that acts: it may change the state between the two.)
               if (
                 action.twice &&
@@ -384,6 +489,7 @@ describe("token lifecycle under any interleaving (model-based)", () => {
               newest("initiateAuth")?.resolve(codeStep());
               await settleAll();
               track("signIn submitCode", client.submitCode("123456"));
+              if (script.calls.some((c) => c.op === "respondToAuthChallenge")) issued++;
               newest("respondToAuthChallenge")?.resolve({
                 type: "tokens",
                 tokens: tokensFor(
@@ -392,6 +498,44 @@ describe("token lifecycle under any interleaving (model-based)", () => {
                   `rt-${++serial}`,
                 ),
               });
+            } else if (action.kind === "passkey") {
+              if (browser) {
+                const { status } = client.getSnapshot();
+                const { useCode: emailMeACode } = client;
+                const calls = [
+                  () => client.signInWithPasskey(emails[action.arg]!),
+                  () => client.usePasskey(),
+                  () => emailMeACode(),
+                  () => client.enrolPasskey(),
+                  () => client.skipEnrolment(),
+                  () => client.submitCode("123456", { enrolPasskey: true }),
+                  // A passkey sign-in whose InitiateAuth is answered at once: a dialog opens.
+                  async () => {
+                    const started = client.signInWithPasskey("alice@example.com");
+                    await settleAll();
+                    const i = script.calls.findLastIndex((c) => c.op === "initiateAuth");
+                    if (i >= 0) {
+                      script.calls.splice(i, 1)[0]!.resolve({
+                        type: "challenge",
+                        session: `pk-${++serial}`,
+                        parameters: { step: "PASSKEY", attemptsLeft: "3", options: OPTIONS },
+                      });
+                    }
+                    return started;
+                  },
+                ];
+                track(`passkey ${action.method}`, calls[action.method]!());
+                // A new passkey sign-in or useCode from an open dialog closes it at once.
+                if (
+                  status === "authenticatingPasskey" &&
+                  (action.method === 2 ||
+                    action.method === 6 ||
+                    (action.method === 0 && action.arg !== 2)) &&
+                  browser.open() > 0
+                ) {
+                  problems.push(`a dialog stayed open after passkey call ${action.method}`);
+                }
+              }
             } else if (action.kind === "tick") {
               vi.advanceTimersByTime(action.ms);
             } else {
@@ -401,7 +545,14 @@ describe("token lifecycle under any interleaving (model-based)", () => {
             if (honour && signalled() > 1) problems.push("two live sign-in requests at once");
           }
           // Drain: answer everything still pending (errors after a few rounds), let waits end.
-          for (let round = 0; round < 30 && (script.calls.length || vi.getTimerCount()); round++) {
+          for (
+            let round = 0;
+            round < 30 && (script.calls.length || vi.getTimerCount() || browser?.open());
+            round++
+          ) {
+            // Dialogs nobody answers end as their timeout would.
+            browser?.release();
+            await settleAll();
             for (const call of script.calls.splice(0)) {
               answer(call, round < 3 ? (round * 7 + call.op.length) % 15 : 4);
             }
@@ -411,6 +562,8 @@ describe("token lifecycle under any interleaving (model-based)", () => {
 
           // Assess
           expect(problems).toEqual([]);
+          expect(signIns).toBeLessThanOrEqual(issued);
+          expect(browser?.open() ?? 0).toBe(0);
           expect(script.calls).toEqual([]);
           expect(results.filter((r) => !r.settled).map((r) => r.what)).toEqual([]);
           for (const entry of overtaken) expect(entry.tokens ?? null).toBeNull();
