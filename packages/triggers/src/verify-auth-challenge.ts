@@ -157,12 +157,13 @@ async function countAttempt(runtime: VerifySettings, state: CodeState): Promise<
  * no tokens yet, so it is not affected; a new user has no sessions, so this
  * costs one admin call per first sign-in and per proven address change.
  *
- * With `passkeys` on, between the two it also removes all the user's
+ * With `passkeys` on, before the sign-out it also removes all the user's
  * passkeys (`store.removeAllPasskeys(sub)`): a passkey enrolled before the
  * address was proven (by whoever held the account then) must not survive
- * the eviction either.
+ * the eviction either, and a passkey sign-in finished between the sign-out
+ * and a later removal would have kept its tokens.
  *
- * A failed sign-out, removal or write fails closed (`SERVICE_ERROR`, no
+ * A failed removal, sign-out or write fails closed (`SERVICE_ERROR`, no
  * tokens; after a failed step, none of the later ones); the next right code
  * (a new sign-in) retries them all. Returns true when this was a first proof
  * (the address was not verified), false when there was nothing to do.
@@ -174,17 +175,19 @@ async function markEmailVerified(
   const attributes = event.request.userAttributes ?? {};
   const email = attributes.email;
   if (attributes.email_verified === "true" || typeof email !== "string") return false;
-  await failClosed(runtime, "global sign-out", () =>
-    globalSignOut(runtime.cognito$, event.userPoolId, event.userName),
-  );
   const passkeys = runtime.passkeys;
   const sub = attributes.sub;
+  // Passkeys first: a passkey sign-in (free, no email) finished after the
+  // sign-out would keep its tokens; once they are gone, none can start.
   if (passkeys && sub) {
     await failClosed(runtime, "passkey removal", async () => {
       const removed = await passkeys.store.removeAllPasskeys(sub);
       if (removed > 0) runtime.logger.info("passkeys removed at first proof", { removed });
     });
   }
+  await failClosed(runtime, "global sign-out", () =>
+    globalSignOut(runtime.cognito$, event.userPoolId, event.userName),
+  );
   await failClosed(runtime, "email_verified write", () =>
     updateUserAttributes(runtime.cognito$, event.userPoolId, event.userName, {
       email,

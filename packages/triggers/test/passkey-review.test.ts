@@ -168,3 +168,38 @@ describe("review: a passkey session does not survive the removal of the account'
     expect(result.kind).not.toBe("tokens");
   });
 });
+
+describe("review: the first proof removes the passkeys before it signs the account out", () => {
+  // Mallory (who set the victim's address on her own account) signs in with
+  // her passkey in a loop: it is free (no email, no throttle). A sign-in that
+  // completes after the victim's global sign-out keeps its tokens, so her
+  // passkeys must be gone before the sign-out, not after it.
+  it("a passkey sign-in finished during the first proof's sign-out gets no tokens", async () => {
+    // Prepare
+    const mallory = knownUser("mallory@example.com", { email_verified: "true" });
+    const h = setup([mallory]);
+    const device = softAuthenticator({ origin: ORIGIN });
+    await enrolWithCode(h, mallory, device);
+    mallory.attributes.email = "victim@example.com";
+    mallory.attributes.email_verified = "false";
+    const client = h.cognito.client as unknown as { send: (command: object) => Promise<unknown> };
+    const send = client.send.bind(client);
+    let raced: LoopResult | undefined;
+    client.send = async (command) => {
+      const answer = await send(command);
+      if (command.constructor.name === "AdminUserGlobalSignOutCommand" && !raced) {
+        // Mallory's sign-in lands right after the sign-out.
+        const loop = new PasskeyLoop(h.triggers, mallory);
+        const first = await loop.start();
+        raced = await loop.respond(JSON.stringify(await device.authenticate(optionsOf(first))));
+      }
+      return answer;
+    };
+    // Act: the victim proves the address
+    const victim = await codeSignIn(h, mallory);
+    // Assess
+    expect(victim.result).toEqual({ kind: "tokens" });
+    expect(raced).toBeDefined();
+    expect(raced!.kind).not.toBe("tokens");
+  });
+});
