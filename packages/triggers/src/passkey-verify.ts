@@ -16,7 +16,9 @@ export interface PasskeyVerifySettings extends BaseSettings {
 
 /**
  * @simplewebauthn/server (436 KB minified), imported on the first passkey
- * answer of an instance and kept: code-only sign-ins never load it.
+ * answer of an instance and kept: code-only sign-ins never load it. A load
+ * that fails (a bundle without its chunk) fails the answer closed with
+ * `SERVICE_ERROR` and is retried on the next answer.
  */
 const webauthn = once(() => import("@simplewebauthn/server"));
 
@@ -128,8 +130,10 @@ async function passkeyRefusal(
   const now = runtime.now();
   if (now > params.expiresAt) return "expired";
   let info: { newCounter: number; credentialDeviceType: string; credentialBackedUp: boolean };
+  // Outside the try: a library that cannot load is the server's fault
+  // (SERVICE_ERROR, logged as an error), not the user's passkey refused.
+  const { verifyAuthenticationResponse } = await webauthn();
   try {
-    const { verifyAuthenticationResponse } = await webauthn();
     const result = await verifyAuthenticationResponse({
       response: response as never,
       expectedChallenge: params.challenge,
@@ -259,8 +263,9 @@ async function enrolRefusal(
   let info: Awaited<
     ReturnType<typeof import("@simplewebauthn/server").verifyRegistrationResponse>
   >["registrationInfo"];
+  // Outside the try, as for assertions: a load failure is SERVICE_ERROR.
+  const { verifyRegistrationResponse } = await webauthn();
   try {
-    const { verifyRegistrationResponse } = await webauthn();
     const result = await verifyRegistrationResponse({
       response: response as never,
       expectedChallenge: params.challenge,
