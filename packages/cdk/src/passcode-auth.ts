@@ -69,8 +69,9 @@ export const SWEEP_TABLE_ACTIONS: readonly string[] = Object.freeze([
  *   (`passkey-auth#<hash>`, a conditional PutItem), the counter (UpdateItem)
  *   and, when an address is proven for the first time, the removal of every
  *   passkey (DeleteItem, UpdateItem).
- * - Pre Token Generation: the single-use read of `passkey-auth#<hash>`
- *   (a DeleteItem returning the old item).
+ * - Pre Token Generation: the single-use read of `passkey-auth#<hash>` (an
+ *   UpdateItem that marks it taken and returns the old item; the record stays
+ *   until its ttl, so the challenge cannot be recorded again).
  * - The token handler's management operations: list (GetItem), rename
  *   (UpdateItem), remove (a transaction of an Update and a Delete).
  */
@@ -80,7 +81,7 @@ export const PASSKEY_TABLE_ACCESS = Object.freeze({
     actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
     keys: ["passkeys#*", "passkey#*", "passkey-auth#*"],
   },
-  preTokenGeneration: { actions: ["dynamodb:DeleteItem"], keys: ["passkey-auth#*"] },
+  preTokenGeneration: { actions: ["dynamodb:UpdateItem"], keys: ["passkey-auth#*"] },
   tokenHandler: {
     actions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
     keys: ["passkeys#*", "passkey#*"],

@@ -125,7 +125,7 @@ describe("passkeys, per-trigger functions", { timeout: 180_000 }, () => {
   let s: Synthesized;
   beforeAll(() => {
     s = synth({ passkeys: { ...PASSKEYS, rpName: "Acme Bank", required: true } });
-  });
+  }, 180_000);
   afterAll(() => s?.dispose());
 
   it("is cdk-nag clean", () => {
@@ -193,7 +193,7 @@ describe("passkeys, per-trigger functions", { timeout: 180_000 }, () => {
     expect([...new Set(services)].sort()).toEqual(["dynamodb", "logs"]);
     const table = tableStatements(s, preToken);
     expect(table).toHaveLength(1);
-    expect(actions(table[0]!)).toEqual(["dynamodb:DeleteItem"]);
+    expect(actions(table[0]!)).toEqual(["dynamodb:UpdateItem"]);
     expect(leadingKeys(table[0]!)).toEqual(["passkey-auth#*"]);
   });
 
@@ -226,7 +226,7 @@ describe("passkeys with the single function and the token handler", { timeout: 1
       passkeys: PASSKEYS,
       tokenHandler: { allowedOrigins: ["https://app.example.com"] },
     });
-  });
+  }, 180_000);
   afterAll(() => s?.dispose());
 
   it("is cdk-nag clean", () => {
