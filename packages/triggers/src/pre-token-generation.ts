@@ -94,9 +94,9 @@ function addClaimV2(event: PreTokenGenerationV2TriggerEvent, value: string): voi
  *   assertion, Verify records `{ owner, amr, expiresAt }` under the SHA-256
  *   of the challenge; the client sends that challenge as ClientMetadata
  *   `passcode:passkeyChallenge`, which Cognito passes to this trigger on
- *   RespondToAuthChallenge. The trigger takes (reads and deletes) the record
- *   and claims its `amr` only if it belongs to this user (`sub`) and is still
- *   fresh. A client can only under-claim.
+ *   RespondToAuthChallenge. The trigger takes the record (reads it and marks
+ *   it used, so it counts once) and claims its `amr` only if it belongs to
+ *   this user (`sub`) and is still fresh. A client can only under-claim.
  * - No metadata (or a value over 256 characters): no store call, `"otp"`.
  * - `TokenGeneration_RefreshTokens` (the method is unknown) and
  *   `TokenGeneration_ClientCredentials`: no claim, no store call. An API that
