@@ -24,7 +24,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { npmInstall, pack, root, run as runWith, seconds, tarEntries } from "./pack-helpers.mjs";
 
 const keep = process.argv.includes("--keep");
@@ -82,6 +82,14 @@ try {
   for (const name of ["@cognito-passcode/triggers", "@cognito-passcode/token-handler"]) {
     if (!tarEntries(tarballOf[name]).includes("package/lambda/index.mjs")) {
       throw new Error(`the ${name} tarball lacks lambda/index.mjs`);
+    }
+  }
+  // The triggers' lambda/ is code-split (the WebAuthn verifier is a chunk
+  // Verify imports on demand): every chunk must ship beside index.mjs.
+  const triggerFiles = tarEntries(tarballOf["@cognito-passcode/triggers"]);
+  for (const file of readdirSync(dirname(prebuilt))) {
+    if (!triggerFiles.includes(`package/lambda/${file}`)) {
+      throw new Error(`the @cognito-passcode/triggers tarball lacks lambda/${file}`);
     }
   }
   console.log(`packed    ${Object.keys(tarballOf).join(", ")}`);
