@@ -2,7 +2,9 @@
 // failed on the code it was written against; the fix commit says why.
 import { memoryStore, type PasskeysOptions, removePasskeys } from "@cognito-passcode/triggers";
 import { type SoftAuthenticator, softAuthenticator } from "@cognito-passcode/triggers/testing";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { codeAddress } from "../src/challenge-state.js";
 import { nextStep, passkeyBinding, passkeyMetadata } from "../src/next-step.js";
 import { knownUser, type TestUser } from "./support/events.js";
 import { harness } from "./support/harness.js";
@@ -201,5 +203,46 @@ describe("review: the first proof removes the passkeys before it signs the accou
     expect(victim.result).toEqual({ kind: "tokens" });
     expect(raced).toBeDefined();
     expect(raced!.kind).not.toBe("tokens");
+  });
+});
+
+describe("review: passkey proof binding (property)", () => {
+  it("a passkey proof earns tokens only while the address and its email_verified are unchanged", () => {
+    const settings = {
+      code: { length: 6, ttlMs: 180_000, maxAttempts: 3 },
+      username: false as const,
+      passkeys: { maxAttempts: 3, enrolMaxAttempts: 2 },
+    };
+    const attributes = fc.record({
+      email: fc.constantFrom("a@example.com", "A@Example.com ", "b@example.com", "a+x@example.com"),
+      email_verified: fc.constantFrom("true", "false", "True", ""),
+    });
+    fc.assert(
+      fc.property(attributes, attributes, fc.boolean(), (then, now, enrolled) => {
+        const bound = passkeyBinding(codeAddress(then, "user"), then);
+        const session = [
+          {
+            challengeName: "CUSTOM_CHALLENGE" as const,
+            challengeResult: true,
+            challengeMetadata: passkeyMetadata(bound),
+          },
+          ...(enrolled
+            ? [
+                {
+                  challengeName: "CUSTOM_CHALLENGE" as const,
+                  challengeResult: true,
+                  challengeMetadata: "ENROL",
+                },
+              ]
+            : []),
+        ];
+        const step = nextStep(session, settings, now, false, codeAddress(now, "user"), {});
+        const same =
+          codeAddress(then, "user") === codeAddress(now, "user") &&
+          (then.email_verified === "true") === (now.email_verified === "true");
+        expect(step.action).toBe(same ? "issueTokens" : "fail");
+      }),
+      { numRuns: 500 },
+    );
   });
 });
