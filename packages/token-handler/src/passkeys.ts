@@ -122,7 +122,13 @@ const USER_POOL_ID = /^(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d_[a-zA-Z0-9]
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 /** A credential id as the browser reports it: base64url of at most 1,023 bytes. */
 const CREDENTIAL_ID = /^[A-Za-z0-9_-]{1,1364}$/;
-const CONTROL = /\p{Cc}/u;
+/**
+ * Control characters, bidi controls (LRM, RLM, ALM, embeddings, overrides,
+ * isolates: they reorder the text around the name wherever a page shows it)
+ * and the line and paragraph separators. Other format characters stay
+ * (the zero-width joiner of emoji sequences).
+ */
+const CONTROL = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
 const MAX_NAME = 64;
 const MAX_ACCESS_TOKEN = 16_384;
 const JWKS_TIMEOUT_MS = 5_000;
@@ -286,7 +292,8 @@ export interface PasskeyRequest {
 /**
  * Checks a management request's body: only the operation's members (others
  * refused, as for the forwarded operations), an access token, a credential id
- * in base64url, and a name of 1 to 64 characters with no control character.
+ * in base64url, and a name of 1 to 64 characters with no control character,
+ * bidi control or line/paragraph separator.
  */
 export function checkPasskeyRequest(operation: PasskeyOperation, body: unknown): PasskeyRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -315,7 +322,9 @@ export function checkPasskeyRequest(operation: PasskeyOperation, body: unknown):
     Name.trim() === "" ||
     CONTROL.test(Name)
   ) {
-    throw invalidParameter(`Name must be 1 to ${MAX_NAME} characters, without control characters`);
+    throw invalidParameter(
+      `Name must be 1 to ${MAX_NAME} characters, without control, bidi or line-separator characters`,
+    );
   }
   return { accessToken: AccessToken, id: Id, name: Name };
 }

@@ -235,6 +235,22 @@ describe("properties of the passkey management operations", () => {
               fc.string({ maxLength: 30 }),
             )
             .map(([a, c, b]) => `${a}${String.fromCharCode(c)}${b}`),
+          // Bidi controls and line/paragraph separators anywhere in a name.
+          fc
+            .tuple(
+              fc.string({ maxLength: 30 }),
+              fc.constantFrom(
+                0x061c,
+                0x200e,
+                0x200f,
+                ...[0x202a, 0x202b, 0x202c, 0x202d, 0x202e],
+                ...[0x2066, 0x2067, 0x2068, 0x2069],
+                0x2028,
+                0x2029,
+              ),
+              fc.string({ maxLength: 30 }),
+            )
+            .map(([a, c, b]) => `${a}${String.fromCharCode(c)}${b}`),
           fc.jsonValue().filter((v) => typeof v !== "string"),
         )
         .map((Name) => ({

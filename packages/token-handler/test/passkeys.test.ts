@@ -287,6 +287,14 @@ describe("passkey management in the token handler", () => {
     ["a name with a NUL", { Name: "Pho\u0000ne" }],
     ["a name with DEL", { Name: "Phone\u007f" }],
     ["a name with a C1 control", { Name: "Phone\u0085" }],
+    // Bidi controls reorder the text around the name where a page shows it
+    // ("Remove “…”? You won't be able to sign in with it"); separators break lines.
+    ["a name with a right-to-left override", { Name: "Phone\u202egnp.exe" }],
+    ["a name with a right-to-left mark", { Name: "\u200fPhone" }],
+    ["a name with a first-strong isolate", { Name: "Phone\u2068" }],
+    ["a name with an Arabic letter mark", { Name: "Phone\u061c" }],
+    ["a name with a line separator", { Name: "Phone\u2028Subject: hi" }],
+    ["a name with a paragraph separator", { Name: "Phone\u2029" }],
     ["a name that is not a string", { Name: 42 }],
     ["an id that is not base64url", { Id: "a+b/c=" }],
     ["an empty id", { Id: "" }],
@@ -318,6 +326,24 @@ describe("passkey management in the token handler", () => {
       Name: "n".repeat(64),
     });
     expect(response.status).toBe(200);
+  });
+
+  it.each([
+    ["a right-to-left script", "הטלפון של דנה"],
+    ["Arabic", "هاتف سارة"],
+    ["an emoji sequence with zero-width joiners", "👩‍💻 laptop"],
+    ["combining marks", "Telefo\u0301n"],
+  ])("accepts a name in %s", async (_, name) => {
+    const store = seeded();
+    const { handle } = managementHandler(key, { store });
+    const token = await signToken(accessClaims(ALICE), key);
+    const { response } = await call(handle, "RenamePasskey", {
+      AccessToken: token,
+      Id: "YWxpY2Uta2V5",
+      Name: name,
+    });
+    expect(response.status).toBe(200);
+    expect((await store.getPasskeys(ALICE))?.passkeys[1]?.name).toBe(name);
   });
 
   it("fetches the pool's JWKS once per handler, from Cognito's issuer for the pool", async () => {
