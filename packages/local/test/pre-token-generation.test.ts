@@ -4,6 +4,12 @@ import {
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
+import {
+  AuthenticationDetails,
+  CognitoUser,
+  CognitoUserPool,
+  type CognitoUserSession,
+} from "amazon-cognito-identity-js";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { type LocalStack, PROTECTED_ID_TOKEN_CLAIMS, type TriggerEvent } from "../src/index.js";
@@ -282,6 +288,42 @@ describe("Pre Token Generation (V1_0) in the local stack", () => {
     expect(result.AuthenticationResult!.RefreshToken).toBeDefined();
     // Used once now: with no grace, a second use is a reuse.
     await expect(refresh()).rejects.toMatchObject({ name: "RefreshTokenReuseException" });
+  });
+
+  it("amazon-cognito-identity-js: sendCustomChallengeAnswer's clientMetadata reaches the trigger, and its ID token carries the claim", async () => {
+    // Prepare
+    const answer: { current: Answer } = {
+      current: (event) =>
+        adds({ seen: String((event.request.clientMetadata as Record<string, string>)?.app) }),
+    };
+    const { stack, client, seen } = await stackWithPreToken(answer);
+    await signUp(stack, "joy@example.com", client);
+    const pool = new CognitoUserPool({
+      UserPoolId: stack.userPoolId,
+      ClientId: stack.clientId,
+      endpoint: `${stack.endpoint}/`,
+    });
+    const user = new CognitoUser({ Username: "joy@example.com", Pool: pool });
+    user.setAuthenticationFlowType("CUSTOM_AUTH");
+    await new Promise((resolve, reject) => {
+      user.initiateAuth(new AuthenticationDetails({ Username: "joy@example.com" }), {
+        onSuccess: () => reject(new Error("tokens before an answer")),
+        onFailure: reject,
+        customChallenge: resolve,
+      });
+    });
+    // Act
+    const session = await new Promise<CognitoUserSession>((resolve, reject) => {
+      user.sendCustomChallengeAnswer(
+        "open-sesame",
+        { onSuccess: resolve, onFailure: reject, customChallenge: reject },
+        { app: "identity-js" },
+      );
+    });
+    // Assess
+    expect(seen.at(-1)?.request.clientMetadata).toEqual({ app: "identity-js" });
+    expect(session.getIdToken().decodePayload().seen).toBe("identity-js");
+    expect(session.getAccessToken().decodePayload()).not.toHaveProperty("seen");
   });
 
   it("a module-path preTokenGeneration handler is loaded like the other handlers", async () => {
