@@ -223,10 +223,13 @@ async function requirePasskeyProofStanding(
   if (typeof tag !== "string" || !tag.includes(":")) return;
   const owner = event.request.userAttributes?.sub;
   const account = owner ? await runtime.passkeys.store.getPasskeys(owner) : undefined;
-  if (!account?.passkeys.length) {
-    runtime.logger.info("passkey registration rejected", { reason: "passkeys-removed" });
-    throw triggerError("NOT_AUTHORIZED");
-  }
+  if (!account?.passkeys.length) throw passkeysRemoved(runtime);
+}
+
+/** Logs and returns the `NOT_AUTHORIZED` of a passkey proof whose passkeys were removed. */
+function passkeysRemoved(runtime: PasskeyVerifySettings) {
+  runtime.logger.info("passkey registration rejected", { reason: "passkeys-removed" });
+  return triggerError("NOT_AUTHORIZED");
 }
 
 async function enrolRefusal(
@@ -293,6 +296,9 @@ async function enrolRefusal(
   });
   if (!consumed) return "replayed";
   const account = await passkeys.store.getPasskeys(owner);
+  // After a passkey proof, passkeys removed since the first check (a racing
+  // removal) end the session too; a later one fails addPasskey's version.
+  if (tag.includes(":") && !account?.passkeys.length) throw passkeysRemoved(runtime);
   // The handle the authenticator stored must be the account's.
   if (account && account.userHandle !== userHandle) return "conflict";
   const transports = credential.transports?.length

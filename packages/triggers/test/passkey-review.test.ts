@@ -171,6 +171,33 @@ describe("review: a passkey session does not survive the removal of the account'
   });
 });
 
+describe("review: a removal racing the parked registration", () => {
+  it("refuses the registration when the passkeys go between Verify's check and its write", async () => {
+    // Prepare
+    const alice = knownUser("alice@example.com", { email_verified: "true" });
+    const h = setup([alice]);
+    const stolen = softAuthenticator({ origin: ORIGIN });
+    await enrolWithCode(h, alice, stolen);
+    const parked = await parkAtEnrol(h, alice, stolen);
+    const registration = await softAuthenticator({ origin: ORIGIN }).register(
+      optionsOf(parked.enrol),
+    );
+    // The admin's removePasskeys lands right after Verify's first read.
+    const getPasskeys = h.store.getPasskeys.bind(h.store);
+    let reads = 0;
+    h.store.getPasskeys = async (owner) => {
+      const account = await getPasskeys(owner);
+      if (++reads === 1) await removePasskeys({ sub: alice.attributes.sub!, store: h.store });
+      return account;
+    };
+    // Act
+    const result = await parked.loop.respond(JSON.stringify(registration), ENROL);
+    // Assess
+    expect(result.kind).not.toBe("tokens");
+    expect((await getPasskeys(alice.attributes.sub!))?.passkeys ?? []).toEqual([]);
+  });
+});
+
 describe("review: the first proof removes the passkeys before it signs the account out", () => {
   // Mallory (who set the victim's address on her own account) signs in with
   // her passkey in a loop: it is free (no email, no throttle). A sign-in that
