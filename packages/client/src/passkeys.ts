@@ -351,9 +351,14 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
     }
     if (!live()) return;
     host.dispatch({ type: "submit" });
+    // As for a code: the last assertion refused ends the sign-in (TOO_MANY_ATTEMPTS).
+    const ctx =
+      kind === "get"
+        ? { step: "code" as const, attemptsLeft: current?.attemptsLeft }
+        : { step: "code" as const };
     await host.answer(
       JSON.stringify(answer),
-      { step: "code" },
+      ctx,
       live,
       kind === "get"
         ? { "passcode:passkeyChallenge": json.challenge as string }

@@ -768,7 +768,7 @@ describe("passkey screens (properties)", () => {
         let s: PasscodeSnapshot = { status: "signedOut" };
         for (const event of sequence as never[]) {
           // The plug-in's transition first, then the core's, as the client applies them.
-          const next = passkeyTransition(s, event) ?? transition(s, event);
+          const next: PasscodeSnapshot = passkeyTransition(s, event) ?? transition(s, event);
           expect(snapshotProblem(next)).toBeUndefined();
           if (next.status === "signedIn" && s.status !== "signedIn") {
             const e = event as { type: string; user: { sub: string }; tokens: { idToken: string } };

@@ -162,6 +162,7 @@ export function integrationSuite(kind: TransportKind): void {
       expect(done).toEqual({
         status: "signedIn",
         user: { sub: expect.any(String), email: address, username: name },
+        method: "code",
       });
       expect(ops).toEqual([
         "SignUp",

@@ -60,8 +60,10 @@ export function snapshotProblem(s: PasscodeSnapshot): string | undefined {
       if (!s.user || typeof s.user.sub !== "string" || s.user.sub === "") return "no sub";
       if (typeof s.user.email !== "string") return "no email";
       if (s.user.username !== null && typeof s.user.username !== "string") return "bad username";
-      if (s.method !== undefined && s.method !== "code" && s.method !== "passkey") return "bad method";
-      if (s.passkeyEnrolled !== undefined && s.passkeyEnrolled !== true) return "bad passkeyEnrolled";
+      if (s.method !== undefined && s.method !== "code" && s.method !== "passkey")
+        return "bad method";
+      if (s.passkeyEnrolled !== undefined && s.passkeyEnrolled !== true)
+        return "bad passkeyEnrolled";
       return undefined;
     case "startingPasskey":
     case "authenticatingPasskey":
