@@ -9,6 +9,7 @@ import {
   type PasscodeClientOptions,
   type PasscodeSnapshot,
 } from "@cognito-passcode/client";
+import { passkeys } from "@cognito-passcode/client/passkeys";
 import { shareAcrossTabs } from "@cognito-passcode/client/tabs";
 import { checkUsername, errorMessage } from "@cognito-passcode/shared";
 import "./style.css";
@@ -18,6 +19,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const screens = {
   email: $<HTMLFormElement>("email-form"),
   code: $<HTMLFormElement>("code-form"),
+  passkey: $<HTMLElement>("passkey"),
   username: $<HTMLFormElement>("username-form"),
   signedIn: $<HTMLElement>("signed-in"),
 };
@@ -33,9 +35,19 @@ function screenOf(snapshot: PasscodeSnapshot): Screen | undefined {
     case "restoring":
       return undefined;
     case "signedOut":
+    case "startingPasskey":
       return "email";
     case "sendingCode":
       return snapshot.resendOf ? "code" : "email";
+    case "authenticatingPasskey":
+    case "awaitingPasskey":
+    case "verifyingPasskey":
+      return "passkey";
+    // This page never asks for enrolment (no enrolPasskey), so these never come.
+    case "awaitingEnrolment":
+    case "enrollingPasskey":
+    case "verifyingEnrolment":
+      return undefined;
     case "awaitingCode":
     case "verifyingCode":
       return "code";
@@ -67,6 +79,8 @@ interface Config {
   clientId: string;
   /** The token handler's URL (`/auth`): cookie mode. */
   tokenHandler?: string;
+  /** `false`: the user pool has no passkeys (the page offers none). */
+  passkeys?: boolean;
 }
 
 async function loadConfig(): Promise<Config> {
@@ -85,19 +99,23 @@ const MODES = {
 };
 type Mode = keyof typeof MODES;
 
-/** `?mode=cookie|storage|memory`; cookie by default when there is a token handler. */
+/**
+ * `?mode=cookie|storage|memory`; cookie by default when there is a token
+ * handler. Every mode gets the passkeys plug-in (sign-in with a passkey).
+ */
 function clientOptions(config: Config): { mode: Mode; options: PasscodeClientOptions } {
   const asked = new URLSearchParams(window.location.search).get("mode") ?? "";
   const mode: Mode = asked in MODES ? (asked as Mode) : config.tokenHandler ? "cookie" : "memory";
   const cognito = config.endpoint ? { endpoint: config.endpoint } : { region: config.region! };
+  const base = { clientId: config.clientId, passkeys: passkeys() };
   if (mode === "cookie" && config.tokenHandler) {
-    const options = { clientId: config.clientId, tokenHandler: config.tokenHandler };
+    const options = { ...base, tokenHandler: config.tokenHandler };
     return { mode, options: { ...options, tabs: shareAcrossTabs() } };
   }
   if (mode === "storage") {
-    return { mode, options: { clientId: config.clientId, ...cognito, storage: sessionStorage } };
+    return { mode, options: { ...base, ...cognito, storage: sessionStorage } };
   }
-  return { mode: "memory", options: { clientId: config.clientId, ...cognito } };
+  return { mode: "memory", options: { ...base, ...cognito } };
 }
 
 async function main() {
@@ -125,8 +143,15 @@ async function main() {
     $("loading").hidden = screen !== undefined;
     for (const [name, element] of Object.entries(screens)) element.hidden = name !== screen;
 
-    const busy = ["sendingCode", "verifyingCode", "submittingUsername"].includes(snapshot.status);
-    for (const button of document.querySelectorAll<HTMLButtonElement>("form button")) {
+    const busy = [
+      "sendingCode",
+      "verifyingCode",
+      "submittingUsername",
+      "startingPasskey",
+      "authenticatingPasskey",
+      "verifyingPasskey",
+    ].includes(snapshot.status);
+    for (const button of document.querySelectorAll<HTMLButtonElement>(".screen button")) {
       button.setAttribute("aria-disabled", String(busy));
     }
     errorBox.hidden = !snapshot.error;
@@ -136,6 +161,22 @@ async function main() {
       $("code-email").textContent = snapshot.email;
       codeInput.maxLength = snapshot.codeLength;
       if (snapshot.error) codeInput.value = "";
+    }
+    if (
+      snapshot.status === "authenticatingPasskey" ||
+      snapshot.status === "awaitingPasskey" ||
+      snapshot.status === "verifyingPasskey"
+    ) {
+      $("passkey-email").textContent = snapshot.email;
+      $("passkey-status").textContent =
+        snapshot.status === "awaitingPasskey"
+          ? ""
+          : snapshot.status === "verifyingPasskey"
+            ? "Checking your passkey…"
+            : "Follow your browser's prompt to use your passkey.";
+      // Rejected with no attempts left: only the code remains.
+      $("passkey-retry").hidden =
+        snapshot.status !== "awaitingPasskey" || snapshot.attemptsLeft <= 0;
     }
     if (snapshot.status === "awaitingUsername" || snapshot.status === "submittingUsername") {
       $("username-rules").textContent =
@@ -155,6 +196,7 @@ async function main() {
       // Put the keyboard where the new step needs it.
       const focus = { email: emailInput, code: codeInput, username: usernameInput };
       if (screen === "signedIn") $("signed-in-title").focus();
+      else if (screen === "passkey") $("passkey-title").focus();
       else if (screen) focus[screen].focus();
     }
     updateTimer();
@@ -185,6 +227,14 @@ async function main() {
       void client.submitCode(codeInput.value);
     }
   });
+  // Passkeys where the browser has WebAuthn: the same address, no email.
+  const passkeyButton = $<HTMLButtonElement>("passkey-sign-in");
+  passkeyButton.hidden =
+    config.passkeys === false || typeof window.PublicKeyCredential !== "function";
+  passkeyButton.addEventListener("click", () => void client.signInWithPasskey(emailInput.value));
+  $("passkey-retry").addEventListener("click", () => void client.usePasskey());
+  $("passkey-code").addEventListener("click", () => void client.useCode());
+  $("passkey-change-email").addEventListener("click", () => client.reset());
   $("resend").addEventListener("click", () => void client.resendCode());
   $("change-email").addEventListener("click", () => client.reset());
   usernameInput.addEventListener("input", () => {

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { CodeScreen } from "./code-screen.js";
 import { EmailScreen } from "./email-screen.js";
 import type { ShownError } from "./error-notice.js";
+import { EnrolScreen, PasskeySignInScreen, passkeysSupported } from "./passkey-screens.js";
 import { ProfileScreen } from "./profile-screen.js";
 import { UsernameScreen } from "./username-screen.js";
 
@@ -22,13 +23,25 @@ function toShownError(cause: unknown): ShownError {
  * only source of truth for where the user is; the page keeps just what the
  * person typed and a few display notes.
  */
-export function App({ client }: { client: PasscodeClient }) {
+export function App({
+  client,
+  offerPasskeys = true,
+}: {
+  client: PasscodeClient;
+  /** `false` when the user pool has no passkeys (`config.json`'s `passkeys`). */
+  offerPasskeys?: boolean;
+}) {
   const snapshot = usePasscode(client);
   const [email, setEmail] = useState("");
   const [callError, setCallError] = useState<ShownError | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
   const [resendAvailableAt, setResendAvailableAt] = useState(0);
   const [signingOut, setSigningOut] = useState(false);
+  // "Sign in faster next time with a passkey": ticked on the code or username screen.
+  const [enrolPasskey, setEnrolPasskey] = useState(false);
+  const [canUsePasskeys] = useState(() => offerPasskeys && passkeysSupported());
+  const enrol = canUsePasskeys ? { checked: enrolPasskey, onChange: setEnrolPasskey } : undefined;
+  const enrolOption = { enrolPasskey: canUsePasskeys && enrolPasskey };
   const lastAction = useRef<Action | undefined>(undefined);
 
   // A rejected call whose error is not in the snapshot is shown until the status moves on.
@@ -68,7 +81,8 @@ export function App({ client }: { client: PasscodeClient }) {
         </section>
       );
     case "signedOut":
-    case "sendingCode": {
+    case "sendingCode":
+    case "startingPasskey": {
       // A resend keeps the code screen up (with its details) while the new code is on its way.
       if (snapshot.status === "sendingCode" && snapshot.resendOf) {
         return renderCode(snapshot.resendOf, false, true);
@@ -78,6 +92,7 @@ export function App({ client }: { client: PasscodeClient }) {
           email={email}
           onEmailChange={setEmail}
           busy={snapshot.status === "sendingCode"}
+          passkeyBusy={snapshot.status === "startingPasskey"}
           error={error}
           onRetry={retry}
           onSubmit={() => {
@@ -89,9 +104,66 @@ export function App({ client }: { client: PasscodeClient }) {
             setResendAvailableAt(0);
             void run(() => client.requestCode(email));
           }}
+          onPasskey={
+            canUsePasskeys
+              ? () => {
+                  if (!isValidEmail(email)) {
+                    setCallError({ code: "INVALID_EMAIL" });
+                    return;
+                  }
+                  setNotice(undefined);
+                  setResendAvailableAt(0);
+                  void run(() => client.signInWithPasskey(email));
+                }
+              : undefined
+          }
         />
       );
     }
+    case "authenticatingPasskey":
+    case "awaitingPasskey":
+    case "verifyingPasskey":
+      return (
+        <PasskeySignInScreen
+          email={snapshot.email}
+          phase={
+            snapshot.status === "awaitingPasskey"
+              ? "waiting"
+              : snapshot.status === "verifyingPasskey"
+                ? "verifying"
+                : "authenticating"
+          }
+          attemptsLeft={"attemptsLeft" in snapshot ? snapshot.attemptsLeft : undefined}
+          error={error}
+          // biome-ignore lint/correctness/useHookAtTopLevel: a client method named use*, not a React hook
+          onTryAgain={() => void run(() => client.usePasskey())}
+          onUseCode={() => {
+            setResendAvailableAt(0);
+            // biome-ignore lint/correctness/useHookAtTopLevel: a client method named use*, not a React hook
+            void run(() => client.useCode());
+          }}
+          onChangeEmail={() => void run(async () => client.reset())}
+        />
+      );
+    case "awaitingEnrolment":
+    case "enrollingPasskey":
+    case "verifyingEnrolment":
+      return (
+        <EnrolScreen
+          phase={
+            snapshot.status === "awaitingEnrolment"
+              ? "waiting"
+              : snapshot.status === "verifyingEnrolment"
+                ? "verifying"
+                : "enrolling"
+          }
+          attemptsLeft={"attemptsLeft" in snapshot ? snapshot.attemptsLeft : undefined}
+          reason={"reason" in snapshot ? snapshot.reason : undefined}
+          error={error}
+          onTryAgain={() => void run(() => client.enrolPasskey())}
+          onSkip={() => void run(() => client.skipEnrolment())}
+        />
+      );
     case "awaitingCode":
     case "verifyingCode":
       return renderCode(snapshot, snapshot.status === "verifyingCode", false);
@@ -105,7 +177,8 @@ export function App({ client }: { client: PasscodeClient }) {
           submitting={snapshot.status === "submittingUsername"}
           error={error}
           onRetry={retry}
-          onSubmit={(name) => void run(() => client.submitUsername(name))}
+          enrol={enrol}
+          onSubmit={(name) => void run(() => client.submitUsername(name, enrolOption))}
         />
       );
     case "signedIn":
@@ -113,6 +186,9 @@ export function App({ client }: { client: PasscodeClient }) {
         <ProfileScreen
           client={client}
           user={snapshot.user}
+          method={snapshot.method}
+          passkeyEnrolled={snapshot.passkeyEnrolled === true}
+          showPasskeys={offerPasskeys}
           signingOut={signingOut}
           onSignOut={async () => {
             setSigningOut(true);
@@ -133,9 +209,10 @@ export function App({ client }: { client: PasscodeClient }) {
         resendAvailableAt={resendAvailableAt}
         notice={notice}
         onRetry={retry}
+        enrol={enrol}
         onSubmit={(value) => {
           setNotice(undefined);
-          void run(() => client.submitCode(value));
+          void run(() => client.submitCode(value, enrolOption));
         }}
         onResend={async () => {
           setNotice(undefined);

@@ -2,6 +2,7 @@ import type { CodeDetails } from "@cognito-passcode/client";
 import { type ClipboardEvent, type FormEvent, useEffect, useRef, useState } from "react";
 import { EmailText } from "./email-text.js";
 import { ErrorNotice, type ShownError } from "./error-notice.js";
+import { PasskeyOffer } from "./passkey-screens.js";
 import { formatClock, useNow } from "./use-now.js";
 
 interface CodeScreenProps {
@@ -18,6 +19,8 @@ interface CodeScreenProps {
   onResend: () => void;
   onChangeEmail: () => void;
   onRetry: () => void;
+  /** The "sign in faster next time with a passkey" checkbox; absent without WebAuthn. */
+  enrol?: { checked: boolean; onChange: (checked: boolean) => void };
 }
 
 const CODE_REJECTIONS: ReadonlySet<string> = new Set([
@@ -123,6 +126,8 @@ export function CodeScreen(props: CodeScreenProps) {
         </strong>
         .
       </p>
+      {/* Above the field: the code submits itself once complete, so the choice comes first. */}
+      {props.enrol ? <PasskeyOffer {...props.enrol} /> : null}
       <div className="field">
         <label htmlFor="code">Code from the email</label>
         <input

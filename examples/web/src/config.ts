@@ -13,6 +13,11 @@ export interface PageConfig {
   tokenHandler?: string;
   /** Local demo only: where the emails can be read (the local stack's inbox). */
   inboxUrl?: string;
+  /**
+   * `false`: the user pool has no passkeys, so the page offers none. Absent
+   * or `true`: passkeys are offered wherever the browser has WebAuthn.
+   */
+  passkeys?: boolean;
 }
 
 /**
@@ -25,7 +30,10 @@ export async function loadConfig(url = "./config.json"): Promise<PageConfig> {
   if (!response.ok) throw new Error(`${url} answered ${response.status}`);
   const raw: unknown = await response.json();
   if (typeof raw !== "object" || raw === null) throw new Error(`${url} is not a JSON object`);
-  const { endpoint, region, clientId, tokenHandler, inboxUrl } = raw as Record<string, unknown>;
+  const { endpoint, region, clientId, tokenHandler, inboxUrl, passkeys } = raw as Record<
+    string,
+    unknown
+  >;
   if (typeof clientId !== "string" || clientId === "") {
     throw new Error(`${url} has no clientId`);
   }
@@ -36,6 +44,7 @@ export async function loadConfig(url = "./config.json"): Promise<PageConfig> {
     config.tokenHandler = tokenHandler;
   }
   if (typeof inboxUrl === "string" && /^https?:\/\//.test(inboxUrl)) config.inboxUrl = inboxUrl;
+  if (typeof passkeys === "boolean") config.passkeys = passkeys;
   if (!config.endpoint && !config.region && !config.tokenHandler) {
     throw new Error(`${url} needs an endpoint, a region or a tokenHandler`);
   }

@@ -5,14 +5,19 @@ interface EmailScreenProps {
   email: string;
   onEmailChange: (email: string) => void;
   busy: boolean;
+  /** A passkey sign-in is starting (InitiateAuth in flight). */
+  passkeyBusy: boolean;
   error: ShownError | undefined;
   onSubmit: () => void;
+  /** Offered only where the browser has WebAuthn. */
+  onPasskey: (() => void) | undefined;
   onRetry: () => void;
 }
 
-/** Step 1: the email address the code goes to. */
+/** Step 1: the email address the code goes to, or a passkey sign-in for it. */
 export function EmailScreen(props: EmailScreenProps) {
-  const { email, onEmailChange, busy, error, onSubmit, onRetry } = props;
+  const { email, onEmailChange, error, onSubmit, onPasskey, onRetry } = props;
+  const busy = props.busy || props.passkeyBusy;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!busy) onSubmit();
@@ -46,9 +51,27 @@ export function EmailScreen(props: EmailScreenProps) {
       </div>
       {error ? <ErrorNotice id="email-error" error={error} onRetry={onRetry} /> : null}
       <button type="submit" className="button-primary" aria-disabled={busy || undefined}>
-        {busy ? <span className="spinner" aria-hidden="true" /> : null}
-        {busy ? "Sending code…" : "Send code"}
+        {props.busy ? <span className="spinner" aria-hidden="true" /> : null}
+        {props.busy ? "Sending code…" : "Send code"}
       </button>
+      {onPasskey ? (
+        <>
+          <p className="divider" aria-hidden="true">
+            <span>or</span>
+          </p>
+          <button
+            type="button"
+            className="button-secondary"
+            aria-disabled={busy || undefined}
+            onClick={() => {
+              if (!busy) onPasskey();
+            }}
+          >
+            {props.passkeyBusy ? <span className="spinner" aria-hidden="true" /> : null}
+            {props.passkeyBusy ? "Starting…" : "Sign in with a passkey"}
+          </button>
+        </>
+      ) : null}
     </form>
   );
 }

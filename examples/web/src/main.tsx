@@ -67,7 +67,7 @@ async function start(root: ReturnType<typeof createRoot>) {
   root.render(
     <StrictMode>
       <Shell config={config} mode={mode}>
-        <App client={client} />
+        <App client={client} offerPasskeys={config.passkeys !== false} />
       </Shell>
     </StrictMode>,
   );

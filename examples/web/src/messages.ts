@@ -9,6 +9,8 @@ export interface MessageContext {
   username?: string;
   /** Username answers left in this sign-in. */
   triesLeft?: number;
+  /** The error came while creating a passkey (after the code), not signing in with one. */
+  enrolling?: boolean;
 }
 
 /** "24 seconds", "1 minute 5 seconds". */
@@ -75,9 +77,15 @@ export function humanMessage(code: PasscodeErrorCode, context: MessageContext = 
       // A button that should not have been enabled: the page's bug, not the user's.
       return "That step isn't available right now. Reload the page to start again.";
     case "PASSKEY_CANCELLED":
+      if (context.enrolling) {
+        return "The passkey wasn't created: the request was cancelled or timed out. Try again, or skip for now.";
+      }
       // WebAuthn reports a cancel, a timeout and "no passkey here" alike, on purpose.
       return "The passkey request was cancelled or timed out, or this device has no passkey for this site. Try again, or get a code by email.";
     case "PASSKEY_REJECTED":
+      if (context.enrolling) {
+        return `The new passkey wasn't accepted.${tries(context.attemptsLeft)}`;
+      }
       return `That passkey wasn't accepted: it may belong to another account, or have been removed.${tries(context.attemptsLeft)}`;
     case "PASSKEY_EXISTS":
       return "This device already has a passkey for your account. You can skip this step.";

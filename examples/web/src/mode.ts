@@ -1,4 +1,5 @@
 import { createPasscodeClient, type PasscodeClientOptions } from "@cognito-passcode/client";
+import { passkeys } from "@cognito-passcode/client/passkeys";
 import { shareAcrossTabs } from "@cognito-passcode/client/tabs";
 import type { PageConfig } from "./config.js";
 
@@ -36,9 +37,16 @@ export function pickMode(search: string, config: PageConfig): SessionMode {
   return chosen;
 }
 
-/** The client options for `mode`: the pool, plus where the session lives. */
+/**
+ * The client options for `mode`: the pool, where the session lives, and the
+ * passkeys plug-in (sign-in, enrolment, and the list of passkeys, managed
+ * through the token handler with the access token in every mode).
+ */
 export function clientOptions(config: PageConfig, mode: SessionMode): PasscodeClientOptions {
-  const pool = { clientId: config.clientId };
+  const pool = {
+    clientId: config.clientId,
+    passkeys: passkeys(config.tokenHandler ? { managementUrl: config.tokenHandler } : {}),
+  };
   switch (mode) {
     case "cookie":
       // Requests go to the token handler on this site, which keeps the

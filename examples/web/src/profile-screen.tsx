@@ -2,16 +2,24 @@ import { decodeJwtPayload, type PasscodeClient, type PasscodeUser } from "@cogni
 import { useEffect, useRef, useState } from "react";
 import { EmailText } from "./email-text.js";
 import { formatClaim } from "./jwt.js";
+import { PasskeysPanel } from "./passkeys-panel.js";
 
 interface ProfileScreenProps {
   client: PasscodeClient;
   user: PasscodeUser;
+  /** How this sign-in happened (absent on a restored session). */
+  method: "code" | "passkey" | undefined;
+  /** This sign-in created a passkey. */
+  passkeyEnrolled: boolean;
+  /** Show the Passkeys panel (the user pool has passkeys). */
+  showPasskeys: boolean;
   signingOut: boolean;
   onSignOut: () => void;
 }
 
-/** Signed in: who you are, what your ID token says, and the way out. */
-export function ProfileScreen({ client, user, signingOut, onSignOut }: ProfileScreenProps) {
+/** Signed in: who you are, what your ID token says, your passkeys, and the way out. */
+export function ProfileScreen(props: ProfileScreenProps) {
+  const { client, user, method, passkeyEnrolled, showPasskeys, signingOut, onSignOut } = props;
   const heading = useRef<HTMLHeadingElement>(null);
   const [claims, setClaims] = useState<Record<string, unknown> | undefined>();
   const [expiresAt, setExpiresAt] = useState<number | undefined>();
@@ -62,6 +70,18 @@ export function ProfileScreen({ client, user, signingOut, onSignOut }: ProfileSc
           </p>
         </div>
       </div>
+      {method ? (
+        <p className="hint" data-testid="sign-in-method">
+          {method === "passkey"
+            ? "Signed in with a passkey: no email was sent."
+            : "Signed in with a code from your email."}
+        </p>
+      ) : null}
+      {passkeyEnrolled ? (
+        <p className="notice notice-ok" role="status">
+          Passkey created. Next time, choose “Sign in with a passkey”.
+        </p>
+      ) : null}
       {expiresAt === undefined ? null : (
         <p className="hint" data-testid="tokens-expire">
           Tokens valid until {new Date(expiresAt).toLocaleTimeString()}; the page asks for them
@@ -83,6 +103,15 @@ export function ProfileScreen({ client, user, signingOut, onSignOut }: ProfileSc
           </dl>
         )}
       </details>
+      {showPasskeys ? (
+        <PasskeysPanel
+          client={client}
+          open={method === "passkey" || passkeyEnrolled}
+          onSignInAgain={() => {
+            if (!signingOut) onSignOut();
+          }}
+        />
+      ) : null}
       <button
         type="button"
         className="button-secondary"

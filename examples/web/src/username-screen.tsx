@@ -1,6 +1,7 @@
 import { checkUsername, normalizeUsername } from "@cognito-passcode/shared";
 import { type FormEvent, useMemo, useState } from "react";
 import { ErrorNotice, type ShownError } from "./error-notice.js";
+import { PasskeyOffer } from "./passkey-screens.js";
 
 interface UsernameScreenProps {
   minLength: number;
@@ -10,6 +11,8 @@ interface UsernameScreenProps {
   error: ShownError | undefined;
   onSubmit: (username: string) => void;
   onRetry: () => void;
+  /** The "sign in faster next time with a passkey" checkbox; absent without WebAuthn. */
+  enrol?: { checked: boolean; onChange: (checked: boolean) => void };
 }
 
 interface Rule {
@@ -125,6 +128,7 @@ export function UsernameScreen(props: UsernameScreenProps) {
           onRetry={props.onRetry}
         />
       ) : null}
+      {props.enrol ? <PasskeyOffer {...props.enrol} /> : null}
       <button type="submit" className="button-primary" aria-disabled={submitting || undefined}>
         {submitting ? <span className="spinner" aria-hidden="true" /> : null}
         {submitting ? "Saving…" : "Continue"}

@@ -25,6 +25,9 @@ describe("humanMessage", () => {
     expect(humanMessage("PASSKEY_REJECTED", { attemptsLeft: 0 })).not.toContain("left");
     expect(humanMessage("PASSKEY_CANCELLED")).toContain("code by email");
     expect(humanMessage("PASSKEY_EXISTS")).toContain("skip");
+    // While creating one, the code is already behind the user: no "code by email".
+    expect(humanMessage("PASSKEY_CANCELLED", { enrolling: true })).toContain("skip for now");
+    expect(humanMessage("PASSKEY_CANCELLED", { enrolling: true })).not.toContain("code");
   });
 
   test("a throttle says when to ask again", () => {
