@@ -295,6 +295,33 @@ describe("the ./passkeys plug-in with a scripted service", () => {
     expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "code" });
   });
 
+  it("the last assertion refused ends the sign-in with TOO_MANY_ATTEMPTS; an earlier one's network failure waits for a click", async () => {
+    const { client, script, started, initiate } = await toAssertion();
+    initiate.resolve(passkeyStep(2));
+    await flush();
+    script.take("respondToAuthChallenge").reject(new TypeError("Failed to fetch"));
+    await started;
+    expect(client.getSnapshot()).toMatchObject({
+      status: "awaitingPasskey",
+      attemptsLeft: 2,
+      error: { code: "NETWORK_ERROR" },
+    });
+    const retried = client.usePasskey();
+    await flush();
+    script.take("respondToAuthChallenge").resolve(passkeyStep(1, true));
+    await retried;
+    const last = client.usePasskey();
+    await flush();
+    script
+      .take("respondToAuthChallenge")
+      .reject(cognitoError("NotAuthorizedException", "Incorrect username or password."));
+    await last;
+    expect(client.getSnapshot()).toMatchObject({
+      status: "signedOut",
+      error: { code: "TOO_MANY_ATTEMPTS" },
+    });
+  });
+
   it("PASSKEY_REQUIRED from Verify after a right code is shown on the code screen; signInWithPasskey is offered from there", async () => {
     fakeBrowser();
     const { client, script } = setup(true);
