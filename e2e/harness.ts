@@ -47,12 +47,30 @@ export interface Scenario {
   stop(): Promise<void>;
 }
 
-/** Starts the demo with `stack` options and opens a new context at `width` x `height`. */
+/**
+ * True when `a` and `b` are the same URL, `localhost` and `127.0.0.1` being
+ * one host (the demo listens on 127.0.0.1 and pages load from either name).
+ */
+export function sameEndpoint(a: string, b: string): boolean {
+  const loopback = (url: string) =>
+    url.replace(/^http:\/\/(?:localhost|127\.0\.0\.1):/, "http://loopback:");
+  return loopback(a) === loopback(b);
+}
+
+/**
+ * Starts the demo with `stack` options and opens a new context at `width` x
+ * `height`. `passkeys: true` turns the stack's passkeys on (RP id
+ * `localhost`, the pages' origins), as `pnpm demo` does.
+ */
 export async function startScenario(
   browser: Browser,
-  options: { stack?: StackOptions; width?: number; height?: number } = {},
+  options: { stack?: StackOptions; passkeys?: boolean; width?: number; height?: number } = {},
 ): Promise<Scenario> {
-  const demo = await startDemo({ port: 0, stack: options.stack ?? {} });
+  const demo = await startDemo({
+    port: 0,
+    stack: options.stack ?? {},
+    ...(options.passkeys ? { passkeys: true } : {}),
+  });
   const context = await browser.newContext({
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
   });
@@ -73,11 +91,11 @@ export async function startScenario(
   let refusedRestores = 0;
   const handler400s: string[] = [];
   const restoreRefused = (text: string, url: string) =>
-    url === demo.tokenHandlerUrl && /status of 400/.test(text);
+    sameEndpoint(url, demo.tokenHandlerUrl) && /status of 400/.test(text);
   page.on("response", (response) => {
     const target = response.request().headers()["x-amz-target"] ?? "";
     if (
-      response.url() === demo.tokenHandlerUrl &&
+      sameEndpoint(response.url(), demo.tokenHandlerUrl) &&
       response.status() === 400 &&
       target.endsWith(".GetTokensFromRefreshToken") &&
       response.headers()["x-amzn-errortype"]?.startsWith("NotAuthorizedException")
