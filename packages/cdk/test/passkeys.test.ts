@@ -2,6 +2,7 @@ import { readTriggerEnvironment } from "@cognito-passcode/triggers/environment";
 import { Lazy } from "aws-cdk-lib";
 import { UserPool } from "aws-cdk-lib/aws-cognito";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readTokenHandlerEnvironment } from "../../token-handler/src/lambda/environment.js";
 import {
   checkPasskeys,
   PASSKEY_TABLE_ACCESS,
@@ -266,6 +267,22 @@ describe("passkeys with the single function and the token handler", { timeout: 1
       PASSCODE_EMAIL_FROM: "no-reply@example.com",
       PASSCODE_APP_NAME: "Acme",
     });
+    // The prebuilt token handler starts with it and turns its passkey operations on.
+    const literal = Object.fromEntries(
+      Object.entries(vars).map(([k, v]) => [
+        k,
+        typeof v === "string"
+          ? v
+          : k === "PASSCODE_COOKIE_SECRET_ARN"
+            ? "arn:aws:secretsmanager:eu-west-1:123456789012:secret:CookieSecret-AbCdEf"
+            : k === "PASSCODE_USER_POOL_ID"
+              ? "eu-west-1_AbCdEfGhI"
+              : "token-value",
+      ]),
+    );
+    expect(
+      readTokenHandlerEnvironment({ ...literal, AWS_REGION: "eu-west-1" }).passkeys,
+    ).toBeDefined();
     const statements = grants(s).get(roleOf(handler)) ?? [];
     const table = statements.filter((st) => actions(st).some((a) => a.startsWith("dynamodb:")));
     expect(table).toHaveLength(1);
