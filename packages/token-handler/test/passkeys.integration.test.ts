@@ -223,6 +223,30 @@ describe("passkey management against the local stack", () => {
     ]);
   });
 
+  it("keeps asking for a fresh sign-in after a refresh through the cookie: a refreshed token carries the old auth_time", async () => {
+    const ctx = await setUp();
+    const first = await signIn(ctx, "dave@example.com");
+    ctx.passkeyStore.seed(first.sub, { id: "ZGF2ZQ", name: "Phone" });
+    ctx.stack.clock.advance(10 * 60_000 + 1_000);
+    // The refresh cookie (all a stolen long-lived session holds) mints new tokens...
+    const refreshed = await ctx.transport.refresh({});
+    expect(refreshed.accessToken).not.toBe(first.accessToken);
+    // ...whose sign-in is still the old one: no authority to delete.
+    const answer = await ctx.manage("DeletePasskey", {
+      AccessToken: refreshed.accessToken,
+      Id: "ZGF2ZQ",
+    });
+    expect(answer).toEqual({
+      status: 400,
+      body: { __type: "NotAuthorizedException", message: "REAUTHENTICATE" },
+    });
+    // And the cookie alone is no authority for the management operations.
+    const cookieOnly = await ctx.manage("ListPasskeys", {});
+    expect(cookieOnly.body.__type).toBe("InvalidParameterException");
+    expect(ctx.recorded.calls).toEqual([]);
+    expect(ctx.notices).toEqual([]);
+  });
+
   it("refuses the stack's tokens when the issuer is left at Cognito's (the issuer is checked)", async () => {
     const ctx = await setUp(() => ({ issuer: undefined }));
     const alice = await signIn(ctx, "alice@example.com");
