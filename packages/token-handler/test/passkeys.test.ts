@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { isPasscodeError } from "@cognito-passcode/shared";
 import { createTokenHandler } from "@cognito-passcode/token-handler";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -379,6 +381,67 @@ describe("passkey management in the token handler", () => {
     }
     expect(fetched).toEqual([`${ISSUER}/.well-known/jwks.json`, `${ISSUER}/.well-known/jwks.json`]);
     expect(await store.getPasskeys(ALICE)).toBeDefined();
+  });
+
+  it("never follows a redirect for the JWKS: keys planted elsewhere are not trusted", async () => {
+    // Prepare: the issuer's host redirects the JWKS to a server holding an
+    // attacker's key, and answers GetUser for any token (so only the
+    // signature check stands between a forged token and the store).
+    const attacker = await signingKey("test-key");
+    const planted: string[] = [];
+    const elsewhere = createServer((req, res) => {
+      planted.push(String(req.url));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ keys: [attacker.publicJwk] }));
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+    const target = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/jwks.json`;
+    const issuerHost = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        if (req.url?.endsWith("/.well-known/jwks.json")) {
+          res.writeHead(302, { location: target }).end();
+          return;
+        }
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(
+          JSON.stringify({
+            Username: ALICE,
+            UserAttributes: [
+              { Name: "sub", Value: ALICE },
+              { Name: "email", Value: "alice@example.com" },
+            ],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => issuerHost.listen(0, "127.0.0.1", resolve));
+    try {
+      const origin = `http://127.0.0.1:${(issuerHost.address() as AddressInfo).port}`;
+      const issuer = `${origin}/${USER_POOL_ID}`;
+      const store = seeded();
+      const handle = createTokenHandler({
+        clientId: CLIENT_ID,
+        endpoint: `${origin}/`,
+        allowedOrigins: [ORIGIN],
+        cookieKeys: [KEY_A],
+        passkeys: { userPoolId: USER_POOL_ID, store, issuer },
+      });
+      const forged = await signToken({ ...accessClaims(ALICE, 0), iss: issuer }, attacker);
+      // Act
+      const { response, body } = await call(handle, "DeletePasskey", {
+        AccessToken: forged,
+        Id: "YWxpY2UtcGhvbmU",
+      });
+      // Assess
+      expect(response.status).toBe(502);
+      expect(body.__type).toBe("InternalErrorException");
+      expect(planted).toEqual([]);
+      expect((await store.getPasskeys(ALICE))?.passkeys).toHaveLength(2);
+    } finally {
+      await new Promise((resolve) => issuerHost.close(resolve));
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
   });
 
   it("refuses the management targets as unknown operations when passkeys are off", async () => {
