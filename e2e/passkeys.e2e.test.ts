@@ -206,6 +206,31 @@ describe("passkeys in Chromium (virtual authenticator) against the local stack",
     }
   });
 
+  test("another account's passkey on the device is refused for this address, with the tries left", async () => {
+    // Prepare: the device holds a passkey of one account.
+    const scenario = await e2e.start({ passkeys: true });
+    const { page, demo } = scenario;
+    await addVirtualAuthenticator(page);
+    await signUpWithPasskey(scenario, uniqueEmail("owner"), "olga");
+    await signOut(page);
+    const other = uniqueEmail("other");
+
+    // Act: sign in as another address; the browser offers the only passkey it has.
+    await passkeySignIn(page, demo.loginUrl, other);
+    await page.getByRole("heading", { name: "Sign in with your passkey" }).waitFor();
+    const alert = page.getByRole("alert").first();
+    await alert.getByText(/tries left/).waitFor();
+    const code = await alert.getAttribute("data-error-code");
+    const text = await alert.textContent();
+    await bothWidths(page, "10c-other-accounts-passkey-rejected");
+
+    // Assess: refused by the server, two assertions left, nothing sent to the address.
+    expect(code).toBe("PASSKEY_REJECTED");
+    expect(text).toContain("2 tries left.");
+    expect(await mailsTo(demo.inboxUrl, other)).toHaveLength(0);
+    expect(await page.getByRole("button", { name: "Try your passkey again" }).count()).toBe(1);
+  });
+
   test("a cancelled ceremony shows the error; the enrolment can be tried again and the sign-in falls back to the code", async () => {
     // Prepare
     const scenario = await e2e.start({ passkeys: true });
