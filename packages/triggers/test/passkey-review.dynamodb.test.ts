@@ -1,7 +1,7 @@
 // Adversarial review of the passkey loop on dynamoDbStore (dynalite): each
 // case here failed on the code it was written against.
 import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
-import { dynamoDbStore } from "@cognito-passcode/triggers";
+import { dynamoDbStore, removePasskeys } from "@cognito-passcode/triggers";
 import { softAuthenticator } from "@cognito-passcode/triggers/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DynaliteTable, startDynaliteTable } from "./support/dynalite-table.js";
@@ -70,5 +70,48 @@ describe("review: single use outlives the challenge (dynamoDbStore)", () => {
     const result = await replay.respond(assertion);
     // Assess
     expect(result.kind).not.toBe("tokens");
+  });
+});
+
+describe("review: removal of the passkeys ends a parked passkey session (dynamoDbStore)", () => {
+  it("answers the parked ENROL with NOT_AUTHORIZED after removePasskeys, storing nothing", async () => {
+    // Prepare
+    const alice = knownUser("alice@example.com", { email_verified: "true" });
+    const store = dynamoDbStore({
+      tableName: table.tableName,
+      client: table.client,
+      keyPrefix: `r${Math.random().toString(36).slice(2, 8)}#`,
+    });
+    const h = harness({
+      users: [alice],
+      start: Date.now(),
+      passkeys: { rpId: "localhost", rpName: "Acme", origins: [ORIGIN], store },
+    });
+    const stolen = softAuthenticator({ origin: ORIGIN });
+    const enrol = new PasskeyLoop(h.triggers, alice);
+    await enrol.start();
+    await enrol.respond("code", { "passcode:method": "code" });
+    const challenge = await enrol.respond(h.codeSentTo("alice@example.com")!, ENROL);
+    const registration = await stolen.register(params(challenge).options!);
+    expect(await enrol.respond(JSON.stringify(registration), ENROL)).toEqual({ kind: "tokens" });
+    const parked = new PasskeyLoop(h.triggers, alice);
+    const first = await parked.start();
+    const enrolAgain = await parked.respond(
+      JSON.stringify(await stolen.authenticate(params(first).options!)),
+      ENROL,
+    );
+    expect(params(enrolAgain).step).toBe("ENROL");
+    const skip = parked.fork();
+    expect((await removePasskeys({ sub: alice.attributes.sub!, store })).removed).toBe(1);
+    const planted = await softAuthenticator({ origin: ORIGIN }).register(
+      params(enrolAgain).options!,
+    );
+    // Act
+    const result = await parked.respond(JSON.stringify(planted), ENROL);
+    const skipped = await skip.respond("skip", { "passcode:enrolPasskey": "skip" });
+    // Assess
+    expect(result).toEqual({ kind: "error", message: "NOT_AUTHORIZED" });
+    expect(skipped).toEqual({ kind: "error", message: "NOT_AUTHORIZED" });
+    expect((await store.getPasskeys(alice.attributes.sub!))?.passkeys ?? []).toEqual([]);
   });
 });
