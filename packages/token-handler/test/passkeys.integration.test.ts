@@ -4,6 +4,7 @@ import { CLIENT_METADATA, STEP } from "@cognito-passcode/shared";
 import type { PasskeyNotice, TokenHandlerPasskeyOptions } from "@cognito-passcode/token-handler";
 import { softAuthenticator } from "@cognito-passcode/triggers/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { passkey } from "../../triggers/test/support/passkey-contract.js";
 import { browserFetch, startHandlerServer } from "./support/browser.js";
 import { inMemoryPasskeys, recordingStore } from "./support/passkeys.js";
 import { KEY_A, ORIGIN } from "./support/requests.js";
@@ -185,6 +186,46 @@ describe("passkey management against the local stack", () => {
     expect(revoked.body.__type).toBe("NotAuthorizedException");
     expect(ctx.recorded.calls).toEqual([]);
     expect(await ctx.passkeyStore.getPasskeys(bob.sub)).toBeDefined();
+    expect(ctx.notices).toEqual([]);
+  });
+
+  it("on the stack's own dynamoDbStore, another user's passkey answers as a missing one and keeps its name, entry and id claim", async () => {
+    const ctx = await setUp((stack) => ({ store: stack.store! }));
+    const store = ctx.stack.store!;
+    const alice = await signIn(ctx, "alice@example.com");
+    const bob = await signIn(ctx, "bob@example.com");
+    const bobs = passkey({ name: "Bob's phone" });
+    expect(await store.addPasskey(bob.sub, "Ym9i", bobs, { max: 10 })).toEqual({ status: "added" });
+    const nobodys = passkey().id;
+
+    for (const [operation, extra] of [
+      ["RenamePasskey", { Name: "stolen" }],
+      ["DeletePasskey", {}],
+    ] as const) {
+      const taken = await ctx.manage(operation, {
+        AccessToken: alice.accessToken,
+        Id: bobs.id,
+        ...extra,
+      });
+      const missing = await ctx.manage(operation, {
+        AccessToken: alice.accessToken,
+        Id: nobodys,
+        ...extra,
+      });
+      expect(taken).toEqual({
+        status: 400,
+        body: { __type: "ResourceNotFoundException", message: "Passkey not found." },
+      });
+      expect(missing).toEqual(taken);
+    }
+    expect((await store.getPasskeys(bob.sub))?.passkeys).toEqual([
+      expect.objectContaining({ id: bobs.id, name: "Bob's phone" }),
+    ]);
+    // Bob's id claim stands: nobody, Alice included, can take the credential id.
+    expect(
+      await store.addPasskey(alice.sub, "YWxpY2U", passkey({ id: bobs.id }), { max: 10 }),
+    ).toEqual({ status: "duplicate" });
+    expect(await store.getPasskeys(alice.sub)).toBeUndefined();
     expect(ctx.notices).toEqual([]);
   });
 
