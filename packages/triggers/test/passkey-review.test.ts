@@ -273,3 +273,68 @@ describe("review: passkey proof binding (property)", () => {
     );
   });
 });
+
+describe("review: nothing Mallory parked survives the eviction (property)", () => {
+  type Stage = "challenge" | "enrol" | "enrolRejected" | "givenUp";
+  type Answer = "assertion" | "registration" | "skip" | "junk" | "switch";
+
+  /** Moves a fresh passkey session of Mallory's to `stage`. */
+  async function park(h: Setup, user: TestUser, device: SoftAuthenticator, stage: Stage) {
+    const loop = new PasskeyLoop(h.triggers, user);
+    let last = await loop.start();
+    if (stage === "challenge") return { loop, last };
+    last = await loop.respond(JSON.stringify(await device.authenticate(optionsOf(last))), ENROL);
+    const junk = stage === "enrolRejected" ? 1 : stage === "givenUp" ? 2 : 0;
+    for (let i = 0; i < junk; i++) last = await loop.respond("{}", ENROL);
+    return { loop, last };
+  }
+
+  it("no parked session reaches tokens or stores a passkey after the victim's first proof", async () => {
+    const stage = fc.constantFrom<Stage>("challenge", "enrol", "enrolRejected", "givenUp");
+    const answer = fc.constantFrom<Answer>("assertion", "registration", "skip", "junk", "switch");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(stage, fc.array(answer, { minLength: 1, maxLength: 4 })), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        async (plans) => {
+          const mallory = knownUser("mallory@example.com", { email_verified: "true" });
+          const h = setup([mallory]);
+          const device = softAuthenticator({ origin: ORIGIN });
+          await enrolWithCode(h, mallory, device);
+          mallory.attributes.email = "victim@example.com";
+          mallory.attributes.email_verified = "false";
+          const parked = [];
+          for (const [at, answers] of plans) {
+            parked.push({ ...(await park(h, mallory, device, at)), answers });
+          }
+          // The victim proves the address.
+          expect((await codeSignIn(h, mallory)).result).toEqual({ kind: "tokens" });
+          for (const session of parked) {
+            let last = session.last;
+            for (const kind of session.answers) {
+              if (last.kind !== "challenge") break;
+              const options = params(last).options;
+              const text =
+                kind === "assertion" && options && params(last).step === "PASSKEY"
+                  ? JSON.stringify(await device.authenticate(options))
+                  : kind === "registration" && options && params(last).step === "ENROL"
+                    ? JSON.stringify(await softAuthenticator({ origin: ORIGIN }).register(options))
+                    : kind === "skip"
+                      ? "skip"
+                      : kind === "switch"
+                        ? "code"
+                        : "{}";
+              const metadata = kind === "skip" ? SKIP : kind === "switch" ? SWITCH : ENROL;
+              last = await session.loop.respond(text, metadata);
+              expect(last.kind).not.toBe("tokens");
+            }
+          }
+          expect((await h.store.getPasskeys(mallory.attributes.sub!))?.passkeys ?? []).toEqual([]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
