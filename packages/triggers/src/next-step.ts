@@ -67,6 +67,7 @@ export function proofStillBound(
     ? tag === passkeyBinding(address, userAttributes)
     : tag === emailTag(address);
 }
+
 /** challengeMetadata of an ENROL challenge. */
 export const ENROL_METADATA = "ENROL";
 
