@@ -304,8 +304,15 @@ describe("the prebuilt bundle with passkeys (lambda/, loaded as Lambda loads it)
       withMetadata(verifyEvent(user, privateParams, "code"), switchMeta),
     );
     expect(switched).toMatchObject({ ok: { response: { answerCorrect: false } } });
+    // The session as Cognito keeps it: the challenge's metadata, as Create set it.
+    const passkeyMetadata = (passkey as { ok: { response: { challengeMetadata: string } } }).ok
+      .response.challengeMetadata;
     const session = [
-      { challengeName: "CUSTOM_CHALLENGE", challengeResult: false, challengeMetadata: "PASSKEY" },
+      {
+        challengeName: "CUSTOM_CHALLENGE",
+        challengeResult: false,
+        challengeMetadata: passkeyMetadata,
+      },
     ];
     const next = await define.invoke(
       "defineAuthChallenge",
