@@ -1,4 +1,4 @@
-import type { Page } from "playwright-core";
+import type { Page, Request } from "playwright-core";
 import { describe, expect, test } from "vitest";
 import { chooseUsername, enterCode, requestCode, signedInHandle } from "./flows.js";
 import {
@@ -117,8 +117,17 @@ describe("passkeys in Chromium (virtual authenticator) against the local stack",
     // Act 3: sign out, sign in with the passkey.
     await signOut(page);
     const mailsBefore = (await mailsTo(demo.inboxUrl, email)).length;
+    const targets: string[] = [];
+    const listen = (request: Request) => {
+      const target = request.headers()["x-amz-target"]?.split(".")[1];
+      if (target && /^(SignUp|InitiateAuth|RespondToAuthChallenge)$/.test(target)) {
+        targets.push(target);
+      }
+    };
+    page.on("request", listen);
     await passkeySignIn(page, demo.loginUrl, email);
     await signedInHandle(page);
+    page.off("request", listen);
     const method = await page.getByTestId("sign-in-method").textContent();
     const amr = await claim(page, "passcode_amr");
     await page.getByText(/Last used (?!never)/).waitFor();
@@ -127,6 +136,8 @@ describe("passkeys in Chromium (virtual authenticator) against the local stack",
 
     // Assess 3: signed in by the passkey, no email sent, the claim says so.
     expect(method).toContain("Signed in with a passkey");
+    // Two requests to Cognito (through the token handler), no SignUp.
+    expect(targets).toEqual(["InitiateAuth", "RespondToAuthChallenge"]);
     expect(mailsAfter).toBe(mailsBefore);
     expect(amr).toBe("pop mfa");
     // The authenticator's counter moved on: the server accepted a higher one.
