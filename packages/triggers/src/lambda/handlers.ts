@@ -204,11 +204,10 @@ export function createEnvironmentHandlers(
     }
   }
 
-  const preTokenGeneration: PreTokenGenerationHandler = config.passkeys
-    ? createPreTokenGenerationHandler({
-        store: dynamoDbStore({ tableName: config.tableName }),
-        logger,
-      })
+  // The same store (one DynamoDB client) as the other triggers of this function.
+  const passkeyStore = shared.passkeys ? shared.passkeys.store : undefined;
+  const preTokenGeneration: PreTokenGenerationHandler = passkeyStore
+    ? createPreTokenGenerationHandler({ store: passkeyStore, logger })
     : async () => {
         logger.error("preTokenGeneration called with passkeys off", {
           variable: ENVIRONMENT_KEYS.passkeyRpId,
