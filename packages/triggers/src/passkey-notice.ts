@@ -63,10 +63,15 @@ export interface PasskeyNotifierOptions {
 
 /**
  * Removes control and format characters (line breaks, bidi overrides,
- * zero-width characters) that could forge lines or reorder text, and trims.
+ * zero-width characters) that could forge lines or reorder text, and trims;
+ * a lone surrogate becomes U+FFFD (SES's query encoding refuses ill-formed
+ * text, so one in a name would silence the notice).
  */
 function plain(value: string): string {
-  return value.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, " ").trim();
+  return value
+    .replace(/\p{Cs}/gu, "\ufffd")
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, " ")
+    .trim();
 }
 
 /**
@@ -74,7 +79,7 @@ function plain(value: string): string {
  * account", with the passkey's name, the time (UTC) and what to do if it was
  * not you. The name goes into the body only (never the subject); every value
  * is escaped in the HTML part and stripped of control and format characters
- * in both parts.
+ * in both parts (a lone surrogate becomes U+FFFD).
  *
  * @example
  * ```ts

@@ -1,4 +1,7 @@
+import type { AddressInfo } from "node:net";
+import { SESClient } from "@aws-sdk/client-ses";
 import { isPasscodeError } from "@cognito-passcode/shared";
+import server from "aws-ses-v2-local";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { EmailMessage, EmailOptions } from "../src/options.js";
@@ -18,7 +21,10 @@ const untrusted = (maxLength: number) =>
   fc.oneof(
     fc.string({ unit: "binary", maxLength }),
     fc.string({
-      unit: fc.constantFrom("<", ">", "&", '"', "'", "a", " ", "\n", "\r", "\u202e", "\u0000"),
+      unit: fc.constantFrom(
+        ...["<", ">", "&", '"', "'", "a", " ", "\n", "\r", "\u202e", "\u0000"],
+        ...["\ud800", "\udfff", "\ud83d\ude00"],
+      ),
       maxLength,
     }),
   );
@@ -98,6 +104,8 @@ describe("renderPasskeyNoticeEmail", () => {
           // No control characters anywhere but the text part's paragraph breaks.
           expect(subject).not.toMatch(/[\p{Cc}\p{Cf}]/u);
           expect(text.replace(/\n/g, "")).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+          // Well-formed UTF-16 (no lone surrogate): SES's query encoding refuses anything else.
+          for (const part of [subject, text, html]) expect(part).not.toMatch(/\p{Cs}/u);
         },
       ),
       { numRuns: 300 },
@@ -208,6 +216,40 @@ describe("createPasskeyNotifier", () => {
     expect(isPasscodeError(notAddress) && notAddress.code).toBe("DELIVERY_FAILED");
     expect(String((notAddress as Error).message)).not.toContain("secret.person");
     for (const spy of logs) expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("sends a notice through SES (aws-ses-v2-local) for a name with a lone surrogate", async () => {
+    // A name a page can store through RenamePasskey (JSON's "\ud800"): the
+    // SDK's query encoding throws URIError on it, which silenced the notice.
+    const ses = await server({ host: "127.0.0.1", port: 0 });
+    try {
+      const endpoint = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+      const notify = createPasskeyNotifier({
+        email: { from: "no-reply@example.com", appName: "Acme" },
+        ses: new SESClient({
+          endpoint,
+          region: "eu-west-1",
+          credentials: { accessKeyId: "AKIDLOCAL", secretAccessKey: "local" },
+        }),
+      });
+      for (const name of ["Ph\ud800one", "\udfff", "Phone \ud83d\ude00"]) {
+        await expect(
+          notify({ to: "ada@example.com", kind: "removed", name, when: WHEN }),
+        ).resolves.toBeUndefined();
+      }
+      const store = (await (await fetch(`${endpoint}/store`)).json()) as {
+        emails: { body: { text?: string } }[];
+      };
+      expect(store.emails.map((e) => e.body.text?.split("\n")[0])).toEqual([
+        'A passkey named "Ph\ufffdone" was removed from your Acme account on Sat, 05 Dec 2026 20:49:01 GMT.',
+        'A passkey named "\ufffd" was removed from your Acme account on Sat, 05 Dec 2026 20:49:01 GMT.',
+        'A passkey named "Phone \ud83d\ude00" was removed from your Acme account on Sat, 05 Dec 2026 20:49:01 GMT.',
+      ]);
+    } finally {
+      await new Promise<void>((resolve, reject) =>
+        ses.close((error) => (error ? reject(error) : resolve())),
+      );
+    }
   });
 
   it("gives up after sendTimeoutMs", async () => {
