@@ -124,11 +124,12 @@ const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const CREDENTIAL_ID = /^[A-Za-z0-9_-]{1,1364}$/;
 /**
  * Control characters, bidi controls (LRM, RLM, ALM, embeddings, overrides,
- * isolates: they reorder the text around the name wherever a page shows it)
- * and the line and paragraph separators. Other format characters stay
- * (the zero-width joiner of emoji sequences).
+ * isolates: they reorder the text around the name wherever a page shows it),
+ * the line and paragraph separators, and lone surrogates (text that is not
+ * well-formed: SES's query encoding throws on it). Other format characters
+ * stay (the zero-width joiner of emoji sequences).
  */
-const CONTROL = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
+const CONTROL = /[\p{Cc}\p{Bidi_Control}\u2028\u2029\p{Cs}]/u;
 const MAX_NAME = 64;
 const MAX_ACCESS_TOKEN = 16_384;
 const JWKS_TIMEOUT_MS = 5_000;
@@ -292,8 +293,8 @@ export interface PasskeyRequest {
 /**
  * Checks a management request's body: only the operation's members (others
  * refused, as for the forwarded operations), an access token, a credential id
- * in base64url, and a name of 1 to 64 characters with no control character,
- * bidi control or line/paragraph separator.
+ * in base64url, and a well-formed name of 1 to 64 characters with no control
+ * character, bidi control or line/paragraph separator.
  */
 export function checkPasskeyRequest(operation: PasskeyOperation, body: unknown): PasskeyRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -323,7 +324,7 @@ export function checkPasskeyRequest(operation: PasskeyOperation, body: unknown):
     CONTROL.test(Name)
   ) {
     throw invalidParameter(
-      `Name must be 1 to ${MAX_NAME} characters, without control, bidi or line-separator characters`,
+      `Name must be 1 to ${MAX_NAME} well-formed characters, without control, bidi or line-separator characters`,
     );
   }
   return { accessToken: AccessToken, id: Id, name: Name };

@@ -235,7 +235,7 @@ describe("properties of the passkey management operations", () => {
               fc.string({ maxLength: 30 }),
             )
             .map(([a, c, b]) => `${a}${String.fromCharCode(c)}${b}`),
-          // Bidi controls and line/paragraph separators anywhere in a name.
+          // Bidi controls, line/paragraph separators and lone surrogates anywhere in a name.
           fc
             .tuple(
               fc.string({ maxLength: 30 }),
@@ -247,6 +247,11 @@ describe("properties of the passkey management operations", () => {
                 ...[0x2066, 0x2067, 0x2068, 0x2069],
                 0x2028,
                 0x2029,
+                // Lone surrogates (a name that is not well-formed).
+                0xd800,
+                0xdbff,
+                0xdc00,
+                0xdfff,
               ),
               fc.string({ maxLength: 30 }),
             )
