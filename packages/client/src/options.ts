@@ -20,8 +20,9 @@ export interface PasscodeClientOptions {
    */
   endpoint?: string | undefined;
   /**
-   * Milliseconds the default fetch transport waits for each answer before
-   * giving up with a retryable `NETWORK_ERROR` (cause `"TimeoutError"`).
+   * Milliseconds the default fetch transport (and `./passkeys`' management
+   * calls) wait for each answer before giving up with a retryable
+   * `NETWORK_ERROR` (cause `"TimeoutError"`).
    * @default 15000
    */
   timeoutMs?: number;

@@ -379,6 +379,15 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
     const tokens = await host.getTokens();
     if (!tokens) throw new PasscodeError("INVALID_STATE", host.snapshot().status);
     let data: Json;
+    // As the fetch transport's: a sign-out, or `timeoutMs` (headers and body), ends the call.
+    const signal = host.signal();
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    const timer = setTimeout(
+      () => controller.abort(Object.assign(new Error("timed out"), { name: "TimeoutError" })),
+      Math.min(host.options.timeoutMs ?? 15_000, 2 ** 31 - 1),
+    );
+    signal.addEventListener("abort", abort);
     try {
       const response = await (host.options.fetch ?? fetch)(url, {
         method: "POST",
@@ -389,7 +398,7 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
         },
         credentials: "include",
         body: JSON.stringify({ AccessToken: tokens.accessToken, ...body }),
-        signal: host.signal(),
+        signal: controller.signal,
       });
       data = ((await response.json().catch(() => undefined)) as Json | undefined) ?? {};
       if (!response.ok) {
@@ -406,6 +415,9 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
       throw new PasscodeError(mapped.code, mapped.code, {
         ...(mapped.cause && { details: { cause: mapped.cause } }),
       });
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", abort);
     }
     return data;
   }

@@ -1,0 +1,197 @@
+import { type AuthStep, createPasscodeClient, type PasscodeClient } from "@cognito-passcode/client";
+import { passkeys } from "@cognito-passcode/client/passkeys";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { flush, scriptedTransport, tokensFor } from "./helpers/scripted-transport.js";
+
+/**
+ * Adversarial cases for ./passkeys: browsers that answer after the client
+ * moved on, services that send hostile options and management answers.
+ */
+const claims = { sub: "sub-1", email: "alice@example.com", "custom:username": "alice" };
+const requestOptions = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    challenge: "Y2hhbGxlbmdlLW9mLXRoaXJ0eS10d28tYnl0ZXMtLi4u",
+    rpId: "localhost",
+    userVerification: "required",
+    allowCredentials: [],
+    ...extra,
+  });
+let serial = 0;
+const passkeyStep = (options = requestOptions()): AuthStep => ({
+  type: "challenge",
+  session: `pk-${++serial}`,
+  parameters: { step: "PASSKEY", attemptsLeft: "3", options },
+});
+
+/** A browser whose dialogs ignore their signal and resolve when the test says so. */
+function lateBrowser(fallback = false) {
+  const open: {
+    kind: string;
+    publicKey: unknown;
+    resolve(v: unknown): void;
+    reject(e: unknown): void;
+  }[] = [];
+  const run = (kind: string, input: { publicKey: unknown }) =>
+    new Promise((resolve, reject) => {
+      open.push({ kind, publicKey: input.publicKey, resolve, reject });
+    });
+  vi.stubGlobal(
+    "PublicKeyCredential",
+    fallback
+      ? {}
+      : {
+          parseRequestOptionsFromJSON: (json: unknown) => ({ json }),
+          parseCreationOptionsFromJSON: (json: unknown) => ({ json }),
+        },
+  );
+  vi.stubGlobal("navigator", {
+    credentials: {
+      get: (input: never) => run("get", input),
+      create: (input: never) => run("create", input),
+    },
+  });
+  const credential = (id: string) => {
+    const json = { id, rawId: id, type: "public-key", response: {} };
+    return { toJSON: () => json };
+  };
+  return { open, credential };
+}
+
+function setup() {
+  const script = scriptedTransport();
+  const client: PasscodeClient = createPasscodeClient({
+    clientId: "client123",
+    transport: script.transport,
+    autoSignUp: false,
+    passkeys: passkeys(),
+  });
+  return { client, script };
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe("a dialog that answers after the client moved on", () => {
+  for (const [name, move] of [
+    ["reset", (c: PasscodeClient) => c.reset()],
+    ["signOut", (c: PasscodeClient) => void c.signOut()],
+    ["useCode", (c: PasscodeClient) => void c.useCode()],
+    ["a new passkey sign-in", (c: PasscodeClient) => void c.signInWithPasskey("bob@example.com")],
+  ] as const) {
+    it(`after ${name}: its credential is never sent, nor shown`, async () => {
+      const browser = lateBrowser();
+      const { client, script } = setup();
+      void client.signInWithPasskey("alice@example.com");
+      script.take("initiateAuth").resolve(passkeyStep());
+      await flush();
+      expect(client.getSnapshot().status).toBe("authenticatingPasskey");
+      move(client);
+      const after = client.getSnapshot();
+      browser.open[0]!.resolve(browser.credential("late"));
+      await flush();
+      await flush();
+      const answers = script.calls.filter(
+        (c) => c.op === "respondToAuthChallenge" && c.input.answer !== "code",
+      );
+      expect(answers).toEqual([]);
+      expect(client.getSnapshot()).toBe(after);
+    });
+  }
+});
+
+describe("hostile options", () => {
+  const cases: [string, string][] = [
+    ["allowCredentials an object", requestOptions({ allowCredentials: { length: 3 } })],
+    ["allowCredentials ids not strings", requestOptions({ allowCredentials: [{ id: 7 }] })],
+    ["a challenge not base64url", requestOptions({ challenge: "%%%%" })],
+    [
+      "__proto__ keys",
+      '{"challenge":"YWJj","__proto__":{"polluted":"yes"},"allowCredentials":[{"id":"YWJj","__proto__":{"polluted":"yes"}}]}',
+    ],
+    ["null", "null"],
+    ["an array", "[1]"],
+    ["rp null", '{"challenge":"YWJj","rp":null}'],
+    [
+      "1,200 credentials",
+      requestOptions({
+        allowCredentials: Array.from({ length: 1200 }, () => ({ id: "AA" })),
+      }),
+    ],
+  ];
+  for (const fallback of [false, true]) {
+    for (const [name, options] of cases) {
+      it(`${name} (${fallback ? "fallback" : "native parser"}): no answer sent, no throw, a screen without tokens`, async () => {
+        const browser = lateBrowser(fallback);
+        const { client, script } = setup();
+        const started = client.signInWithPasskey("alice@example.com");
+        script.take("initiateAuth").resolve(passkeyStep(options));
+        await flush();
+        for (const d of browser.open)
+          d.reject(Object.assign(new Error("x"), { name: "NotAllowedError" }));
+        await started;
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        const s = client.getSnapshot();
+        expect(s.status).not.toBe("signedIn");
+        expect(script.calls.filter((c) => c.op === "respondToAuthChallenge")).toEqual([]);
+      });
+    }
+  }
+});
+
+describe("management answers", () => {
+  async function signedIn(fetch: typeof globalThis.fetch, timeoutMs?: number) {
+    const script = scriptedTransport();
+    const client = createPasscodeClient({
+      clientId: "client123",
+      transport: script.transport,
+      autoSignUp: false,
+      tokenHandler: "https://app.example.com/auth",
+      fetch,
+      passkeys: passkeys(),
+      ...(timeoutMs && { timeoutMs }),
+    });
+    await flush();
+    script.take("refresh").resolve(tokensFor(claims));
+    await flush();
+    await flush();
+    expect(client.getSnapshot().status).toBe("signedIn");
+    return client;
+  }
+
+  it("a handler that never answers: the calls reject with NETWORK_ERROR (TimeoutError) after timeoutMs, and the session stays", async () => {
+    // As fetch does: an aborted signal rejects with its reason.
+    const fetch = ((_url: string, init: RequestInit) =>
+      new Promise((_, reject) => {
+        init.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+      })) as unknown as typeof globalThis.fetch;
+    const client = await signedIn(fetch, 50);
+    for (const call of [
+      () => client.listPasskeys(),
+      () => client.renamePasskey("abc", "Phone"),
+      () => client.removePasskey("abc"),
+    ]) {
+      const outcome = await Promise.race([
+        call().then(
+          () => "resolved",
+          (e: { code?: string; details?: { cause?: string } }) => `${e.code} ${e.details?.cause}`,
+        ),
+        new Promise((r) => setTimeout(() => r("still waiting after 1 s"), 1000)),
+      ]);
+      expect(outcome).toBe("NETWORK_ERROR TimeoutError");
+    }
+    expect(client.getSnapshot().status).toBe("signedIn");
+  });
+
+  it("a sign-out ends a management call in flight", async () => {
+    const fetch = ((_url: string, init: RequestInit) =>
+      new Promise((_, reject) => {
+        init.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+      })) as unknown as typeof globalThis.fetch;
+    const client = await signedIn(fetch, 60_000);
+    const listed = client.listPasskeys();
+    await flush();
+    void client.signOut();
+    await expect(listed).rejects.toMatchObject({ code: "NETWORK_ERROR" });
+  });
+});
