@@ -18,6 +18,7 @@ import {
 } from "@cognito-passcode/triggers/environment";
 import server from "aws-ses-v2-local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { moduleGraph } from "./support/bundle-imports.js";
 import { type DynaliteTable, startDynaliteTable } from "./support/dynalite-table.js";
 import { createEvent, defineEvent, knownUser, verifyEvent } from "./support/events.js";
 import {
@@ -167,36 +168,6 @@ describe("createEnvironmentHandlers: passkeys", () => {
     expect(lines).toEqual([]);
   });
 });
-
-/** The relative module specifiers a built ES module imports statically, and those it imports with `import()`. */
-function importsOf(file: string): { static: string[]; dynamic: string[] } {
-  const source = readFileSync(file, "utf8");
-  const rel = (m: RegExpMatchArray) => m[1]!;
-  return {
-    static: [...source.matchAll(/(?:\bfrom|\bimport)\s*["'](\.\/[^"']+)["']/g)].map(rel),
-    dynamic: [...source.matchAll(/\bimport\(\s*["'](\.\/[^"']+)["']\s*\)/g)].map(rel),
-  };
-}
-
-/** The files `entry` loads at start-up (its static closure) and the ones it can load later (`import()` only). */
-function moduleGraph(entry: string): { eager: Set<string>; lazy: Set<string> } {
-  const dir = dirname(entry);
-  const closure = (roots: string[]) => {
-    const seen = new Set<string>();
-    const todo = [...roots];
-    while (todo.length > 0) {
-      const file = todo.pop()!;
-      if (seen.has(file)) continue;
-      seen.add(file);
-      for (const spec of importsOf(join(dir, file)).static) todo.push(spec.slice(2));
-    }
-    return seen;
-  };
-  const eager = closure([entry.slice(dir.length + 1)]);
-  const dynamic = [...eager].flatMap((f) => importsOf(join(dir, f)).dynamic.map((s) => s.slice(2)));
-  const lazy = new Set([...closure(dynamic)].filter((f) => !eager.has(f)));
-  return { eager, lazy };
-}
 
 const sizeOf = (dir: string, files: Iterable<string>) =>
   [...files].reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
