@@ -500,14 +500,25 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
       async listPasskeys(): Promise<PasskeyInfo[]> {
         const { Passkeys: list } = await manage("ListPasskeys", {});
         if (!Array.isArray(list)) throw new PasscodeError("SERVICE_ERROR");
-        return list.map((p: Json) => ({
-          id: String(p.Id),
-          name: String(p.Name ?? ""),
-          createdAt: Number(p.CreatedAt),
-          ...(p.LastUsedAt !== undefined && { lastUsedAt: Number(p.LastUsedAt) }),
-          synced: p.Synced === true,
-          transports: Array.isArray(p.Transports) ? p.Transports.map(String) : [],
-        }));
+        return list.map((p: Json) => {
+          // An entry without a string id or with dates that are not numbers: not the handler's answer.
+          const { Id: id, CreatedAt: createdAt, LastUsedAt: lastUsedAt } = p ?? {};
+          if (
+            typeof id !== "string" ||
+            !Number.isFinite(createdAt) ||
+            !(lastUsedAt === undefined || Number.isFinite(lastUsedAt))
+          ) {
+            throw new PasscodeError("SERVICE_ERROR");
+          }
+          return {
+            id,
+            name: String(p.Name ?? ""),
+            createdAt: createdAt as number,
+            ...(lastUsedAt !== undefined && { lastUsedAt: lastUsedAt as number }),
+            synced: p.Synced === true,
+            transports: Array.isArray(p.Transports) ? p.Transports.map(String) : [],
+          };
+        });
       },
       async renamePasskey(id: string, name: string) {
         await manage("RenamePasskey", { Id: id, Name: name });

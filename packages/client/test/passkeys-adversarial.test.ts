@@ -194,4 +194,29 @@ describe("management answers", () => {
     void client.signOut();
     await expect(listed).rejects.toMatchObject({ code: "NETWORK_ERROR" });
   });
+
+  for (const [name, body] of [
+    ["a null entry", { Passkeys: [null] }],
+    ["a string entry", { Passkeys: ["abc"] }],
+    ["an entry without an Id", { Passkeys: [{ Name: "x", CreatedAt: 1 }] }],
+    ["an Id that is an object", { Passkeys: [{ Id: { a: 1 }, Name: "x", CreatedAt: 1 }] }],
+    [
+      "a CreatedAt that is not a number",
+      { Passkeys: [{ Id: "abc", Name: "x", CreatedAt: "soon" }] },
+    ],
+    [
+      "a LastUsedAt that is not a number",
+      { Passkeys: [{ Id: "abc", Name: "x", CreatedAt: 1, LastUsedAt: {} }] },
+    ],
+  ] as const) {
+    it(`ListPasskeys answering ${name}: listPasskeys rejects with SERVICE_ERROR (no TypeError, no "undefined" ids, no NaN dates)`, async () => {
+      const fetch = (async () =>
+        new Response(JSON.stringify(body), {
+          status: 200,
+          headers: { "content-type": "application/json" },
+        })) as unknown as typeof globalThis.fetch;
+      const client = await signedIn(fetch);
+      await expect(client.listPasskeys()).rejects.toMatchObject({ code: "SERVICE_ERROR" });
+    });
+  }
 });
