@@ -45,13 +45,14 @@ export interface PreTokenGenerationOptions {
   now?: () => number;
 }
 
-/** The sign-in sources that get the claim; refresh (method unknown) and client credentials (no user) do not. */
-const SIGN_IN_SOURCES: ReadonlySet<string> = new Set([
-  "TokenGeneration_Authentication",
-  "TokenGeneration_HostedAuth",
-  "TokenGeneration_NewPasswordChallenge",
-  "TokenGeneration_AuthenticateDevice",
-]);
+/**
+ * The one source that gets the claim: a sign-in through InitiateAuth and
+ * RespondToAuthChallenge, where the triggers sent the code or checked the
+ * passkey. Refresh (method unknown), client credentials (no user), the hosted
+ * UI, a new-password challenge and device authentication (no code sent, no
+ * passkey checked by these triggers: "otp" would be false) do not.
+ */
+const SIGN_IN_SOURCE = "TokenGeneration_Authentication";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -98,10 +99,13 @@ function addClaimV2(event: PreTokenGenerationV2TriggerEvent, value: string): voi
  *   it used, so it counts once) and claims its `amr` only if it belongs to
  *   this user (`sub`) and is still fresh. A client can only under-claim.
  * - No metadata (or a value over 256 characters): no store call, `"otp"`.
- * - `TokenGeneration_RefreshTokens` (the method is unknown) and
- *   `TokenGeneration_ClientCredentials`: no claim, no store call. An API that
- *   needs a passkey treats a missing claim as "not a passkey" and checks
- *   `auth_time`.
+ * - Only `TokenGeneration_Authentication` (a CUSTOM_AUTH sign-in) gets the
+ *   claim. `TokenGeneration_RefreshTokens` (the method is unknown),
+ *   `TokenGeneration_ClientCredentials`, `TokenGeneration_HostedAuth`,
+ *   `TokenGeneration_NewPasswordChallenge` and
+ *   `TokenGeneration_AuthenticateDevice` (no code sent and no passkey checked
+ *   by these triggers): no claim, no store call. An API that needs a passkey
+ *   treats a missing claim as "not a passkey" and checks `auth_time`.
  * - A failed store call fails closed: `"otp"`, and only the error's name is
  *   logged. The handler never throws for a missing or foreign record, so a
  *   sign-in is never blocked by it.
@@ -155,7 +159,7 @@ export function createPreTokenGenerationHandler(
   };
 
   return async (event) => {
-    if (!SIGN_IN_SOURCES.has(event?.triggerSource)) return event;
+    if (event?.triggerSource !== SIGN_IN_SOURCE) return event;
     const amr = await amrOf(event);
     if (event.version === "1" || event.version === undefined) {
       addClaimV1(event as PreTokenGenerationTriggerEvent, amr);

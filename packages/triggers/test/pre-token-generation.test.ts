@@ -210,13 +210,26 @@ describe("createPreTokenGenerationHandler", () => {
     "TokenGeneration_HostedAuth",
     "TokenGeneration_NewPasswordChallenge",
     "TokenGeneration_AuthenticateDevice",
-  ])("claims on the other sign-in source %s", async (source) => {
-    const { store, reader } = countingStore();
-    await record(store, ALICE);
-    const handler = createPreTokenGenerationHandler({ store: reader, now: () => NOW });
-    expect(claimOf(await handler(v1(source, ALICE)))).toBe("otp");
-    expect(claimOf(await handler(v1(source, ALICE, withChallenge())))).toBe("pop mfa");
-  });
+  ])(
+    "adds no claim and makes no store call on %s (no code and no passkey proven there)",
+    async (source) => {
+      const { store, reader, calls } = countingStore();
+      await record(store, ALICE);
+      const handler = createPreTokenGenerationHandler({ store: reader, now: () => NOW });
+      expect((await handler(v1(source, ALICE))).response).toEqual({ claimsOverrideDetails: null });
+      expect((await handler(v1(source, ALICE, withChallenge()))).response).toEqual({
+        claimsOverrideDetails: null,
+      });
+      expect((await handler(v2(source, ALICE, withChallenge()))).response).toEqual({
+        claimsAndScopeOverrideDetails: null,
+      });
+      expect(calls).toEqual([]);
+      // The record is still there for the sign-in it belongs to.
+      expect(
+        claimOf(await handler(v1("TokenGeneration_Authentication", ALICE, withChallenge()))),
+      ).toBe("pop mfa");
+    },
+  );
 
   it("claims otp without a sub, with no store call", async () => {
     const { reader, calls } = countingStore();
@@ -361,7 +374,7 @@ describe("createPreTokenGenerationHandler (property)", () => {
               q.version === "1" ? v1(q.source, q.sub, metadata) : v2(q.source, q.sub, metadata);
             const out = await handler(event);
             const claim = claimOf(out);
-            if (q.source === "TokenGeneration_RefreshTokens") {
+            if (q.source !== "TokenGeneration_Authentication") {
               expect(claim).toBeUndefined();
               continue;
             }
@@ -407,7 +420,7 @@ describe("createPasscodeTriggers with passkeys: preTokenGeneration and the dispa
       "TokenGeneration_NewPasswordChallenge",
       "TokenGeneration_AuthenticateDevice",
     ]) {
-      expect(claimOf(await dispatch(v1(source, ALICE)))).toBe("otp");
+      expect(claimOf(await dispatch(v1(source, ALICE)))).toBeUndefined();
     }
     expect(claimOf(await dispatch(v2("TokenGeneration_Authentication", BOB)))).toBe("otp");
   });
