@@ -490,7 +490,12 @@ describe("token lifecycle under any interleaving (model-based)", () => {
               await settleAll();
               track("signIn submitCode", client.submitCode("123456"));
               if (script.calls.some((c) => c.op === "respondToAuthChallenge")) issued++;
-              newest("respondToAuthChallenge")?.resolve({
+              const last = newest("respondToAuthChallenge");
+              // The newest answer may be an assertion a passkey sign-in sent (submitCode joined it).
+              const meta = (last?.input as { clientMetadata?: Record<string, string> } | undefined)
+                ?.clientMetadata;
+              if (meta?.["passcode:passkeyChallenge"]) assertions++;
+              last?.resolve({
                 type: "tokens",
                 tokens: tokensFor(
                   { sub: `s${++serial}`, email: "a@example.com" },
