@@ -233,7 +233,7 @@ export interface PasscodeAuthProps {
   readonly throttle?: PasscodeThrottleProps;
   /**
    * The username step, or `false` to skip it (then the new pool has no
-   * custom username attribute and the sweep is not created).
+   * custom username attribute, and the sweep is created only for passkeys).
    * @default {} (on, attribute `custom:username`)
    */
   readonly username?: PasscodeUsernameProps | false;
@@ -267,8 +267,9 @@ export interface PasscodeAuthProps {
   /** How long the functions' logs are kept. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * The scheduled sweep that releases the usernames of deleted users, or
-   * `false` for none (names of deleted users then stay reserved).
+   * The scheduled sweep that releases the usernames of deleted users and,
+   * with `passkeys`, removes their passkeys, or `false` for none (names and
+   * passkeys of deleted users then stay in the table).
    * @default { schedule: events.Schedule.rate(Duration.days(1)) }
    */
   readonly usernameSweep?: false | { readonly schedule?: events.Schedule };
@@ -402,7 +403,10 @@ export class PasscodeAuth extends Construct {
   readonly triggerFunctions: Readonly<Record<TriggerName, lambda.IFunction>>;
   /** The distinct trigger functions (four, or one). */
   readonly functions: readonly lambda.Function[];
-  /** The username sweep function, unless turned off. */
+  /**
+   * The username sweep function (it also removes deleted users' passkeys),
+   * unless turned off, or the username step and passkeys are both off.
+   */
   readonly usernameSweepFunction: lambda.Function | undefined;
   /** The username attribute (`custom:<name>`), or `false` when the username step is off. */
   readonly usernameAttribute: string | false;
@@ -662,8 +666,10 @@ export class PasscodeAuth extends Construct {
 
     this.node.addValidation({ validate: () => this.checkClients() });
 
+    // With the username step off there are no names to release, but a
+    // passkey deployment still has deleted users' passkeys to remove.
     this.usernameSweepFunction =
-      props.usernameSweep === false || this.usernameAttribute === false
+      props.usernameSweep === false || (this.usernameAttribute === false && !props.passkeys)
         ? undefined
         : this.createSweep(
             props.usernameSweep?.schedule ?? events.Schedule.rate(Duration.days(1)),

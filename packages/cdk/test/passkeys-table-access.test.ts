@@ -7,6 +7,7 @@ import {
   startDynaliteTable,
 } from "../../triggers/test/support/dynalite-table.js";
 import { PASSKEY_TABLE_ACCESS, TABLE_ACTIONS } from "../src/index.js";
+import { all, type Synthesized, synth } from "./synth.js";
 
 // The grants the construct gives (PASSKEY_TABLE_ACCESS) against what the real
 // dynamoDbStore sends for each function's passkey calls, on a real table: an
@@ -28,6 +29,8 @@ function itemAccesses(command: string, input: Input): Access[] {
   };
   const one = single[command];
   if (one) return [{ action: one[0], pk: one[1](input) }];
+  // A Scan reads the whole table: no leading key to match (a LeadingKeys grant does not cover it).
+  if (command === "ScanCommand") return [{ action: "dynamodb:Scan", pk: "" }];
   if (command === "TransactWriteItemsCommand") {
     return (input.TransactItems as Input[]).map((item) => {
       if (item.Put) return { action: "dynamodb:PutItem", pk: item.Put.Item.pk.S };
@@ -42,6 +45,39 @@ function itemAccesses(command: string, input: Input): Access[] {
 /** Whether IAM's `StringLike` pattern (only a trailing `*` here) matches `pk`. */
 const like = (pattern: string, pk: string) =>
   pattern.endsWith("*") ? pk.startsWith(pattern.slice(0, -1)) : pk === pattern;
+
+type Statement = {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, string | string[]>>;
+};
+
+/**
+ * The table grants of one function's role in a synthesized stack, as
+ * `allowedBy` reads them: the actions of each statement on the table and its
+ * `dynamodb:LeadingKeys` patterns (any other condition fails the test: it is
+ * not modelled here).
+ */
+function tableGrantsOf(s: Synthesized, functionName: string) {
+  const fn = all(s, "AWS::Lambda::Function").filter(([id]) =>
+    new RegExp(`^Auth${functionName}[0-9A-F]{8}$`).test(id),
+  );
+  expect(fn, functionName).toHaveLength(1);
+  const roleId = (fn[0]![1].Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  return all(s, "AWS::IAM::Policy")
+    .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .filter((st) => ([] as string[]).concat(st.Action).some((a) => a.startsWith("dynamodb:")))
+    .map((st) => {
+      const { "ForAllValues:StringLike": like, ...others } = st.Condition ?? {};
+      expect(others, "conditions other than ForAllValues:StringLike").toEqual({});
+      const keys = like?.["dynamodb:LeadingKeys"];
+      return {
+        actions: ([] as string[]).concat(st.Action),
+        ...(keys === undefined ? {} : { keys: ([] as string[]).concat(keys) }),
+      };
+    });
+}
 
 const allowedBy =
   (...grants: { actions: readonly string[]; keys?: readonly string[] }[]) =>
@@ -153,5 +189,61 @@ describe("the passkey grants cover what dynamoDbStore sends", { timeout: 60_000 
     );
     // Verify again: a first proof of the address removes every passkey.
     check(await during(() => store.removeAllPasskeys(owner)), verify, "Verify (removal)");
+  });
+});
+
+describe("the username sweep's grants cover its passkey half", { timeout: 180_000 }, () => {
+  let table: DynaliteTable;
+  let seen: Access[] = [];
+  let synthesized: Synthesized[] = [];
+  afterAll(async () => {
+    await table?.stop();
+    for (const s of synthesized) s.dispose();
+  });
+
+  it("Scans for passkeys#* and deletes a gone user's passkeys#<sub> and passkey#<hash> items (usernames on or off)", async () => {
+    // Arrange: the sweep function of a passkey deployment, with and without the username step
+    const withNames = synth({
+      passkeys: { rpId: "example.com", origins: ["https://example.com"] },
+    });
+    const withoutNames = synth({
+      username: false,
+      passkeys: { rpId: "example.com", origins: ["https://example.com"] },
+    });
+    synthesized = [withNames, withoutNames];
+    table = await startDynaliteTable();
+    table.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        seen.push(...itemAccesses(String(context.commandName), args.input as Input));
+        return next(args);
+      },
+      { step: "initialize", name: "recordAccess" },
+    );
+    const store = dynamoDbStore({ tableName: table.tableName, client: table.client });
+    const owner = "0b7c1e2f-4a3d-4e5f-8a9b-00000000901e";
+    await store.addPasskey(owner, "aGFuZGxl", passkey("Y3JlZC0z"), { max: 10 });
+    await store.addPasskey(owner, "aGFuZGxl", passkey("Y3JlZC00"), {
+      max: 10,
+      expectedVersion: (await store.getPasskeys(owner))!.version,
+    });
+
+    // Act: what releaseOrphanedUsernames's passkey half sends for a gone owner
+    seen = [];
+    const owners: string[] = [];
+    for await (const { owner: found } of store.passkeyOwners()) owners.push(found);
+    const removed = await store.removeAllPasskeys(owner);
+    const accesses = seen;
+
+    // Assess
+    expect(owners).toEqual([owner]);
+    expect(removed).toBe(2);
+    expect(accesses.map((a) => a.action)).toEqual(
+      expect.arrayContaining(["dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"]),
+    );
+    expect(accesses.filter((a) => a.pk.startsWith("passkey#"))).toHaveLength(2);
+    for (const s of synthesized) {
+      const allowed = allowedBy(...tableGrantsOf(s, "UsernameSweep"));
+      for (const a of accesses) expect(allowed(a), `sweep: ${a.action} on ${a.pk}`).toBe(true);
+    }
   });
 });

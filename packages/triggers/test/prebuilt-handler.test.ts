@@ -358,7 +358,15 @@ describe("the prebuilt bundle (lambda/index.mjs, loaded as Lambda loads it)", ()
     const empty = await sweep();
     started.push(empty);
     expect(await empty.invoke("handler", {})).toEqual({
-      ok: { scanned: 0, recent: 0, orphaned: 0, extra: 0, released: 0, failed: 0 },
+      ok: {
+        scanned: 0,
+        recent: 0,
+        orphaned: 0,
+        extra: 0,
+        released: 0,
+        failed: 0,
+        passkeys: { scanned: 0, recent: 0, orphaned: 0, removed: 0, failed: 0 },
+      },
     });
     const registry = dynamoDbStore({ tableName: table.tableName, client: table.client });
     await registry.claim("alice", "0b7c1e2f-4a3d-4e5f-8a9b-000000000999");

@@ -241,9 +241,11 @@ export type UsernameSweepResult = Awaited<ReturnType<typeof releaseOrphanedUsern
 /**
  * The Lambda handler of the scheduled username sweep (`lambda/username-sweep.mjs`,
  * export `handler`), configured from {@link SWEEP_ENVIRONMENT_KEYS}: it runs
- * `releaseOrphanedUsernames` over the registry, logs the counts and throws
- * when some claims could not be checked, so the function's Errors metric
- * shows it (the claims are kept and checked again next time).
+ * `releaseOrphanedUsernames` over the registry and the passkey accounts of
+ * the same table (the passkeys and credential id claims of users Cognito no
+ * longer knows are removed), logs the counts and throws when some claims or
+ * passkey accounts could not be checked, so the function's Errors metric
+ * shows it (they are kept and checked again next time).
  */
 export function createUsernameSweepHandler(
   options: { env?: Environment } = {},
@@ -268,10 +270,16 @@ export function createUsernameSweepHandler(
       cognito: await client,
       userPoolId,
       registry,
+      // Passkeys live in the same table: deleted users' go with their names.
+      passkeys: registry,
       ...(attribute ? { attribute } : {}),
     });
     console.log(JSON.stringify({ level: "info", message: "username sweep", ...result }));
     if (result.failed > 0) throw new Error(`${result.failed} claims could not be checked`);
+    const passkeysFailed = result.passkeys?.failed ?? 0;
+    if (passkeysFailed > 0) {
+      throw new Error(`${passkeysFailed} passkey accounts could not be checked`);
+    }
     return result;
   };
 }
