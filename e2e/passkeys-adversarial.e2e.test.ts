@@ -238,4 +238,47 @@ describe("passkeys under attack in Chromium (virtual authenticator, the demo on 
     expect(asked).toBe(0);
     expect(await horizontalOverflow(page)).toBe(0);
   });
+
+  test("hostile names in the panel: HTML is text, emoji kept, a bidi override is refused with a reason (not 'a problem')", {
+    timeout: 90_000,
+  }, async () => {
+    // Prepare
+    const scenario = await e2e.start({ passkeys: true });
+    const { page } = scenario;
+    await addVirtualAuthenticator(page);
+    await signUpWithPasskey(scenario, uniqueEmail("names"), "nina");
+    const rename = async (name: string) => {
+      await page.getByRole("button", { name: /^Rename / }).click();
+      await page.getByLabel("New name").fill(name);
+      await page.getByRole("button", { name: "Save" }).click();
+      const shown = page.locator(".passkeys [role=status], .passkeys [role=alert]").first();
+      await shown.waitFor();
+      return (await shown.textContent()) ?? "";
+    };
+    const requests: string[] = [];
+    page.on("request", (request) => {
+      const target = request.headers()["x-amz-target"];
+      if (target?.endsWith("RenamePasskey")) requests.push(request.postData() ?? "");
+    });
+
+    // Act 1: HTML, then an emoji family (a ZWJ sequence).
+    await rename('<img src=x onerror="window.__owned=1">');
+    const htmlListed = await page.locator(".passkey-name").first().textContent();
+    const owned = await page.evaluate(() => (window as { __owned?: number }).__owned);
+    await rename("👨‍👩‍👧‍👦 Family iPad");
+    const emojiListed = await page.locator(".passkey-name").first().textContent();
+    await bothWidths(page, "emoji-name");
+
+    // Act 2: a right-to-left override (".exe" shown as "exe.").
+    const sentBefore = requests.length;
+    const refusal = await rename("\u202Egnp.exe");
+    await bothWidths(page, "bidi-name-refused");
+
+    // Assess
+    expect(htmlListed).toBe('<img src=x onerror="window.__owned=1">');
+    expect(owned).toBeUndefined();
+    expect(emojiListed).toBe("👨‍👩‍👧‍👦 Family iPad");
+    expect(refusal).toContain("can't contain control or text-direction characters");
+    expect(requests).toHaveLength(sentBefore);
+  });
 });

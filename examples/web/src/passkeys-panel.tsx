@@ -29,6 +29,13 @@ function toPanelError(cause: unknown, removing = false): PanelError {
   return { text: humanMessage(cause.code) };
 }
 
+/**
+ * What the token handler refuses in a passkey name: control characters, bidi
+ * controls (they reorder the text around the name), line and paragraph
+ * separators, lone surrogates.
+ */
+const UNNAMEABLE = /[\p{Cc}\p{Bidi_Control}\u2028\u2029\p{Cs}]/u;
+
 function formatDate(value: number | Date | string | undefined): string {
   if (value === undefined) return "never";
   return new Date(value).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -94,6 +101,12 @@ export function PasskeysPanel({ client, open, onSignInAgain }: PasskeysPanelProp
     const name = newName.trim();
     if (name === "" || name === passkey.name) {
       setRenaming(undefined);
+      return;
+    }
+    // The token handler refuses these (RenamePasskey): say why instead of "a problem".
+    if (UNNAMEABLE.test(name)) {
+      setNotice(undefined);
+      setError({ text: "A passkey name can't contain control or text-direction characters." });
       return;
     }
     void act(() => client.renamePasskey(passkey.id, name), `Renamed to “${name}”.`);
