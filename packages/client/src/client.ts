@@ -138,8 +138,9 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
    * Takes the service's answer to a request: tokens, or the next challenge.
    * `sent`: the ClientMetadata of the answer this follows (none after
    * InitiateAuth). Without `./passkeys` (or before the app asked for
-   * enrolment) a `PASSKEY` challenge during `requestCode` is answered with
-   * the switch to a code and an `ENROL` challenge with a skip, once each.
+   * enrolment) a `PASSKEY` challenge answering `requestCode`'s InitiateAuth
+   * is answered with the switch to a code and an `ENROL` challenge with a
+   * skip, once each.
    */
   async function accept(
     step: AuthStep,
@@ -160,8 +161,11 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     // The answer `value` with ClientMetadata `key` = `value`, unless it was the answer just sent.
     const auto = (value: string, key: string) =>
       sent?.[key] === value ? void life.broken() : answer(value, ctx, live, { [key]: value });
+    // The switch answers InitiateAuth's PASSKEY only: after any answer (the switch,
+    // a skip) a PASSKEY fails closed, or a service alternating PASSKEY and ENROL
+    // had the client answer for ever.
     if (c.step === "PASSKEY" && snapshot.status === "sendingCode") {
-      return auto("code", "passcode:method");
+      return sent ? void life.broken() : auto("code", "passcode:method");
     }
     if (c.step === "ENROL" && !(plug && enrol)) return auto("skip", "passcode:enrolPasskey");
     if (plug) return plug.challenge(c, live);

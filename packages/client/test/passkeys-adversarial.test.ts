@@ -220,3 +220,41 @@ describe("management answers", () => {
     });
   }
 });
+
+describe("a service that alternates PASSKEY and ENROL before any proof", () => {
+  const enrolStep = (): AuthStep => ({
+    type: "challenge",
+    session: `en-${++serial}`,
+    parameters: { step: "ENROL", attemptsLeft: "2", options: '{"challenge":"YWJj"}' },
+  });
+  for (const withPlugin of [false, true]) {
+    it(`requestCode (${withPlugin ? "with" : "without"} ./passkeys) answers a few of them at most, then fails closed`, async () => {
+      const script = scriptedTransport();
+      const client = createPasscodeClient({
+        clientId: "client123",
+        transport: script.transport,
+        autoSignUp: false,
+        ...(withPlugin && { passkeys: passkeys() }),
+      });
+      const requested = client.requestCode("alice@example.com");
+      script.take("initiateAuth").resolve(passkeyStep());
+      let answered = 0;
+      for (let round = 0; round < 20; round++) {
+        await flush();
+        const next = script.calls.find((c) => c.op === "respondToAuthChallenge");
+        if (!next) break;
+        script.take("respondToAuthChallenge");
+        answered++;
+        // PASSKEY answered with the switch: ENROL (no proof yet); ENROL answered: PASSKEY again.
+        next.resolve(next.input.answer === "code" ? enrolStep() : passkeyStep());
+      }
+      await flush();
+      expect(answered).toBeLessThanOrEqual(2);
+      await requested;
+      expect(client.getSnapshot()).toMatchObject({
+        status: "signedOut",
+        error: { code: "SERVICE_ERROR" },
+      });
+    });
+  }
+});
