@@ -173,14 +173,18 @@ async function passkeyRefusal(
   return recorded ? "" : "replayed";
 }
 
-/** A passkey name from `passcode:passkeyName`: 1 to 64 characters, no control characters. */
+/**
+ * What a passkey name may not hold, as the token handler's RenamePasskey
+ * refuses it: control characters, bidi controls (they reorder the text
+ * around the name in the list and the emails), line and paragraph
+ * separators, lone surrogates (not well-formed text).
+ */
+const UNNAMEABLE = /[\p{Cc}\p{Bidi_Control}\u2028\u2029\p{Cs}]/u;
+
+/** A passkey name from `passcode:passkeyName`: 1 to 64 characters, none of {@link UNNAMEABLE}; else "Passkey". */
 function passkeyName(event: VerifyAuthChallengeResponseTriggerEvent): string {
   const name = metadataValue(metadataOf(event), "passcode:passkeyName")?.trim() ?? "";
-  return name &&
-    name.length <= 64 &&
-    ![...name].some((c) => c < " " || (c >= "\u007f" && c <= "\u009f"))
-    ? name
-    : "Passkey";
+  return name && name.length <= 64 && !UNNAMEABLE.test(name) ? name : "Passkey";
 }
 
 /**
