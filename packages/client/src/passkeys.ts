@@ -256,11 +256,15 @@ interface PublicKeyCredentialStatics {
 
 const unsupported = () => Object.assign(new Error("no WebAuthn"), { name: "NotSupportedError" });
 
+/** Thrown by {@link ceremony} for options the browser's parser (or the fallback) refuses. */
+const badOptions = new Error("options");
+
 /**
  * Runs one WebAuthn ceremony (`get`: an assertion, `create`: a registration)
  * from the options JSON, in the browser's own parser where it has one, and
  * returns the credential's JSON. Rejects with the browser's `DOMException`
- * (or a `NotSupportedError` where there is no WebAuthn).
+ * (or a `NotSupportedError` where there is no WebAuthn), or `badOptions`
+ * before any dialog when the options do not parse.
  */
 async function ceremony(kind: "get" | "create", json: Json, signal: AbortSignal): Promise<Json> {
   const statics = globalThis.PublicKeyCredential as unknown as
@@ -271,7 +275,12 @@ async function ceremony(kind: "get" | "create", json: Json, signal: AbortSignal)
   if (!statics || !credentials) throw unsupported();
   const parse =
     kind === "get" ? statics.parseRequestOptionsFromJSON : statics.parseCreationOptionsFromJSON;
-  const publicKey = parse ? parse.call(statics, json) : decodeOptions(json);
+  let publicKey: object;
+  try {
+    publicKey = parse ? parse.call(statics, json) : decodeOptions(json);
+  } catch {
+    throw badOptions;
+  }
   const credential = await credentials[kind]({ publicKey, signal });
   if (!credential) throw Object.assign(new Error("no credential"), { name: "NotAllowedError" });
   const toJSON = credential.toJSON as (() => Json) | undefined;
@@ -324,6 +333,10 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
   /** The RP id of the last options seen, for `signalUnknownCredential`. */
   let rpId: string | undefined;
 
+  /** Options the service should never send: the sign-in ends (fail closed). */
+  const broken = () =>
+    host.dispatch({ type: "failed", error: snapshotError("SERVICE_ERROR"), sessionEnded: true });
+
   /** The options JSON of the current challenge, or a fail-closed sign-out. */
   function optionsOf(): Json | undefined {
     try {
@@ -334,7 +347,7 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
         return json;
       }
     } catch {}
-    host.dispatch({ type: "failed", error: snapshotError("SERVICE_ERROR"), sessionEnded: true });
+    broken();
   }
 
   /** The dialog, then the answer; a failed dialog leaves the screen waiting for a click. */
@@ -345,8 +358,11 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
     try {
       answer = await ceremony(kind, json, host.signal());
     } catch (error) {
+      // Options that do not parse: as JSON that does not (a retry would fail the same way).
       if (live())
-        host.dispatch({ type: "failed", error: ceremonyError(error), sessionEnded: false });
+        error === badOptions
+          ? broken()
+          : host.dispatch({ type: "failed", error: ceremonyError(error), sessionEnded: false });
       return;
     }
     if (!live()) return;

@@ -1,7 +1,7 @@
 import { type AuthStep, createPasscodeClient, type PasscodeClient } from "@cognito-passcode/client";
 import { passkeys } from "@cognito-passcode/client/passkeys";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { flush, scriptedTransport, tokensFor } from "./helpers/scripted-transport.js";
+import { codeStep, flush, scriptedTransport, tokensFor } from "./helpers/scripted-transport.js";
 
 /**
  * Adversarial cases for ./passkeys: browsers that answer after the client
@@ -257,4 +257,82 @@ describe("a service that alternates PASSKEY and ENROL before any proof", () => {
       });
     });
   }
+});
+
+describe("options the browser's parser refuses", () => {
+  const domError = (name: string) => Object.assign(new Error(name), { name });
+  const cases: [string, string, ((json: unknown) => object) | undefined][] = [
+    ["a challenge not base64url (fallback)", requestOptions({ challenge: "%%%%" }), undefined],
+    [
+      "allowCredentials an object (fallback)",
+      requestOptions({ allowCredentials: { a: 1 } }),
+      undefined,
+    ],
+    [
+      "a credential id not a string (fallback)",
+      requestOptions({ allowCredentials: [{ id: 7 }] }),
+      undefined,
+    ],
+    [
+      "EncodingError from parseRequestOptionsFromJSON",
+      requestOptions(),
+      () => {
+        throw domError("EncodingError");
+      },
+    ],
+    [
+      "TypeError from parseRequestOptionsFromJSON",
+      requestOptions(),
+      () => {
+        throw new TypeError("missing member");
+      },
+    ],
+  ];
+  for (const [name, options, parse] of cases) {
+    it(`${name}: no dialog, the sign-in ends with SERVICE_ERROR (not PASSKEY_CANCELLED, which asks the user to retry the same options)`, async () => {
+      const browser = lateBrowser(!parse);
+      if (parse) vi.stubGlobal("PublicKeyCredential", { parseRequestOptionsFromJSON: parse });
+      const { client, script } = setup();
+      const started = client.signInWithPasskey("alice@example.com");
+      script.take("initiateAuth").resolve(passkeyStep(options));
+      await flush();
+      for (const d of browser.open) d.reject(domError("NotAllowedError"));
+      await started;
+      expect(browser.open).toEqual([]);
+      expect(client.getSnapshot()).toMatchObject({
+        status: "signedOut",
+        error: { code: "SERVICE_ERROR" },
+      });
+      expect(script.calls).toEqual([]);
+    });
+  }
+
+  it("the same for an ENROL's creation options (a user id not base64url, fallback)", async () => {
+    const browser = lateBrowser(true);
+    const { client, script } = setup();
+    void client.requestCode("alice@example.com");
+    script.take("initiateAuth").resolve(codeStep());
+    await flush();
+    const submitted = client.submitCode("123456", { enrolPasskey: true });
+    script.take("respondToAuthChallenge").resolve({
+      type: "challenge",
+      session: "en-1",
+      parameters: {
+        step: "ENROL",
+        attemptsLeft: "2",
+        options: JSON.stringify({
+          challenge: "YWJj",
+          rp: { id: "localhost", name: "App" },
+          user: { id: "%%%", name: "alice@example.com", displayName: "alice" },
+          pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+        }),
+      },
+    });
+    await submitted;
+    expect(browser.open).toEqual([]);
+    expect(client.getSnapshot()).toMatchObject({
+      status: "signedOut",
+      error: { code: "SERVICE_ERROR" },
+    });
+  });
 });
