@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 const NEEDED = [
   "packages/local/dist/index.js",
   "packages/token-handler/dist/node.js",
+  // The demo's passkey removal notice (createPasskeyNotifier).
+  "packages/triggers/dist/index.js",
   // The pages' passkey plug-in (the passkeys tests need it in the page bundles).
   "packages/client/dist/passkeys.js",
   "examples/web/dist/index.html",

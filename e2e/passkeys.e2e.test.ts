@@ -169,11 +169,17 @@ describe("passkeys in Chromium (virtual authenticator) against the local stack",
     const handle = await signedInHandle(page);
 
     // Assess 4: refused as a passkey, signed in by the code; the user was told
-    // by email when the passkey was added (the demo's token handler sends no
-    // removal notice: it has no notifier).
+    // by email when the passkey was added (Verify) and when it was removed
+    // (the demo's token handler, through the stack's SES).
     expect(["PASSKEY_REJECTED", "PASSKEY_CANCELLED"]).toContain(refused);
     const notices = mailsBeforeCode.slice(1).map((mail) => mail.subject);
-    expect(notices).toEqual(["A passkey was added to your account"]);
+    expect(notices).toEqual([
+      "A passkey was added to your account",
+      "A passkey was removed from your account",
+    ]);
+    expect(mailsBeforeCode.at(-1)?.body.text).toContain(
+      'A passkey named "Work laptop" was removed',
+    );
     expect(handle).toBe("@pia");
     expect(await claim(page, "passcode_amr")).toBe("otp");
   });

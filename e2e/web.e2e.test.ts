@@ -29,6 +29,23 @@ function focusedName(page: Page): Promise<string> {
 }
 
 describe("examples/web in Chromium against the local stack", () => {
+  test("a demo without passkeys says so in config.json, and neither page offers one", async () => {
+    // Act
+    const { page, demo } = await e2e.start({ width: 1280, height: 800 });
+    const config = await (await fetch(new URL("config.json", demo.loginUrl))).json();
+    await page.goto(demo.loginUrl);
+    await page.getByLabel("Email address", { exact: true }).waitFor();
+    const webButtons = await page.getByRole("button", { name: /passkey/i }).count();
+    await page.goto(demo.vanillaUrl);
+    await page.getByLabel("Email address", { exact: true }).waitFor();
+    const vanillaButtons = await page.getByRole("button", { name: /passkey/i }).count();
+
+    // Assess
+    expect(config.passkeys).toBe(false);
+    expect(webButtons).toBe(0);
+    expect(vanillaButtons).toBe(0);
+  });
+
   test("a new user signs up with the keyboard only and picks a username (1280 px)", async () => {
     // Prepare
     const scenario = await e2e.start({ width: 1280, height: 800 });

@@ -15,6 +15,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -267,6 +268,21 @@ function listen(server, port, host) {
 }
 
 /**
+ * An SES client on the stack's embedded inbox (`stack.sesEndpoint`), as the
+ * stack's own triggers have; @aws-sdk/client-ses is resolved from the
+ * triggers package (the root has no dependency on it).
+ */
+function localSes(stack) {
+  const require = createRequire(join(ROOT, "packages/triggers/package.json"));
+  const { SESClient } = require("@aws-sdk/client-ses");
+  return new SESClient({
+    endpoint: stack.sesEndpoint,
+    region: stack.region,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+}
+
+/**
  * Starts the page server and the local stack (both on `host`), and returns
  * their URLs and a `stop()` that closes both. `stack` options go to
  * `startLocalStack` as they are (`triggers`, `now`, ...), over one default:
@@ -281,7 +297,10 @@ function listen(server, port, host) {
  *
  * `passkeys: true` (what `pnpm demo` passes) turns the stack's passkeys on
  * (`triggers.passkeys` = `{ rpId: "localhost", origins: ["http://localhost:<port>"] }`)
- * and the token handler's passkey management (the stack's store and issuer);
+ * and the token handler's passkey management (the stack's store and issuer,
+ * and a notifier that emails a removal through the stack's SES, as Verify
+ * does an addition); `config.json` says `passkeys: true`, else `false` (the
+ * pages then offer no passkey);
  * the URLs it returns are then on `http://localhost:<port>`, since WebAuthn
  * refuses an IP address as RP id (the server still listens on `host`).
  * Without it, they are on `http://<host>:<port>` as before.
@@ -301,6 +320,7 @@ export async function startDemo({
 } = {}) {
   const local = await importPackage("packages/local", ".");
   const tokenHandler = await importPackage("packages/token-handler", "./node");
+  const triggers = await importPackage("packages/triggers", ".");
   let state;
   const server = createPageServer(() => state);
   let pagePort;
@@ -322,6 +342,7 @@ export async function startDemo({
   const pageOrigins = [...new Set([hostOrigin, localOrigin])];
   let stack;
   let auth;
+  let ses;
   try {
     stack = await local.startLocalStack({
       port: 0,
@@ -336,19 +357,39 @@ export async function startDemo({
       },
       ...(passkeys ? { triggers: { ...stackOptions.triggers, passkeys } } : {}),
     });
+    // The removal notice goes out as the stack's own triggers send mail: SES
+    // SendEmail to the embedded inbox, from the same sender and app name.
+    if (passkeys && stack.store) ses = localSes(stack);
     auth = tokenHandler.createNodeHandler({
       clientId: stack.clientId,
       endpoint: stack.endpoint,
       allowedOrigins: pageOrigins,
       cookieKeys,
-      // List, rename and remove passkeys at /auth, in the stack's own table.
+      // List, rename and remove passkeys at /auth, in the stack's own table;
+      // a removal emails the user, as Verify does for an added passkey.
       ...(passkeys && stack.store
-        ? { passkeys: { userPoolId: stack.userPoolId, store: stack.store, issuer: stack.issuer } }
+        ? {
+            passkeys: {
+              userPoolId: stack.userPoolId,
+              store: stack.store,
+              issuer: stack.issuer,
+              notify: triggers.createPasskeyNotifier({
+                ses,
+                email: {
+                  from: stackOptions.triggers?.email?.from ?? local.DEFAULT_FROM,
+                  ...(stackOptions.triggers?.email?.appName
+                    ? { appName: stackOptions.triggers.email.appName }
+                    : {}),
+                },
+              }),
+            },
+          }
         : {}),
     });
   } catch (error) {
     server.closeAllConnections();
     await new Promise((done) => server.close(() => done()));
+    ses?.destroy();
     await stack?.stop();
     throw error;
   }
@@ -360,6 +401,8 @@ export async function startDemo({
       clientId: stack.clientId,
       tokenHandler: AUTH_PATH,
       inboxUrl: stack.sesEndpoint,
+      // The pages offer passkeys only when the stack has them.
+      passkeys: Boolean(passkeys && stack.store),
     },
   };
   let stopped;
@@ -373,6 +416,7 @@ export async function startDemo({
       stopped ??= (async () => {
         server.closeAllConnections();
         await new Promise((done) => server.close(() => done()));
+        ses?.destroy();
         await stack.stop();
       })();
       return stopped;
