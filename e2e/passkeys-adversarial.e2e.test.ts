@@ -281,4 +281,38 @@ describe("passkeys under attack in Chromium (virtual authenticator, the demo on 
     expect(refusal).toContain("can't contain control or text-direction characters");
     expect(requests).toHaveLength(sentBefore);
   });
+
+  test("three refused passkeys end the sign-in with a sentence about the passkey, not 'wrong codes'; a code still signs in", {
+    timeout: 90_000,
+  }, async () => {
+    // Prepare: the device holds one account's passkey; another address signs in with it.
+    const scenario = await e2e.start({ passkeys: true });
+    scenario.allowConsoleError(/status of 400/);
+    const { page, demo } = scenario;
+    await addVirtualAuthenticator(page);
+    await signUpWithPasskey(scenario, uniqueEmail("holder"), "hugo");
+    await signOut(page);
+    const email = uniqueEmail("spent");
+
+    // Act: three assertions of the wrong account's passkey.
+    await passkeySignIn(page, demo.loginUrl, email);
+    await page.getByRole("alert").first().getByText("2 tries left.").waitFor();
+    await page.getByRole("button", { name: "Try your passkey again" }).click();
+    await page.getByRole("alert").first().getByText("1 try left.").waitFor();
+    await page.getByRole("button", { name: "Try your passkey again" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    const alert = page.getByRole("alert").first();
+    const code = await alert.getAttribute("data-error-code");
+    const text = (await alert.textContent()) ?? "";
+    await bothWidths(page, "passkey-attempts-spent");
+    await page.getByRole("button", { name: "Send code" }).click();
+    await page.getByRole("heading", { name: "Check your email" }).waitFor();
+    await enterCode(page, await readCode(demo.inboxUrl, email));
+    await page.getByRole("heading", { name: "Choose a username" }).waitFor();
+
+    // Assess: the sign-in ended (the session is spent); the words fit what happened.
+    expect(code).toBe("TOO_MANY_ATTEMPTS");
+    expect(text).not.toContain("wrong codes");
+    expect(text).toContain("passkey");
+  });
 });

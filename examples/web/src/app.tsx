@@ -39,6 +39,8 @@ export function App({
   const [signingOut, setSigningOut] = useState(false);
   // "Sign in faster next time with a passkey": ticked on the code or username screen.
   const [enrolPasskey, setEnrolPasskey] = useState(false);
+  // The last way in the person tried: a passkey sign-in that ends words its error for passkeys.
+  const [triedPasskey, setTriedPasskey] = useState(false);
   const [canUsePasskeys] = useState(() => offerPasskeys && passkeysSupported());
   const enrol = canUsePasskeys ? { checked: enrolPasskey, onChange: setEnrolPasskey } : undefined;
   const enrolOption = { enrolPasskey: canUsePasskeys && enrolPasskey };
@@ -93,6 +95,7 @@ export function App({
           onEmailChange={setEmail}
           busy={snapshot.status === "sendingCode"}
           passkeyBusy={snapshot.status === "startingPasskey"}
+          afterPasskey={triedPasskey}
           error={error}
           onRetry={retry}
           onSubmit={() => {
@@ -102,6 +105,7 @@ export function App({
             }
             setNotice(undefined);
             setResendAvailableAt(0);
+            setTriedPasskey(false);
             void run(() => client.requestCode(email));
           }}
           onPasskey={
@@ -113,6 +117,7 @@ export function App({
                   }
                   setNotice(undefined);
                   setResendAvailableAt(0);
+                  setTriedPasskey(true);
                   void run(() => client.signInWithPasskey(email));
                 }
               : undefined
@@ -139,6 +144,7 @@ export function App({
           onTryAgain={() => void run(() => client.usePasskey())}
           onUseCode={() => {
             setResendAvailableAt(0);
+            setTriedPasskey(false);
             // biome-ignore lint/correctness/useHookAtTopLevel: a client method named use*, not a React hook
             void run(() => client.useCode());
           }}

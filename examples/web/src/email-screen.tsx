@@ -11,6 +11,8 @@ interface EmailScreenProps {
   onSubmit: () => void;
   /** Offered only where the browser has WebAuthn. */
   onPasskey: (() => void) | undefined;
+  /** The sign-in that brought the person back here was a passkey sign-in (words its error). */
+  afterPasskey?: boolean;
   onRetry: () => void;
 }
 
@@ -49,7 +51,14 @@ export function EmailScreen(props: EmailScreenProps) {
           placeholder="you@example.com"
         />
       </div>
-      {error ? <ErrorNotice id="email-error" error={error} onRetry={onRetry} /> : null}
+      {error ? (
+        <ErrorNotice
+          id="email-error"
+          error={error}
+          context={{ passkey: props.afterPasskey }}
+          onRetry={onRetry}
+        />
+      ) : null}
       <button type="submit" className="button-primary" aria-disabled={busy || undefined}>
         {props.busy ? <span className="spinner" aria-hidden="true" /> : null}
         {props.busy ? "Sending code…" : "Send code"}

@@ -11,6 +11,8 @@ export interface MessageContext {
   triesLeft?: number;
   /** The error came while creating a passkey (after the code), not signing in with one. */
   enrolling?: boolean;
+  /** The sign-in that ended was a passkey sign-in (its last assertion was refused). */
+  passkey?: boolean;
 }
 
 /** "24 seconds", "1 minute 5 seconds". */
@@ -54,6 +56,9 @@ export function humanMessage(code: PasscodeErrorCode, context: MessageContext = 
     case "CODE_EXPIRED":
       return "That code has expired. Send a new code to continue.";
     case "TOO_MANY_ATTEMPTS":
+      if (context.passkey) {
+        return "That passkey was refused too many times. Start again with this address's own passkey, or send a code.";
+      }
       return "Too many wrong codes. Send a new code to try again.";
     case "USERNAME_INVALID":
       return `That username doesn't follow the rules above.${tries(context.triesLeft)}`;
