@@ -208,8 +208,12 @@ describe("passkey management in the token handler", () => {
 
   it("deletes within 10 minutes of the sign-in, by the handler's clock", async () => {
     const store = seeded();
-    const token = await signToken(accessClaims(ALICE, 0), key);
-    const authTime = accessClaims(ALICE, 0).auth_time as number;
+    // One set of claims: auth_time read from a second accessClaims call could
+    // fall in the next second of the real clock, and the "in time" call at
+    // its 600,000 ms was then 601,000 ms after the token's sign-in.
+    const claims = accessClaims(ALICE, 0);
+    const token = await signToken(claims, key);
+    const authTime = claims.auth_time as number;
     let now = authTime * 1000 + 600_001;
     const { handle } = managementHandler(key, { store, handler: { now: () => now } });
     const late = await call(handle, "DeletePasskey", { AccessToken: token, Id: "YWxpY2Uta2V5" });
