@@ -206,8 +206,9 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
         ...current,
         answer: value,
         signal: aborter.signal,
-        // Only when there is some: a plain code answer is what it always was.
-        ...(Object.keys(clientMetadata).length > 0 && { clientMetadata }),
+        // Only when there is some (every `meta` passed has a key): a plain code
+        // answer is what it always was.
+        ...((enrol || meta) && { clientMetadata }),
       });
       if (live()) await accept(step, current.username, live, ctx, clientMetadata);
     } catch (error) {
