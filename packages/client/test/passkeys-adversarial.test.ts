@@ -1,7 +1,14 @@
 import { type AuthStep, createPasscodeClient, type PasscodeClient } from "@cognito-passcode/client";
 import { passkeys } from "@cognito-passcode/client/passkeys";
+import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { codeStep, flush, scriptedTransport, tokensFor } from "./helpers/scripted-transport.js";
+import {
+  codeStep,
+  cognitoError,
+  flush,
+  scriptedTransport,
+  tokensFor,
+} from "./helpers/scripted-transport.js";
 
 /**
  * Adversarial cases for ./passkeys: browsers that answer after the client
@@ -334,5 +341,105 @@ describe("options the browser's parser refuses", () => {
       status: "signedOut",
       error: { code: "SERVICE_ERROR" },
     });
+  });
+});
+
+describe("a service that answers every request at once with any challenge (property)", () => {
+  const creation = JSON.stringify({
+    rp: { id: "localhost", name: "App" },
+    user: { id: "dXNlcg", name: "alice@example.com", displayName: "alice" },
+    challenge: "ZW5yb2w",
+    pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+  });
+  const challenges: Record<string, string>[] = [
+    { step: "PASSKEY", attemptsLeft: "3", options: requestOptions() },
+    { step: "PASSKEY", attemptsLeft: "1", rejected: "true", options: requestOptions() },
+    { step: "ENROL", attemptsLeft: "2", options: creation },
+    { step: "ENROL", attemptsLeft: "1", rejected: "true", options: creation },
+    { step: "ENROL", attemptsLeft: "0", rejected: "true" },
+    { step: "ENROL", attemptsLeft: "2", reason: "PASSKEY_LIMIT" },
+    {
+      step: "CODE",
+      attemptsLeft: "3",
+      codeLength: "6",
+      expiresAt: "9999999999999",
+      email: "a***@e***.com",
+    },
+    { step: "USERNAME", attemptsLeft: "3", minLength: "3", maxLength: "30" },
+  ];
+
+  it("never has the client send more than 3 requests for one call or dialog, nor sign in without tokens", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.nat(challenges.length - 1), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(9), { maxLength: 25 }),
+        async (picks, userCalls) => {
+          let turn = 0;
+          let sent = 0;
+          const next = async (): Promise<AuthStep> => {
+            sent++;
+            // A runaway client: stop it here, the assertion below reports it.
+            if (sent > 50) throw new TypeError("Failed to fetch");
+            const parameters = challenges[picks[turn++ % picks.length]!]!;
+            return { type: "challenge", session: `s-${turn}`, parameters };
+          };
+          const transport = {
+            signUp: async () => {},
+            initiateAuth: next,
+            respondToAuthChallenge: next,
+            refresh: async () => {
+              throw cognitoError("NotAuthorizedException");
+            },
+            revokeToken: async () => {},
+            globalSignOut: async () => {},
+          };
+          vi.stubGlobal("PublicKeyCredential", {
+            parseRequestOptionsFromJSON: (json: unknown) => ({ json }),
+            parseCreationOptionsFromJSON: (json: unknown) => ({ json }),
+          });
+          vi.stubGlobal("navigator", {
+            credentials: {
+              // A dialog is the user's doing (a choice in it): the count starts again.
+              get: async () => {
+                sent = 0;
+                return { toJSON: () => ({ id: "a", type: "public-key", response: {} }) };
+              },
+              create: async () => {
+                sent = 0;
+                return { toJSON: () => ({ id: "r", type: "public-key", response: {} }) };
+              },
+            },
+          });
+          const client = createPasscodeClient({
+            clientId: "client123",
+            transport,
+            autoSignUp: false,
+            passkeys: passkeys(),
+          });
+          const calls = [
+            () => client.requestCode("alice@example.com"),
+            () => client.submitCode("123456"),
+            () => client.submitCode("123456", { enrolPasskey: true }),
+            () => client.submitUsername("alice"),
+            () => client.signInWithPasskey("alice@example.com"),
+            () => client.signInWithPasskey("alice@example.com", { enrolPasskey: true }),
+            () => client.usePasskey(),
+            () => client.useCode(),
+            () => client.enrolPasskey(),
+            () => client.skipEnrolment(),
+          ];
+          for (const i of userCalls) {
+            sent = 0;
+            await calls[i]!();
+            for (let k = 0; k < 5; k++) await flush();
+            // At most: InitiateAuth, the switch, and the skip of an ENROL the client did not ask for.
+            expect(sent).toBeLessThanOrEqual(3);
+            expect(client.getSnapshot().status).not.toBe("signedIn");
+          }
+          vi.unstubAllGlobals();
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
