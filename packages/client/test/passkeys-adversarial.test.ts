@@ -443,3 +443,62 @@ describe("a service that answers every request at once with any challenge (prope
     );
   });
 });
+
+describe("another tab during a passkey sign-in", () => {
+  for (const mode of ["storage", "cookie"] as const) {
+    it(`(${mode} mode) signing in or out there leaves the dialog and this sign-in alone; its tokens arrive only from this sign-in's answer`, async () => {
+      const browser = lateBrowser();
+      let receive: ((m: "signedIn" | "signedOut") => void) | undefined;
+      const posted: string[] = [];
+      const items = new Map<string, string>();
+      const script = scriptedTransport();
+      const client = createPasscodeClient({
+        clientId: "client123",
+        transport: script.transport,
+        autoSignUp: false,
+        passkeys: passkeys(),
+        tabs: {
+          connect: (_id, r) => {
+            receive = r;
+            return { lock: (task) => task(), post: (m) => void posted.push(m) };
+          },
+        },
+        ...(mode === "cookie"
+          ? { tokenHandler: "https://app.example.com/auth" }
+          : {
+              storage: {
+                getItem: (k: string) => items.get(k) ?? null,
+                setItem: (k: string, v: string) => void items.set(k, v),
+                removeItem: (k: string) => void items.delete(k),
+              },
+            }),
+      });
+      // Restoring: no session yet.
+      await flush();
+      if (mode === "cookie") script.take("refresh").reject(cognitoError("NotAuthorizedException"));
+      await flush();
+      await flush();
+      expect(client.getSnapshot().status).toBe("signedOut");
+      const started = client.signInWithPasskey("alice@example.com");
+      script.take("initiateAuth").resolve(passkeyStep());
+      await flush();
+      expect(client.getSnapshot().status).toBe("authenticatingPasskey");
+      const dialog = browser.open[0]!;
+      const before = client.getSnapshot();
+      receive!("signedIn");
+      receive!("signedOut");
+      await flush();
+      expect(client.getSnapshot()).toBe(before);
+      expect(script.calls).toEqual([]);
+      dialog.resolve(browser.credential("mine"));
+      await flush();
+      const assertion = script.take("respondToAuthChallenge");
+      expect(JSON.parse(assertion.input.answer!).id).toBe("mine");
+      assertion.resolve({ type: "tokens", tokens: tokensFor(claims) });
+      await started;
+      for (let i = 0; i < 3; i++) await flush();
+      expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "passkey" });
+      expect(posted).toEqual(["signedIn"]);
+    });
+  }
+});
