@@ -162,7 +162,11 @@ export function createAuthChallengeFrom(runtime: CreateSettings): CreateAuthChal
           // the same policy, can tell an invalid name from a taken one.
           ...(step.rejected ? { rejected: "true" } : {}),
         } satisfies PublicChallengeParameters;
-        response.privateChallengeParameters = { step: "USERNAME" satisfies PasscodeStep };
+        // The proof's binding: Verify refuses the name once it no longer holds.
+        response.privateChallengeParameters = {
+          step: "USERNAME" satisfies PasscodeStep,
+          ...(step.emailTag ? { emailTag: step.emailTag } : {}),
+        };
         response.challengeMetadata = USERNAME_METADATA;
         return event;
       }

@@ -17,7 +17,11 @@ export type NextStep =
   | { action: "issueTokens" }
   /** A CODE challenge: a new code when `code` is undefined, else the same code again. */
   | { action: "code"; code?: CodeState; attemptsLeft: number }
-  | { action: "username"; attemptsLeft: number; rejected: boolean }
+  /**
+   * A USERNAME challenge. `emailTag` is the proof's binding, as for `enrol`
+   * (Verify refuses the name once {@link proofStillBound} no longer holds).
+   */
+  | { action: "username"; attemptsLeft: number; rejected: boolean; emailTag: string }
   /** A PASSKEY challenge (passkeys on): a fresh WebAuthn request challenge. */
   | { action: "passkey"; attemptsLeft: number; rejected: boolean }
   /**
@@ -54,8 +58,8 @@ export function passkeyMetadata(binding: string): string {
 const PASSKEY_ENTRY = /^PASSKEY:([A-Za-z0-9_-]{16}:[01])$/;
 
 /**
- * True when an ENROL challenge's bound tag (`emailTag` of its private
- * parameters) still holds: a code proof's address tag against the current
+ * True when an ENROL or USERNAME challenge's bound tag (`emailTag` of its
+ * private parameters) still holds: a code proof's address tag against the current
  * address, a passkey proof's {@link passkeyBinding} against the current one.
  */
 export function proofStillBound(
@@ -251,18 +255,21 @@ export function nextStep(
     return fail("email-not-allowed");
   }
   const enrolAnswers = enrolFailures + (enrolPassed ? 1 : 0);
-  const afterUsername = usernameStep(options.username, userAttributes, {
-    usernameAnswers,
-    usernameFailures,
-    usernamePassed,
-  });
+  // What the proof is bound to: the passkey's binding, or the code's address tag.
+  const proofTag = passkeyPassed ? passkeyProof : (code?.emailTag ?? "");
+  const afterUsername = usernameStep(
+    options.username,
+    userAttributes,
+    { usernameAnswers, usernameFailures, usernamePassed },
+    proofTag,
+  );
   if (afterUsername) return enrolAnswers ? fail("enrol-out-of-order") : afterUsername;
   if (!passkeys) return { action: "issueTokens" };
   return enrolStep(passkeys.enrolMaxAttempts, clientMetadata, {
     enrolAnswers,
     enrolFailures,
     enrolPassed,
-    emailTag: passkeyPassed ? passkeyProof : (code?.emailTag ?? ""),
+    emailTag: proofTag,
   });
 }
 
@@ -271,17 +278,18 @@ function usernameStep(
   username: UsernameSettings | false,
   userAttributes: Readonly<Record<string, string | undefined>> | undefined,
   seen: { usernameAnswers: number; usernameFailures: number; usernamePassed: boolean },
+  emailTag: string,
 ): NextStep | undefined {
   if (!username) return seen.usernameAnswers ? fail("username-off") : undefined;
   if (seen.usernamePassed) return undefined;
   if (!seen.usernameAnswers) {
     return userAttributes?.[username.attribute]
       ? undefined
-      : { action: "username", attemptsLeft: username.maxAttempts, rejected: false };
+      : { action: "username", attemptsLeft: username.maxAttempts, rejected: false, emailTag };
   }
   const attemptsLeft = username.maxAttempts - seen.usernameFailures;
   return attemptsLeft > 0
-    ? { action: "username", attemptsLeft, rejected: true }
+    ? { action: "username", attemptsLeft, rejected: true, emailTag }
     : fail("username-attempts-exhausted");
 }
 

@@ -10,6 +10,7 @@ import { type CodeState, codeAddress, codeStateFrom } from "./challenge-state.js
 import { codeMatchesDigest, emailTag } from "./code.js";
 import { globalSignOut, updateUserAttributes } from "./cognito.js";
 import type { TriggerHandler } from "./define-auth-challenge.js";
+import { proofStillBound } from "./next-step.js";
 import type { PasscodeTriggersOptions } from "./options.js";
 import { checkPasskey, enrolPasskey } from "./passkey-verify.js";
 import {
@@ -259,6 +260,23 @@ async function claimUsername(
 ): Promise<boolean> {
   const options = runtime.username;
   if (!options) return false;
+  // The proof's binding (Create puts it in the private parameters; a
+  // challenge without one, from a Create before it did, is not checked): a
+  // new address, or after a passkey the address's first proof (the
+  // eviction), ends the session, and Define would fail it after this answer.
+  const tag = event.request.privateChallengeParameters?.emailTag;
+  if (
+    typeof tag === "string" &&
+    tag !== "" &&
+    !proofStillBound(
+      tag,
+      codeAddress(event.request.userAttributes, event.userName),
+      event.request.userAttributes,
+    )
+  ) {
+    runtime.logger.info("username rejected", { reason: "address-changed" });
+    return false;
+  }
   const owner = event.request.userAttributes?.sub;
   const current = event.request.userAttributes?.[options.attribute] || undefined;
   const validation = current

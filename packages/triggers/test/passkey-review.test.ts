@@ -133,6 +133,56 @@ describe("review: a passkey session does not survive the eviction of the first p
   });
 });
 
+describe("review: a passkey session parked at USERNAME does not survive the eviction", () => {
+  // As at ENROL: Mallory, who holds the victim's address on her own account,
+  // parks a passkey sign-in at the USERNAME step; the victim proves the
+  // address (sign-out everywhere, passkeys removed). Define fails the parked
+  // session afterwards, but Verify runs first: it must not claim and write the
+  // name Mallory picks for the account the victim now holds.
+  it("refuses the parked session's name after the first proof, and claims and writes nothing", async () => {
+    // Prepare: Mallory's passkey (enrolled with the username step off), then a
+    // deployment with usernames on and the same store.
+    const mallory = knownUser("mallory@example.com", { email_verified: "true" });
+    const first = setup([mallory]);
+    const device = softAuthenticator({ origin: ORIGIN });
+    await enrolWithCode(first, mallory, device);
+    const store = first.store;
+    const h = {
+      ...harness({
+        users: [mallory],
+        start: Date.now(),
+        username: { registry: store },
+        passkeys: { rpId: "localhost", rpName: "Acme", origins: [ORIGIN], store },
+      }),
+      store,
+    };
+    mallory.attributes.email = "victim@example.com";
+    mallory.attributes.email_verified = "false";
+    const parked = new PasskeyLoop(h.triggers, mallory);
+    const atUsername = await parked.respond(
+      JSON.stringify(await device.authenticate(optionsOf(await parked.start()))),
+    );
+    expect(params(atUsername)).toMatchObject({ step: "USERNAME" });
+    // The victim proves the address (and is then asked for a name herself).
+    const victim = await codeSignIn(h, mallory);
+    expect(params(victim.result)).toMatchObject({ step: "USERNAME" });
+    expect(mallory.attributes.email_verified).toBe("true");
+    expect(await store.getPasskeys(mallory.attributes.sub!)).toBeUndefined();
+
+    // Act
+    const result = await parked.respond("mallory_1");
+
+    // Assess
+    expect(result.kind).not.toBe("tokens");
+    expect(mallory.attributes["custom:username"]).toBeUndefined();
+    expect(await store.ownerOf("mallory_1")).toBeUndefined();
+    expect(await store.usernameOf(mallory.attributes.sub!)).toBeUndefined();
+    // The victim's own session still picks the account's name.
+    expect(await victim.loop.respond("victim_1")).toEqual({ kind: "tokens" });
+    expect(mallory.attributes["custom:username"]).toBe("victim_1");
+  });
+});
+
 describe("review: a passkey session does not survive the removal of the account's passkeys", () => {
   // The admin recovery (removePasskeys, with a global sign-out) or the user
   // removing every passkey after a device was stolen: a passkey session the
