@@ -87,6 +87,13 @@ async function signOut(page: Page): Promise<void> {
 }
 
 /** A raw authenticator handle on `page` (to swap, hang or remove authenticators). */
+/** True when `url` is the token handler's (localhost and 127.0.0.1 being one host). */
+function sameEndpointUrl(url: string, handler: string): boolean {
+  const loopback = (u: string) =>
+    u.replace(/^http:\/\/(?:localhost|127\.0\.0\.1):/, "http://loopback:");
+  return loopback(url) === loopback(handler);
+}
+
 async function cdpOf(page: Page): Promise<CDPSession> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("WebAuthn.enable", { enableUI: false });
@@ -314,5 +321,280 @@ describe("passkeys under attack in Chromium (virtual authenticator, the demo on 
     expect(code).toBe("TOO_MANY_ATTEMPTS");
     expect(text).not.toContain("wrong codes");
     expect(text).toContain("passkey");
+  });
+
+  test("passkey then enrolment: passcode_amr is 'pop mfa' when the registration answer carries the assertion's challenge (what the client must send), and the record serves once", {
+    timeout: 90_000,
+  }, async () => {
+    // Prepare: a passkey on one authenticator.
+    const scenario = await e2e.start({ passkeys: true });
+    const { page, demo } = scenario;
+    const cdp = await cdpOf(page);
+    const first = await addAuthenticator(cdp);
+    const email = uniqueEmail("second");
+    await signUpWithPasskey(scenario, email, "sid");
+    await signOut(page);
+
+    // Act 1: the assertion asks to enrol; a second authenticator registers
+    // (the first is in excludeCredentials); the answer carries the challenge.
+    const proof = await assertInPage(page, email, (challenge) => ({
+      "passcode:enrolPasskey": "true",
+      "passcode:passkeyChallenge": challenge,
+    }));
+    await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId: first });
+    await addAuthenticator(cdp);
+    const amr = await registerInPage(page, email, proof.answer, {
+      "passcode:passkeyName": "Second <b>key</b>",
+      "passcode:passkeyChallenge": proof.challenge,
+    });
+
+    // Act 2: a later code sign-in replays that challenge.
+    demo.stack.clock.advance(60_000);
+    const before = (await mailsTo(demo.inboxUrl, email)).length;
+    const session = (await page.evaluate(
+      `(${PAGE_CALL})("InitiateAuth", { AuthFlow: "CUSTOM_AUTH", AuthParameters: { USERNAME: ${JSON.stringify(email)} } })`,
+    )) as Step;
+    const codeChallenge = (await page.evaluate(
+      `(${PAGE_CALL})("RespondToAuthChallenge", ${JSON.stringify({
+        ChallengeName: "CUSTOM_CHALLENGE",
+        Session: session.data.Session,
+        ChallengeResponses: { USERNAME: email, ANSWER: "code" },
+        ClientMetadata: { "passcode:method": "code" },
+      })})`,
+    )) as Step;
+    demo.stack.clock.advance(60_000);
+    const code = await readCode(demo.inboxUrl, email, before);
+    const replay = (await page.evaluate(
+      `(${PAGE_CALL})("RespondToAuthChallenge", ${JSON.stringify({
+        ChallengeName: "CUSTOM_CHALLENGE",
+        Session: codeChallenge.data.Session,
+        ChallengeResponses: { USERNAME: email, ANSWER: "CODE" },
+        ClientMetadata: { "passcode:passkeyChallenge": proof.challenge },
+      })})`.replace('"CODE"', JSON.stringify(code)),
+    )) as Step;
+    const mails = await mailsTo(demo.inboxUrl, email);
+
+    // Assess: the enrolment kept the passkey proof's claim; a replayed record
+    // gives a code sign-in nothing; the "added" mail shows the name as text.
+    expect(proof.answer.data.ChallengeParameters?.step).toBe("ENROL");
+    expect(amr).toBe("pop mfa");
+    expect(amrOf(replay)).toBe("otp");
+    const added = mails.filter((mail) => mail.subject === "A passkey was added to your account");
+    expect(added).toHaveLength(2);
+    expect(added[1]?.body.html).toContain("Second &#60;b&#62;key&#60;/b&#62;");
+    expect(added[1]?.body.html).not.toContain("<b>key");
+  });
+
+  test("the management targets refuse another origin, no Origin, a missing header, a cross-site fetch and a form's content type", async () => {
+    // Prepare: a signed-in user's access token, as the page got it.
+    const scenario = await e2e.start({ passkeys: true });
+    const { page, demo } = scenario;
+    await addVirtualAuthenticator(page);
+    let accessToken = "";
+    let passkeyId = "";
+    page.on("response", async (response) => {
+      if (!sameEndpointUrl(response.url(), demo.tokenHandlerUrl)) return;
+      const text = await response.text().catch(() => "");
+      accessToken = /"AccessToken":"([^"]+)"/.exec(text)?.[1] ?? accessToken;
+      passkeyId = /"Passkeys":\[\{"Id":"([^"]+)"/.exec(text)?.[1] ?? passkeyId;
+    });
+    await signUpWithPasskey(scenario, uniqueEmail("manage"), "mona");
+    await page.getByTestId("passkey").first().waitFor();
+    const origin = new URL(demo.loginUrl).origin;
+    const base = { "content-type": "application/x-amz-json-1.1", "x-cognito-passcode": "1" };
+    const tries: Record<string, Record<string, string>> = {
+      page: { ...base, origin },
+      otherOrigin: { ...base, origin: "http://evil.localhost:1" },
+      otherPort: { ...base, origin: "http://localhost:1" },
+      noOrigin: { ...base },
+      noHeader: { "content-type": base["content-type"], origin },
+      crossSite: { ...base, origin, "sec-fetch-site": "cross-site" },
+      formType: { ...base, "content-type": "text/plain", origin },
+    };
+
+    // Act
+    const answers: Record<string, number> = {};
+    for (const target of ["ListPasskeys", "RenamePasskey", "DeletePasskey"]) {
+      for (const [name, headers] of Object.entries(tries)) {
+        if (name === "page" && target !== "ListPasskeys") continue;
+        const body =
+          target === "ListPasskeys"
+            ? { AccessToken: accessToken }
+            : target === "RenamePasskey"
+              ? { AccessToken: accessToken, Id: passkeyId, Name: "Owned" }
+              : { AccessToken: accessToken, Id: passkeyId };
+        const response = await fetch(demo.tokenHandlerUrl, {
+          method: "POST",
+          headers: { ...headers, "x-amz-target": `CognitoPasscodeService.${target}` },
+          body: JSON.stringify(body),
+        });
+        answers[`${target} ${name}`] = response.status;
+      }
+    }
+    await page.reload();
+    await page.getByText("Passkeys", { exact: true }).click();
+    await page.getByTestId("passkey").first().waitFor();
+    const listed = await page.locator(".passkey-name").first().textContent();
+
+    // Assess
+    expect(accessToken).not.toBe("");
+    expect(passkeyId).not.toBe("");
+    expect(answers["ListPasskeys page"]).toBe(200);
+    for (const [name, status] of Object.entries(answers)) {
+      if (name === "ListPasskeys page") continue;
+      expect(status, name).toBe(name.endsWith("formType") ? 400 : 403);
+    }
+    expect(listed).not.toBe("Owned");
+    expect(await page.getByTestId("passkey").count()).toBe(1);
+  });
+
+  test("reload, back and 'Use a different email' during the dialog leave a way in; cancel, code, back, then the passkey signs in", {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare
+    const scenario = await e2e.start({ passkeys: true });
+    const { page, demo } = scenario;
+    const cdp = await cdpOf(page);
+    const authenticator = await addAuthenticator(cdp);
+    const email = uniqueEmail("midway");
+    await signUpWithPasskey(scenario, email, "mira");
+    await signOut(page);
+    const presence = (enabled: boolean) =>
+      cdp.send("WebAuthn.setAutomaticPresenceSimulation", {
+        authenticatorId: authenticator,
+        enabled,
+      });
+    const verified = (isUserVerified: boolean) =>
+      cdp.send("WebAuthn.setUserVerified", { authenticatorId: authenticator, isUserVerified });
+
+    // Act 1: the dialog waits for a touch that never comes; reload.
+    await presence(false);
+    await passkeySignIn(page, demo.loginUrl, email);
+    await page.getByText("Follow your browser's prompt").waitFor();
+    await bothWidths(page, "dialog-open");
+    await page.reload();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    // Back while the dialog is open (the history entry before is the same page).
+    await passkeySignIn(page, demo.loginUrl, email);
+    await page.getByText("Follow your browser's prompt").waitFor();
+    await page.goBack();
+    await page.goto(demo.loginUrl);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    // "Use a different email" while the dialog is open.
+    await passkeySignIn(page, demo.loginUrl, email);
+    await page.getByText("Follow your browser's prompt").waitFor();
+    await page.getByRole("button", { name: "Use a different email" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await presence(true);
+    await page.getByLabel("Email address", { exact: true }).fill(email);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    const firstHandle = await signedInHandle(page);
+    await signOut(page);
+
+    // Act 2: cancel, switch to a code, change the email, then the passkey.
+    await verified(false);
+    await passkeySignIn(page, demo.loginUrl, email);
+    await page.getByRole("button", { name: "Try your passkey again" }).waitFor();
+    demo.stack.clock.advance(60_000);
+    await page.getByRole("button", { name: "Email me a code instead" }).click();
+    await page.getByRole("heading", { name: "Check your email" }).waitFor();
+    await page.getByRole("button", { name: /different email/ }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await verified(true);
+    await page.getByLabel("Email address", { exact: true }).fill(email);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    const secondHandle = await signedInHandle(page);
+    const amr = await claim(page, "passcode_amr");
+
+    // Assess
+    expect(firstHandle).toBe("@mira");
+    expect(secondHandle).toBe("@mira");
+    expect(amr).toBe("pop mfa");
+  });
+
+  test("two tabs of one profile sign in with passkeys at once: the tab holding the passkey signs in, the other is told and shares the session on reload", {
+    timeout: 90_000,
+  }, async () => {
+    // Prepare: tab one holds the passkey; tab two (same profile) has an empty authenticator.
+    const scenario = await e2e.start({ passkeys: true });
+    const { page, demo, context } = scenario;
+    await addVirtualAuthenticator(page);
+    const email = uniqueEmail("tabs");
+    await signUpWithPasskey(scenario, email, "tara");
+    await signOut(page);
+    const second = await context.newPage();
+    await addVirtualAuthenticator(second);
+    await second.goto(demo.loginUrl);
+    await second.getByRole("heading", { name: "Sign in" }).waitFor();
+
+    // Act
+    await Promise.all([
+      passkeySignIn(page, demo.loginUrl, email),
+      passkeySignIn(second, demo.loginUrl, email),
+    ]);
+    const handle = await signedInHandle(page);
+    // Tab two's own ceremony found no passkey: it says so and offers the ways on.
+    const alert = second.getByRole("alert").first();
+    await alert.waitFor();
+    const secondError = await alert.getAttribute("data-error-code");
+    const waysOn = await second.getByRole("button", { name: "Email me a code instead" }).count();
+    // A tab in the middle of its own sign-in keeps it (only signed-out tabs
+    // follow another tab's sign-in); a reload restores the shared session.
+    await second.reload();
+    const secondHandle = await signedInHandle(second);
+
+    // Assess
+    expect(handle).toBe("@tara");
+    expect(secondError).toBe("PASSKEY_CANCELLED");
+    expect(waysOn).toBe(1);
+    expect(secondHandle).toBe("@tara");
+    await second.close();
+  });
+
+  test("no address, code or token in the browser console or the demo's server log across passkey paths", {
+    timeout: 90_000,
+  }, async () => {
+    // Prepare: the stack's logger records everything (debug included).
+    const lines: string[] = [];
+    const log = (level: string) => (message: string, fields?: unknown) =>
+      lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+    const scenario = await e2e.start({
+      passkeys: true,
+      stack: {
+        logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") },
+      },
+    });
+    const { page, demo } = scenario;
+    const consoleLines: string[] = [];
+    page.on("console", (message) => consoleLines.push(message.text()));
+    await addVirtualAuthenticator(page);
+    const email = uniqueEmail("quiet");
+    const stranger = uniqueEmail("stranger");
+
+    // Act: enrol, passkey sign-in, another address refused, rename.
+    await signUpWithPasskey(scenario, email, "quin");
+    await signOut(page);
+    await passkeySignIn(page, demo.loginUrl, email);
+    await signedInHandle(page);
+    await page.getByRole("button", { name: /^Rename / }).click();
+    await page.getByLabel("New name").fill("Quiet laptop");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Renamed to “Quiet laptop”.").waitFor();
+    await signOut(page);
+    await passkeySignIn(page, demo.loginUrl, stranger);
+    await page
+      .getByRole("alert")
+      .first()
+      .getByText(/tries left/)
+      .waitFor();
+    const codes = (await mailsTo(demo.inboxUrl, email))
+      .map((mail) => /\b(\d{6,10})\b/.exec(mail.body.text ?? "")?.[1])
+      .filter((code): code is string => code !== undefined);
+
+    // Assess
+    expect(codes.length).toBeGreaterThan(0);
+    expect(lines.some((line) => line.includes("passkey added"))).toBe(true);
+    expect(leaks([...lines, ...serverLog, ...consoleLines], email, codes)).toEqual([]);
+    expect(leaks([...lines, ...serverLog, ...consoleLines], stranger, [])).toEqual([]);
   });
 });
