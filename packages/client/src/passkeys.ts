@@ -485,9 +485,14 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
           });
         },
       ),
+      // A second click while the dialog is open (a double click) gets the
+      // first one's outcome, as a double submit does: no second dialog, no error.
       usePasskey: host.flow(
-        (s): s is PasscodeSnapshot => s.status === "awaitingPasskey",
-        () => host.run(authenticate, { type: "ceremony" }),
+        (s): s is PasscodeSnapshot => /^(await|authenticat)ingPasskey$/.test(s.status),
+        (s) =>
+          s.status === "awaitingPasskey"
+            ? host.run(authenticate, { type: "ceremony" })
+            : (host.pending() ?? s),
       ),
       useCode: host.flow(
         (s): s is PasscodeSnapshot =>
@@ -503,8 +508,9 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
         },
       ),
       enrolPasskey: host.flow(
-        (s): s is AwaitingEnrolmentSnapshot => enrolment(s) && s.attemptsLeft > 0 && !s.reason,
-        () => host.run(register, { type: "ceremony" }),
+        (s): s is PasscodeSnapshot =>
+          (enrolment(s) && s.attemptsLeft > 0 && !s.reason) || s.status === "enrollingPasskey",
+        (s) => (enrolment(s) ? host.run(register, { type: "ceremony" }) : (host.pending() ?? s)),
       ),
       skipEnrolment: host.flow(enrolment, () =>
         host.run(

@@ -303,11 +303,19 @@ export interface PasscodeClient {
    * method does.
    */
   signInWithPasskey(email: string, options?: AnswerOptions): Promise<PasscodeSnapshot>;
-  /** `awaitingPasskey`: opens the passkey dialog again (call it from a click). */
+  /**
+   * `awaitingPasskey`: opens the passkey dialog again (call it from a click).
+   * While the dialog is open (`authenticatingPasskey`), a second call gets
+   * the first one's outcome.
+   */
   usePasskey(): Promise<PasscodeSnapshot>;
   /** `awaitingPasskey` or `authenticatingPasskey`: asks for an email code instead (`sendingCode`, then `awaitingCode`). */
   useCode(): Promise<PasscodeSnapshot>;
-  /** `awaitingEnrolment` with registrations left: opens the dialog to create a passkey again (from a click). */
+  /**
+   * `awaitingEnrolment` with registrations left: opens the dialog to create a
+   * passkey again (from a click). While it is open (`enrollingPasskey`), a
+   * second call gets the first one's outcome.
+   */
   enrolPasskey(): Promise<PasscodeSnapshot>;
   /** `awaitingEnrolment`: signs in without registering a passkey. */
   skipEnrolment(): Promise<PasscodeSnapshot>;

@@ -502,3 +502,68 @@ describe("another tab during a passkey sign-in", () => {
     });
   }
 });
+
+describe("double clicks", () => {
+  it("usePasskey twice: one dialog, no INVALID_STATE on the screen while it is open, one outcome for both", async () => {
+    const browser = lateBrowser();
+    const { client, script } = setup();
+    const started = client.signInWithPasskey("alice@example.com");
+    script.take("initiateAuth").resolve(passkeyStep());
+    await flush();
+    browser.open[0]!.reject(Object.assign(new Error("x"), { name: "NotAllowedError" }));
+    await started;
+    expect(client.getSnapshot().status).toBe("awaitingPasskey");
+    const first = client.usePasskey();
+    const open = client.getSnapshot();
+    expect(open.status).toBe("authenticatingPasskey");
+    const second = client.usePasskey();
+    expect(browser.open).toHaveLength(2);
+    // Not INVALID_STATE on the screen under the dialog: nothing changed.
+    expect(client.getSnapshot()).toBe(open);
+    browser.open[1]!.resolve(browser.credential("c"));
+    await flush();
+    script.take("respondToAuthChallenge").resolve({ type: "tokens", tokens: tokensFor(claims) });
+    const [a, b] = await Promise.all([first, second]);
+    expect(a).toMatchObject({ status: "signedIn", method: "passkey" });
+    expect(b).toBe(a);
+  });
+
+  it("enrolPasskey twice: one dialog, no INVALID_STATE on the screen while it is open, one outcome for both", async () => {
+    const browser = lateBrowser();
+    const { client, script } = setup();
+    void client.requestCode("alice@example.com");
+    script.take("initiateAuth").resolve(codeStep());
+    await flush();
+    const submitted = client.submitCode("123456", { enrolPasskey: true });
+    script.take("respondToAuthChallenge").resolve({
+      type: "challenge",
+      session: "en-1",
+      parameters: {
+        step: "ENROL",
+        attemptsLeft: "2",
+        options: JSON.stringify({
+          challenge: "YWJj",
+          rp: { id: "localhost", name: "App" },
+          user: { id: "dXNlcg", name: "alice@example.com", displayName: "alice" },
+          pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+        }),
+      },
+    });
+    await flush();
+    browser.open[0]!.reject(Object.assign(new Error("x"), { name: "NotAllowedError" }));
+    await submitted;
+    expect(client.getSnapshot().status).toBe("awaitingEnrolment");
+    const first = client.enrolPasskey();
+    const open = client.getSnapshot();
+    expect(open).toEqual({ status: "enrollingPasskey", attemptsLeft: 2 });
+    const second = client.enrolPasskey();
+    expect(browser.open).toHaveLength(2);
+    expect(client.getSnapshot()).toBe(open);
+    browser.open[1]!.resolve(browser.credential("r"));
+    await flush();
+    script.take("respondToAuthChallenge").resolve({ type: "tokens", tokens: tokensFor(claims) });
+    const [a, b] = await Promise.all([first, second]);
+    expect(a).toMatchObject({ status: "signedIn", passkeyEnrolled: true });
+    expect(b).toBe(a);
+  });
+});

@@ -100,10 +100,11 @@ describe("bundle size", () => {
       measure(ENTRIES.core),
       measure(ENTRIES.coreWithPasskeys),
     ]);
-    // Measured 2,359 B (8,018 B minified) added with list/rename/remove; 2,496 B
-    // (8,521 B) after the review's fixes (the management calls' timeout, the check of
-    // ListPasskeys' entries, options the parser refuses); design 4.4's target is 2 KB
-    // without the management calls and 3 KB with them.
+    // Measured 2,359 B (8,018 B minified) added with list/rename/remove; 2,522 B
+    // (8,634 B) after the review's fixes (the management calls' timeout, the check of
+    // ListPasskeys' entries, options the parser refuses, a double click joining the
+    // open dialog); design 4.4's target is 2 KB without the management calls and 3 KB
+    // with them.
     expect(withPasskeys.gzip - core.gzip).toBeGreaterThan(1_000);
     expect(withPasskeys.gzip - core.gzip).toBeLessThanOrEqual(BUDGETS.passkeysAdds);
   });
