@@ -597,4 +597,34 @@ describe("passkeys under attack in Chromium (virtual authenticator, the demo on 
     expect(leaks([...lines, ...serverLog, ...consoleLines], email, codes)).toEqual([]);
     expect(leaks([...lines, ...serverLog, ...consoleLines], stranger, [])).toEqual([]);
   });
+
+  test("examples/vanilla: three refused passkeys say so, not 'Too many wrong codes'", {
+    timeout: 90_000,
+  }, async () => {
+    // Prepare: the device holds one account's passkey; another address uses it.
+    const scenario = await e2e.start({ passkeys: true });
+    scenario.allowConsoleError(/status of 400/);
+    const { page, demo } = scenario;
+    await addVirtualAuthenticator(page);
+    await signUpWithPasskey(scenario, uniqueEmail("vholder"), "vick");
+    await signOut(page);
+
+    // Act
+    await page.goto(demo.vanillaUrl);
+    await page.getByLabel("Email address", { exact: true }).fill(uniqueEmail("vspent"));
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    for (let i = 0; i < 2; i++) {
+      await page.getByRole("button", { name: "Try your passkey again" }).waitFor();
+      await page.getByText("That passkey was not accepted.").waitFor();
+      await page.getByRole("button", { name: "Try your passkey again" }).click();
+    }
+    await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+    await page.locator("#error:not([hidden])").waitFor();
+    const text = (await page.locator("#error").textContent()) ?? "";
+    await bothWidths(page, "vanilla-passkey-attempts-spent");
+
+    // Assess
+    expect(text).not.toContain("wrong codes");
+    expect(text).toContain("passkey");
+  });
 });

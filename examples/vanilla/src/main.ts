@@ -59,9 +59,15 @@ function screenOf(snapshot: PasscodeSnapshot): Screen | undefined {
   }
 }
 
+/** The sign-in that ended was a passkey sign-in (its last assertion was refused). */
+let triedPasskey = false;
+
 function errorText(snapshot: PasscodeSnapshot): string {
   const error = snapshot.error;
   if (!error) return "";
+  if (error.code === "TOO_MANY_ATTEMPTS" && triedPasskey) {
+    return "That passkey was refused too many times. Start again with this address's own passkey, or send a code.";
+  }
   // The English text; for a username the client refused, the rule it broke.
   let text = errorMessage(error, "minLength" in snapshot ? snapshot : undefined);
   if (error.code === "CODE_MISMATCH" && "attemptsLeft" in snapshot) {
@@ -214,6 +220,7 @@ async function main() {
 
   screens.email.addEventListener("submit", (event) => {
     event.preventDefault();
+    triedPasskey = false;
     void client.requestCode(emailInput.value);
   });
   screens.code.addEventListener("submit", (event) => {
@@ -231,9 +238,15 @@ async function main() {
   const passkeyButton = $<HTMLButtonElement>("passkey-sign-in");
   passkeyButton.hidden =
     config.passkeys === false || typeof window.PublicKeyCredential !== "function";
-  passkeyButton.addEventListener("click", () => void client.signInWithPasskey(emailInput.value));
+  passkeyButton.addEventListener("click", () => {
+    triedPasskey = true;
+    void client.signInWithPasskey(emailInput.value);
+  });
   $("passkey-retry").addEventListener("click", () => void client.usePasskey());
-  $("passkey-code").addEventListener("click", () => void client.useCode());
+  $("passkey-code").addEventListener("click", () => {
+    triedPasskey = false;
+    void client.useCode();
+  });
   $("passkey-change-email").addEventListener("click", () => client.reset());
   $("resend").addEventListener("click", () => void client.resendCode());
   $("change-email").addEventListener("click", () => client.reset());
