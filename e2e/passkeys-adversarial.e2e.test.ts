@@ -627,4 +627,40 @@ describe("passkeys under attack in Chromium (virtual authenticator, the demo on 
     expect(text).not.toContain("wrong codes");
     expect(text).toContain("passkey");
   });
+
+  test("passcode_amr on each path: passkey 'pop mfa', then no claim after the reload's refresh; code 'otp'", {
+    timeout: 90_000,
+  }, async () => {
+    // Prepare
+    const scenario = await e2e.start({ passkeys: true });
+    const { page, demo } = scenario;
+    await addVirtualAuthenticator(page);
+    // The code request's SignUp for a known address answers 400 (UsernameExistsException).
+    scenario.allowConsoleError(/status of 400/);
+    const email = uniqueEmail("paths");
+    await signUpWithPasskey(scenario, email, "pat");
+    const enrolled = await claim(page, "passcode_amr");
+    await signOut(page);
+
+    // Act
+    await passkeySignIn(page, demo.loginUrl, email);
+    await signedInHandle(page);
+    const passkey = await claim(page, "passcode_amr");
+    await page.reload();
+    await signedInHandle(page);
+    const refreshed = await claim(page, "passcode_amr");
+    await signOut(page);
+    demo.stack.clock.advance(60_000);
+    const before = (await mailsTo(demo.inboxUrl, email)).length;
+    await requestCode(page, demo.loginUrl, email);
+    await enterCode(page, await readCode(demo.inboxUrl, email, before));
+    await signedInHandle(page);
+    const code = await claim(page, "passcode_amr");
+
+    // Assess
+    expect(enrolled).toBe("otp");
+    expect(passkey).toBe("pop mfa");
+    expect(refreshed).toBeUndefined();
+    expect(code).toBe("otp");
+  });
 });
