@@ -332,6 +332,12 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
   let current: PasskeyChallenge | EnrolChallenge | undefined;
   /** The RP id of the last options seen, for `signalUnknownCredential`. */
   let rpId: string | undefined;
+  /**
+   * The challenge of this sign-in's last assertion. Pre Token Generation sees
+   * only the ClientMetadata of the answer that gets tokens, so the enrolment
+   * answers after a passkey proof carry it too (or the claim says `otp`).
+   */
+  let proof: Record<string, string> = {};
 
   /** Options the service should never send: the sign-in ends (fail closed). */
   const broken = () =>
@@ -372,13 +378,12 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
       kind === "get"
         ? { step: "code" as const, attemptsLeft: current?.attemptsLeft }
         : { step: "code" as const };
+    if (kind === "get") proof = { "passcode:passkeyChallenge": json.challenge as string };
     await host.answer(
       JSON.stringify(answer),
       ctx,
       live,
-      kind === "get"
-        ? { "passcode:passkeyChallenge": json.challenge as string }
-        : { "passcode:passkeyName": passkeyName() },
+      kind === "get" ? proof : { ...proof, "passcode:passkeyName": passkeyName() },
     );
   }
 
@@ -444,7 +449,10 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
   return {
     transition(s, event) {
       const { type } = event;
-      if (type === "sendCode" || type === "startPasskey" || type === "signedOut") sent = {};
+      if (type === "sendCode" || type === "startPasskey" || type === "signedOut") {
+        sent = {};
+        proof = {};
+      }
       if (type === "submit") {
         if (s.status === "authenticatingPasskey") sent = { passkey: true };
         if (s.status === "enrollingPasskey") sent.enrolled = true;
@@ -515,7 +523,10 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
       skipEnrolment: host.flow(enrolment, () =>
         host.run(
           (live) =>
-            host.answer("skip", { step: "code" }, live, { "passcode:enrolPasskey": "skip" }),
+            host.answer("skip", { step: "code" }, live, {
+              ...proof,
+              "passcode:enrolPasskey": "skip",
+            }),
           { type: "submit" },
         ),
       ),

@@ -365,6 +365,8 @@ describe.each(["json", "fallback"] as const)("the ./passkeys plug-in (WebAuthn %
     expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "passkey" });
     expect(client.getSnapshot()).not.toHaveProperty("passkeyEnrolled");
     expect(webauthn.authenticator.credentials).toHaveLength(1);
+    // Tokens came with the skip, after the passkey proof: the claim still says passkey.
+    expect((await idClaims(client)).passcode_amr).toBe("pop mfa");
     await client.signOut();
   }, 90_000);
 });
