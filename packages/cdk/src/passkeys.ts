@@ -1,4 +1,5 @@
 import { Token } from "aws-cdk-lib";
+import { parseExactOrigin } from "./token-handler.js";
 
 /**
  * Passkeys ({@link PasscodeAuthProps.passkeys}): WebAuthn sign-in and
@@ -58,21 +59,8 @@ function rpIdProblem(rpId: unknown): string | undefined {
 }
 
 function originProblem(origin: unknown, rpId: string): string | undefined {
-  if (typeof origin !== "string") return "is not a string";
-  if (Token.isUnresolved(origin)) {
-    return "is a token resolved only at deploy time: give the literal origin (e.g. https://app.example.com)";
-  }
-  // The environment variable is comma-separated; the WHATWG parser keeps commas in hosts.
-  if (origin.includes(",") || origin.includes("*")) return "is not an exact origin";
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return "is not an origin (scheme://host[:port])";
-  }
-  if (url.origin !== origin) {
-    return `is not an exact origin: a browser sends ${url.origin === "null" ? "no such origin" : url.origin}`;
-  }
+  const url = parseExactOrigin(origin);
+  if (typeof url === "string") return url;
   if (url.protocol !== "https:" && !(url.protocol === "http:" && url.hostname === "localhost")) {
     return "must use https (http only for localhost)";
   }

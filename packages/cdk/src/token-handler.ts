@@ -59,7 +59,14 @@ export function checkAllowedOrigins(origins: readonly string[]): string[] {
   });
 }
 
-function originProblem(origin: unknown): string | undefined {
+/**
+ * Parses a configured origin that must be exact (what a browser sends in
+ * `Origin`), literal and fit for a comma-separated environment variable.
+ * Shared by the token handler's `allowedOrigins` and the passkeys' `origins`.
+ * @internal
+ * @returns the parsed URL, or the reason it is refused.
+ */
+export function parseExactOrigin(origin: unknown): URL | string {
   if (typeof origin !== "string") return "is not a string";
   if (Token.isUnresolved(origin)) {
     return "is a token resolved only at deploy time: give the literal origin (e.g. https://app.example.com)";
@@ -75,6 +82,12 @@ function originProblem(origin: unknown): string | undefined {
   if (url.origin !== origin) {
     return `is not an exact origin: a browser sends ${url.origin === "null" ? "no such origin" : url.origin}`;
   }
+  return url;
+}
+
+function originProblem(origin: unknown): string | undefined {
+  const url = parseExactOrigin(origin);
+  if (typeof url === "string") return url;
   if (url.protocol === "https:") return undefined;
   if (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
   return "must use https (http only for localhost)";
