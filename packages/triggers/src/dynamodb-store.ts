@@ -674,34 +674,17 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
     },
 
     async *claims() {
-      const { sdk, client } = await connect();
       const prefix = `${keyPrefix}username#`;
-      let ExclusiveStartKey: Item | undefined;
-      do {
-        const page = await client.send(
-          new sdk.ScanCommand({
-            TableName: tableName,
-            ConsistentRead: true,
-            FilterExpression: "begins_with(pk, :prefix)",
-            ProjectionExpression: "pk, #owner, #createdAt",
-            ExpressionAttributeNames: { "#owner": "owner", "#createdAt": "createdAt" },
-            ExpressionAttributeValues: { ":prefix": { S: prefix } },
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const pk = item.pk?.S;
-          const owner = item.owner?.S;
-          if (!pk?.startsWith(prefix) || !owner) continue;
-          const createdAt = Number(item.createdAt?.N);
-          yield {
-            username: pk.slice(prefix.length),
-            owner,
-            ...(Number.isFinite(createdAt) ? { createdAt } : {}),
-          };
-        }
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      for await (const item of scanPrefix(prefix, ["owner", "createdAt"])) {
+        const owner = item.owner?.S;
+        if (!owner) continue;
+        const createdAt = Number(item.createdAt?.N);
+        yield {
+          username: (item.pk?.S ?? "").slice(prefix.length),
+          owner,
+          ...(Number.isFinite(createdAt) ? { createdAt } : {}),
+        };
+      }
     },
 
     async hit(key, nowMs, rules) {
