@@ -10,9 +10,9 @@ import type { PasscodeClientOptions } from "./options.js";
 import type { Live, SessionHost } from "./session.js";
 import type {
   AnswerOptions,
+  PasscodeClient,
   PasscodeSnapshot,
   PasscodeTokens,
-  PasskeyInfo,
   SnapshotError,
 } from "./types.js";
 
@@ -45,17 +45,18 @@ export interface PasskeyHost extends SessionHost {
   enrolling(options?: AnswerOptions): true | undefined;
 }
 
-/** What the passkey plug-in adds to the client's object. */
-export interface PasskeyMethods {
-  signInWithPasskey(email: string, options?: AnswerOptions): Promise<PasscodeSnapshot>;
-  usePasskey(): Promise<PasscodeSnapshot>;
-  useCode(): Promise<PasscodeSnapshot>;
-  enrolPasskey(): Promise<PasscodeSnapshot>;
-  skipEnrolment(): Promise<PasscodeSnapshot>;
-  listPasskeys(): Promise<PasskeyInfo[]>;
-  renamePasskey(id: string, name: string): Promise<void>;
-  removePasskey(id: string): Promise<void>;
-}
+/** What the passkey plug-in adds to the client's object: {@link PasscodeClient}'s passkey methods. */
+export type PasskeyMethods = Pick<
+  PasscodeClient,
+  | "signInWithPasskey"
+  | "usePasskey"
+  | "useCode"
+  | "enrolPasskey"
+  | "skipEnrolment"
+  | "listPasskeys"
+  | "renamePasskey"
+  | "removePasskey"
+>;
 
 /** The plug-in, connected to one client. */
 export interface PasskeyLink {
