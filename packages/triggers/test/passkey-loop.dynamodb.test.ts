@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DynaliteTable, startDynaliteTable } from "./support/dynalite-table.js";
 import { knownUser, type TestUser } from "./support/events.js";
 import { harness } from "./support/harness.js";
-import { type LoopResult, PasskeyLoop } from "./support/passkey-loop.js";
+import { PasskeyLoop, parametersOf as params } from "./support/passkey-loop.js";
 
 const ORIGIN = "http://localhost:5173";
 const ENROL = { "passcode:enrolPasskey": "true" };
@@ -40,9 +40,6 @@ function setup(users: TestUser[], maxPerUser = 10) {
   });
   return { ...h, store, operations };
 }
-
-const params = (result: LoopResult) =>
-  result.kind === "challenge" ? result.parameters : ({} as Record<string, string>);
 
 async function enrol(h: ReturnType<typeof setup>, user: TestUser, device: SoftAuthenticator) {
   const loop = new PasskeyLoop(h.triggers, user);

@@ -15,7 +15,12 @@ import {
   verifyEvent,
 } from "./support/events.js";
 import { harness } from "./support/harness.js";
-import { type LoopResult, PasskeyLoop } from "./support/passkey-loop.js";
+import {
+  parametersOf as challengeOf,
+  type LoopResult,
+  optionsOf,
+  PasskeyLoop,
+} from "./support/passkey-loop.js";
 
 const ORIGIN = "http://localhost:5173";
 const SWITCH = { "passcode:method": "code" };
@@ -57,15 +62,6 @@ export function passkeyHarness(
 }
 
 type Harness = ReturnType<typeof passkeyHarness>;
-
-const challengeOf = (result: LoopResult) =>
-  result.kind === "challenge" ? result.parameters : ({} as Record<string, string>);
-
-const optionsOf = (result: LoopResult) => {
-  const options = challengeOf(result).options;
-  if (!options) throw new Error(`no options in ${JSON.stringify(result)}`);
-  return options;
-};
 
 /** The challenge (base64url) of a PASSKEY or ENROL challenge's options. */
 const nonceOf = (result: LoopResult): string => JSON.parse(optionsOf(result)).challenge;

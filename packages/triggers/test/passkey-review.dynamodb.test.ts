@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DynaliteTable, startDynaliteTable } from "./support/dynalite-table.js";
 import { knownUser } from "./support/events.js";
 import { harness } from "./support/harness.js";
-import { type LoopResult, PasskeyLoop } from "./support/passkey-loop.js";
+import { PasskeyLoop, parametersOf as params } from "./support/passkey-loop.js";
 
 const ORIGIN = "http://localhost:5173";
 const ENROL = { "passcode:enrolPasskey": "true" };
@@ -19,9 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await table?.stop();
 });
-
-const params = (result: LoopResult) =>
-  result.kind === "challenge" ? result.parameters : ({} as Record<string, string>);
 
 /** What DynamoDB's TTL may do to any item once its `ttl` (epoch seconds) has passed: delete it. */
 async function expireItems(nowMs: number): Promise<number> {

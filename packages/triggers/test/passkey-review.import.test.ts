@@ -6,7 +6,7 @@ import { softAuthenticator } from "@cognito-passcode/triggers/testing";
 import { describe, expect, it, vi } from "vitest";
 import { knownUser } from "./support/events.js";
 import { harness } from "./support/harness.js";
-import { type LoopResult, PasskeyLoop } from "./support/passkey-loop.js";
+import { optionsOf, PasskeyLoop } from "./support/passkey-loop.js";
 
 vi.mock("@simplewebauthn/server", () => {
   throw new Error("Cannot find module '@simplewebauthn/server'");
@@ -14,9 +14,6 @@ vi.mock("@simplewebauthn/server", () => {
 
 const ORIGIN = "http://localhost:5173";
 const ENROL = { "passcode:enrolPasskey": "true" };
-const optionsOf = (result: LoopResult) =>
-  (result as { parameters: Record<string, string> }).parameters.options!;
-
 function setup() {
   const alice = knownUser();
   const store = memoryStore();

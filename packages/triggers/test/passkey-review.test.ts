@@ -8,7 +8,12 @@ import { codeAddress } from "../src/challenge-state.js";
 import { nextStep, passkeyBinding, passkeyMetadata } from "../src/next-step.js";
 import { knownUser, type TestUser } from "./support/events.js";
 import { harness } from "./support/harness.js";
-import { type LoopResult, PasskeyLoop } from "./support/passkey-loop.js";
+import {
+  type LoopResult,
+  optionsOf,
+  PasskeyLoop,
+  parametersOf as params,
+} from "./support/passkey-loop.js";
 
 const ORIGIN = "http://localhost:5173";
 const SWITCH = { "passcode:method": "code" };
@@ -25,14 +30,6 @@ function setup(users: TestUser[], options: Partial<Omit<PasskeysOptions, "store"
   return { ...h, store };
 }
 type Setup = ReturnType<typeof setup>;
-
-const params = (result: LoopResult) =>
-  result.kind === "challenge" ? result.parameters : ({} as Record<string, string>);
-const optionsOf = (result: LoopResult) => {
-  const options = params(result).options;
-  if (!options) throw new Error(`no options in ${JSON.stringify(result)}`);
-  return options;
-};
 
 /** A code sign-in (switch, then the emailed code) with `metadata` on the answers. */
 async function codeSignIn(h: Setup, user: TestUser, metadata: Record<string, string> = {}) {

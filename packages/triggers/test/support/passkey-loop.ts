@@ -11,6 +11,17 @@ export type LoopResult =
   | { kind: "failed" }
   | { kind: "error"; message: string };
 
+/** A result's public challenge parameters; `{}` for tokens, a failure or an error. */
+export const parametersOf = (result: LoopResult): Record<string, string> =>
+  result.kind === "challenge" ? result.parameters : {};
+
+/** The WebAuthn options JSON of a PASSKEY or ENROL challenge; throws when it carries none. */
+export function optionsOf(result: LoopResult): string {
+  const options = parametersOf(result).options;
+  if (!options) throw new Error(`no options in ${JSON.stringify(result)}`);
+  return options;
+}
+
 type Metadata = Record<string, string> | undefined;
 
 const withMetadata = <E extends { request: object }>(event: E, metadata: Metadata): E => {
