@@ -80,6 +80,15 @@ async function signInWithCode(
   return loop.respond(code!, metadata);
 }
 
+/** Alice, alone in a harness, at the ENROL challenge of a code sign-in that asked to enrol. */
+async function aliceAtEnrol() {
+  const alice = knownUser();
+  const h = passkeyHarness([alice]);
+  const loop = new PasskeyLoop(h.triggers, alice);
+  const first = await signInWithCode(h, loop, ENROL);
+  return { alice, h, loop, first };
+}
+
 /** A first sign-in with a code that enrols `device`'s passkey. */
 async function enrolWithCode(h: Harness, user: TestUser, device: SoftAuthenticator) {
   const loop = new PasskeyLoop(h.triggers, user);
@@ -532,11 +541,8 @@ describe("passkeys in the loop: the PASSKEY challenge tells nobody anything", ()
 describe("passkeys in the loop: enrolment refusals", () => {
   it("refuses a registration whose credProps.rk is false, then gives up and issues tokens", async () => {
     // Prepare
-    const alice = knownUser();
-    const h = passkeyHarness([alice]);
+    const { alice, h, loop, first } = await aliceAtEnrol();
     const device = softAuthenticator({ origin: ORIGIN });
-    const loop = new PasskeyLoop(h.triggers, alice);
-    const first = await signInWithCode(h, loop, ENROL);
     // Act
     const second = await loop.respond(
       JSON.stringify(await device.register(optionsOf(first), { rk: false })),
@@ -565,10 +571,7 @@ describe("passkeys in the loop: enrolment refusals", () => {
     ["another challenge", { challenge: "Y2hhbGxlbmdlLWZyb20tYW5vdGhlci1zZXNzaW9uLTMy" }],
   ])("refuses a registration with %s", async (_, overrides) => {
     // Prepare
-    const alice = knownUser();
-    const h = passkeyHarness([alice]);
-    const loop = new PasskeyLoop(h.triggers, alice);
-    const first = await signInWithCode(h, loop, ENROL);
+    const { alice, h, loop, first } = await aliceAtEnrol();
     // Act
     const answer = await softAuthenticator({ origin: ORIGIN }).register(
       optionsOf(first),
@@ -582,10 +585,7 @@ describe("passkeys in the loop: enrolment refusals", () => {
 
   it("skip gets tokens without a passkey", async () => {
     // Prepare
-    const alice = knownUser();
-    const h = passkeyHarness([alice]);
-    const loop = new PasskeyLoop(h.triggers, alice);
-    await signInWithCode(h, loop, ENROL);
+    const { alice, h, loop } = await aliceAtEnrol();
     // Act
     const result = await loop.respond("skip", SKIP);
     // Assess
@@ -612,10 +612,7 @@ describe("passkeys in the loop: enrolment refusals", () => {
 
   it("a registration answered twice (replayed) is stored once", async () => {
     // Prepare
-    const alice = knownUser();
-    const h = passkeyHarness([alice]);
-    const loop = new PasskeyLoop(h.triggers, alice);
-    const first = await signInWithCode(h, loop, ENROL);
+    const { alice, h, loop, first } = await aliceAtEnrol();
     const answer = JSON.stringify(
       await softAuthenticator({ origin: ORIGIN }).register(optionsOf(first)),
     );
@@ -651,10 +648,7 @@ describe("passkeys in the loop: enrolment refusals", () => {
 
   it("refuses a registration answered after the address it was bound to changed", async () => {
     // Prepare
-    const alice = knownUser();
-    const h = passkeyHarness([alice]);
-    const loop = new PasskeyLoop(h.triggers, alice);
-    const first = await signInWithCode(h, loop, ENROL);
+    const { alice, h, loop, first } = await aliceAtEnrol();
     const answer = JSON.stringify(
       await softAuthenticator({ origin: ORIGIN }).register(optionsOf(first)),
     );
