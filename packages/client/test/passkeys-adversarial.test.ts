@@ -9,6 +9,7 @@ import {
   scriptedTransport,
   tokensFor,
 } from "./helpers/scripted-transport.js";
+import { stubWebAuthn } from "./helpers/stub-webauthn.js";
 
 /**
  * Adversarial cases for ./passkeys: browsers that answer after the client
@@ -38,25 +39,13 @@ function lateBrowser(fallback = false) {
     resolve(v: unknown): void;
     reject(e: unknown): void;
   }[] = [];
-  const run = (kind: string, input: { publicKey: unknown }) =>
-    new Promise((resolve, reject) => {
-      open.push({ kind, publicKey: input.publicKey, resolve, reject });
-    });
-  vi.stubGlobal(
-    "PublicKeyCredential",
-    fallback
-      ? {}
-      : {
-          parseRequestOptionsFromJSON: (json: unknown) => ({ json }),
-          parseCreationOptionsFromJSON: (json: unknown) => ({ json }),
-        },
+  stubWebAuthn(
+    (kind, input) =>
+      new Promise((resolve, reject) => {
+        open.push({ kind, publicKey: input.publicKey, resolve, reject });
+      }),
+    fallback,
   );
-  vi.stubGlobal("navigator", {
-    credentials: {
-      get: (input: never) => run("get", input),
-      create: (input: never) => run("create", input),
-    },
-  });
   const credential = (id: string) => {
     const json = { id, rawId: id, type: "public-key", response: {} };
     return { toJSON: () => json };
@@ -393,22 +382,11 @@ describe("a service that answers every request at once with any challenge (prope
             revokeToken: async () => {},
             globalSignOut: async () => {},
           };
-          vi.stubGlobal("PublicKeyCredential", {
-            parseRequestOptionsFromJSON: (json: unknown) => ({ json }),
-            parseCreationOptionsFromJSON: (json: unknown) => ({ json }),
-          });
-          vi.stubGlobal("navigator", {
-            credentials: {
-              // A dialog is the user's doing (a choice in it): the count starts again.
-              get: async () => {
-                sent = 0;
-                return { toJSON: () => ({ id: "a", type: "public-key", response: {} }) };
-              },
-              create: async () => {
-                sent = 0;
-                return { toJSON: () => ({ id: "r", type: "public-key", response: {} }) };
-              },
-            },
+          // A dialog is the user's doing (a choice in it): the count starts again.
+          stubWebAuthn(async (kind) => {
+            sent = 0;
+            const id = kind === "get" ? "a" : "r";
+            return { toJSON: () => ({ id, type: "public-key", response: {} }) };
           });
           const client = createPasscodeClient({
             clientId: "client123",

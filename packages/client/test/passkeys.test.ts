@@ -24,6 +24,7 @@ import {
   tokensFor,
   usernameStep,
 } from "./helpers/scripted-transport.js";
+import { stubWebAuthn } from "./helpers/stub-webauthn.js";
 
 const claims = { sub: "sub-1", email: "alice@example.com", "custom:username": "alice" };
 const requestOptions = JSON.stringify({
@@ -71,7 +72,7 @@ function fakeBrowser() {
   const script: ("ok" | "NotAllowedError" | "InvalidStateError" | "hold")[] = [];
   const signals: AbortSignal[] = [];
   const state = { open: 0 };
-  const run = async (kind: string, input: { publicKey: unknown; signal: AbortSignal }) => {
+  stubWebAuthn(async (kind, input) => {
     signals.push(input.signal);
     const next = script.shift() ?? "ok";
     if (next === "hold") {
@@ -86,16 +87,6 @@ function fakeBrowser() {
     if (next !== "ok") throw Object.assign(new Error(next), { name: next });
     const json = { id: `${kind}-cred`, rawId: `${kind}-cred`, type: "public-key", response: {} };
     return { toJSON: () => json };
-  };
-  vi.stubGlobal("PublicKeyCredential", {
-    parseRequestOptionsFromJSON: (json: unknown) => ({ json }),
-    parseCreationOptionsFromJSON: (json: unknown) => ({ json }),
-  });
-  vi.stubGlobal("navigator", {
-    credentials: {
-      get: (input: never) => run("get", input),
-      create: (input: never) => run("create", input),
-    },
   });
   return { script, signals, state };
 }
