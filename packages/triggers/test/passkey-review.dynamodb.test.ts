@@ -1,11 +1,11 @@
 // Adversarial review of the passkey loop on dynamoDbStore (dynalite): each
 // case here failed on the code it was written against.
 import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
-import { dynamoDbStore, removePasskeys } from "@cognito-passcode/triggers";
-import { softAuthenticator } from "@cognito-passcode/triggers/testing";
+import { dynamoDbStore, type PasskeysOptions, removePasskeys } from "@cognito-passcode/triggers";
+import { type SoftAuthenticator, softAuthenticator } from "@cognito-passcode/triggers/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DynaliteTable, startDynaliteTable } from "./support/dynalite-table.js";
-import { knownUser } from "./support/events.js";
+import { knownUser, type TestUser } from "./support/events.js";
 import { harness } from "./support/harness.js";
 import { PasskeyLoop, parametersOf as params } from "./support/passkey-loop.js";
 
@@ -19,6 +19,35 @@ beforeAll(async () => {
 afterAll(async () => {
   await table?.stop();
 });
+
+/** Passkeys on for `user`, with dynamoDbStore on dynalite under a key prefix of its own. */
+function setup(user: TestUser, passkeyOptions: Partial<Omit<PasskeysOptions, "store">> = {}) {
+  const store = dynamoDbStore({
+    tableName: table.tableName,
+    client: table.client,
+    keyPrefix: `r${Math.random().toString(36).slice(2, 8)}#`,
+  });
+  const h = harness({
+    users: [user],
+    start: Date.now(),
+    passkeys: { rpId: "localhost", rpName: "Acme", origins: [ORIGIN], store, ...passkeyOptions },
+  });
+  return { h, store };
+}
+
+/** A code sign-in of `user` that enrols `device`'s passkey. */
+async function enrolWithCode(
+  h: ReturnType<typeof setup>["h"],
+  user: TestUser,
+  device: SoftAuthenticator,
+) {
+  const enrol = new PasskeyLoop(h.triggers, user);
+  await enrol.start();
+  await enrol.respond("code", { "passcode:method": "code" });
+  const challenge = await enrol.respond(h.codeSentTo(user.attributes.email!)!, ENROL);
+  const registration = await device.register(params(challenge).options!);
+  expect(await enrol.respond(JSON.stringify(registration), ENROL)).toEqual({ kind: "tokens" });
+}
 
 /** What DynamoDB's TTL may do to any item once its `ttl` (epoch seconds) has passed: delete it. */
 async function expireItems(nowMs: number): Promise<number> {
@@ -39,23 +68,9 @@ describe("review: single use outlives the challenge (dynamoDbStore)", () => {
   it("refuses a replayed assertion after the sign-in record's ttl passed while the challenge is still valid", async () => {
     // Prepare: the longest ceremony timeout the option allows (challenge valid 610 s)
     const alice = knownUser();
-    const store = dynamoDbStore({
-      tableName: table.tableName,
-      client: table.client,
-      keyPrefix: `r${Math.random().toString(36).slice(2, 8)}#`,
-    });
-    const h = harness({
-      users: [alice],
-      start: Date.now(),
-      passkeys: { rpId: "localhost", rpName: "Acme", origins: [ORIGIN], store, timeoutMs: 600_000 },
-    });
+    const { h } = setup(alice, { timeoutMs: 600_000 });
     const device = softAuthenticator({ origin: ORIGIN });
-    const enrol = new PasskeyLoop(h.triggers, alice);
-    await enrol.start();
-    await enrol.respond("code", { "passcode:method": "code" });
-    const challenge = await enrol.respond(h.codeSentTo("alice@example.com")!, ENROL);
-    const registration = await device.register(params(challenge).options!);
-    expect(await enrol.respond(JSON.stringify(registration), ENROL)).toEqual({ kind: "tokens" });
+    await enrolWithCode(h, alice, device);
     const loop = new PasskeyLoop(h.triggers, alice);
     const first = await loop.start();
     const replay = loop.fork();
@@ -74,23 +89,9 @@ describe("review: removal of the passkeys ends a parked passkey session (dynamoD
   it("answers the parked ENROL with NOT_AUTHORIZED after removePasskeys, storing nothing", async () => {
     // Prepare
     const alice = knownUser("alice@example.com", { email_verified: "true" });
-    const store = dynamoDbStore({
-      tableName: table.tableName,
-      client: table.client,
-      keyPrefix: `r${Math.random().toString(36).slice(2, 8)}#`,
-    });
-    const h = harness({
-      users: [alice],
-      start: Date.now(),
-      passkeys: { rpId: "localhost", rpName: "Acme", origins: [ORIGIN], store },
-    });
+    const { h, store } = setup(alice);
     const stolen = softAuthenticator({ origin: ORIGIN });
-    const enrol = new PasskeyLoop(h.triggers, alice);
-    await enrol.start();
-    await enrol.respond("code", { "passcode:method": "code" });
-    const challenge = await enrol.respond(h.codeSentTo("alice@example.com")!, ENROL);
-    const registration = await stolen.register(params(challenge).options!);
-    expect(await enrol.respond(JSON.stringify(registration), ENROL)).toEqual({ kind: "tokens" });
+    await enrolWithCode(h, alice, stolen);
     const parked = new PasskeyLoop(h.triggers, alice);
     const first = await parked.start();
     const enrolAgain = await parked.respond(
