@@ -1,9 +1,7 @@
-import type {
-  AttributeType,
-  CognitoIdentityProviderClient,
-} from "@aws-sdk/client-cognito-identity-provider";
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { isValidEmail, PasscodeError } from "@cognito-passcode/shared";
 import type { PasskeyNotifier } from "./passkey-notice.js";
+import { attributeValue } from "./rename-username.js";
 import { fail } from "./resolve-options.js";
 import type { PasskeyStore } from "./store.js";
 
@@ -153,12 +151,4 @@ function checkOptions(options: RemovePasskeysOptions) {
   }
   if (typeof now !== "function") fail("now", "must be a function returning epoch milliseconds");
   return { sub, store, notify, to, cognito, userPoolId, now };
-}
-
-function attributeValue(
-  attributes: readonly AttributeType[] | undefined,
-  name: string,
-): string | undefined {
-  const value = attributes?.find((entry) => entry.Name === name)?.Value;
-  return value === undefined || value === "" ? undefined : value;
 }

@@ -173,7 +173,12 @@ function checkOptions(options: RenameUsernameOptions) {
   return { cognito, userPoolId, registry, attribute };
 }
 
-function attributeValue(
+/**
+ * A user attribute's value from AdminGetUser's `UserAttributes`; an absent or
+ * empty one is `undefined`. Shared with `removePasskeys`.
+ * @internal
+ */
+export function attributeValue(
   attributes: readonly AttributeType[] | undefined,
   name: string,
 ): string | undefined {
