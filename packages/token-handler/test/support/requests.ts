@@ -1,4 +1,5 @@
 import { createTokenHandler, type TokenHandlerOptions } from "@cognito-passcode/token-handler";
+import fc from "fast-check";
 
 export const ORIGIN = "https://app.example.com";
 export const CLIENT_ID = "4tq1examplec1ient1d0000000";
@@ -119,4 +120,45 @@ export function authenticationResult(refreshToken?: string) {
     },
     ChallengeParameters: {},
   };
+}
+
+/**
+ * Any one thing the handler's gates refuse on a request from ORIGIN:
+ * another origin (or none), a method other than POST, a missing or wrong
+ * `X-Cognito-Passcode`, a cross-site fetch, a content type other than
+ * `application/x-amz-json-1.1`. Each value overrides the request's
+ * `method` or some `headers` (`null` removes one).
+ */
+export function gateBreakage() {
+  const anyOrigin = fc.oneof(
+    fc.webUrl().map((u) => new URL(u).origin),
+    fc.constantFrom(
+      "null",
+      `${ORIGIN}.evil.example`,
+      "http://app.example.com",
+      "https://app.example.com:8443",
+      "https://APP.example.com",
+      `${ORIGIN}/`,
+      "",
+    ),
+  );
+  return fc.oneof(
+    anyOrigin.filter((o) => o !== ORIGIN).map((origin) => ({ headers: { origin } })),
+    fc.constant({ headers: { origin: null } }),
+    fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "HEAD").map((method) => ({ method })),
+    fc.constant({ headers: { "x-cognito-passcode": null } }),
+    fc
+      .string({ maxLength: 5 })
+      .filter((v) => v !== "1" && !/[\r\n\0]/.test(v) && v.trim() === v)
+      .map((v) => ({ headers: { "x-cognito-passcode": v } })),
+    fc.constant({ headers: { "sec-fetch-site": "cross-site" } }),
+    fc
+      .constantFrom(
+        "text/plain",
+        "application/json",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+      )
+      .map((type) => ({ headers: { "content-type": type } })),
+  );
 }
