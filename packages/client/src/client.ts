@@ -199,16 +199,19 @@ export function createPasscodeClient(options: PasscodeClientOptions): PasscodeCl
     meta?: Readonly<Record<string, string>>,
   ) {
     const current = session;
-    const clientMetadata = { ...(enrol && { "passcode:enrolPasskey": "true" }), ...meta };
+    const clientMetadata: Record<string, string> = {
+      ...(enrol && { "passcode:enrolPasskey": "true" }),
+      ...plug?.metadata(),
+      ...meta,
+    };
     try {
       if (!current) throw new Error("no session");
       const step = await transport.respondToAuthChallenge({
         ...current,
         answer: value,
         signal: aborter.signal,
-        // Only when there is some (every `meta` passed has a key): a plain code
-        // answer is what it always was.
-        ...((enrol || meta) && { clientMetadata }),
+        // Only when there is some: a plain code answer is what it always was.
+        ...(Object.keys(clientMetadata).length && { clientMetadata }),
       });
       if (live()) await accept(step, current.username, live, ctx, clientMetadata);
     } catch (error) {

@@ -334,8 +334,9 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
   let rpId: string | undefined;
   /**
    * The challenge of this sign-in's last assertion. Pre Token Generation sees
-   * only the ClientMetadata of the answer that gets tokens, so the enrolment
-   * answers after a passkey proof carry it too (or the claim says `otp`).
+   * only the ClientMetadata of the answer that gets tokens, so every answer
+   * after a passkey proof (USERNAME, ENROL, skip) carries it too, through
+   * `metadata()` (or the claim says `otp`).
    */
   let proof: Record<string, string> = {};
 
@@ -383,7 +384,7 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
       JSON.stringify(answer),
       ctx,
       live,
-      kind === "get" ? proof : { ...proof, "passcode:passkeyName": passkeyName() },
+      kind === "get" ? proof : { "passcode:passkeyName": passkeyName() },
     );
   }
 
@@ -470,6 +471,7 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
           }
         : next;
     },
+    metadata: () => proof,
     async challenge(challenge, live) {
       if (challenge.step === "PASSKEY" || challenge.step === "ENROL") current = challenge;
       const { status } = host.dispatch({ type: "challenge", challenge });
@@ -523,10 +525,7 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
       skipEnrolment: host.flow(enrolment, () =>
         host.run(
           (live) =>
-            host.answer("skip", { step: "code" }, live, {
-              ...proof,
-              "passcode:enrolPasskey": "skip",
-            }),
+            host.answer("skip", { step: "code" }, live, { "passcode:enrolPasskey": "skip" }),
           { type: "submit" },
         ),
       ),

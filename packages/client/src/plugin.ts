@@ -64,6 +64,12 @@ export interface PasskeyLink {
   transition(snapshot: PasscodeSnapshot, event: PasscodeEvent): PasscodeSnapshot | undefined;
   /** A challenge the core does not answer itself (shows it; runs a ceremony it starts). */
   challenge(challenge: PasscodeChallenge, live: Live): Promise<void>;
+  /**
+   * ClientMetadata for every answer of this sign-in (the last assertion's
+   * `passcode:passkeyChallenge`): Pre Token Generation sees only the answer
+   * that gets tokens, which may be a USERNAME or ENROL answer after the proof.
+   */
+  metadata(): Readonly<Record<string, string>>;
   /** The methods it adds. */
   readonly methods: PasskeyMethods;
 }

@@ -260,6 +260,58 @@ describe("the ./passkeys plug-in with a scripted service", () => {
     ]);
   });
 
+  it("a passkey proof followed by a USERNAME step sends passcode:passkeyChallenge with the username (the answer that gets tokens)", async () => {
+    const { client, script, started, initiate } = await toAssertion();
+    initiate.resolve(passkeyStep());
+    await flush();
+    script.take("respondToAuthChallenge").resolve(usernameStep());
+    await started;
+    expect(client.getSnapshot().status).toBe("awaitingUsername");
+    const named = client.submitUsername("alice");
+    const username = script.take("respondToAuthChallenge");
+    expect(username.input.clientMetadata).toEqual({
+      "passcode:passkeyChallenge": JSON.parse(requestOptions).challenge,
+    });
+    username.resolve(tokens());
+    await named;
+    expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "passkey" });
+  });
+
+  it("a refused assertion, useCode, then a code with enrolment: no answer after the switch carries passcode:passkeyChallenge", async () => {
+    const browser = fakeBrowser();
+    const { client, script, started, initiate } = await toAssertion();
+    initiate.resolve(passkeyStep());
+    await flush();
+    script.take("respondToAuthChallenge").resolve(passkeyStep(2, true));
+    await started;
+    const switched = client.useCode();
+    script.take("respondToAuthChallenge").resolve(codeStep());
+    await switched;
+    const submitted = client.submitCode("123456", { enrolPasskey: true });
+    const code = script.take("respondToAuthChallenge");
+    expect(code.input.clientMetadata).toEqual({ "passcode:enrolPasskey": "true" });
+    code.resolve(usernameStep());
+    await submitted;
+    const named = client.submitUsername("alice");
+    const username = script.take("respondToAuthChallenge");
+    expect(username.input.clientMetadata).toEqual({ "passcode:enrolPasskey": "true" });
+    browser.script.push("ok");
+    username.resolve(enrolStep());
+    await flush();
+    const registration = script.take("respondToAuthChallenge");
+    expect(registration.input.clientMetadata).not.toHaveProperty("passcode:passkeyChallenge");
+    registration.resolve(enrolStep(1, { rejected: "true" }));
+    await named;
+    const skipped = client.skipEnrolment();
+    const skip = script.take("respondToAuthChallenge");
+    expect(skip.input.clientMetadata).toEqual({
+      "passcode:enrolPasskey": "skip",
+    });
+    skip.resolve(tokens());
+    await skipped;
+    expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "code" });
+  });
+
   it("a refused assertion waits for a click with PASSKEY_REJECTED; useCode switches; the code then signs in with method code", async () => {
     const { client, script, started, initiate } = await toAssertion();
     initiate.resolve(passkeyStep());
