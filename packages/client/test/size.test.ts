@@ -41,7 +41,9 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
 // a list of their names split at run time instead measured 6,909 B), the
 // switch and the skip 84 B with the review's fix. Sending ClientMetadata when
 // the enrolment flag or an answer's metadata is set, instead of counting its
-// keys, took the core back from 6,895 B to 6,889 B (same requests).
+// keys, took the core back from 6,895 B to 6,889 B (same requests). Carrying
+// the plug-in's passkey proof on every later answer (a USERNAME step after a
+// passkey sign-in kept the claim "otp") took it to 6,900 B: at the ceiling.
 const REGRESSION_CEILING = 6_900;
 
 /**
@@ -103,8 +105,8 @@ describe("bundle size", () => {
     // Measured 2,359 B (8,018 B minified) added with list/rename/remove; 2,522 B
     // (8,634 B) after the review's fixes (the management calls' timeout, the check of
     // ListPasskeys' entries, options the parser refuses, a double click joining the
-    // open dialog); design 4.4's target is 2 KB without the management calls and 3 KB
-    // with them.
+    // open dialog), 2,555 B after the proof carried on later answers; design 4.4's
+    // target is 2 KB without the management calls and 3 KB with them.
     expect(withPasskeys.gzip - core.gzip).toBeGreaterThan(1_000);
     expect(withPasskeys.gzip - core.gzip).toBeLessThanOrEqual(BUDGETS.passkeysAdds);
   });
