@@ -6,13 +6,16 @@ import {
   mailsTo,
   readCode,
   type Scenario,
-  saveScreenshot,
   uniqueEmail,
   useScenarios,
 } from "./harness.js";
+import { claim, passkeySignIn, bothWidths as screenshots, signOut } from "./passkey-flows.js";
 import { addVirtualAuthenticator } from "./webauthn.js";
 
 const e2e = useScenarios();
+
+/** Screenshots at 1280 and 390 px, named `passkeys-adv-<width>-<name>`, also in /tmp. */
+const bothWidths = (page: Page, name: string) => screenshots(page, name, "passkeys-adv", true);
 
 // Everything the demo's own server (local stack, triggers, token handler) logs
 // while a test runs: it runs in this process.
@@ -37,38 +40,6 @@ afterEach(() => {
   });
 });
 
-/** Screenshots of `page` as it is now, at 1280 and 390 px wide, in /tmp and e2e/screenshots. */
-async function bothWidths(page: Page, name: string): Promise<void> {
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await saveScreenshot(page, `passkeys-adv-1280-${name}`);
-  await page.screenshot({ path: `/tmp/passkeys-adv-1280-${name}.png`, fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await saveScreenshot(page, `passkeys-adv-390-${name}`);
-  await page.screenshot({ path: `/tmp/passkeys-adv-390-${name}.png`, fullPage: true });
-  expect(await horizontalOverflow(page), `${name} at 390 px`).toBe(0);
-  if (size) await page.setViewportSize(size);
-}
-
-/** The value of one ID-token claim as the signed-in screen lists it. */
-async function claim(page: Page, name: string): Promise<string | undefined> {
-  await page.getByText("sub", { exact: true }).waitFor();
-  return page.evaluate((wanted) => {
-    for (const row of Array.from(document.querySelectorAll(".claim"))) {
-      if (row.querySelector("dt")?.textContent === wanted) {
-        return row.querySelector("dd")?.textContent ?? undefined;
-      }
-    }
-    return undefined;
-  }, name);
-}
-
-async function passkeySignIn(page: Page, url: string, email: string): Promise<void> {
-  await page.goto(url);
-  await page.getByLabel("Email address", { exact: true }).fill(email);
-  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
-}
-
 async function signUpWithPasskey(scenario: Scenario, email: string, username: string) {
   const { page, demo } = scenario;
   await requestCode(page, demo.loginUrl, email);
@@ -79,11 +50,6 @@ async function signUpWithPasskey(scenario: Scenario, email: string, username: st
   await page.getByRole("button", { name: "Continue" }).click();
   await signedInHandle(page);
   await page.getByText("Passkey created.").waitFor();
-}
-
-async function signOut(page: Page): Promise<void> {
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
 }
 
 /** A raw authenticator handle on `page` (to swap, hang or remove authenticators). */

@@ -2,7 +2,6 @@ import type { Page, Request } from "playwright-core";
 import { describe, expect, test } from "vitest";
 import { chooseUsername, enterCode, requestCode, signedInHandle } from "./flows.js";
 import {
-  horizontalOverflow,
   mailsTo,
   readCode,
   type Scenario,
@@ -10,40 +9,13 @@ import {
   uniqueEmail,
   useScenarios,
 } from "./harness.js";
+import { claim, passkeySignIn, bothWidths as screenshots, signOut } from "./passkey-flows.js";
 import { addVirtualAuthenticator } from "./webauthn.js";
 
 const e2e = useScenarios();
 
-/** Screenshots of `page` as it is now, at 1280 and 390 px wide. */
-async function bothWidths(page: Page, name: string): Promise<void> {
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 1280, height: 800 });
-  await saveScreenshot(page, `passkeys-1280-${name}`);
-  await page.setViewportSize({ width: 390, height: 844 });
-  await saveScreenshot(page, `passkeys-390-${name}`);
-  expect(await horizontalOverflow(page), `${name} at 390 px`).toBe(0);
-  if (size) await page.setViewportSize(size);
-}
-
-/** The value of one ID-token claim as the signed-in screen lists it. */
-async function claim(page: Page, name: string): Promise<string | undefined> {
-  await page.getByText("sub", { exact: true }).waitFor();
-  return page.evaluate((wanted) => {
-    for (const row of Array.from(document.querySelectorAll(".claim"))) {
-      if (row.querySelector("dt")?.textContent === wanted) {
-        return row.querySelector("dd")?.textContent ?? undefined;
-      }
-    }
-    return undefined;
-  }, name);
-}
-
-/** Types `email` and clicks "Sign in with a passkey". */
-async function passkeySignIn(page: Page, url: string, email: string): Promise<void> {
-  await page.goto(url);
-  await page.getByLabel("Email address", { exact: true }).fill(email);
-  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
-}
+/** Screenshots at 1280 and 390 px, named `passkeys-<width>-<name>`. */
+const bothWidths = (page: Page, name: string) => screenshots(page, name, "passkeys");
 
 /**
  * A first sign-in that enrols a passkey: code (with "Sign in faster next
@@ -68,12 +40,6 @@ async function signUpWithPasskey(
   if (shots) await bothWidths(page, "3-username-with-offer");
   await page.getByRole("button", { name: "Continue" }).click();
   await signedInHandle(page);
-}
-
-/** Signs out from the signed-in screen and waits for the email screen. */
-async function signOut(page: Page): Promise<void> {
-  await page.getByRole("button", { name: "Sign out" }).click();
-  await page.getByRole("heading", { name: "Sign in" }).waitFor();
 }
 
 describe("passkeys in Chromium (virtual authenticator) against the local stack", () => {
