@@ -47,5 +47,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // FC_SEED / FC_PATH replay a fast-check counterexample (see the file).
+    setupFiles: ["scripts/fast-check-replay.ts"],
   },
 });
