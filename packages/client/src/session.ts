@@ -182,8 +182,13 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
       }),
     };
     held = next;
+    const epoch = host.epoch();
+    const shown = host.dispatch({ type: "signedIn", user, tokens: next.tokens }).status;
+    // A listener that signed out when told (inside `dispatch`) has queued the
+    // removal already: a write now would land after it. Its sign-out revokes `next`.
+    if (host.epoch() !== epoch) return;
     // `dispatch` forgets `held` unless signed in; an event that does not apply leaves it.
-    if (host.dispatch({ type: "signedIn", user, tokens: next.tokens }).status !== "signedIn") {
+    if (shown !== "signedIn") {
       held = undefined;
       // A refresh that brought another user's tokens (another tab's session)
       // may have rotated its token, spending the stored one: store the new one.

@@ -180,6 +180,39 @@ describe("refresh-token rotation", () => {
   });
 });
 
+describe("a listener that signs out when told of the sign-in", () => {
+  // Found by the lifecycle property (seed -43971640): the listener's sign-out
+  // ran inside the signedIn notification, before the new token's write was
+  // queued, so the write landed after the sign-out's removal.
+  for (const how of ["refresh", "code"] as const) {
+    it(`leaves no refresh token in storage (${how} sign-in, rotated token)`, async () => {
+      const storage = memoryStorage();
+      if (how === "refresh") storage.items.set(KEY, "rt-old");
+      const ctx = setup({ storage });
+      let out: Promise<unknown> | undefined;
+      ctx.client.subscribe(() => {
+        if (!out && ctx.client.getSnapshot().status === "signedIn") out = ctx.client.signOut();
+      });
+      if (how === "refresh") {
+        await flush();
+        ctx.script.take("refresh").resolve(tokensFor(claims, 3600, "rt-new"));
+      } else {
+        await signIn(ctx, "rt-new");
+      }
+      await flush();
+      // The sign-out revokes the token the sign-in brought, and nothing is left stored.
+      expect(out).toBeDefined();
+      const revoke = ctx.script.take("revokeToken");
+      expect(revoke.input.refreshToken).toBe("rt-new");
+      revoke.resolve(undefined);
+      await out;
+      await flush();
+      expect(ctx.client.getSnapshot().status).toBe("signedOut");
+      expect(storage.items.has(KEY)).toBe(false);
+    });
+  }
+});
+
 describe("cookie mode (tokenHandler)", () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
