@@ -183,16 +183,16 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     };
     held = next;
     const epoch = host.epoch();
-    const shown = host.dispatch({ type: "signedIn", user, tokens: next.tokens }).status;
-    // A listener that signed out when told (inside `dispatch`) has queued the
-    // removal already: a write now would land after it. Its sign-out revokes `next`.
-    if (host.epoch() !== epoch) return;
     // `dispatch` forgets `held` unless signed in; an event that does not apply leaves it.
-    if (shown !== "signedIn") {
+    // It answers the snapshot after the listeners: `signedOut` if one signed out.
+    if (host.dispatch({ type: "signedIn", user, tokens: next.tokens }).status !== "signedIn") {
       held = undefined;
       // A refresh that brought another user's tokens (another tab's session)
       // may have rotated its token, spending the stored one: store the new one.
-      if (!known.email && refreshToken !== known.refreshToken) await store.write(refreshToken);
+      // Not after a listener's sign-out (a new epoch): its removal is queued
+      // already, and this write would land after it. It revokes `next`.
+      if (!known.email && refreshToken !== known.refreshToken && host.epoch() === epoch)
+        await store.write(refreshToken);
       return;
     }
     host.knownUsers.add(normalizeEmail(user.email));

@@ -44,7 +44,12 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
 // keys, took the core back from 6,895 B to 6,889 B (same requests). Carrying
 // the plug-in's passkey proof on every later answer (a USERNAME step after a
 // passkey sign-in kept the claim "otp") took it to 6,900 B: at the ceiling.
-const REGRESSION_CEILING = 6_900;
+// Then 6,916 B: a listener that signs out inside the signedIn notification
+// left a rotated refresh token in storage (found by the lifecycle property on
+// CI); the fix compares the epoch around the dispatch (+13 B), and the
+// methods renamed from use* to retryPasskey/switchToCode so React's hook lint
+// leaves them alone (+3 B). The ceiling moved with them, by these bytes only.
+const REGRESSION_CEILING = 6_916;
 
 /**
  * Issue 12 (cookie mode, refresh-token rotation, the tab hooks, the token
