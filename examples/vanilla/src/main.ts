@@ -242,10 +242,10 @@ async function main() {
     triedPasskey = true;
     void client.signInWithPasskey(emailInput.value);
   });
-  $("passkey-retry").addEventListener("click", () => void client.usePasskey());
+  $("passkey-retry").addEventListener("click", () => void client.retryPasskey());
   $("passkey-code").addEventListener("click", () => {
     triedPasskey = false;
-    void client.useCode();
+    void client.switchToCode();
   });
   $("passkey-change-email").addEventListener("click", () => client.reset());
   $("resend").addEventListener("click", () => void client.resendCode());

@@ -140,13 +140,11 @@ export function App({
           }
           attemptsLeft={"attemptsLeft" in snapshot ? snapshot.attemptsLeft : undefined}
           error={error}
-          // biome-ignore lint/correctness/useHookAtTopLevel: a client method named use*, not a React hook
-          onTryAgain={() => void run(() => client.usePasskey())}
+          onTryAgain={() => void run(() => client.retryPasskey())}
           onUseCode={() => {
             setResendAvailableAt(0);
             setTriedPasskey(false);
-            // biome-ignore lint/correctness/useHookAtTopLevel: a client method named use*, not a React hook
-            void run(() => client.useCode());
+            void run(() => client.switchToCode());
           }}
           onChangeEmail={() => void run(async () => client.reset())}
         />

@@ -94,7 +94,7 @@ export function passkeyTransition(
       }
       return mine ? s : undefined;
     case "sendCode":
-      // useCode: the switch to a code is in flight, as a requestCode's.
+      // switchToCode: the switch to a code is in flight, as a requestCode's.
       if (s.status === "awaitingPasskey" || s.status === "authenticatingPasskey") {
         return { status: "sendingCode", email: s.email };
       }
@@ -308,7 +308,7 @@ export function passkeyName(): string {
 
 /**
  * The passkey plug-in: pass it as the client's `passkeys` option. Adds
- * `signInWithPasskey`, `usePasskey`, `useCode`, `enrolPasskey`,
+ * `signInWithPasskey`, `retryPasskey`, `switchToCode`, `enrolPasskey`,
  * `skipEnrolment` and `{ enrolPasskey }` on `submitCode` / `submitUsername`,
  * the screens `startingPasskey`, `authenticatingPasskey`, `awaitingPasskey`,
  * `verifyingPasskey`, `awaitingEnrolment`, `enrollingPasskey`,
@@ -497,14 +497,14 @@ function connect(host: PasskeyHost, managementUrl: string | undefined): PasskeyL
       ),
       // A second click while the dialog is open (a double click) gets the
       // first one's outcome, as a double submit does: no second dialog, no error.
-      usePasskey: host.flow(
+      retryPasskey: host.flow(
         (s): s is PasscodeSnapshot => /^(await|authenticat)ingPasskey$/.test(s.status),
         (s) =>
           s.status === "awaitingPasskey"
             ? host.run(authenticate, { type: "ceremony" })
             : (host.pending() ?? s),
       ),
-      useCode: host.flow(
+      switchToCode: host.flow(
         (s): s is PasscodeSnapshot =>
           s.status === "awaitingPasskey" || s.status === "authenticatingPasskey",
         () => {

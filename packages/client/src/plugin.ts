@@ -49,8 +49,8 @@ export interface PasskeyHost extends SessionHost {
 export type PasskeyMethods = Pick<
   PasscodeClient,
   | "signInWithPasskey"
-  | "usePasskey"
-  | "useCode"
+  | "retryPasskey"
+  | "switchToCode"
   | "enrolPasskey"
   | "skipEnrolment"
   | "listPasskeys"

@@ -143,7 +143,7 @@ export interface AuthenticatingPasskeySnapshot extends PasskeyDetails, WithError
 /**
  * Waiting for the user: the ceremony was cancelled (`PASSKEY_CANCELLED`),
  * the server refused the assertion (`PASSKEY_REJECTED`), or the browser
- * wants a fresh click. Offer `usePasskey()` and `useCode()`.
+ * wants a fresh click. Offer `retryPasskey()` and `switchToCode()`.
  */
 export interface AwaitingPasskeySnapshot extends PasskeyDetails, WithError {
   readonly status: "awaitingPasskey";
@@ -308,9 +308,9 @@ export interface PasscodeClient {
    * While the dialog is open (`authenticatingPasskey`), a second call gets
    * the first one's outcome.
    */
-  usePasskey(): Promise<PasscodeSnapshot>;
+  retryPasskey(): Promise<PasscodeSnapshot>;
   /** `awaitingPasskey` or `authenticatingPasskey`: asks for an email code instead (`sendingCode`, then `awaitingCode`). */
-  useCode(): Promise<PasscodeSnapshot>;
+  switchToCode(): Promise<PasscodeSnapshot>;
   /**
    * `awaitingEnrolment` with registrations left: opens the dialog to create a
    * passkey again (from a click). While it is open (`enrollingPasskey`), a

@@ -286,14 +286,14 @@ describe.each(["json", "fallback"] as const)("the ./passkeys plug-in (WebAuthn %
       error: { code: "PASSKEY_REJECTED" },
       attemptsLeft: 2,
     });
-    await client.useCode();
+    await client.switchToCode();
     expect(client.getSnapshot().status).toBe("awaitingCode");
     await client.submitCode(await stack.mailbox.latestCode(email));
     expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "code" });
     await client.signOut();
   }, 90_000);
 
-  it("a cancelled dialog waits for a click (PASSKEY_CANCELLED), usePasskey retries on the same challenge; a returning code user enrols with 4 requests", async () => {
+  it("a cancelled dialog waits for a click (PASSKEY_CANCELLED), retryPasskey retries on the same challenge; a returning code user enrols with 4 requests", async () => {
     const webauthn = installWebAuthn(mode, PAGE);
     const p = page();
     const client = passkeyClient(p);
@@ -336,7 +336,7 @@ describe.each(["json", "fallback"] as const)("the ./passkeys plug-in (WebAuthn %
       error: { code: "PASSKEY_CANCELLED" },
     });
     const cancelled = webauthn.calls.at(-1)!;
-    await client.usePasskey();
+    await client.retryPasskey();
     expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "passkey" });
     expect(webauthn.calls.at(-1)).not.toBe(cancelled);
     expect(webauthn.calls.at(-1)!.options.challenge).toBe(cancelled.options.challenge);

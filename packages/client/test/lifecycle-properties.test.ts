@@ -506,11 +506,11 @@ describe("token lifecycle under any interleaving (model-based)", () => {
             } else if (action.kind === "passkey") {
               if (browser) {
                 const { status } = client.getSnapshot();
-                const { useCode: emailMeACode } = client;
+                const { switchToCode } = client;
                 const calls = [
                   () => client.signInWithPasskey(emails[action.arg]!),
-                  () => client.usePasskey(),
-                  () => emailMeACode(),
+                  () => client.retryPasskey(),
+                  () => switchToCode(),
                   () => client.enrolPasskey(),
                   () => client.skipEnrolment(),
                   () => client.submitCode("123456", { enrolPasskey: true }),
@@ -530,7 +530,7 @@ describe("token lifecycle under any interleaving (model-based)", () => {
                   },
                 ];
                 track(`passkey ${action.method}`, calls[action.method]!());
-                // A new passkey sign-in or useCode from an open dialog closes it at once.
+                // A new passkey sign-in or switchToCode from an open dialog closes it at once.
                 if (
                   status === "authenticatingPasskey" &&
                   (action.method === 2 ||

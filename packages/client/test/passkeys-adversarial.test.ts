@@ -72,7 +72,7 @@ describe("a dialog that answers after the client moved on", () => {
   for (const [name, move] of [
     ["reset", (c: PasscodeClient) => c.reset()],
     ["signOut", (c: PasscodeClient) => void c.signOut()],
-    ["useCode", (c: PasscodeClient) => void c.useCode()],
+    ["switchToCode", (c: PasscodeClient) => void c.switchToCode()],
     ["a new passkey sign-in", (c: PasscodeClient) => void c.signInWithPasskey("bob@example.com")],
   ] as const) {
     it(`after ${name}: its credential is never sent, nor shown`, async () => {
@@ -401,8 +401,8 @@ describe("a service that answers every request at once with any challenge (prope
             () => client.submitUsername("alice"),
             () => client.signInWithPasskey("alice@example.com"),
             () => client.signInWithPasskey("alice@example.com", { enrolPasskey: true }),
-            () => client.usePasskey(),
-            () => client.useCode(),
+            () => client.retryPasskey(),
+            () => client.switchToCode(),
             () => client.enrolPasskey(),
             () => client.skipEnrolment(),
           ];
@@ -482,7 +482,7 @@ describe("another tab during a passkey sign-in", () => {
 });
 
 describe("double clicks", () => {
-  it("usePasskey twice: one dialog, no INVALID_STATE on the screen while it is open, one outcome for both", async () => {
+  it("retryPasskey twice: one dialog, no INVALID_STATE on the screen while it is open, one outcome for both", async () => {
     const browser = lateBrowser();
     const { client, script } = setup();
     const started = client.signInWithPasskey("alice@example.com");
@@ -491,10 +491,10 @@ describe("double clicks", () => {
     browser.open[0]!.reject(Object.assign(new Error("x"), { name: "NotAllowedError" }));
     await started;
     expect(client.getSnapshot().status).toBe("awaitingPasskey");
-    const first = client.usePasskey();
+    const first = client.retryPasskey();
     const open = client.getSnapshot();
     expect(open.status).toBe("authenticatingPasskey");
-    const second = client.usePasskey();
+    const second = client.retryPasskey();
     expect(browser.open).toHaveLength(2);
     // Not INVALID_STATE on the screen under the dialog: nothing changed.
     expect(client.getSnapshot()).toBe(open);

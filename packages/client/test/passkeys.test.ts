@@ -200,8 +200,8 @@ describe("the core client on a deployment with passkeys on (no ./passkeys)", () 
     });
     for (const call of [
       () => client.signInWithPasskey("alice@example.com"),
-      () => client.usePasskey(),
-      () => client.useCode(),
+      () => client.retryPasskey(),
+      () => client.switchToCode(),
       () => client.enrolPasskey(),
       () => client.skipEnrolment(),
       () => client.listPasskeys(),
@@ -277,14 +277,14 @@ describe("the ./passkeys plug-in with a scripted service", () => {
     expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "passkey" });
   });
 
-  it("a refused assertion, useCode, then a code with enrolment: no answer after the switch carries passcode:passkeyChallenge", async () => {
+  it("a refused assertion, switchToCode, then a code with enrolment: no answer after the switch carries passcode:passkeyChallenge", async () => {
     const browser = fakeBrowser();
     const { client, script, started, initiate } = await toAssertion();
     initiate.resolve(passkeyStep());
     await flush();
     script.take("respondToAuthChallenge").resolve(passkeyStep(2, true));
     await started;
-    const switched = client.useCode();
+    const switched = client.switchToCode();
     script.take("respondToAuthChallenge").resolve(codeStep());
     await switched;
     const submitted = client.submitCode("123456", { enrolPasskey: true });
@@ -312,7 +312,7 @@ describe("the ./passkeys plug-in with a scripted service", () => {
     expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "code" });
   });
 
-  it("a refused assertion waits for a click with PASSKEY_REJECTED; useCode switches; the code then signs in with method code", async () => {
+  it("a refused assertion waits for a click with PASSKEY_REJECTED; switchToCode switches; the code then signs in with method code", async () => {
     const { client, script, started, initiate } = await toAssertion();
     initiate.resolve(passkeyStep());
     await flush();
@@ -323,7 +323,7 @@ describe("the ./passkeys plug-in with a scripted service", () => {
       attemptsLeft: 2,
       error: { code: "PASSKEY_REJECTED" },
     });
-    const switched = client.useCode();
+    const switched = client.switchToCode();
     expect(client.getSnapshot()).toEqual({ status: "sendingCode", email: "alice@example.com" });
     const sw = script.take("respondToAuthChallenge");
     expect(sw.input).toMatchObject({
@@ -349,11 +349,11 @@ describe("the ./passkeys plug-in with a scripted service", () => {
       attemptsLeft: 2,
       error: { code: "NETWORK_ERROR" },
     });
-    const retried = client.usePasskey();
+    const retried = client.retryPasskey();
     await flush();
     script.take("respondToAuthChallenge").resolve(passkeyStep(1, true));
     await retried;
-    const last = client.usePasskey();
+    const last = client.retryPasskey();
     await flush();
     script
       .take("respondToAuthChallenge")
@@ -481,7 +481,7 @@ describe("the ./passkeys plug-in with a scripted service", () => {
     });
   });
 
-  it.each(["reset", "signOut", "signInWithPasskey", "useCode"] as const)(
+  it.each(["reset", "signOut", "signInWithPasskey", "switchToCode"] as const)(
     "aborts an open dialog on %s, and sends nothing for it",
     async (how) => {
       const { client, script, browser, started, initiate } = await toAssertion();
@@ -491,11 +491,11 @@ describe("the ./passkeys plug-in with a scripted service", () => {
       expect(client.getSnapshot().status).toBe("authenticatingPasskey");
       const [signal] = browser.signals;
       expect(signal!.aborted).toBe(false);
-      // Bound methods; an alias, as biome reads `use*` calls as React hooks.
-      const { useCode: switchToCode } = client;
+      // Bound methods: callable without the object.
+      const { switchToCode } = client;
       if (how === "reset") client.reset();
       else if (how === "signOut") void client.signOut();
-      else if (how === "useCode") void switchToCode();
+      else if (how === "switchToCode") void switchToCode();
       else void client.signInWithPasskey("bob@example.com");
       expect(signal!.aborted).toBe(true);
       await started;
@@ -509,14 +509,14 @@ describe("the ./passkeys plug-in with a scripted service", () => {
           email: "bob@example.com",
         });
       }
-      if (how === "useCode") expect(client.getSnapshot().status).toBe("sendingCode");
+      if (how === "switchToCode") expect(client.getSnapshot().status).toBe("sendingCode");
       if (how === "reset" || how === "signOut") {
         expect(client.getSnapshot().status).toBe("signedOut");
       }
     },
   );
 
-  it("without WebAuthn (no navigator): PASSKEY_UNSUPPORTED, and useCode still works", async () => {
+  it("without WebAuthn (no navigator): PASSKEY_UNSUPPORTED, and switchToCode still works", async () => {
     vi.stubGlobal("navigator", undefined);
     vi.stubGlobal("PublicKeyCredential", undefined);
     const { client, script } = setup(true);
@@ -527,7 +527,7 @@ describe("the ./passkeys plug-in with a scripted service", () => {
       status: "awaitingPasskey",
       error: { code: "PASSKEY_UNSUPPORTED" },
     });
-    void client.useCode();
+    void client.switchToCode();
     expect(script.take("respondToAuthChallenge").input.answer).toBe("code");
   });
 
@@ -938,8 +938,8 @@ describe("the client with ./passkeys under arbitrary calls, dialogs and answers 
             () => client.submitUsername("alice"),
             () => client.signInWithPasskey("alice@example.com"),
             () => client.signInWithPasskey("bob@example.com", { enrolPasskey: true }),
-            () => client.usePasskey(),
-            () => client.useCode(),
+            () => client.retryPasskey(),
+            () => client.switchToCode(),
             () => client.enrolPasskey(),
             () => client.skipEnrolment(),
             () => client.reset(),
@@ -949,7 +949,7 @@ describe("the client with ./passkeys under arbitrary calls, dialogs and answers 
           for (const action of actions) {
             if (action.kind === "call") {
               const { status } = client.getSnapshot();
-              // Reset and sign-out anywhere, a new passkey sign-in or useCode from the dialog.
+              // Reset and sign-out anywhere, a new passkey sign-in or switchToCode from the dialog.
               const ends =
                 [9, 10].includes(action.method) ||
                 ([3, 4, 6].includes(action.method) && status === "authenticatingPasskey");
