@@ -211,28 +211,33 @@ export async function enrolPasskey(
 }
 
 /**
- * An ENROL answer (a registration, a skip, or the given-up answer) after a
- * passkey proof: the account must still have a passkey (1 GetItem). If its
- * passkeys were removed since the proof (the admin recovery
- * `removePasskeys`, the user removing them after a device was lost, the
- * first proof of the address), the session was proven by a passkey that no
- * longer counts: throws `NOT_AUTHORIZED`, so it gets no tokens and
- * registers nothing. After a code proof nothing is read.
+ * An ENROL answer (a registration, a skip, or the given-up answer) or a
+ * USERNAME answer after a passkey proof: the account must still have a
+ * passkey (1 GetItem). If its passkeys were removed since the proof (the
+ * admin recovery `removePasskeys`, the user removing them after a device was
+ * lost, the first proof of the address), the session was proven by a
+ * passkey that no longer counts: throws `NOT_AUTHORIZED`, so it gets no
+ * tokens, registers nothing and claims no name. After a code proof (a tag
+ * without `:`) nothing is read. Internal (Verify's USERNAME branch).
  */
-async function requirePasskeyProofStanding(
-  runtime: PasskeyVerifySettings,
+export async function requirePasskeyProofStanding(
+  runtime: Pick<PasskeyVerifySettings, "passkeys" | "logger">,
   event: VerifyAuthChallengeResponseTriggerEvent,
+  what = "passkey registration rejected",
 ): Promise<void> {
   const tag = event.request.privateChallengeParameters?.emailTag;
   if (typeof tag !== "string" || !tag.includes(":")) return;
   const owner = event.request.userAttributes?.sub;
   const account = owner ? await runtime.passkeys.store.getPasskeys(owner) : undefined;
-  if (!account?.passkeys.length) throw passkeysRemoved(runtime);
+  if (!account?.passkeys.length) throw passkeysRemoved(runtime, what);
 }
 
 /** Logs and returns the `NOT_AUTHORIZED` of a passkey proof whose passkeys were removed. */
-function passkeysRemoved(runtime: PasskeyVerifySettings) {
-  runtime.logger.info("passkey registration rejected", { reason: "passkeys-removed" });
+function passkeysRemoved(
+  runtime: Pick<PasskeyVerifySettings, "logger">,
+  what = "passkey registration rejected",
+) {
+  runtime.logger.info(what, { reason: "passkeys-removed" });
   return triggerError("NOT_AUTHORIZED");
 }
 

@@ -12,7 +12,7 @@ import { globalSignOut, updateUserAttributes } from "./cognito.js";
 import type { TriggerHandler } from "./define-auth-challenge.js";
 import { proofStillBound } from "./next-step.js";
 import type { PasscodeTriggersOptions } from "./options.js";
-import { checkPasskey, enrolPasskey } from "./passkey-verify.js";
+import { checkPasskey, enrolPasskey, requirePasskeyProofStanding } from "./passkey-verify.js";
 import {
   type BaseSettings,
   type CodeSettings,
@@ -276,6 +276,15 @@ async function claimUsername(
   ) {
     runtime.logger.info("username rejected", { reason: "address-changed" });
     return false;
+  }
+  // After a passkey proof, as for ENROL: passkeys removed since the proof
+  // (the recovery, a lost device, the first proof) end the session with
+  // NOT_AUTHORIZED; the thief of a removed passkey claims no name and gets
+  // no tokens. Passkeys turned off since: refused.
+  if (typeof tag === "string" && tag.includes(":")) {
+    if (!runtime.passkeys) return false;
+    const passkeys = runtime.passkeys;
+    await requirePasskeyProofStanding({ ...runtime, passkeys }, event, "username rejected");
   }
   const owner = event.request.userAttributes?.sub;
   const current = event.request.userAttributes?.[options.attribute] || undefined;
