@@ -97,7 +97,10 @@ function addClaimV2(event: PreTokenGenerationV2TriggerEvent, value: string): voi
  *   `passcode:passkeyChallenge`, which Cognito passes to this trigger on
  *   RespondToAuthChallenge. The trigger takes the record (reads it and marks
  *   it used, so it counts once) and claims its `amr` only if it belongs to
- *   this user (`sub`) and is still fresh. A client can only under-claim.
+ *   this user (`sub`) and is still fresh. A client can only under-claim:
+ *   Verify (with the same store) takes the record an answer of a code
+ *   sign-in names before this runs, so only a sign-in a passkey proved
+ *   gets `"pop mfa"`.
  * - No metadata (or a value over 256 characters): no store call, `"otp"`.
  * - Only `TokenGeneration_Authentication` (a CUSTOM_AUTH sign-in) gets the
  *   claim. `TokenGeneration_RefreshTokens` (the method is unknown),

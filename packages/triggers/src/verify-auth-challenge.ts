@@ -10,7 +10,7 @@ import { type CodeState, codeAddress, codeStateFrom } from "./challenge-state.js
 import { codeMatchesDigest, emailTag } from "./code.js";
 import { globalSignOut, updateUserAttributes } from "./cognito.js";
 import type { TriggerHandler } from "./define-auth-challenge.js";
-import { proofStillBound } from "./next-step.js";
+import { metadataValue, proofStillBound } from "./next-step.js";
 import type { PasscodeTriggersOptions } from "./options.js";
 import { checkPasskey, enrolPasskey, requirePasskeyProofStanding } from "./passkey-verify.js";
 import {
@@ -30,7 +30,7 @@ import {
   resolveUsername,
   type UsernameSettings,
 } from "./resolve-options.js";
-import type { ThrottleStore } from "./store.js";
+import { passkeyChallengeKey, type ThrottleStore } from "./store.js";
 import { describeError, guarded, triggerError } from "./trigger-errors.js";
 
 /** The Verify Auth Challenge Response handler. */
@@ -66,6 +66,7 @@ export function verifyAuthChallengeFrom(runtime: VerifySettings): VerifyAuthChal
       let correct = false;
       const isCode = params.step === ("CODE" satisfies PasscodeStep);
       const passkeys = runtime.passkeys;
+      if (passkeys) await spendNamedPasskeyRecord(runtime, passkeys, event);
       if (isCode) {
         correct = await checkCode(runtime, event);
       } else if (passkeys && params.step === ("PASSKEY" satisfies PasscodeStep)) {
@@ -90,6 +91,42 @@ export function verifyAuthChallengeFrom(runtime: VerifySettings): VerifyAuthChal
       }
       return event;
     });
+}
+
+/**
+ * An answer of a sign-in that no passkey proved (a CODE answer, or a
+ * USERNAME or ENROL answer after a code: its bound tag has no `:`) that
+ * names a passkey sign-in's record (`passcode:passkeyChallenge`, which only
+ * a modified client sends there) takes that record now, as Pre Token
+ * Generation would (one conditional UpdateItem; an unknown user's owner key
+ * is `unknown#<emailTag>`, never stored, so both make the same call). Pre
+ * Token Generation, which runs after Verify on the answer that gets the
+ * tokens and cannot see the session, then finds it taken and claims `otp`:
+ * the record of a passkey sign-in abandoned before its tokens gives
+ * `pop mfa` only to a sign-in that a passkey proved. A failed store call
+ * fails closed (`SERVICE_ERROR`). A PASSKEY answer and the answers after a
+ * passkey proof are left alone.
+ */
+async function spendNamedPasskeyRecord(
+  runtime: VerifySettings,
+  passkeys: PasskeySettings,
+  event: VerifyAuthChallengeResponseTriggerEvent,
+): Promise<void> {
+  const request = event.request;
+  const params = request.privateChallengeParameters ?? {};
+  if (params.step === ("PASSKEY" satisfies PasscodeStep) || params.emailTag?.includes(":")) return;
+  const metadata = (request as { clientMetadata?: Record<string, string> }).clientMetadata;
+  const challenge = metadataValue(metadata, "passcode:passkeyChallenge");
+  if (!challenge) return;
+  const attributes = request.userAttributes ?? {};
+  const owner =
+    request.userNotFound === true || !attributes.sub
+      ? `unknown#${emailTag(codeAddress(attributes, event.userName))}`
+      : attributes.sub;
+  await failClosed(runtime, "passkey record spend", () =>
+    passkeys.store.takePasskeySignIn(passkeyChallengeKey(challenge), owner, runtime.now()),
+  );
+  runtime.logger.info("passkey record spent by a code sign-in", {});
 }
 
 /**
@@ -344,7 +381,9 @@ async function claimUsername(
  * work); an ENROL answer is a registration, verified and stored (then an
  * "added" email, best effort), or a skip. A first proof of an address also
  * removes the user's passkeys; with `passkeys.required`, a right code for a
- * user with a passkey throws `PASSKEY_REQUIRED`.
+ * user with a passkey throws `PASSKEY_REQUIRED`. An answer of a code sign-in
+ * that names a passkey sign-in record (`passcode:passkeyChallenge`) takes
+ * it, so Pre Token Generation claims `otp` for it.
  *
  * Validates the options it uses (`code`,
  * `username`, `throttle`, `codeSecret`, `cognito`, `passkeys`, `logger`, `now`) now;
