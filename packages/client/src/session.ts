@@ -189,9 +189,12 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
       held = undefined;
       // A refresh that brought another user's tokens (another tab's session)
       // may have rotated its token, spending the stored one: store the new one.
-      // Not after a listener's sign-out (a new epoch): its removal is queued
-      // already, and this write would land after it. It revokes `next`.
-      if (!known.email && refreshToken !== known.refreshToken && host.epoch() === epoch)
+      // After a listener's sign-out (a new epoch) its removal is queued
+      // already, and this write lands after it: without `tabs` that sign-out
+      // revokes `next` and the write is skipped; with `tabs` it revokes what
+      // it takes from storage once it holds the lock (after this write), so
+      // the write is what gets `next` revoked.
+      if (!known.email && refreshToken !== known.refreshToken && (link || host.epoch() === epoch))
         await store.write(refreshToken);
       return;
     }

@@ -49,7 +49,10 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
 // CI); the fix compares the epoch around the dispatch (+13 B), and the
 // methods renamed from use* to retryPasskey/switchToCode so React's hook lint
 // leaves them alone (+3 B). The ceiling moved with them, by these bytes only.
-const REGRESSION_CEILING = 6_916;
+// Then 6,920 B: with `tabs` that fix left the rotated token unrevoked (the
+// sign-out revokes what it takes from storage under the lock, and found the
+// old one); the write is kept with `tabs` (+4 B), and the ceiling moved by it.
+const REGRESSION_CEILING = 6_920;
 
 /**
  * Issue 12 (cookie mode, refresh-token rotation, the tab hooks, the token
