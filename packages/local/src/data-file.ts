@@ -10,7 +10,7 @@ import { join } from "node:path";
 export class DataFile {
   readonly #dir: string | undefined;
   readonly #file: string;
-  readonly #body: () => string;
+  readonly #body: () => string | Promise<string>;
   readonly #onError: (error: unknown) => void;
   #writing: Promise<void> = Promise.resolve();
   #dirty = false;
@@ -18,13 +18,13 @@ export class DataFile {
   /**
    * @param dir - The data folder, or `undefined` for none.
    * @param file - The file's name inside it.
-   * @param body - The file's content, computed when a write runs.
+   * @param body - The file's content, computed when a write runs (a promise of it for content read from elsewhere).
    * @param onError - Told about a failed write (the next change tries again).
    */
   constructor(
     dir: string | undefined,
     file: string,
-    body: () => string,
+    body: () => string | Promise<string>,
     onError: (error: unknown) => void,
   ) {
     this.#dir = dir;
@@ -55,7 +55,7 @@ export class DataFile {
     this.#writing = this.#writing
       .then(async () => {
         this.#dirty = false;
-        const body = this.#body();
+        const body = await this.#body();
         await mkdir(dir, { recursive: true });
         const tmp = join(dir, `${this.#file}.${process.pid}.tmp`);
         await writeFile(tmp, body, { mode: 0o600 });

@@ -24,6 +24,11 @@ const TARGET_PREFIX = "DynamoDB_20120810.";
 const ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#";
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const MAX_ACTIONS = 100;
+const WRITES = new Set(
+  ["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"].map(
+    (operation) => `${TARGET_PREFIX}${operation}`,
+  ),
+);
 const ACTIONS = ["Put", "Update", "Delete", "ConditionCheck"] as const;
 type ActionName = (typeof ACTIONS)[number];
 
@@ -57,10 +62,13 @@ type ActionName = (typeof ACTIONS)[number];
  *
  * @param target the emulator's endpoint, e.g. `http://127.0.0.1:4567`
  * @param host the interface the front listens on (port 0)
+ * @param onWrite told after each write that succeeded (PutItem, UpdateItem,
+ *   DeleteItem, BatchWriteItem, TransactWriteItems) with its request body
  */
 export async function startTransactionFront(
   target: string,
   host: string,
+  onWrite?: (body: string) => void,
 ): Promise<TransactionFront> {
   let tail: Promise<unknown> = Promise.resolve();
   const serially = <T>(task: () => Promise<T>): Promise<T> => {
@@ -106,14 +114,21 @@ export async function startTransactionFront(
         operation === `${TARGET_PREFIX}TransactWriteItems`
           ? transactWriteItems(target, body, req.headers)
           : forward(target, req.url ?? "/", req.headers, body),
-      ).then(send, (error: unknown) =>
-        send({
-          status: 500,
-          body: {
-            __type: "com.amazonaws.dynamodb.v20120810#InternalServerError",
-            message: `transaction front: ${(error as Error).message}`,
-          },
-        }),
+      ).then(
+        (answer) => {
+          send(answer);
+          if (onWrite && answer.status === 200 && WRITES.has(String(operation))) {
+            onWrite(body.toString("utf8"));
+          }
+        },
+        (error: unknown) =>
+          send({
+            status: 500,
+            body: {
+              __type: "com.amazonaws.dynamodb.v20120810#InternalServerError",
+              message: `transaction front: ${(error as Error).message}`,
+            },
+          }),
       );
     });
   });

@@ -252,9 +252,10 @@ export interface LocalStackOptions {
    */
   handlers?: Partial<Record<TriggerName, LocalTriggerHandlerOption>>;
   /**
-   * Keeps users, refresh tokens (as digests, with their expiry and revocation)
-   * and the signing key in this folder across restarts. The username registry
-   * is rebuilt from the users; sessions, the throttle and emails are not kept.
+   * Keeps users, refresh tokens (as digests, with their expiry and revocation),
+   * passkeys (with `triggers.passkeys`) and the signing key in this folder
+   * across restarts. The username registry is rebuilt from the users;
+   * sessions, the throttle and emails are not kept.
    * @default in memory only
    */
   dataDir?: string;

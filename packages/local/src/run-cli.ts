@@ -16,8 +16,8 @@ Options:
   --client-id <id>                                     [random; --data: the kept one]
   --cors-origin <origin>   Let pages from <origin> (e.g. http://localhost:5173)
                            call the endpoint; repeat for more            [none]
-  --data <dir>             Keep users, refresh tokens, the signing key, the ids,
-                           the port and the admin credentials in <dir>
+  --data <dir>             Keep users, refresh tokens, passkeys, the signing key,
+                           the ids, the port and the admin credentials in <dir>
   --no-throttle            Turn the send throttle off
   --code-ttl-seconds <n>   Code lifetime, 60 to 900                     [180]
   --refresh-token-rotation GetTokensFromRefreshToken returns a new refresh

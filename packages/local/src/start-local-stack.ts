@@ -152,7 +152,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         stops.push(s.stop);
         return s;
       }),
-      startEmbeddedDynamoDb(config.host, config.region).then((d) => {
+      startEmbeddedDynamoDb(
+        config.host,
+        config.region,
+        config.dataDir
+          ? {
+              dataDir: config.dataDir,
+              onError: (error) =>
+                logger.error("could not save passkeys", { error: (error as Error).message }),
+            }
+          : undefined,
+      ).then((d) => {
         stops.push(d.stop);
         return d;
       }),

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   type CognitoIdentityProviderClient,
   GetTokensFromRefreshTokenCommand,
@@ -6,7 +9,7 @@ import { CLIENT_METADATA, STEP } from "@cognito-passcode/shared";
 import { softAuthenticator } from "@cognito-passcode/triggers/testing";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import type { LocalStack } from "../src/index.js";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "../src/index.js";
 import { type CliIo, runCli } from "../src/run-cli.js";
 import { sdkClient, stackPerTest } from "./support/clients.js";
 import {
@@ -240,6 +243,103 @@ describe("passkeys in the local stack (triggers.passkeys)", () => {
       expect(JSON.parse(first.ChallengeParameters!.options!).rpId).toBe("localhost");
     } finally {
       await stack.stop();
+    }
+  });
+
+  it("dataDir keeps the passkeys across a restart: the enrolled one signs in (pop mfa), a removed one stays removed, and the file holds no sign-in records", async () => {
+    // Prepare: two users enrol; one removes hers; both sign in with the passkey once.
+    const dir = await mkdtemp(join(tmpdir(), "cognito-passcode-local-"));
+    try {
+      const options: LocalStackOptions = {
+        dataDir: dir,
+        triggers: { passkeys: PASSKEYS, throttle: false },
+      };
+      const first = await start(options);
+      const ada = softAuthenticator({ origin: PAGE, rpId: "localhost" });
+      const bo = softAuthenticator({ origin: PAGE, rpId: "localhost" });
+      await firstSignInWithEnrolment(first.stack, first.client, ada, "ada@example.com", "ada");
+      const boTokens = await firstSignInWithEnrolment(
+        first.stack,
+        first.client,
+        bo,
+        "bo@example.com",
+        "boris",
+      );
+      await first.stack.store!.removePasskey(
+        decodeJwt(boTokens.IdToken!).sub!,
+        bo.credentials[0]!.id,
+      );
+      const passkeySignIn = async (
+        stack: LocalStack,
+        client: CognitoIdentityProviderClient,
+        device: ReturnType<typeof softAuthenticator>,
+        email: string,
+      ) => {
+        const challenge = await startCustomAuth(stack, client, email);
+        const options = challenge.ChallengeParameters!.options!;
+        return answerChallenge(
+          stack,
+          client,
+          challenge.Session,
+          challenge.ChallengeParameters!.USERNAME!,
+          JSON.stringify(await device.authenticate(options)),
+          { [CLIENT_METADATA.passkeyChallenge]: challengeOf(options) },
+        );
+      };
+      const before = await passkeySignIn(first.stack, first.client, ada, "ada@example.com");
+      expect(decodeJwt(before.AuthenticationResult!.IdToken!).passcode_amr).toBe("pop mfa");
+      await first.stack.stop();
+
+      // Act: the same folder again.
+      const { stack, client } = await start(options);
+      const after = await passkeySignIn(stack, client, ada, "ada@example.com");
+      const removed = await passkeySignIn(stack, client, bo, "bo@example.com");
+
+      // Assess
+      expect(decodeJwt(after.AuthenticationResult!.IdToken!).passcode_amr).toBe("pop mfa");
+      expect(removed.AuthenticationResult).toBeUndefined();
+      expect(removed.ChallengeParameters).toMatchObject({ step: STEP.PASSKEY, rejected: "true" });
+      const file = join(dir, "passkeys.json");
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      const saved = JSON.parse(await readFile(file, "utf8")) as {
+        version: number;
+        items: { pk: { S: string }; credentials?: { M: Record<string, unknown> } }[];
+      };
+      expect(saved.version).toBe(1);
+      // The two accounts (bo's with no passkey left), ada's credential claim
+      // only, and no sign-in record (passkey-auth#).
+      const kinds = saved.items.map((item) => item.pk.S.split("#")[0]).sort();
+      expect(kinds).toEqual(["passkey", "passkeys", "passkeys"]);
+      const counts = saved.items
+        .filter((item) => item.pk.S.startsWith("passkeys#"))
+        .map((item) => Object.keys(item.credentials?.M ?? {}).length)
+        .sort();
+      expect(counts).toEqual([0, 1]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("dataDir: a passkeys.json this version did not write (another item kind, another version, not JSON) stops the start with a message naming the file; without the file the folder starts again", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cognito-passcode-local-"));
+    try {
+      const bodies = [
+        JSON.stringify({ version: 1, items: [{ pk: { S: "username#mallory" }, sub: { S: "x" } }] }),
+        JSON.stringify({ version: 2, items: [] }),
+        JSON.stringify({ version: 1, items: [null] }),
+        "{not json",
+      ];
+      for (const body of bodies) {
+        await writeFile(join(dir, "passkeys.json"), body);
+        const started = startLocalStack({ dataDir: dir, port: 0 });
+        await expect(started).rejects.toThrow(/^passkeys\.json in the data folder /);
+      }
+      // Nothing kept running: a start on the same folder without the file works.
+      await rm(join(dir, "passkeys.json"));
+      const stack = await startLocalStack({ dataDir: dir, port: 0 });
+      await stack.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
