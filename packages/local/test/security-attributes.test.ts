@@ -119,9 +119,18 @@ async function adminAttributes(s: LocalStack, username: string) {
   return Object.fromEntries(user.UserAttributes!.map((a) => [a.Name, a.Value]));
 }
 
+/** Every user of the pool, across ListUsers pages (a page holds at most 60, as in Cognito). */
 async function userCount(s: LocalStack) {
-  const { Users } = await adminClient(s).send(new ListUsersCommand({ UserPoolId: s.userPoolId }));
-  return Users?.length ?? 0;
+  let count = 0;
+  let PaginationToken: string | undefined;
+  do {
+    const page = await adminClient(s).send(
+      new ListUsersCommand({ UserPoolId: s.userPoolId, PaginationToken }),
+    );
+    count += page.Users?.length ?? 0;
+    PaginationToken = page.PaginationToken;
+  } while (PaginationToken);
+  return count;
 }
 
 /** amazon-cognito-identity-js's user pool on the stack. */
