@@ -261,7 +261,8 @@ describe("token lifecycle under any interleaving (model-based)", () => {
   it("no tokens or stored refresh token survive a sign-out, every call resolves, one request per double call", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(actionArb, { maxLength: 40 }),
+        // size "max": fast-check 4 otherwise caps arrays at ~10 items whatever maxLength says.
+        fc.array(actionArb, { maxLength: 40, size: "max" }),
         fc.boolean(),
         fc.constantFrom("none", "sync", "async", "stored", "cookie"),
         fc.constantFrom("none", "submit", "signOut"),
@@ -550,6 +551,8 @@ describe("token lifecycle under any interleaving (model-based)", () => {
             if (honour && signalled() > 1) problems.push("two live sign-in requests at once");
           }
           // Drain: answer everything still pending (errors after a few rounds), let waits end.
+          // (Settled first: with no actions, a restore's refresh has not gone out yet.)
+          await settleAll();
           for (
             let round = 0;
             round < 30 && (script.calls.length || vi.getTimerCount() || browser?.open());
