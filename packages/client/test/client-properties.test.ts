@@ -50,7 +50,7 @@ function settle(call: PendingCall, n: number): void {
       const steps = [
         codeStep(k % 4),
         usernameStep(k % 4, k % 2 ? { rejected: "true", reason: "USERNAME_UNAVAILABLE" } : {}),
-        { type: "tokens", tokens: tokensFor(claims[k % 3]!, 3600, k === 6 ? undefined : "rt") },
+        { type: "tokens", tokens: tokensFor(claims[k % 3]!, 3600, k === 6 ? "" : "rt") },
         { type: "challenge", session: "s", parameters: { step: "CODE" } },
       ];
       call.resolve(steps[k % steps.length]);
@@ -68,7 +68,8 @@ describe("client under arbitrary call and response orders (properties)", () => {
   it("never shows an invalid snapshot, and is never signedIn without tokens", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(actionArb, { maxLength: 40 }),
+        // size "max": fast-check 4 otherwise caps arrays at ~10 items whatever maxLength says.
+        fc.array(actionArb, { maxLength: 40, size: "max" }),
         fc.boolean(),
         async (actions, withStorage) => {
           // Prepare
@@ -138,5 +139,6 @@ describe("client under arbitrary call and response orders (properties)", () => {
       ),
       { numRuns: 300 },
     );
-  });
+    // Up to 40 actions, each awaiting a timer turn: several seconds on a loaded machine.
+  }, 60_000);
 });
