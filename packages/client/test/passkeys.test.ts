@@ -834,7 +834,7 @@ describe("passkey screens (properties)", () => {
 
   it("every sequence of events keeps valid snapshots, and signedIn comes only from a request in flight with tokens and a sub", () => {
     fc.assert(
-      fc.property(fc.array(events, { maxLength: 30 }), (sequence) => {
+      fc.property(fc.array(events, { maxLength: 30, size: "max" }), (sequence) => {
         let s: PasscodeSnapshot = { status: "signedOut" };
         for (const event of sequence as never[]) {
           // The plug-in's transition first, then the core's, as the client applies them.
@@ -907,7 +907,8 @@ describe("the client with ./passkeys under arbitrary calls, dialogs and answers 
               next: fc.constantFrom("ok", "NotAllowedError", "InvalidStateError", "hold"),
             }),
           ),
-          { maxLength: 40 },
+          // size "max": fast-check 4 otherwise caps arrays at ~10 items whatever maxLength says.
+          { maxLength: 40, size: "max" },
         ),
         async (actions) => {
           const browser = fakeBrowser();
