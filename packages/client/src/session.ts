@@ -182,27 +182,26 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
       }),
     };
     held = next;
-    const epoch = host.epoch();
+    // A refresh that rotated the token spent the stored one: the new one is
+    // queued for storage before anyone hears of it, also when the tokens are
+    // another user's (another tab's session, which this one then leaves). A
+    // listener that signs out when told queues its removal (and, with
+    // `tabs`, the take it revokes, lock or no lock) after this write, so it
+    // removes and revokes the new token.
+    const fresh = refreshToken !== known.refreshToken;
+    const rotated = fresh && !known.email && store.write(refreshToken);
     // `dispatch` forgets `held` unless signed in; an event that does not apply leaves it.
     // It answers the snapshot after the listeners: `signedOut` if one signed out.
     if (host.dispatch({ type: "signedIn", user, tokens: next.tokens }).status !== "signedIn") {
       held = undefined;
-      // A refresh that brought another user's tokens (another tab's session)
-      // may have rotated its token, spending the stored one: store the new one.
-      // After a listener's sign-out (a new epoch) its removal is queued
-      // already, and this write lands after it: without `tabs` that sign-out
-      // revokes `next` and the write is skipped; with `tabs` it revokes what
-      // it takes from storage once it holds the lock (after this write), so
-      // the write is what gets `next` revoked.
-      if (!known.email && refreshToken !== known.refreshToken && (link || host.epoch() === epoch))
-        await store.write(refreshToken);
+      await rotated;
       return;
     }
     host.knownUsers.add(normalizeEmail(user.email));
     // Counted before the write: a sign-out waiting for the lock then leaves the new token.
     if (known.email) signIns++;
     // A sign-out while this write is queued removes the token after it.
-    if (refreshToken !== known.refreshToken) await store.write(refreshToken);
+    await (rotated || (fresh && store.write(refreshToken)));
     if (known.email) link?.post("signedIn");
   }
 
