@@ -388,7 +388,9 @@ describe.each<Kind>(["fetch", "cognito-identity-js"])(
             expect(ctx.storage.items.size).toBe(0);
           }
         }),
-        { numRuns: RUNS[kind] },
+        // Cognito's own answer first: with 40 random runs alone, none signing in
+        // (about 1 in 5 does here) failed the check below about once in 4,500 runs.
+        { numRuns: RUNS[kind], examples: [[resultText(wellFormed())]] },
       );
       // Not vacuous: some answers were well-formed enough to sign in.
       expect(signedIn).toBeGreaterThan(0);
