@@ -66,9 +66,13 @@ export function verifyAuthChallengeFrom(runtime: VerifySettings): VerifyAuthChal
       let correct = false;
       const isCode = params.step === ("CODE" satisfies PasscodeStep);
       const passkeys = runtime.passkeys;
-      if (passkeys) await spendNamedPasskeyRecord(runtime, passkeys, event);
+      if (passkeys && !isCode) await spendNamedPasskeyRecord(runtime, passkeys, event);
       if (isCode) {
         correct = await checkCode(runtime, event);
+        // Only a right code: a wrong one gets no tokens, and spending then
+        // would let anyone who knows the address (no proof) take the record
+        // of the user's passkey sign-in in progress.
+        if (correct && passkeys) await spendNamedPasskeyRecord(runtime, passkeys, event);
       } else if (passkeys && params.step === ("PASSKEY" satisfies PasscodeStep)) {
         correct = await checkPasskey({ ...runtime, passkeys }, event);
       } else if (passkeys && params.step === ("ENROL" satisfies PasscodeStep)) {
@@ -94,7 +98,7 @@ export function verifyAuthChallengeFrom(runtime: VerifySettings): VerifyAuthChal
 }
 
 /**
- * An answer of a sign-in that no passkey proved (a CODE answer, or a
+ * An answer of a sign-in that no passkey proved (a right CODE answer, or a
  * USERNAME or ENROL answer after a code: its bound tag has no `:`) that
  * names a passkey sign-in's record (`passcode:passkeyChallenge`, which only
  * a modified client sends there) takes that record now, as Pre Token
@@ -104,8 +108,10 @@ export function verifyAuthChallengeFrom(runtime: VerifySettings): VerifyAuthChal
  * tokens and cannot see the session, then finds it taken and claims `otp`:
  * the record of a passkey sign-in abandoned before its tokens gives
  * `pop mfa` only to a sign-in that a passkey proved. A failed store call
- * fails closed (`SERVICE_ERROR`). A PASSKEY answer and the answers after a
- * passkey proof are left alone.
+ * fails closed (`SERVICE_ERROR`). A PASSKEY answer, a wrong code (it gets
+ * no tokens; taking then would let anyone who knows the address, with no
+ * proof, spend the record of the user's passkey sign-in in progress) and the
+ * answers after a passkey proof are left alone.
  */
 async function spendNamedPasskeyRecord(
   runtime: VerifySettings,
