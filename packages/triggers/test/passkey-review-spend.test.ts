@@ -13,7 +13,13 @@ import { memoryStore } from "@cognito-passcode/triggers";
 import { type SoftAuthenticator, softAuthenticator } from "@cognito-passcode/triggers/testing";
 import type { PreTokenGenerationTriggerEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { CLIENT_ID, knownUser, type TestUser, USER_POOL_ID } from "./support/events.js";
+import {
+  CLIENT_ID,
+  knownUser,
+  type TestUser,
+  USER_POOL_ID,
+  unknownUser,
+} from "./support/events.js";
 import { harness } from "./support/harness.js";
 import { optionsOf, PasskeyLoop, parametersOf as params } from "./support/passkey-loop.js";
 
@@ -88,5 +94,53 @@ describe("review: a CODE answer without a right code leaves a passkey sign-in's 
     // Assess
     expect(done).toEqual({ kind: "tokens" });
     expect(await claimFor(h, alice, sent)).toBe("pop mfa");
+  });
+});
+
+describe("review: the named record adds no signal on a CODE answer without a right code", () => {
+  it("a known user with a passkey, one without, and an unknown address make the same store calls and get the same answer", async () => {
+    // Prepare: one store that counts every call, three users
+    const withPasskey = knownUser("pk@example.com", { email_verified: "true" });
+    const without = knownUser("plain@example.com", { email_verified: "true" });
+    const unknown = unknownUser("nobody@example.com");
+    const inner = memoryStore();
+    const calls: string[] = [];
+    const store = new Proxy(inner, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        return typeof value === "function"
+          ? (...args: unknown[]) => {
+              calls.push(String(key));
+              return value.apply(target, args);
+            }
+          : value;
+      },
+    });
+    const h = harness({
+      users: [withPasskey, without, unknown],
+      start: Date.now(),
+      passkeys: { ...PASSKEYS, store },
+    });
+    const device = softAuthenticator({ origin: ORIGIN });
+    await enrolWithCode({ ...h, store: inner }, withPasskey, device);
+    const challenge = JSON.parse(optionsOf(await new PasskeyLoop(h.triggers, withPasskey).start()))
+      .challenge as string;
+    const proof = { [CLIENT_METADATA.passkeyChallenge]: challenge };
+    const seen: { calls: string[]; result: unknown }[] = [];
+    for (const user of [withPasskey, without, unknown]) {
+      const loop = new PasskeyLoop(h.triggers, user);
+      await loop.start();
+      expect(params(await loop.respond("code", SWITCH)).step).toBe("CODE");
+      const right = user.attributes.email ? h.codeSentTo(user.attributes.email) : undefined;
+      const wrong = right === "000000" ? "111111" : "000000";
+      // Act
+      calls.length = 0;
+      const result = await loop.respond(wrong, proof);
+      seen.push({ calls: [...calls], result: { ...result, parameters: undefined } });
+    }
+    // Assess
+    expect(seen[0]!.calls).not.toContain("takePasskeySignIn");
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[2]).toEqual(seen[0]);
   });
 });
