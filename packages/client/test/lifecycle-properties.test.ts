@@ -6,6 +6,7 @@ import {
   type Transport,
 } from "@cognito-passcode/client";
 import { passkeys } from "@cognito-passcode/client/passkeys";
+import { type SharedTabs, shareAcrossTabs } from "@cognito-passcode/client/tabs";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { snapshotProblem } from "./helpers/invariants.js";
@@ -26,7 +27,8 @@ import {
  * (`tokenHandler`). Refresh answers rotate the refresh token or not: a
  * refresh never sends a token a rotation replaced, and the stored one is the
  * newest. In cookie mode no refresh token leaves the client and nothing is
- * written to the page's storages.
+ * written to the page's storages. With `tabs` (one tab), under a lock that
+ * queues or with none to take (no Web Locks, no localStorage): the same holds.
  */
 
 const KEY = "cognito-passcode.c1.refreshToken";
@@ -228,6 +230,29 @@ function settle(call: PendingCall, n: number, passkeySteps = false): boolean {
   }
 }
 
+/** `tabs` of the runs: closed before the next run (a failed run leaves its channel open). */
+const opened: SharedTabs[] = [];
+
+/** `shareAcrossTabs` with a lock that queues its tasks (as Web Locks does), or with no lock to take. */
+function tabsFor(kind: "locked" | "unlocked"): SharedTabs {
+  let queue: Promise<unknown> = Promise.resolve();
+  const tabs = shareAcrossTabs({
+    leaseStorage: null,
+    locks:
+      kind === "locked"
+        ? {
+            request: <T>(_name: string, task: () => Promise<T>) => {
+              const run = queue.then(task);
+              queue = run.catch(() => undefined);
+              return run;
+            },
+          }
+        : null,
+  });
+  opened.push(tabs);
+  return tabs;
+}
+
 /** The scripted transport; with `honour`, an aborted signal rejects its call at once. */
 function transportFor(honour: boolean) {
   const script = scriptedTransport();
@@ -267,8 +292,10 @@ describe("token lifecycle under any interleaving (model-based)", () => {
         fc.constantFrom("none", "sync", "async", "stored", "cookie"),
         fc.constantFrom("none", "submit", "signOut"),
         fc.boolean(),
-        async (actions, honour, storageKind, reentrant, withPasskeys) => {
+        fc.constantFrom("none", "locked", "unlocked"),
+        async (actions, honour, storageKind, reentrant, withPasskeys, tabsKind) => {
           // Prepare
+          for (const tabs of opened.splice(0)) tabs.close();
           const script = transportFor(honour);
           const items = new Map<string, string>();
           if (storageKind === "stored") items.set(KEY, "rt-stored");
@@ -306,6 +333,7 @@ describe("token lifecycle under any interleaving (model-based)", () => {
             clientId: "c1",
             transport: script.transport,
             now: () => clock,
+            ...(tabsKind !== "none" && { tabs: tabsFor(tabsKind) }),
             ...(browser && { passkeys: passkeys() }),
             ...(cookie && { tokenHandler: "https://app.example.com/auth" }),
             ...(storageKind !== "none" &&
@@ -589,6 +617,7 @@ describe("token lifecycle under any interleaving (model-based)", () => {
           // Cookie mode: nothing reached the page's storages.
           expect(pageWrites).toEqual([]);
           vi.unstubAllGlobals();
+          for (const tabs of opened.splice(0)) tabs.close();
           // No listener storm: a bounded number of notifications per step.
           expect(notified).toBeLessThanOrEqual(6 * (actions.length + 30) + 2);
         },
