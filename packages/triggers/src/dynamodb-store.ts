@@ -324,6 +324,20 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
     return Item;
   };
 
+  /** Whether a credential id's claim exists (anyone's), read strongly consistent. */
+  const claimed = async (hash: string): Promise<boolean> => {
+    const { sdk, client } = await connect();
+    const { Item } = await client.send(
+      new sdk.GetItemCommand({
+        TableName: tableName,
+        Key: passkeyClaimKey(hash),
+        ConsistentRead: true,
+        ProjectionExpression: "pk",
+      }),
+    );
+    return Item !== undefined;
+  };
+
   /** One conditional single-item write; `false` when its condition failed, else the item's old attributes (if asked for). */
   const conditional = async (
     write: (sdk: Sdk, client: DynamoDBClient) => Promise<{ Attributes?: Item }>,
@@ -354,7 +368,10 @@ export function dynamoDbStore(options: DynamoDbStoreOptions): PasscodeStore {
         if (expectedVersion !== undefined && version !== expectedVersion)
           return { status: "conflict" };
         if (credentials[hash] !== undefined) return { status: "duplicate" };
-        if (Object.keys(credentials).length >= max) return { status: "limit" };
+        if (Object.keys(credentials).length >= max) {
+          // As memoryStore: an id another owner holds is a duplicate before the limit.
+          return (await claimed(hash)) ? { status: "duplicate" } : { status: "limit" };
+        }
         const now = `${Date.now()}`;
         const reasons = await transact([
           {

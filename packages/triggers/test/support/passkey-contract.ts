@@ -71,6 +71,24 @@ export function describePasskeyContract(
       expect((await store.getPasskeys("sub-a"))?.passkeys.map((p) => p.name)).toEqual(["Laptop"]);
     });
 
+    it("answers duplicate, not limit, for an id another owner holds when the owner is at the limit", async () => {
+      // Prepare: sub-b at its limit of one, and an id sub-a holds
+      const store = fresh();
+      const held = passkey();
+      expect(await store.addPasskey("sub-a", "aA", held, MAX)).toEqual({ status: "added" });
+      expect(await store.addPasskey("sub-b", "bB", passkey(), { max: 1 })).toEqual({
+        status: "added",
+      });
+      // Act
+      const again = await store.addPasskey("sub-b", "bB", passkey({ id: held.id }), { max: 1 });
+      // Assess: as for an owner below the limit, the id's claim decides first
+      expect(again).toEqual({ status: "duplicate" });
+      expect((await store.getPasskeys("sub-b"))?.passkeys).toHaveLength(1);
+      expect(await store.addPasskey("sub-b", "bB", passkey(), { max: 1 })).toEqual({
+        status: "limit",
+      });
+    });
+
     it("lets one of 10 users racing to register one id win", async () => {
       const store = fresh();
       const id = credentialId();
@@ -372,62 +390,71 @@ export function describePasskeyContract(
         }),
       );
       await fc.assert(
-        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
-          const store = fresh();
-          const model = new PasskeyModel();
-          const base = Date.now() + 60_000;
-          let at = 0;
-          for (const o of ops) {
-            at++;
-            switch (o.kind) {
-              case "add": {
-                const version = model.accounts.get(o.owner)?.version ?? 0;
-                const expectedVersion =
-                  o.expect === "none" ? undefined : o.expect === "current" ? version : version + 1;
-                const key = passkey({ id: o.id, createdAt: o.createdAt, name: o.name });
-                const got = await store.addPasskey(o.owner, `h-${o.owner}`, key, {
-                  max: o.max,
-                  expectedVersion,
-                });
-                expect(got).toEqual(
-                  model.add(o.owner, `h-${o.owner}`, key, o.max, expectedVersion),
-                );
-                break;
+        fc.asyncProperty(
+          fc.array(op, { minLength: 1, maxLength: 25, size: "max" }),
+          async (ops) => {
+            const store = fresh();
+            const model = new PasskeyModel();
+            const base = Date.now() + 60_000;
+            let at = 0;
+            for (const o of ops) {
+              at++;
+              switch (o.kind) {
+                case "add": {
+                  const version = model.accounts.get(o.owner)?.version ?? 0;
+                  const expectedVersion =
+                    o.expect === "none"
+                      ? undefined
+                      : o.expect === "current"
+                        ? version
+                        : version + 1;
+                  const key = passkey({ id: o.id, createdAt: o.createdAt, name: o.name });
+                  const got = await store.addPasskey(o.owner, `h-${o.owner}`, key, {
+                    max: o.max,
+                    expectedVersion,
+                  });
+                  expect(got).toEqual(
+                    model.add(o.owner, `h-${o.owner}`, key, o.max, expectedVersion),
+                  );
+                  break;
+                }
+                case "use": {
+                  const use = { counter: o.counter, backedUp: o.counter % 2 === 0, at };
+                  expect(await store.usePasskey(o.owner, o.id, use)).toBe(
+                    model.use(o.owner, o.id, use),
+                  );
+                  break;
+                }
+                case "rename":
+                  expect(await store.renamePasskey(o.owner, o.id, o.name)).toBe(
+                    model.rename(o.owner, o.id, o.name),
+                  );
+                  break;
+                case "remove":
+                  expect(await store.removePasskey(o.owner, o.id)).toBe(
+                    model.remove(o.owner, o.id),
+                  );
+                  break;
+                case "removeAll":
+                  expect(await store.removeAllPasskeys(o.owner)).toBe(model.removeAll(o.owner));
+                  break;
+                case "record": {
+                  const record = { owner: o.owner, amr: "pop mfa", expiresAt: base + o.ttl };
+                  expect(await store.recordPasskeySignIn(o.challenge, record)).toBe(
+                    model.record(o.challenge, record),
+                  );
+                  break;
+                }
+                case "take":
+                  expect(await store.takePasskeySignIn(o.challenge, o.owner, base + o.at)).toBe(
+                    model.take(o.challenge, o.owner, base + o.at),
+                  );
+                  break;
               }
-              case "use": {
-                const use = { counter: o.counter, backedUp: o.counter % 2 === 0, at };
-                expect(await store.usePasskey(o.owner, o.id, use)).toBe(
-                  model.use(o.owner, o.id, use),
-                );
-                break;
-              }
-              case "rename":
-                expect(await store.renamePasskey(o.owner, o.id, o.name)).toBe(
-                  model.rename(o.owner, o.id, o.name),
-                );
-                break;
-              case "remove":
-                expect(await store.removePasskey(o.owner, o.id)).toBe(model.remove(o.owner, o.id));
-                break;
-              case "removeAll":
-                expect(await store.removeAllPasskeys(o.owner)).toBe(model.removeAll(o.owner));
-                break;
-              case "record": {
-                const record = { owner: o.owner, amr: "pop mfa", expiresAt: base + o.ttl };
-                expect(await store.recordPasskeySignIn(o.challenge, record)).toBe(
-                  model.record(o.challenge, record),
-                );
-                break;
-              }
-              case "take":
-                expect(await store.takePasskeySignIn(o.challenge, o.owner, base + o.at)).toBe(
-                  model.take(o.challenge, o.owner, base + o.at),
-                );
-                break;
             }
-          }
-          for (const o of owners) expect(await store.getPasskeys(o)).toEqual(model.get(o));
-        }),
+            for (const o of owners) expect(await store.getPasskeys(o)).toEqual(model.get(o));
+          },
+        ),
         { numRuns: runs.model },
       );
     });
