@@ -820,6 +820,7 @@ describe("attempt limits on email verification codes (brute force across re-issu
         fc.array(fc.record({ who: fc.integer({ min: 0, max: 3 }), resend: fc.boolean() }), {
           minLength: 1,
           maxLength: 80,
+          size: "max",
         }),
         async (actions) => {
           run++;

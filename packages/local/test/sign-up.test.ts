@@ -208,7 +208,11 @@ describe("SignUp", () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.integer({ min: 0, max: 30 * 60_000 }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 0, max: 30 * 60_000 }), {
+          minLength: 1,
+          maxLength: 40,
+          size: "max",
+        }),
         async (gaps) => {
           const Username = `p${++run}@example.com`;
           await client.send(

@@ -237,7 +237,7 @@ describe.each(stores)("daily cap properties (fast-check) on %s", (name, newStore
     await fc.assert(
       fc.asyncProperty(
         throttleConfig,
-        fc.array(step, { minLength: 1, maxLength: 60 }),
+        fc.array(step, { minLength: 1, maxLength: 60, size: "max" }),
         async (throttle, steps) => {
           // Prepare
           const h = harness({ throttle: { store: newStore(), ...throttle } });

@@ -436,7 +436,7 @@ describe("createAuthChallenge: one mailbox, one throttle", () => {
       fc.asyncProperty(
         fc.integer({ min: 1, max: 5 }),
         fc.constantFrom(60, 300, 900),
-        fc.array(variant, { minLength: 1, maxLength: 30 }),
+        fc.array(variant, { minLength: 1, maxLength: 30, size: "max" }),
         async (maxPerWindow, windowSeconds, requests) => {
           // Prepare
           const h = harness({

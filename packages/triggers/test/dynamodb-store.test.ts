@@ -457,6 +457,7 @@ describe("send throttle against a reference model", () => {
         fc.array(fc.oneof(fc.integer({ min: 0, max: 400 }), fc.integer({ min: -50, max: 0 })), {
           minLength: 1,
           maxLength: 25,
+          size: "max",
         }),
         async (r, steps) => {
           const key = fresh("model@example.com");
