@@ -31,11 +31,24 @@ const address = fc.oneof(
   fc.array(piece, { maxLength: 12 }).map((p) => p.join("")),
   fc
     .tuple(
-      fc.string({ unit: fc.constantFrom("a", ".", "+", "-", "!"), minLength: 1, maxLength: 70 }),
-      fc.array(fc.string({ unit: fc.constantFrom("a", "1", "-"), minLength: 0, maxLength: 66 }), {
+      fc.string({
+        unit: fc.constantFrom("a", ".", "+", "-", "!"),
         minLength: 1,
-        maxLength: 5,
+        maxLength: 70,
+        size: "max",
       }),
+      fc.array(
+        fc.string({
+          unit: fc.constantFrom("a", "1", "-"),
+          minLength: 0,
+          maxLength: 66,
+          size: "max",
+        }),
+        {
+          minLength: 1,
+          maxLength: 5,
+        },
+      ),
       fc.constantFrom("com", "c", "xn--p1ai", "xn--", "xn--a-", "x1", "a".repeat(64), ""),
     )
     .map(([l, labels, tld]) => `${l}@${[...labels, tld].join(".")}`),
