@@ -202,7 +202,8 @@ export function createSession(options: PasscodeClientOptions, host: SessionHost)
     if (known.email) signIns++;
     // A sign-out while this write is queued removes the token after it.
     await (rotated || (fresh && store.write(refreshToken)));
-    if (known.email) link?.post("signedIn");
+    // Not after a sign-out in the meantime: the other tabs heard "signedOut" already.
+    if (known.email && live()) link?.post("signedIn");
   }
 
   /**

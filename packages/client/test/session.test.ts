@@ -213,6 +213,46 @@ describe("a listener that signs out when told of the sign-in", () => {
   }
 });
 
+describe("a sign-out right after a sign-in, with tabs", () => {
+  // Second look at the listener fixes: the sign-in told the other tabs
+  // "signedIn" after its storage write, even when a sign-out had come in
+  // between, so they heard "signedOut" and then a stale "signedIn" and went
+  // to restore the session just signed out of.
+  for (const mode of ["storage", "cookie"] as const) {
+    it(`tells the other tabs signedOut last (${mode} mode)`, async () => {
+      const posted: string[] = [];
+      const tabs = {
+        connect: () => ({
+          post: (message: string) => void posted.push(message),
+          lock: <T>(task: () => Promise<T>) => task(),
+        }),
+      };
+      const ctx = setup(
+        mode === "storage"
+          ? { storage: memoryStorage(true), tabs }
+          : { tokenHandler: "https://app.example.com/auth", tabs },
+      );
+      if (mode === "cookie") {
+        await flush();
+        ctx.script.take("refresh").reject(cognitoError("NotAuthorizedException"));
+        await flush();
+      }
+      // An app that signs out a moment after it is told of the sign-in.
+      ctx.client.subscribe(() => {
+        if (ctx.client.getSnapshot().status === "signedIn") {
+          queueMicrotask(() => void ctx.client.signOut());
+        }
+      });
+      await signIn(ctx);
+      await flush();
+      for (const call of ctx.script.calls.splice(0)) call.resolve(undefined);
+      await flush();
+      expect(ctx.client.getSnapshot().status).toBe("signedOut");
+      expect(posted.at(-1)).toBe("signedOut");
+    });
+  }
+});
+
 describe("cookie mode (tokenHandler)", () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });

@@ -54,8 +54,10 @@ import { BUDGETS, ENTRIES, measure } from "../bench/size.mjs";
 // old one); the write is kept with `tabs` (+4 B), and the ceiling moved by it.
 // Then the rotated token queued for storage before the dispatch instead (with
 // `tabs` but no lock to take, the kept write landed after the sign-out's
-// takes): 6,920 B, unchanged.
-const REGRESSION_CEILING = 6_920;
+// takes): 6,920 B, unchanged. Then 6,924 B: a sign-in no longer tells the
+// other tabs "signedIn" after a sign-out that came while its token was being
+// stored (they heard "signedOut" first and restored the ended session); +4 B.
+const REGRESSION_CEILING = 6_924;
 
 /**
  * Issue 12 (cookie mode, refresh-token rotation, the tab hooks, the token
