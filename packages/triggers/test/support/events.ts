@@ -3,6 +3,7 @@ import type {
   DefineAuthChallengeTriggerEvent,
   PostAuthenticationTriggerEvent,
   PreSignUpTriggerEvent,
+  PreTokenGenerationTriggerEvent,
   VerifyAuthChallengeResponseTriggerEvent,
 } from "aws-lambda";
 
@@ -126,4 +127,23 @@ export function postAuthenticationEvent(user: TestUser): PostAuthenticationTrigg
     request: { userAttributes: { ...user.attributes }, newDeviceUsed: false },
     response: {},
   };
+}
+
+/**
+ * A Pre Token Generation (V1) event for the tokens of a sign-in whose last
+ * answer sent `clientMetadata` (Cognito passes that answer's ClientMetadata on).
+ */
+export function preTokenGenerationEvent(
+  user: TestUser,
+  clientMetadata?: Record<string, string>,
+): PreTokenGenerationTriggerEvent {
+  return {
+    ...base("TokenGeneration_Authentication", user),
+    request: {
+      userAttributes: { ...user.attributes },
+      groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [] },
+      ...(clientMetadata ? { clientMetadata: { ...clientMetadata } } : {}),
+    },
+    response: { claimsOverrideDetails: null as never },
+  } as PreTokenGenerationTriggerEvent;
 }
