@@ -114,6 +114,18 @@ const idClaims = async (client: PasscodeClient) => {
 let serial = 0;
 const newEmail = (name: string) => `${name}${++serial}${Date.now().toString(36)}@example.com`;
 
+/** A client with the ./passkeys plug-in, through the token handler, on page `p`. */
+function passkeyClient(p: ReturnType<typeof page>, extra: Partial<PasscodeClientOptions> = {}) {
+  return createPasscodeClient({
+    clientId: stack.clientId,
+    tokenHandler: url,
+    fetch: p.fetch,
+    now: stack.clock.now,
+    passkeys: passkeys(),
+    ...extra,
+  });
+}
+
 describe("a code-only client (no ./passkeys) on a deployment with passkeys on", () => {
   it("signs a returning user in with 3 requests: InitiateAuth, the switch to a code, the code; staying sendingCode until the code screen", async () => {
     // Prepare: a first sign-in (SignUp, InitiateAuth, switch, code, username), then a sign-out.
@@ -180,17 +192,6 @@ describe("the ./cognito-identity-js transport on a deployment with passkeys on",
 });
 
 describe.each(["json", "fallback"] as const)("the ./passkeys plug-in (WebAuthn %s)", (mode) => {
-  function passkeyClient(p: ReturnType<typeof page>, extra: Partial<PasscodeClientOptions> = {}) {
-    return createPasscodeClient({
-      clientId: stack.clientId,
-      tokenHandler: url,
-      fetch: p.fetch,
-      now: stack.clock.now,
-      passkeys: passkeys(),
-      ...extra,
-    });
-  }
-
   it("enrols at the first sign-in (6 requests), then signs in with the passkey in 2 requests and no email, with passcode_amr 'pop mfa'; lists, renames and removes it", async () => {
     const webauthn = installWebAuthn(mode, PAGE);
     const p = page();
@@ -366,6 +367,57 @@ describe.each(["json", "fallback"] as const)("the ./passkeys plug-in (WebAuthn %
     expect(client.getSnapshot()).not.toHaveProperty("passkeyEnrolled");
     expect(webauthn.authenticator.credentials).toHaveLength(1);
     // Tokens came with the skip, after the passkey proof: the claim still says passkey.
+    expect((await idClaims(client)).passcode_amr).toBe("pop mfa");
+    await client.signOut();
+  }, 90_000);
+});
+
+// Second-look review (session of 2026-12-06) of 37a9305/368e321 (Verify takes
+// a passkey record named by a code sign-in) from the honest side: with the
+// real client, the real token handler and the local stack, a passkey
+// sign-in keeps passcode_amr "pop mfa" after a refused assertion and the
+// right one, and after a switch to a code and back to the passkey, through
+// the enrolment step and its skip. (Passes on 37a9305 and after: recorded
+// as what was checked.)
+describe("an honest passkey sign-in keeps 'pop mfa' (real client, local stack)", () => {
+  it("after a refused assertion then the right one, and after a switch to a code and back, through the enrolment's skip", async () => {
+    // Prepare: a user with a passkey (code, name, registration)
+    const webauthn = installWebAuthn("json", PAGE);
+    const p = page();
+    const client = passkeyClient(p);
+    await settled(client);
+    const email = newEmail("honest");
+    await client.requestCode(email);
+    await client.submitCode(await stack.mailbox.latestCode(email), { enrolPasskey: true });
+    await client.submitUsername(`h${Date.now().toString(36)}`);
+    expect(client.getSnapshot()).toMatchObject({ status: "signedIn", passkeyEnrolled: true });
+    await client.signOut();
+
+    // Act 1: an assertion the server refuses (no user verification), then the right one
+    webauthn.override({ userVerified: false });
+    await client.signInWithPasskey(email, { enrolPasskey: true });
+    expect(client.getSnapshot()).toMatchObject({ status: "awaitingPasskey" });
+    webauthn.override({});
+    await client.retryPasskey();
+    // The same authenticator is excluded at the enrolment: skip
+    expect(client.getSnapshot()).toMatchObject({ status: "awaitingEnrolment" });
+    await client.skipEnrolment();
+    // Assess 1
+    expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "passkey" });
+    expect((await idClaims(client)).passcode_amr).toBe("pop mfa");
+    await client.signOut();
+
+    // Act 2: a cancelled dialog, the switch to a code, then back to the passkey
+    webauthn.next("NotAllowedError");
+    await client.signInWithPasskey(email);
+    expect(client.getSnapshot()).toMatchObject({ status: "awaitingPasskey" });
+    await client.switchToCode();
+    expect(client.getSnapshot()).toMatchObject({ status: "awaitingCode" });
+    await client.signInWithPasskey(email, { enrolPasskey: true });
+    expect(client.getSnapshot()).toMatchObject({ status: "awaitingEnrolment" });
+    await client.skipEnrolment();
+    // Assess 2
+    expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "passkey" });
     expect((await idClaims(client)).passcode_amr).toBe("pop mfa");
     await client.signOut();
   }, 90_000);
