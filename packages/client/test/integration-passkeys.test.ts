@@ -126,6 +126,24 @@ function passkeyClient(p: ReturnType<typeof page>, extra: Partial<PasscodeClient
   });
 }
 
+/**
+ * A new user (address `name…@example.com`, username `<first letter>…`) who
+ * enrols a passkey at the first sign-in (code, name, registration) with a
+ * passkey client, then signs out: the fake WebAuthn, the client and the address.
+ */
+async function newUserWithPasskey(mode: "json" | "fallback", name: string) {
+  const webauthn = installWebAuthn(mode, PAGE);
+  const client = passkeyClient(page());
+  await settled(client);
+  const email = newEmail(name);
+  await client.requestCode(email);
+  await client.submitCode(await stack.mailbox.latestCode(email), { enrolPasskey: true });
+  await client.submitUsername(`${name[0]}${Date.now().toString(36)}`);
+  expect(client.getSnapshot()).toMatchObject({ status: "signedIn", passkeyEnrolled: true });
+  await client.signOut();
+  return { webauthn, client, email };
+}
+
 describe("a code-only client (no ./passkeys) on a deployment with passkeys on", () => {
   it("signs a returning user in with 3 requests: InitiateAuth, the switch to a code, the code; staying sendingCode until the code screen", async () => {
     // Prepare: a first sign-in (SignUp, InitiateAuth, switch, code, username), then a sign-out.
@@ -345,16 +363,7 @@ describe.each(["json", "fallback"] as const)("the ./passkeys plug-in (WebAuthn %
   }, 90_000);
 
   it("a second enrolment of the same authenticator is PASSKEY_EXISTS; skipEnrolment signs in without it", async () => {
-    const webauthn = installWebAuthn(mode, PAGE);
-    const p = page();
-    const client = passkeyClient(p);
-    await settled(client);
-    const email = newEmail("exists");
-    await client.requestCode(email);
-    await client.submitCode(await stack.mailbox.latestCode(email), { enrolPasskey: true });
-    await client.submitUsername(`e${Date.now().toString(36)}`);
-    expect(client.getSnapshot()).toMatchObject({ status: "signedIn", passkeyEnrolled: true });
-    await client.signOut();
+    const { webauthn, client, email } = await newUserWithPasskey(mode, "exists");
 
     // Signs in with it and asks to enrol again: the same authenticator is excluded.
     await client.signInWithPasskey(email, { enrolPasskey: true });
@@ -382,16 +391,7 @@ describe.each(["json", "fallback"] as const)("the ./passkeys plug-in (WebAuthn %
 describe("an honest passkey sign-in keeps 'pop mfa' (real client, local stack)", () => {
   it("after a refused assertion then the right one, and after a switch to a code and back, through the enrolment's skip", async () => {
     // Prepare: a user with a passkey (code, name, registration)
-    const webauthn = installWebAuthn("json", PAGE);
-    const p = page();
-    const client = passkeyClient(p);
-    await settled(client);
-    const email = newEmail("honest");
-    await client.requestCode(email);
-    await client.submitCode(await stack.mailbox.latestCode(email), { enrolPasskey: true });
-    await client.submitUsername(`h${Date.now().toString(36)}`);
-    expect(client.getSnapshot()).toMatchObject({ status: "signedIn", passkeyEnrolled: true });
-    await client.signOut();
+    const { webauthn, client, email } = await newUserWithPasskey("json", "honest");
 
     // Act 1: an assertion the server refuses (no user verification), then the right one
     webauthn.override({ userVerified: false });

@@ -41,7 +41,30 @@ async function adasPasskeySignInParkedAtEnrolment() {
     { ...ENROL, ...claim },
   );
   expect(parked.ChallengeParameters?.step).toBe(STEP.ENROL);
-  return { stack, client, email, user, claim, parked };
+  return {
+    stack,
+    client,
+    email,
+    user,
+    claim,
+    /** A new code sign-in of Ada's, at its CODE step; `metadata` goes with the switch. */
+    async codeSignIn(metadata: Record<string, string> = {}) {
+      const first = await startCustomAuth(stack, client, email);
+      const code = await answerChallenge(stack, client, first.Session, user, "code", {
+        [CLIENT_METADATA.method]: "code",
+        ...metadata,
+      });
+      expect(code.ChallengeParameters?.step).toBe(STEP.CODE);
+      return code;
+    },
+    /** The parked sign-in's skip of the enrolment, with its own claim. */
+    skipParked() {
+      return answerChallenge(stack, client, parked.Session, user, "skip", {
+        [CLIENT_METADATA.enrolPasskey]: "skip",
+        ...claim,
+      });
+    },
+  };
 }
 
 // Adversarial review (session of 2026-12-05, second pass): the record of a
@@ -53,16 +76,11 @@ async function adasPasskeySignInParkedAtEnrolment() {
 describe("an abandoned passkey sign-in's record (local stack)", () => {
   it("gives a code sign-in that names it 'otp' (and is spent: the parked sign-in's skip gets 'otp' too)", async () => {
     // Prepare: Ada's passkey sign-in, parked at the enrolment step
-    const { stack, client, email, user, claim, parked } =
+    const { stack, client, email, user, claim, codeSignIn, skipParked } =
       await adasPasskeySignInParkedAtEnrolment();
 
     // Act: a code sign-in whose (modified) client names the parked record on every answer
-    const first = await startCustomAuth(stack, client, email);
-    const code = await answerChallenge(stack, client, first.Session, user, "code", {
-      [CLIENT_METADATA.method]: "code",
-      ...claim,
-    });
-    expect(code.ChallengeParameters?.step).toBe(STEP.CODE);
+    const code = await codeSignIn(claim);
     const byCode = await answerChallenge(
       stack,
       client,
@@ -72,10 +90,7 @@ describe("an abandoned passkey sign-in's record (local stack)", () => {
       claim,
     );
     // The parked sign-in's skip, with its own claim
-    const skipped = await answerChallenge(stack, client, parked.Session, user, "skip", {
-      [CLIENT_METADATA.enrolPasskey]: "skip",
-      ...claim,
-    });
+    const skipped = await skipParked();
 
     // Assess
     expect(decodeJwt(byCode.AuthenticationResult!.IdToken!).passcode_amr).toBe("otp");
@@ -93,24 +108,17 @@ describe("an abandoned passkey sign-in's record (local stack)", () => {
 describe("a passkey sign-in's record in progress (local stack)", () => {
   it("is not spent by a wrong code that names it: the parked sign-in's skip keeps 'pop mfa'", async () => {
     // Prepare: Ada's passkey sign-in, verified and parked at the enrolment step
-    const { stack, client, email, user, claim, parked } =
+    const { stack, client, email, user, claim, codeSignIn, skipParked } =
       await adasPasskeySignInParkedAtEnrolment();
 
     // Act: someone with her address and that challenge, not her code
-    const first = await startCustomAuth(stack, client, email);
-    const code = await answerChallenge(stack, client, first.Session, user, "code", {
-      [CLIENT_METADATA.method]: "code",
-    });
-    expect(code.ChallengeParameters?.step).toBe(STEP.CODE);
+    const code = await codeSignIn();
     const right = await stack.mailbox.latestCode(email);
     const wrong = right === "000000" ? "111111" : "000000";
     const refused = await answerChallenge(stack, client, code.Session, user, wrong, claim);
     expect(refused.AuthenticationResult).toBeUndefined();
     // Ada's parked sign-in goes on: she skips the enrolment, with her proof
-    const skipped = await answerChallenge(stack, client, parked.Session, user, "skip", {
-      [CLIENT_METADATA.enrolPasskey]: "skip",
-      ...claim,
-    });
+    const skipped = await skipParked();
 
     // Assess
     expect(decodeJwt(skipped.AuthenticationResult!.IdToken!).passcode_amr).toBe("pop mfa");

@@ -85,6 +85,15 @@ async function parkAtEnrol(
   return { loop, challenge, proof };
 }
 
+/** Alice, who enrolled a passkey in a code sign-in, and her passkey sign-in parked at ENROL. */
+async function alicesPasskeySignInAtEnrol(options: { naming?: boolean } = {}) {
+  const alice = knownUser("alice@example.com", { email_verified: "true" });
+  const h = setup([alice]);
+  const device = softAuthenticator({ origin: ORIGIN });
+  await enrolWithCode(h, alice, device);
+  return { alice, h, ...(await parkAtEnrol(h, alice, device, options)) };
+}
+
 /**
  * `user` enrols `device` with the username step off; then the deployment
  * turns usernames on (same store), so the user's next passkey sign-in goes
@@ -157,11 +166,7 @@ describe("review: an abandoned passkey sign-in's record gives no 'pop mfa' to a 
 
   it("a passkey sign-in that goes on to enrolment still gets 'pop mfa' on its skip", async () => {
     // Prepare
-    const alice = knownUser("alice@example.com", { email_verified: "true" });
-    const h = setup([alice]);
-    const device = softAuthenticator({ origin: ORIGIN });
-    await enrolWithCode(h, alice, device);
-    const { loop, challenge } = await parkAtEnrol(h, alice, device);
+    const { alice, h, loop, challenge } = await alicesPasskeySignInAtEnrol();
     const sent = { ...SKIP, [CLIENT_METADATA.passkeyChallenge]: challenge };
     // Act
     const result = await loop.respond("skip", sent);
@@ -184,11 +189,7 @@ describe("review: an abandoned passkey sign-in's record gives no 'pop mfa' to a 
 describe("review: a CODE answer without a right code leaves a passkey sign-in's record alone", () => {
   it("a wrong code naming the user's parked passkey sign-in does not take its 'pop mfa'", async () => {
     // Prepare: Alice's passkey sign-in, verified and parked at the enrolment step
-    const alice = knownUser("alice@example.com", { email_verified: "true" });
-    const h = setup([alice]);
-    const device = softAuthenticator({ origin: ORIGIN });
-    await enrolWithCode(h, alice, device);
-    const { loop: parked, proof } = await parkAtEnrol(h, alice, device, { naming: true });
+    const { alice, h, loop: parked, proof } = await alicesPasskeySignInAtEnrol({ naming: true });
     // Act: someone who knows her address and that challenge, not her code
     const other = new PasskeyLoop(h.triggers, alice);
     await other.start();
