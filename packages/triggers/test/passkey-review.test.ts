@@ -58,20 +58,61 @@ async function parkAtEnrol(h: Setup, user: TestUser, device: SoftAuthenticator) 
   return { loop, enrol };
 }
 
+type Parked = Awaited<ReturnType<typeof parkAtEnrol>>;
+
+/** The parked session answers ENROL with a registration from a fresh authenticator. */
+async function registerFromParked(parked: Parked) {
+  const registration = await softAuthenticator({ origin: ORIGIN }).register(
+    optionsOf(parked.enrol),
+  );
+  return parked.loop.respond(JSON.stringify(registration), ENROL);
+}
+
+/** Mallory, her address verified, with a passkey enrolled in a code sign-in. */
+async function malloryWithPasskey() {
+  const mallory = knownUser("mallory@example.com", { email_verified: "true" });
+  const h = setup([mallory]);
+  const device = softAuthenticator({ origin: ORIGIN });
+  await enrolWithCode(h, mallory, device);
+  return { mallory, h, device };
+}
+
+/**
+ * Mallory moves her account to the victim's address (a pool without
+ * AttributesRequireVerificationBeforeUpdate), unverified.
+ */
+function moveToVictim(user: TestUser) {
+  user.attributes.email = "victim@example.com";
+  user.attributes.email_verified = "false";
+}
+
+/** Alice with a passkey (the one that gets stolen) and a passkey sign-in parked at ENROL. */
+async function aliceParkedAtEnrol() {
+  const alice = knownUser("alice@example.com", { email_verified: "true" });
+  const h = setup([alice]);
+  const stolen = softAuthenticator({ origin: ORIGIN });
+  await enrolWithCode(h, alice, stolen);
+  const parked = await parkAtEnrol(h, alice, stolen);
+  return { h, alice, parked };
+}
+
+/** Define's settings: 6-digit codes, no username step, passkeys on. */
+const SETTINGS = {
+  code: { length: 6, ttlMs: 180_000, maxAttempts: 3 },
+  username: false as const,
+  passkeys: { maxAttempts: 3, enrolMaxAttempts: 2 },
+};
+
 describe("review: a passkey session does not survive the eviction of the first proof", () => {
   // Design 5.4: the first proof of an address signs the account out everywhere
   // and removes its passkeys, so whoever held the account before (Mallory, who
   // set the victim's address on her own account) loses it. A passkey session
   // she parked at ENROL before the proof must not bring her back.
   async function mallorysParkedSession() {
-    const mallory = knownUser("mallory@example.com", { email_verified: "true" });
-    const h = setup([mallory]);
-    const device = softAuthenticator({ origin: ORIGIN });
-    await enrolWithCode(h, mallory, device);
+    const { mallory, h, device } = await malloryWithPasskey();
     // Mallory moves her account to the victim's address (a pool without
     // AttributesRequireVerificationBeforeUpdate) and parks a passkey session.
-    mallory.attributes.email = "victim@example.com";
-    mallory.attributes.email_verified = "false";
+    moveToVictim(mallory);
     const parked = await parkAtEnrol(h, mallory, device);
     // The victim proves the address: sign-out everywhere, passkeys removed.
     const victim = await codeSignIn(h, mallory);
@@ -84,11 +125,8 @@ describe("review: a passkey session does not survive the eviction of the first p
   it("refuses the parked session's registration, and stores no passkey", async () => {
     // Prepare
     const { h, mallory, parked } = await mallorysParkedSession();
-    const registration = await softAuthenticator({ origin: ORIGIN }).register(
-      optionsOf(parked.enrol),
-    );
     // Act
-    const result = await parked.loop.respond(JSON.stringify(registration), ENROL);
+    const result = await registerFromParked(parked);
     // Assess
     expect(result.kind).not.toBe("tokens");
     expect(await h.store.getPasskeys(mallory.attributes.sub!)).toBeUndefined();
@@ -105,11 +143,6 @@ describe("review: a passkey session does not survive the eviction of the first p
 
   it("Define fails a passkey proof once the address is proven or changed (no store needed)", () => {
     // Prepare: a PASSKEY challenge created while the address was not yet verified
-    const settings = {
-      code: { length: 6, ttlMs: 180_000, maxAttempts: 3 },
-      username: false as const,
-      passkeys: { maxAttempts: 3, enrolMaxAttempts: 2 },
-    };
     const then = { email: "victim@example.com", email_verified: "false" };
     const session = [
       {
@@ -119,7 +152,7 @@ describe("review: a passkey session does not survive the eviction of the first p
       },
     ];
     const decide = (attributes: Record<string, string>, metadata = SKIP) =>
-      nextStep(session, settings, attributes, false, attributes.email, metadata).action;
+      nextStep(session, SETTINGS, attributes, false, attributes.email, metadata).action;
     // Act
     const unchanged = decide(then);
     const proven = decide({ ...then, email_verified: "true" });
@@ -139,10 +172,7 @@ describe("review: a passkey session parked at USERNAME does not survive the evic
   it("refuses the parked session's name after the first proof, and claims and writes nothing", async () => {
     // Prepare: Mallory's passkey (enrolled with the username step off), then a
     // deployment with usernames on and the same store.
-    const mallory = knownUser("mallory@example.com", { email_verified: "true" });
-    const first = setup([mallory]);
-    const device = softAuthenticator({ origin: ORIGIN });
-    await enrolWithCode(first, mallory, device);
+    const { mallory, h: first, device } = await malloryWithPasskey();
     const store = first.store;
     const h = {
       ...harness({
@@ -153,8 +183,7 @@ describe("review: a passkey session parked at USERNAME does not survive the evic
       }),
       store,
     };
-    mallory.attributes.email = "victim@example.com";
-    mallory.attributes.email_verified = "false";
+    moveToVictim(mallory);
     const parked = new PasskeyLoop(h.triggers, mallory);
     const atUsername = await parked.respond(
       JSON.stringify(await device.authenticate(optionsOf(await parked.start()))),
@@ -185,11 +214,7 @@ describe("review: a passkey session does not survive the removal of the account'
   // removing every passkey after a device was stolen: a passkey session the
   // thief parked at ENROL before must not plant a new passkey or get tokens.
   async function parkedThenRemoved() {
-    const alice = knownUser("alice@example.com", { email_verified: "true" });
-    const h = setup([alice]);
-    const stolen = softAuthenticator({ origin: ORIGIN });
-    await enrolWithCode(h, alice, stolen);
-    const parked = await parkAtEnrol(h, alice, stolen);
+    const { h, alice, parked } = await aliceParkedAtEnrol();
     const { removed } = await removePasskeys({ sub: alice.attributes.sub!, store: h.store });
     expect(removed).toBe(1);
     return { h, alice, parked };
@@ -198,11 +223,8 @@ describe("review: a passkey session does not survive the removal of the account'
   it("refuses the parked session's registration, and stores no passkey", async () => {
     // Prepare
     const { h, alice, parked } = await parkedThenRemoved();
-    const registration = await softAuthenticator({ origin: ORIGIN }).register(
-      optionsOf(parked.enrol),
-    );
     // Act
-    const result = await parked.loop.respond(JSON.stringify(registration), ENROL);
+    const result = await registerFromParked(parked);
     // Assess
     expect(result.kind).not.toBe("tokens");
     expect((await h.store.getPasskeys(alice.attributes.sub!))?.passkeys ?? []).toEqual([]);
@@ -221,11 +243,7 @@ describe("review: a passkey session does not survive the removal of the account'
 describe("review: a removal racing the parked registration", () => {
   it("refuses the registration when the passkeys go between Verify's check and its write", async () => {
     // Prepare
-    const alice = knownUser("alice@example.com", { email_verified: "true" });
-    const h = setup([alice]);
-    const stolen = softAuthenticator({ origin: ORIGIN });
-    await enrolWithCode(h, alice, stolen);
-    const parked = await parkAtEnrol(h, alice, stolen);
+    const { h, alice, parked } = await aliceParkedAtEnrol();
     const registration = await softAuthenticator({ origin: ORIGIN }).register(
       optionsOf(parked.enrol),
     );
@@ -252,12 +270,8 @@ describe("review: the first proof removes the passkeys before it signs the accou
   // passkeys must be gone before the sign-out, not after it.
   it("a passkey sign-in finished during the first proof's sign-out gets no tokens", async () => {
     // Prepare
-    const mallory = knownUser("mallory@example.com", { email_verified: "true" });
-    const h = setup([mallory]);
-    const device = softAuthenticator({ origin: ORIGIN });
-    await enrolWithCode(h, mallory, device);
-    mallory.attributes.email = "victim@example.com";
-    mallory.attributes.email_verified = "false";
+    const { mallory, h, device } = await malloryWithPasskey();
+    moveToVictim(mallory);
     const client = h.cognito.client as unknown as { send: (command: object) => Promise<unknown> };
     const send = client.send.bind(client);
     let raced: LoopResult | undefined;
@@ -282,11 +296,6 @@ describe("review: the first proof removes the passkeys before it signs the accou
 
 describe("review: passkey proof binding (property)", () => {
   it("a passkey proof earns tokens only while the address and its email_verified are unchanged", () => {
-    const settings = {
-      code: { length: 6, ttlMs: 180_000, maxAttempts: 3 },
-      username: false as const,
-      passkeys: { maxAttempts: 3, enrolMaxAttempts: 2 },
-    };
     const attributes = fc.record({
       email: fc.constantFrom("a@example.com", "A@Example.com ", "b@example.com", "a+x@example.com"),
       email_verified: fc.constantFrom("true", "false", "True", ""),
@@ -310,7 +319,7 @@ describe("review: passkey proof binding (property)", () => {
               ]
             : []),
         ];
-        const step = nextStep(session, settings, now, false, codeAddress(now, "user"), {});
+        const step = nextStep(session, SETTINGS, now, false, codeAddress(now, "user"), {});
         const same =
           codeAddress(then, "user") === codeAddress(now, "user") &&
           (then.email_verified === "true") === (now.email_verified === "true");
@@ -346,12 +355,8 @@ describe("review: nothing Mallory parked survives the eviction (property)", () =
           maxLength: 3,
         }),
         async (plans) => {
-          const mallory = knownUser("mallory@example.com", { email_verified: "true" });
-          const h = setup([mallory]);
-          const device = softAuthenticator({ origin: ORIGIN });
-          await enrolWithCode(h, mallory, device);
-          mallory.attributes.email = "victim@example.com";
-          mallory.attributes.email_verified = "false";
+          const { mallory, h, device } = await malloryWithPasskey();
+          moveToVictim(mallory);
           const parked = [];
           for (const [at, answers] of plans) {
             parked.push({ ...(await park(h, mallory, device, at)), answers });
