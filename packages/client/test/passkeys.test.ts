@@ -104,6 +104,32 @@ function setup(withPlugin = true, extra: Record<string, unknown> = {}) {
   client.subscribe(() => statuses.push(client.getSnapshot().status));
   return { client, script, statuses };
 }
+type Setup = ReturnType<typeof setup>;
+
+/** requestCode answered at once with the CODE step: returns `ctx`, its client awaiting the code. */
+async function atCode(ctx: Setup) {
+  const requested = ctx.client.requestCode("alice@example.com");
+  ctx.script.take("initiateAuth").resolve(codeStep());
+  await requested;
+  return ctx;
+}
+
+/**
+ * The code, asking to enrol, answered with the USERNAME step, then the name:
+ * both answers carry passcode:enrolPasskey "true". Returns the name's answer
+ * (not yet answered) and submitUsername's promise.
+ */
+async function codeThenNameEnrolling({ client, script }: Setup) {
+  const submitted = client.submitCode("123456", { enrolPasskey: true });
+  const code = script.take("respondToAuthChallenge");
+  expect(code.input.clientMetadata).toEqual({ "passcode:enrolPasskey": "true" });
+  code.resolve(usernameStep());
+  await submitted;
+  const named = client.submitUsername("alice");
+  const username = script.take("respondToAuthChallenge");
+  expect(username.input.clientMetadata).toEqual({ "passcode:enrolPasskey": "true" });
+  return { named, username };
+}
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -150,10 +176,7 @@ describe("the core client on a deployment with passkeys on (no ./passkeys)", () 
 
   it("answers an ENROL challenge it did not ask for with a skip, once; a second one fails closed", async () => {
     for (const again of [false, true]) {
-      const { client, script } = setup(false);
-      const requested = client.requestCode("alice@example.com");
-      script.take("initiateAuth").resolve(codeStep());
-      await requested;
+      const { client, script } = await atCode(setup(false));
       const submitted = client.submitCode("123456");
       script.take("respondToAuthChallenge").resolve(enrolStep());
       await flush();
@@ -176,10 +199,7 @@ describe("the core client on a deployment with passkeys on (no ./passkeys)", () 
   });
 
   it("a PASSKEY challenge after a code answer fails closed", async () => {
-    const { client, script } = setup(false);
-    const requested = client.requestCode("alice@example.com");
-    script.take("initiateAuth").resolve(codeStep());
-    await requested;
+    const { client, script } = await atCode(setup(false));
     const submitted = client.submitCode("123456");
     script.take("respondToAuthChallenge").resolve(passkeyStep());
     await submitted;
@@ -190,10 +210,7 @@ describe("the core client on a deployment with passkeys on (no ./passkeys)", () 
   });
 
   it("rejects every passkey method and enrolPasskey with CONFIGURATION_ERROR, sending nothing", async () => {
-    const { client, script } = setup(false);
-    const requested = client.requestCode("alice@example.com");
-    script.take("initiateAuth").resolve(codeStep());
-    await requested;
+    const { client, script } = await atCode(setup(false));
     await expect(client.submitCode("123456", { enrolPasskey: true })).rejects.toMatchObject({
       name: "PasscodeError",
       code: "CONFIGURATION_ERROR",
@@ -233,6 +250,16 @@ describe("the ./passkeys plug-in with a scripted service", () => {
     const initiate = ctx.script.take("initiateAuth");
     expect(initiate.input.username).toBe("alice@example.com");
     return { ...ctx, browser, started, initiate };
+  }
+
+  /** A passkey sign-in whose assertion is refused: PASSKEY_REJECTED, 2 attempts left. */
+  async function afterRefusedAssertion() {
+    const ctx = await toAssertion();
+    ctx.initiate.resolve(passkeyStep());
+    await flush();
+    ctx.script.take("respondToAuthChallenge").resolve(passkeyStep(2, true));
+    await ctx.started;
+    return ctx;
   }
 
   it("never calls SignUp, sends the assertion with passcode:passkeyChallenge, and signs in with method passkey", async () => {
@@ -279,22 +306,12 @@ describe("the ./passkeys plug-in with a scripted service", () => {
 
   it("a refused assertion, switchToCode, then a code with enrolment: no answer after the switch carries passcode:passkeyChallenge", async () => {
     const browser = fakeBrowser();
-    const { client, script, started, initiate } = await toAssertion();
-    initiate.resolve(passkeyStep());
-    await flush();
-    script.take("respondToAuthChallenge").resolve(passkeyStep(2, true));
-    await started;
+    const ctx = await afterRefusedAssertion();
+    const { client, script } = ctx;
     const switched = client.switchToCode();
     script.take("respondToAuthChallenge").resolve(codeStep());
     await switched;
-    const submitted = client.submitCode("123456", { enrolPasskey: true });
-    const code = script.take("respondToAuthChallenge");
-    expect(code.input.clientMetadata).toEqual({ "passcode:enrolPasskey": "true" });
-    code.resolve(usernameStep());
-    await submitted;
-    const named = client.submitUsername("alice");
-    const username = script.take("respondToAuthChallenge");
-    expect(username.input.clientMetadata).toEqual({ "passcode:enrolPasskey": "true" });
+    const { named, username } = await codeThenNameEnrolling(ctx);
     browser.script.push("ok");
     username.resolve(enrolStep());
     await flush();
@@ -313,11 +330,8 @@ describe("the ./passkeys plug-in with a scripted service", () => {
   });
 
   it("a refused assertion waits for a click with PASSKEY_REJECTED; switchToCode switches; the code then signs in with method code", async () => {
-    const { client, script, started, initiate } = await toAssertion();
-    initiate.resolve(passkeyStep());
-    await flush();
-    script.take("respondToAuthChallenge").resolve(passkeyStep(2, true));
-    await started;
+    const ctx = await afterRefusedAssertion();
+    const { client, script } = ctx;
     expect(client.getSnapshot()).toMatchObject({
       status: "awaitingPasskey",
       attemptsLeft: 2,
@@ -393,18 +407,9 @@ describe("the ./passkeys plug-in with a scripted service", () => {
 
   it("sends enrolPasskey on every later answer once asked; a cancelled registration waits, enrolPasskey retries, tokens say passkeyEnrolled", async () => {
     const browser = fakeBrowser();
-    const { client, script } = setup(true);
-    const requested = client.requestCode("alice@example.com");
-    script.take("initiateAuth").resolve(codeStep());
-    await requested;
-    const submitted = client.submitCode("123456", { enrolPasskey: true });
-    const code = script.take("respondToAuthChallenge");
-    expect(code.input.clientMetadata).toEqual({ "passcode:enrolPasskey": "true" });
-    code.resolve(usernameStep());
-    await submitted;
-    const named = client.submitUsername("alice");
-    const username = script.take("respondToAuthChallenge");
-    expect(username.input.clientMetadata).toEqual({ "passcode:enrolPasskey": "true" });
+    const ctx = await atCode(setup(true));
+    const { client, script } = ctx;
+    const { named, username } = await codeThenNameEnrolling(ctx);
     browser.script.push("NotAllowedError");
     username.resolve(enrolStep());
     await named;
@@ -433,10 +438,7 @@ describe("the ./passkeys plug-in with a scripted service", () => {
 
   it("a refused registration, then the given-up ENROL (no options): enrolPasskey is refused, skip signs in without passkeyEnrolled", async () => {
     fakeBrowser();
-    const { client, script } = setup(true);
-    const requested = client.requestCode("alice@example.com");
-    script.take("initiateAuth").resolve(codeStep());
-    await requested;
+    const { client, script } = await atCode(setup(true));
     const submitted = client.submitCode("123456", { enrolPasskey: true });
     script.take("respondToAuthChallenge").resolve(enrolStep());
     await flush();
