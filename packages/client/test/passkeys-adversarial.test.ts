@@ -63,6 +63,48 @@ function setup() {
   });
   return { client, script };
 }
+type Setup = Pick<ReturnType<typeof setup>, "client" | "script">;
+
+const tokens = (): AuthStep => ({ type: "tokens", tokens: tokensFor(claims) });
+
+/**
+ * A passkey sign-in whose PASSKEY challenge carries `options`, up to its
+ * dialog; returns `ctx` with signInWithPasskey's promise, not yet settled.
+ */
+async function startPasskey<T extends Setup>(ctx: T, options = requestOptions()) {
+  const started = ctx.client.signInWithPasskey("alice@example.com");
+  ctx.script.take("initiateAuth").resolve(passkeyStep(options));
+  await flush();
+  return { ...ctx, started };
+}
+
+/**
+ * A code sign-in asking to enrol, the code answered with an ENROL challenge
+ * whose creation options name the user id `userId`; returns `ctx` with
+ * submitCode's promise, not yet settled.
+ */
+async function codeAnsweredWithEnrol<T extends Setup>(ctx: T, userId: string) {
+  const { client, script } = ctx;
+  void client.requestCode("alice@example.com");
+  script.take("initiateAuth").resolve(codeStep());
+  await flush();
+  const submitted = client.submitCode("123456", { enrolPasskey: true });
+  script.take("respondToAuthChallenge").resolve({
+    type: "challenge",
+    session: "en-1",
+    parameters: {
+      step: "ENROL",
+      attemptsLeft: "2",
+      options: JSON.stringify({
+        challenge: "YWJj",
+        rp: { id: "localhost", name: "App" },
+        user: { id: userId, name: "alice@example.com", displayName: "alice" },
+        pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+      }),
+    },
+  });
+  return { ...ctx, submitted };
+}
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -119,10 +161,7 @@ describe("hostile options", () => {
     for (const [name, options] of cases) {
       it(`${name} (${fallback ? "fallback" : "native parser"}): no answer sent, no throw, a screen without tokens`, async () => {
         const browser = lateBrowser(fallback);
-        const { client, script } = setup();
-        const started = client.signInWithPasskey("alice@example.com");
-        script.take("initiateAuth").resolve(passkeyStep(options));
-        await flush();
+        const { client, script, started } = await startPasskey(setup(), options);
         for (const d of browser.open)
           d.reject(Object.assign(new Error("x"), { name: "NotAllowedError" }));
         await started;
@@ -288,10 +327,7 @@ describe("options the browser's parser refuses", () => {
     it(`${name}: no dialog, the sign-in ends with SERVICE_ERROR (not PASSKEY_CANCELLED, which asks the user to retry the same options)`, async () => {
       const browser = lateBrowser(!parse);
       if (parse) vi.stubGlobal("PublicKeyCredential", { parseRequestOptionsFromJSON: parse });
-      const { client, script } = setup();
-      const started = client.signInWithPasskey("alice@example.com");
-      script.take("initiateAuth").resolve(passkeyStep(options));
-      await flush();
+      const { client, script, started } = await startPasskey(setup(), options);
       for (const d of browser.open) d.reject(domError("NotAllowedError"));
       await started;
       expect(browser.open).toEqual([]);
@@ -305,25 +341,7 @@ describe("options the browser's parser refuses", () => {
 
   it("the same for an ENROL's creation options (a user id not base64url, fallback)", async () => {
     const browser = lateBrowser(true);
-    const { client, script } = setup();
-    void client.requestCode("alice@example.com");
-    script.take("initiateAuth").resolve(codeStep());
-    await flush();
-    const submitted = client.submitCode("123456", { enrolPasskey: true });
-    script.take("respondToAuthChallenge").resolve({
-      type: "challenge",
-      session: "en-1",
-      parameters: {
-        step: "ENROL",
-        attemptsLeft: "2",
-        options: JSON.stringify({
-          challenge: "YWJj",
-          rp: { id: "localhost", name: "App" },
-          user: { id: "%%%", name: "alice@example.com", displayName: "alice" },
-          pubKeyCredParams: [{ type: "public-key", alg: -7 }],
-        }),
-      },
-    });
+    const { client, submitted } = await codeAnsweredWithEnrol(setup(), "%%%");
     await submitted;
     expect(browser.open).toEqual([]);
     expect(client.getSnapshot()).toMatchObject({
@@ -457,9 +475,7 @@ describe("another tab during a passkey sign-in", () => {
       await flush();
       await flush();
       expect(client.getSnapshot().status).toBe("signedOut");
-      const started = client.signInWithPasskey("alice@example.com");
-      script.take("initiateAuth").resolve(passkeyStep());
-      await flush();
+      const { started } = await startPasskey({ client, script });
       expect(client.getSnapshot().status).toBe("authenticatingPasskey");
       const dialog = browser.open[0]!;
       const before = client.getSnapshot();
@@ -472,7 +488,7 @@ describe("another tab during a passkey sign-in", () => {
       await flush();
       const assertion = script.take("respondToAuthChallenge");
       expect(JSON.parse(assertion.input.answer!).id).toBe("mine");
-      assertion.resolve({ type: "tokens", tokens: tokensFor(claims) });
+      assertion.resolve(tokens());
       await started;
       for (let i = 0; i < 3; i++) await flush();
       expect(client.getSnapshot()).toMatchObject({ status: "signedIn", method: "passkey" });
@@ -484,10 +500,7 @@ describe("another tab during a passkey sign-in", () => {
 describe("double clicks", () => {
   it("retryPasskey twice: one dialog, no INVALID_STATE on the screen while it is open, one outcome for both", async () => {
     const browser = lateBrowser();
-    const { client, script } = setup();
-    const started = client.signInWithPasskey("alice@example.com");
-    script.take("initiateAuth").resolve(passkeyStep());
-    await flush();
+    const { client, script, started } = await startPasskey(setup());
     browser.open[0]!.reject(Object.assign(new Error("x"), { name: "NotAllowedError" }));
     await started;
     expect(client.getSnapshot().status).toBe("awaitingPasskey");
@@ -500,7 +513,7 @@ describe("double clicks", () => {
     expect(client.getSnapshot()).toBe(open);
     browser.open[1]!.resolve(browser.credential("c"));
     await flush();
-    script.take("respondToAuthChallenge").resolve({ type: "tokens", tokens: tokensFor(claims) });
+    script.take("respondToAuthChallenge").resolve(tokens());
     const [a, b] = await Promise.all([first, second]);
     expect(a).toMatchObject({ status: "signedIn", method: "passkey" });
     expect(b).toBe(a);
@@ -508,25 +521,7 @@ describe("double clicks", () => {
 
   it("enrolPasskey twice: one dialog, no INVALID_STATE on the screen while it is open, one outcome for both", async () => {
     const browser = lateBrowser();
-    const { client, script } = setup();
-    void client.requestCode("alice@example.com");
-    script.take("initiateAuth").resolve(codeStep());
-    await flush();
-    const submitted = client.submitCode("123456", { enrolPasskey: true });
-    script.take("respondToAuthChallenge").resolve({
-      type: "challenge",
-      session: "en-1",
-      parameters: {
-        step: "ENROL",
-        attemptsLeft: "2",
-        options: JSON.stringify({
-          challenge: "YWJj",
-          rp: { id: "localhost", name: "App" },
-          user: { id: "dXNlcg", name: "alice@example.com", displayName: "alice" },
-          pubKeyCredParams: [{ type: "public-key", alg: -7 }],
-        }),
-      },
-    });
+    const { client, script, submitted } = await codeAnsweredWithEnrol(setup(), "dXNlcg");
     await flush();
     browser.open[0]!.reject(Object.assign(new Error("x"), { name: "NotAllowedError" }));
     await submitted;
@@ -539,7 +534,7 @@ describe("double clicks", () => {
     expect(client.getSnapshot()).toBe(open);
     browser.open[1]!.resolve(browser.credential("r"));
     await flush();
-    script.take("respondToAuthChallenge").resolve({ type: "tokens", tokens: tokensFor(claims) });
+    script.take("respondToAuthChallenge").resolve(tokens());
     const [a, b] = await Promise.all([first, second]);
     expect(a).toMatchObject({ status: "signedIn", passkeyEnrolled: true });
     expect(b).toBe(a);
