@@ -14,6 +14,8 @@ export class DataFile {
   readonly #onError: (error: unknown) => void;
   #writing: Promise<void> = Promise.resolve();
   #dirty = false;
+  /** The last write failed: the file is behind until a write succeeds. */
+  #failed = false;
 
   /**
    * @param dir - The data folder, or `undefined` for none.
@@ -60,12 +62,21 @@ export class DataFile {
         const tmp = join(dir, `${this.#file}.${process.pid}.tmp`);
         await writeFile(tmp, body, { mode: 0o600 });
         await rename(tmp, join(dir, this.#file));
+        this.#failed = false;
       })
-      .catch(this.#onError);
+      .catch((error: unknown) => {
+        this.#failed = true;
+        this.#onError(error);
+      });
   }
 
-  /** Resolves once every change so far is on disk. */
+  /**
+   * Resolves once every change so far is on disk, or its write failed. A
+   * flush after a failed write writes once more, so a stop after a full disk
+   * that has room again still writes the last change.
+   */
   async flush(): Promise<void> {
+    if (this.#failed) this.save();
     await this.#writing;
   }
 }

@@ -77,6 +77,33 @@ describe("DataFile", () => {
     expect(await file.read()).toBe("ok");
   });
 
+  it("writes again at a flush (the stack's stop) after a failed write with no change since", async () => {
+    // Review of 8379972: the docs say each file is written on stack.stop();
+    // a stop right after a failed write (a full disk that has room again)
+    // flushed nothing, and the last change was lost.
+    let fail = true;
+    const errors: unknown[] = [];
+    const file = new DataFile(
+      dir,
+      "stop.json",
+      () => {
+        if (fail) throw new Error("disk full");
+        return JSON.stringify("latest");
+      },
+      (e) => errors.push(e),
+    );
+    file.save();
+    await file.flush();
+    expect(errors).toHaveLength(1);
+    fail = false;
+    await file.flush();
+    expect(await file.read()).toBe("latest");
+    // Once written, a flush writes nothing more.
+    fail = true;
+    await file.flush();
+    expect(errors).toHaveLength(1);
+  });
+
   it("does nothing without a folder", async () => {
     let bodies = 0;
     const file = new DataFile(
